@@ -1,0 +1,356 @@
+package journal
+
+import (
+	"sort"
+	"time"
+
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// LogTail is how many log lines State keeps for the console.
+const LogTail = 200
+
+// State is the fold of a run's events: everything the console, replay and
+// report show. It is a value computed only by Apply; the same events always
+// give the same State.
+type State struct {
+	Runbook     *runbooks.Runbook // parsed from the embedded runbook text
+	RunbookSHA  string
+	Operator    string
+	Mode        string
+	Fault       string
+	ToolVersion string
+	StartedAt   time.Time
+	LastAt      time.Time // time of the last event
+	LastSeq     int64
+
+	Steps     []StepState // the runbook steps, then the rollback steps
+	Current   string      // id of the step running or waiting, if any
+	Tables    []TableState
+	Pending   *Pending // non-nil while the run waits for a person
+	Triggers  []TriggerPayload
+	Decisions []DecisionRecord
+	Snapshots []SnapshotPayload
+	Restores  []RestorePayload
+	Verifies  []VerifyPayload
+	Casts     []CastPayload
+	Notes     []NoteRecord
+	Log       []LogRecord
+
+	RollingBack bool
+	RollbackAt  time.Time
+	Rollback    *RollbackPayload // set when the rollback finished
+	Outcome     string           // empty while running
+	OutcomeErr  string
+	FinishedAt  time.Time
+}
+
+// StepState is one step's status.
+type StepState struct {
+	ID         string
+	Title      string
+	Kind       string
+	Rollback   bool // belongs to the rollback procedure
+	Status     string
+	Error      string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Expected   time.Duration
+	Checked    []bool // manual: checklist items ticked
+	Attempts   int
+}
+
+// TableState is one table's copy counters and rejects.
+type TableState struct {
+	ProgressPayload
+	Done      bool
+	ByReason  map[string]int64
+	StartedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Pending is what the run is waiting for.
+type Pending struct {
+	AwaitingPayload
+	StepID  string
+	Trigger *TriggerPayload // the trigger that raised it, if any
+	Since   time.Time
+}
+
+// DecisionRecord is a decision with who took it and when.
+type DecisionRecord struct {
+	DecisionPayload
+	Actor  string
+	StepID string
+	At     time.Time
+	Seq    int64
+}
+
+// NoteRecord is an operator note on the timeline.
+type NoteRecord struct {
+	Text  string
+	Actor string
+	At    time.Time
+}
+
+// LogRecord is one line of the log pane.
+type LogRecord struct {
+	At     time.Time
+	StepID string
+	Stream string
+	Line   string
+}
+
+// Fold applies events in order to a zero State.
+func Fold(events []Event) State {
+	var s State
+	for _, e := range events {
+		s.Apply(e)
+	}
+	return s
+}
+
+// Apply folds one event into the state.
+func (s *State) Apply(e Event) {
+	s.LastSeq, s.LastAt = e.Seq, e.At
+	switch e.Type {
+	case RunStarted:
+		var p RunStartedPayload
+		if e.Decode(&p) != nil {
+			return
+		}
+		s.RunbookSHA, s.Operator, s.Mode, s.Fault, s.ToolVersion = p.RunbookSHA256, p.Operator, p.Mode, p.Fault, p.ToolVersion
+		s.StartedAt = e.At
+		if rb, err := runbooks.Parse(p.RunbookPath, []byte(p.RunbookText)); err == nil {
+			s.Runbook = rb
+			s.Steps = nil
+			for _, st := range rb.Steps {
+				s.Steps = append(s.Steps, newStepState(st, false))
+			}
+			for _, st := range rb.Rollback {
+				s.Steps = append(s.Steps, newStepState(st, true))
+			}
+		}
+	case RunResumed:
+		s.Pending = nil
+	case StepStarted:
+		var p StepStartedPayload
+		_ = e.Decode(&p)
+		st := s.step(e.StepID, p.Kind, p.Title, p.Rollback)
+		st.Status, st.Error, st.StartedAt, st.FinishedAt = StatusRunning, "", e.At, time.Time{}
+		st.Attempts++
+		s.Current = e.StepID
+	case StepFinished:
+		var p StepFinishedPayload
+		_ = e.Decode(&p)
+		st := s.step(e.StepID, "", "", false)
+		st.Status, st.Error, st.FinishedAt = p.Status, p.Error, e.At
+		if s.Current == e.StepID {
+			s.Current = ""
+		}
+		if s.Pending != nil && s.Pending.StepID == e.StepID && s.Pending.Kind != "trigger" {
+			s.Pending = nil
+		}
+	case ChecklistChecked:
+		var p ChecklistPayload
+		_ = e.Decode(&p)
+		st := s.step(e.StepID, "", "", false)
+		if p.Index >= 0 && p.Index < len(st.Checked) {
+			st.Checked[p.Index] = true
+		}
+	case Log:
+		var p LogPayload
+		_ = e.Decode(&p)
+		s.appendLog(LogRecord{At: e.At, StepID: e.StepID, Stream: p.Stream, Line: p.Line})
+	case Progress, TableCopied:
+		var p ProgressPayload
+		_ = e.Decode(&p)
+		t := s.table(p.Table, e.At)
+		t.ProgressPayload, t.UpdatedAt = p, e.At
+		if e.Type == TableCopied {
+			t.Done = true
+		}
+	case RowsRejected:
+		var p RejectsPayload
+		_ = e.Decode(&p)
+		t := s.table(p.Table, e.At)
+		for reason, n := range p.ByReason {
+			t.ByReason[reason] += n
+		}
+	case CastApplied:
+		var p CastPayload
+		_ = e.Decode(&p)
+		s.Casts = append(s.Casts, p)
+	case VerifyResult:
+		var p VerifyPayload
+		_ = e.Decode(&p)
+		s.Verifies = append(s.Verifies, p)
+	case SnapshotTaken:
+		var p SnapshotPayload
+		_ = e.Decode(&p)
+		s.Snapshots = append(s.Snapshots, p)
+	case RestoreFinished:
+		var p RestorePayload
+		_ = e.Decode(&p)
+		s.Restores = append(s.Restores, p)
+	case TriggerFired:
+		var p TriggerPayload
+		_ = e.Decode(&p)
+		s.Triggers = append(s.Triggers, p)
+	case Awaiting:
+		var p AwaitingPayload
+		_ = e.Decode(&p)
+		pd := &Pending{AwaitingPayload: p, StepID: e.StepID, Since: e.At}
+		if p.Kind == "trigger" && len(s.Triggers) > 0 {
+			t := s.Triggers[len(s.Triggers)-1]
+			pd.Trigger = &t
+		}
+		s.Pending = pd
+		if e.StepID != "" {
+			s.step(e.StepID, "", "", false).Status = StatusWaiting
+		}
+	case Decision:
+		var p DecisionPayload
+		_ = e.Decode(&p)
+		s.Decisions = append(s.Decisions, DecisionRecord{DecisionPayload: p, Actor: e.Actor, StepID: e.StepID, At: e.At, Seq: e.Seq})
+		s.Pending = nil
+		if e.StepID != "" {
+			if st := s.step(e.StepID, "", "", false); st.Status == StatusWaiting {
+				st.Status = StatusRunning
+			}
+		}
+	case Note:
+		var p NotePayload
+		_ = e.Decode(&p)
+		s.Notes = append(s.Notes, NoteRecord{Text: p.Text, Actor: e.Actor, At: e.At})
+	case RollbackStarted:
+		s.RollingBack, s.RollbackAt, s.Pending = true, e.At, nil
+	case RollbackFinished:
+		var p RollbackPayload
+		_ = e.Decode(&p)
+		s.Rollback = &p
+	case RunFinished:
+		var p RunFinishedPayload
+		_ = e.Decode(&p)
+		s.Outcome, s.OutcomeErr, s.FinishedAt, s.Pending, s.Current = p.Outcome, p.Error, e.At, nil, ""
+	}
+}
+
+func newStepState(st runbooks.Step, rollback bool) StepState {
+	return StepState{
+		ID: st.ID, Title: st.DisplayTitle(), Kind: st.Kind, Rollback: rollback,
+		Status: StatusPending, Expected: st.Expected, Checked: make([]bool, len(st.Checklist)),
+	}
+}
+
+// step returns the state of a step, adding it when the runbook did not
+// list it (so a journal with an unparsable runbook still folds).
+func (s *State) step(id, kind, title string, rollback bool) *StepState {
+	for i := range s.Steps {
+		if s.Steps[i].ID == id && (kind == "" || s.Steps[i].Rollback == rollback) {
+			return &s.Steps[i]
+		}
+	}
+	s.Steps = append(s.Steps, StepState{ID: id, Title: title, Kind: kind, Rollback: rollback, Status: StatusPending})
+	return &s.Steps[len(s.Steps)-1]
+}
+
+func (s *State) table(name string, at time.Time) *TableState {
+	for i := range s.Tables {
+		if s.Tables[i].Table == name {
+			return &s.Tables[i]
+		}
+	}
+	s.Tables = append(s.Tables, TableState{ProgressPayload: ProgressPayload{Table: name}, ByReason: map[string]int64{}, StartedAt: at})
+	return &s.Tables[len(s.Tables)-1]
+}
+
+func (s *State) appendLog(r LogRecord) {
+	s.Log = append(s.Log, r)
+	if n := len(s.Log); n > LogTail {
+		s.Log = append([]LogRecord(nil), s.Log[n-LogTail:]...)
+	}
+}
+
+// Clone returns a deep copy safe to hand to another goroutine.
+func (s State) Clone() State {
+	c := s
+	c.Steps = append([]StepState(nil), s.Steps...)
+	for i := range c.Steps {
+		c.Steps[i].Checked = append([]bool(nil), s.Steps[i].Checked...)
+	}
+	c.Tables = append([]TableState(nil), s.Tables...)
+	for i := range c.Tables {
+		m := make(map[string]int64, len(s.Tables[i].ByReason))
+		for k, v := range s.Tables[i].ByReason {
+			m[k] = v
+		}
+		c.Tables[i].ByReason = m
+	}
+	if s.Pending != nil {
+		p := *s.Pending
+		c.Pending = &p
+	}
+	if s.Rollback != nil {
+		r := *s.Rollback
+		c.Rollback = &r
+	}
+	c.Triggers = append([]TriggerPayload(nil), s.Triggers...)
+	c.Decisions = append([]DecisionRecord(nil), s.Decisions...)
+	c.Snapshots = append([]SnapshotPayload(nil), s.Snapshots...)
+	c.Restores = append([]RestorePayload(nil), s.Restores...)
+	c.Verifies = append([]VerifyPayload(nil), s.Verifies...)
+	c.Casts = append([]CastPayload(nil), s.Casts...)
+	c.Notes = append([]NoteRecord(nil), s.Notes...)
+	c.Log = append([]LogRecord(nil), s.Log...)
+	return c
+}
+
+// Totals sums the copy counters over all tables.
+func (s State) Totals() (read, written, rejected int64) {
+	for _, t := range s.Tables {
+		read += t.Read
+		written += t.Written
+		rejected += t.Rejected
+	}
+	return
+}
+
+// ReasonCount is a reject reason with its count, for display.
+type ReasonCount struct {
+	Table  string
+	Reason string
+	Count  int64
+}
+
+// RejectsByReason lists rejects per table and reason, largest first.
+func (s State) RejectsByReason() []ReasonCount {
+	var out []ReasonCount
+	for _, t := range s.Tables {
+		for r, n := range t.ByReason {
+			out = append(out, ReasonCount{Table: t.Table, Reason: r, Count: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		if out[i].Table != out[j].Table {
+			return out[i].Table < out[j].Table
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}
+
+// Elapsed is the time from the start to the end (or to the last event).
+func (s State) Elapsed() time.Duration {
+	end := s.LastAt
+	if !s.FinishedAt.IsZero() {
+		end = s.FinishedAt
+	}
+	if s.StartedAt.IsZero() || end.Before(s.StartedAt) {
+		return 0
+	}
+	return end.Sub(s.StartedAt)
+}

@@ -1,0 +1,157 @@
+// Package runbooks holds the plan of a cutover: the YAML runbook format,
+// its loader (errors as file:line:col with a caret) and its validation.
+package runbooks
+
+import "time"
+
+// Step kinds understood by the engine.
+const (
+	KindManual     = "manual"
+	KindGate       = "gate"
+	KindShell      = "shell"
+	KindSQL        = "sql"
+	KindCopy       = "copy"
+	KindVerify     = "verify"
+	KindSnapshot   = "snapshot"
+	KindRestore    = "restore"
+	KindCDCStart   = "cdc-start"
+	KindCDCCatchup = "cdc-catchup"
+	KindSwitch     = "switch"
+	KindWait       = "wait"
+)
+
+// Failure policies a step may declare with on_failure.
+const (
+	OnFailureStop     = "stop"
+	OnFailureRollback = "rollback"
+	OnFailureContinue = "continue"
+)
+
+// Runbook is a loaded, validated runbook. Text is the exact file content,
+// which the journal embeds so a run replays without the original file.
+type Runbook struct {
+	Path          string
+	Text          []byte
+	Version       int
+	Name          string
+	MigrationID   string
+	DecisionMaker string
+	Objectives    Objectives
+	Strategy      string // snapshot | cdc | blue-green
+	Connections   []Connection
+	Triggers      Triggers
+	Notify        []Notify
+	Steps         []Step
+	Rollback      []Step
+}
+
+// Objectives are the numbers agreed before the window opens.
+type Objectives struct {
+	RTO      time.Duration // maximum downtime
+	RPO      time.Duration // maximum data loss
+	Expected time.Duration // expected duration of the whole run
+	Window   time.Duration // the maintenance window
+}
+
+// Connection names a database. Secrets never live in a runbook: DSNEnv
+// names the environment variable holding the DSN; Path is for SQLite files
+// (relative paths are resolved against the runbook's directory).
+type Connection struct {
+	Name   string
+	Driver string // sqlite | postgres | mysql
+	DSNEnv string
+	Path   string
+}
+
+// Triggers are the rollback triggers; a nil pointer means "not watched".
+type Triggers struct {
+	RejectRate     *float64       // fraction: "0.1%" → 0.001
+	Overrun        *float64       // fraction of objectives.expected: "150%" → 1.5
+	VerifyMismatch *int64         // rows allowed to differ after verify
+	CDCLag         *time.Duration // maximum change-capture lag
+	StepFailed     bool           // a failed step needs a decision
+}
+
+// Notify is one entry of the communication plan.
+type Notify struct {
+	On   []string // event types: trigger, decision, rollback, finished, ...
+	Exec string   // command receiving the event as JSON on stdin
+	URL  string   // webhook receiving the event as a JSON POST
+}
+
+// Cast is a documented conversion rule for one column, opted into by the
+// runbook: source values equal to a key of Map become the mapped value
+// (nil means SQL NULL). Every applied cast is journaled.
+type Cast struct {
+	Table  string
+	Column string
+	Map    map[string]*string
+}
+
+// Step is one step of the runbook or of its rollback procedure. Fields not
+// used by a step's kind are zero.
+type Step struct {
+	ID         string
+	Title      string
+	Kind       string
+	Owner      string
+	Expected   time.Duration
+	OnFailure  string // stop (default) | rollback | continue
+	Idempotent bool
+
+	Instructions string   // manual
+	Checklist    []string // manual
+	Question     string   // gate
+
+	Run  string // shell: command; sql: statements
+	Undo string // shell
+	On   string // sql: connection name
+
+	From     string   // copy/verify: source connection (default "source")
+	To       string   // copy/verify: target connection (default "target")
+	Tables   []string // copy/verify: table names; nil with AllTables
+	All      bool     // copy/verify: "tables: all"
+	Batch    int      // copy: rows per batch (default 1000)
+	Parallel int      // copy: tables copied at once (default 1)
+	Create   bool     // copy: create missing target tables
+	Key      []string // copy: unique key for a table without a primary key
+	Casts    []Cast   // copy: documented cast rules
+
+	Of       string // snapshot: connection name
+	Snapshot string // restore: id of the snapshot step
+	Method   string // snapshot: native method, engine default when empty
+
+	Duration time.Duration // wait
+
+	Line, Col int // position of the step in the file, for messages
+}
+
+// Connection returns the named connection and whether it exists.
+func (r *Runbook) Connection(name string) (Connection, bool) {
+	for _, c := range r.Connections {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Connection{}, false
+}
+
+// StepByID finds a step among the steps and the rollback steps.
+func (r *Runbook) StepByID(id string) (Step, bool) {
+	for _, list := range [][]Step{r.Steps, r.Rollback} {
+		for _, s := range list {
+			if s.ID == id {
+				return s, true
+			}
+		}
+	}
+	return Step{}, false
+}
+
+// DisplayTitle is the step's title, or its id when it has none.
+func (s Step) DisplayTitle() string {
+	if s.Title != "" {
+		return s.Title
+	}
+	return s.ID
+}

@@ -137,9 +137,10 @@ type ProgressPayload struct {
 
 // RejectsPayload counts rows rejected in one batch, by reason.
 type RejectsPayload struct {
-	Table    string           `json:"table"`
-	ByReason map[string]int64 `json:"by_reason"`
-	Sample   string           `json:"sample,omitempty"` // one human sentence, for the log pane
+	Table      string           `json:"table"`
+	ByReason   map[string]int64 `json:"by_reason"`
+	Sample     string           `json:"sample,omitempty"`      // one human sentence, for the log pane
+	RowsSHA256 string           `json:"rows_sha256,omitempty"` // digest of the rows stored in the rejects table
 }
 
 // CastPayload records a documented cast rule applied to values.
@@ -178,16 +179,16 @@ type TableSnapshot struct {
 
 // SnapshotPayload is a snapshot manifest.
 type SnapshotPayload struct {
-	Label       string          `json:"label"` // migration id + capture time
-	Connection  string          `json:"connection"`
-	Method      string          `json:"method"`
-	Artefact    string          `json:"artefact"`
-	SHA256      string          `json:"sha256"`
-	Size        int64           `json:"size"`
-	Tables      []TableSnapshot `json:"tables"`
-	DurationMS  int64           `json:"duration_ms"`
-	CapturedAt  time.Time       `json:"captured_at"`
-	EstRestoreMS int64          `json:"est_restore_ms"`
+	Label        string          `json:"label"` // migration id + capture time
+	Connection   string          `json:"connection"`
+	Method       string          `json:"method"`
+	Artefact     string          `json:"artefact"`
+	SHA256       string          `json:"sha256"`
+	Size         int64           `json:"size"`
+	Tables       []TableSnapshot `json:"tables"`
+	DurationMS   int64           `json:"duration_ms"`
+	CapturedAt   time.Time       `json:"captured_at"`
+	EstRestoreMS int64           `json:"est_restore_ms"`
 }
 
 // RestorePayload is the outcome of a restore, timed against the RTO.
@@ -202,11 +203,11 @@ type RestorePayload struct {
 
 // TriggerPayload is a rollback trigger met, with the evidence frozen.
 type TriggerPayload struct {
-	Trigger   string  `json:"trigger"` // reject_rate | overrun | verify_mismatch | cdc_lag | step_failed
-	Table     string  `json:"table,omitempty"`
-	Observed  float64 `json:"observed"`
-	Threshold float64 `json:"threshold"`
-	Message   string  `json:"message"`
+	Trigger   string         `json:"trigger"` // reject_rate | overrun | verify_mismatch | cdc_lag | step_failed
+	Table     string         `json:"table,omitempty"`
+	Observed  float64        `json:"observed"`
+	Threshold float64        `json:"threshold"`
+	Message   string         `json:"message"`
 	Evidence  map[string]any `json:"evidence,omitempty"`
 }
 

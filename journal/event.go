@@ -179,6 +179,7 @@ type TableSnapshot struct {
 
 // SnapshotPayload is a snapshot manifest.
 type SnapshotPayload struct {
+	Step         string          `json:"step"`  // id of the snapshot step that took it
 	Label        string          `json:"label"` // migration id + capture time
 	Connection   string          `json:"connection"`
 	Method       string          `json:"method"`

@@ -16,6 +16,7 @@ const LogTail = 200
 type State struct {
 	Runbook     *runbooks.Runbook // parsed from the embedded runbook text
 	RunbookSHA  string
+	RunID       string // hash of the first event: names this run
 	Operator    string
 	Mode        string
 	Fault       string
@@ -120,7 +121,7 @@ func (s *State) Apply(e Event) {
 			return
 		}
 		s.RunbookSHA, s.Operator, s.Mode, s.Fault, s.ToolVersion = p.RunbookSHA256, p.Operator, p.Mode, p.Fault, p.ToolVersion
-		s.StartedAt = e.At
+		s.StartedAt, s.RunID = e.At, e.Hash
 		if rb, err := runbooks.Parse(p.RunbookPath, []byte(p.RunbookText)); err == nil {
 			s.Runbook = rb
 			s.Steps = nil

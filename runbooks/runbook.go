@@ -43,6 +43,8 @@ type Runbook struct {
 	Notify        []Notify
 	Steps         []Step
 	Rollback      []Step
+
+	at map[string]position // where each top-level key is, set by Parse; for Lint
 }
 
 // Objectives are the numbers agreed before the window opens.

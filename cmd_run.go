@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tightrope/tightrope/engine"
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+	"github.com/tightrope/tightrope/tui"
+)
+
+// runFlags are the flags shared by run, demo and resume.
+type runFlags struct {
+	journal    string
+	as         string
+	plain      bool
+	autoDecide string
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.as, "as", loginName(), "who is at the keyboard (only the runbook's decision_maker may decide)")
+	cmd.Flags().BoolVar(&f.plain, "plain", false, "print the run as lines instead of the console (default when stdout is not a terminal)")
+	cmd.Flags().StringVar(&f.autoDecide, "auto-decide", "", "answer manual steps, gates and triggers for a scripted run: continue | rollback")
+}
+
+func (f *runFlags) validate() error {
+	switch f.autoDecide {
+	case "", journal.ChoiceContinue, journal.ChoiceRollback:
+	default:
+		return usageError{fmt.Errorf("--auto-decide must be continue or rollback, not %q", f.autoDecide)}
+	}
+	if f.as == "" {
+		return usageError{fmt.Errorf("--as is empty and the login name is unknown: say who you are")}
+	}
+	return nil
+}
+
+func runCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run RUNBOOK",
+		Short: "Run a runbook in the console, journaling every action",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			rb, err := runbooks.Load(args[0])
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			if f.journal == "" {
+				f.journal = defaultJournalPath(filepath.Dir(args[0]), rb.MigrationID)
+			}
+			return execute(cmd.Context(), rb, f, journal.ModeLive, cmd.OutOrStdout())
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&f.journal, "journal", "", "journal file to create (default: beside the runbook, named after the migration id and time)")
+	return cmd
+}
+
+// execute creates the journal, runs the conductor in the console or in
+// plain mode, and maps the outcome to an exit code.
+func execute(ctx context.Context, rb *runbooks.Runbook, f runFlags, mode string, out io.Writer) error {
+	sum := sha256.Sum256(rb.Text)
+	host, _ := os.Hostname()
+	abs, _ := filepath.Abs(rb.Path)
+	store, err := journal.Create(f.journal, journal.RunStartedPayload{
+		RunbookText: string(rb.Text), RunbookSHA256: hex.EncodeToString(sum[:]), RunbookPath: abs,
+		ToolVersion: version, Operator: f.as, Mode: mode, Host: host,
+	}, f.as, journal.WithSecrets(connectionSecrets(rb)...))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	events, err := journal.ReadAll(f.journal)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "journal: %s\n", f.journal)
+	return conduct(ctx, rb, store, journal.Fold(events), f, out)
+}
+
+// conduct runs a conductor over an open journal, in the console or plain.
+func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, state journal.State, f runFlags, out io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := engine.Options{
+		Runbook: rb, Journal: store, State: state, Operator: f.as,
+		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide,
+	}
+	plain := f.plain || !isTerminal(out)
+	var printer *tui.Plain
+	if plain {
+		printer = tui.NewPlain(out)
+		opts.OnEvent = printer.Event
+	}
+	c := engine.New(opts)
+	var outcome string
+	var runErr error
+	if plain {
+		outcome, runErr = c.Run(ctx)
+		printer.Summary(c.State())
+	} else {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			outcome, runErr = c.Run(ctx)
+		}()
+		p := tea.NewProgram(tui.New(c, tui.Options{Operator: f.as, Mode: state.Mode}), tea.WithContext(ctx))
+		if _, err := p.Run(); err != nil && ctx.Err() == nil {
+			cancel()
+			<-done
+			return err
+		}
+		cancel() // leaving the console interrupts a run still going; it can be resumed
+		<-done
+		summary(out, c.State())
+	}
+	fmt.Fprintf(out, "journal: %s\n", store.Path())
+	return outcomeError(outcome, runErr)
+}
+
+// outcomeError maps a run's outcome to the exit code of DESIGN.md.
+func outcomeError(outcome string, err error) error {
+	switch outcome {
+	case journal.OutcomeFinished:
+		return nil
+	case journal.OutcomeRolledBack:
+		return &exitError{code: exitRolledBack, err: fmt.Errorf("rolled back: %v", err)}
+	case journal.OutcomeAborted:
+		return &exitError{code: exitFailure, err: fmt.Errorf("stopped before the end; resume it from the journal: %v", err)}
+	}
+	return &exitError{code: exitFailure, err: err}
+}
+
+// summary prints the per-table counts after the console closes.
+func summary(out io.Writer, s journal.State) {
+	tui.NewPlain(out).Summary(s)
+}
+
+// connectionSecrets are the DSNs named by the runbook's connections: the
+// journal redacts them wherever they would appear.
+func connectionSecrets(rb *runbooks.Runbook) []string {
+	var out []string
+	for _, c := range rb.Connections {
+		if c.DSNEnv != "" {
+			if v := os.Getenv(c.DSNEnv); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+func defaultJournalPath(dir, migrationID string) string {
+	return filepath.Join(dir, fmt.Sprintf("%s-%s.journal", migrationID, time.Now().UTC().Format("20060102T150405Z")))
+}
+
+func loginName() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// exactArgs is cobra.ExactArgs with a usage error (exit 2).
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

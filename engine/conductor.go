@@ -1,0 +1,299 @@
+// Package engine is the hands of tightrope: the conductor walks a runbook,
+// runs each step's action, evaluates the rollback triggers, waits for the
+// decision-maker, and appends every event to the journal before folding it
+// into the State the console renders. It never imports the console.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// Version is the tool version recorded in every journal; main sets it.
+var Version = "dev"
+
+// Options configure a Conductor.
+type Options struct {
+	Runbook  *runbooks.Runbook
+	Journal  *journal.Store
+	State    journal.State // the fold of the journal so far (a resumed run); zero for a new run
+	Operator string        // who is at the keyboard (--as)
+	BaseDir  string        // resolves SQLite paths and is the shell steps' working directory
+	// SnapshotDir holds snapshot artefacts; default: "snapshots" beside the journal.
+	SnapshotDir string
+	// AutoDecide answers manual steps, gates and triggers for scripted runs:
+	// "" (ask a person), "continue" or "rollback".
+	AutoDecide string
+	// OnEvent sees every event after it was folded (plain mode prints it).
+	// It is called with the conductor's lock held: it must not call back.
+	OnEvent func(journal.Event, *journal.State)
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Conductor runs one runbook. Create it with New, start it with Run, and
+// drive it with Send; Updates streams state snapshots to a console.
+type Conductor struct {
+	opts Options
+
+	mu    sync.Mutex // guards state and serialises appends with folds
+	state journal.State
+	dirty bool
+
+	cmds    chan Command
+	answers chan Command
+	updates chan journal.State
+	done    chan struct{}
+
+	decideMu sync.Mutex // one decision at a time (parallel copies may trigger together)
+	acked    map[string]float64
+
+	dbsMu sync.Mutex
+	dbs   map[string]db.DB
+
+	abortOnce sync.Once
+	abort     context.CancelFunc
+	aborted   bool
+}
+
+// ErrRollback is returned by a step action when the run must roll back:
+// a gate answered no-go or a trigger decided rollback.
+var ErrRollback = errors.New("rollback decided")
+
+// errAborted stops the run without a rollback, at the operator's request.
+var errAborted = errors.New("aborted by the operator")
+
+// New prepares a conductor. The journal must already hold the run_started
+// event (journal.Create writes it), folded into opts.State.
+func New(opts Options) *Conductor {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SnapshotDir == "" {
+		opts.SnapshotDir = filepath.Join(filepath.Dir(opts.Journal.Path()), "snapshots")
+	}
+	return &Conductor{
+		opts:    opts,
+		state:   opts.State,
+		cmds:    make(chan Command, 64),
+		answers: make(chan Command, 1),
+		updates: make(chan journal.State, 1),
+		done:    make(chan struct{}),
+		acked:   map[string]float64{},
+		dbs:     map[string]db.DB{},
+	}
+}
+
+// Updates streams state snapshots, about ten a second while things change;
+// it is closed after the final state.
+func (c *Conductor) Updates() <-chan journal.State { return c.updates }
+
+// Send queues an operator command; commands are journaled with their actor.
+func (c *Conductor) Send(cmd Command) {
+	select {
+	case c.cmds <- cmd:
+	case <-c.done:
+	}
+}
+
+// State returns a copy of the current state.
+func (c *Conductor) State() journal.State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.Clone()
+}
+
+// Run walks the runbook to its end, a rollback, a failure or an abort, and
+// returns the outcome (journal.Outcome*). The journal ends with run_finished.
+func (c *Conductor) Run(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	c.abort = cancel
+	defer cancel()
+	go c.publish()
+	go c.serveCommands(ctx)
+	defer c.closeDBs()
+	start := c.opts.Now()
+	if c.state.LastSeq > 1 {
+		if _, err := c.emit(c.opts.Operator, "", journal.RunResumed, journal.RunResumedPayload{
+			Operator: c.opts.Operator, ToolVersion: Version, FromSeq: c.state.LastSeq,
+		}); err != nil {
+			return c.finishSilently(err)
+		}
+	}
+	outcome, runErr := c.walk(ctx)
+	if c.aborted {
+		outcome, runErr = journal.OutcomeAborted, errAborted
+	}
+	msg := ""
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	_, err := c.emit(c.opts.Operator, "", journal.RunFinished, journal.RunFinishedPayload{
+		Outcome: outcome, Error: msg, DurationMS: c.opts.Now().Sub(start).Milliseconds(),
+	})
+	close(c.done)
+	return outcome, errors.Join(runErr, err)
+}
+
+// walk runs the steps in order, skipping those a previous process finished.
+func (c *Conductor) walk(ctx context.Context) (string, error) {
+	for _, step := range c.opts.Runbook.Steps {
+		if st := c.stepState(step.ID, false); st.Status == journal.StatusDone || st.Status == journal.StatusSkipped {
+			continue
+		}
+		err := c.runStep(ctx, step, false)
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrRollback):
+			return c.rollback(ctx, err.Error())
+		case c.aborted || ctx.Err() != nil:
+			return journal.OutcomeAborted, err
+		default:
+			next, err := c.afterFailure(ctx, step, err)
+			if next == journal.OutcomeRolledBack {
+				return c.rollback(ctx, err.Error())
+			}
+			if next != "" {
+				return next, err
+			}
+		}
+	}
+	return journal.OutcomeFinished, nil
+}
+
+// afterFailure applies the step_failed trigger and the step's on_failure
+// policy. It returns "" to go on, or the outcome that ends the walk.
+func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failure error) (string, error) {
+	if c.opts.Runbook.Triggers.StepFailed {
+		t := journal.TriggerPayload{
+			Trigger: "step_failed", Observed: 1, Threshold: 0,
+			Message:  fmt.Sprintf("step %s failed: %v", step.ID, failure),
+			Evidence: c.evidence(),
+		}
+		choice, err := c.raise(ctx, step.ID, t)
+		if err != nil {
+			return journal.OutcomeFailed, err
+		}
+		if choice == journal.ChoiceRollback {
+			return journal.OutcomeRolledBack, fmt.Errorf("step %s failed: %v", step.ID, failure)
+		}
+		return "", nil
+	}
+	switch step.OnFailure {
+	case runbooks.OnFailureContinue:
+		c.logf(step.ID, "warn", "step failed; on_failure: continue")
+		return "", nil
+	case runbooks.OnFailureRollback:
+		return journal.OutcomeRolledBack, fmt.Errorf("step %s failed: %v", step.ID, failure)
+	default:
+		return journal.OutcomeFailed, fmt.Errorf("step %s failed: %w", step.ID, failure)
+	}
+}
+
+// emit appends an event to the journal (durably, first) and folds it.
+func (c *Conductor) emit(actor, stepID string, typ journal.Type, payload any) (journal.Event, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ev, err := c.opts.Journal.Append(context.Background(), actor, stepID, typ, payload)
+	if err != nil {
+		return ev, fmt.Errorf("journal: %w", err)
+	}
+	c.state.Apply(ev)
+	c.dirty = true
+	if c.opts.OnEvent != nil {
+		c.opts.OnEvent(ev, &c.state)
+	}
+	return ev, nil
+}
+
+// logf journals an engine message for the log pane.
+func (c *Conductor) logf(stepID, stream, format string, args ...any) {
+	_, _ = c.emit(c.opts.Operator, stepID, journal.Log, journal.LogPayload{Stream: stream, Line: fmt.Sprintf(format, args...)})
+}
+
+// publish sends a snapshot of the state at most every 100ms while it
+// changes, the latest winning, and the final state before closing.
+func (c *Conductor) publish() {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	send := func() {
+		c.mu.Lock()
+		if !c.dirty {
+			c.mu.Unlock()
+			return
+		}
+		s := c.state.Clone()
+		c.dirty = false
+		c.mu.Unlock()
+		select {
+		case <-c.updates:
+		default:
+		}
+		c.updates <- s
+	}
+	for {
+		select {
+		case <-tick.C:
+			send()
+		case <-c.done:
+			c.mu.Lock()
+			c.dirty = true
+			c.mu.Unlock()
+			send()
+			close(c.updates)
+			return
+		}
+	}
+}
+
+func (c *Conductor) finishSilently(err error) (string, error) {
+	close(c.done)
+	return journal.OutcomeFailed, err
+}
+
+func (c *Conductor) stepState(id string, rollback bool) journal.StepState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.state.Steps {
+		if s.ID == id && s.Rollback == rollback {
+			return s
+		}
+	}
+	return journal.StepState{ID: id, Status: journal.StatusPending}
+}
+
+// database opens (once) the named connection of the runbook.
+func (c *Conductor) database(ctx context.Context, name string) (db.DB, error) {
+	c.dbsMu.Lock()
+	defer c.dbsMu.Unlock()
+	if d, ok := c.dbs[name]; ok {
+		return d, nil
+	}
+	conn, ok := c.opts.Runbook.Connection(name)
+	if !ok {
+		return nil, fmt.Errorf("no connection named %q", name)
+	}
+	d, err := db.Open(ctx, conn, c.opts.BaseDir)
+	if err != nil {
+		return nil, err
+	}
+	c.dbs[name] = d
+	return d, nil
+}
+
+func (c *Conductor) closeDBs() {
+	c.dbsMu.Lock()
+	defer c.dbsMu.Unlock()
+	for name, d := range c.dbs {
+		_ = d.Close()
+		delete(c.dbs, name)
+	}
+}

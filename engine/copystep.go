@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	copyengine "github.com/tightrope/tightrope/engine/copy"
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// progressEvery is how often progress is sampled into the journal per table.
+const progressEvery = time.Second
+
+// minRowsForRate is how many rows a table must have read before its reject
+// rate is judged (unless the table is finished), so one early bad row in a
+// tiny sample does not stop the room.
+const minRowsForRate = 200
+
+// copyStep copies the step's tables and watches the reject rate.
+func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
+	src, err := c.database(ctx, step.From)
+	if err != nil {
+		return err
+	}
+	dst, err := c.database(ctx, step.To)
+	if err != nil {
+		return err
+	}
+	tables := step.Tables
+	if step.All {
+		if tables, err = src.Tables(ctx); err != nil {
+			return fmt.Errorf("listing the source tables: %w", err)
+		}
+	}
+	sink := &copySink{c: c, step: step, last: map[string]time.Time{}}
+	counters, err := copyengine.Run(ctx, src, dst, tables, step, c.copyID(step), sink)
+	if err != nil {
+		if sink.rollback != nil {
+			return sink.rollback
+		}
+		return err
+	}
+	var read, written, rejected int64
+	for _, t := range counters {
+		read, written, rejected = read+t.Read, written+t.Written, rejected+t.Rejected
+	}
+	c.logf(step.ID, "info", "copied %d tables: read %d = written %d + rejected %d", len(counters), read, written, rejected)
+	return nil
+}
+
+// copyID names this copy's checkpoints in the target: stable across a
+// resume of the same run, distinct between runs.
+func (c *Conductor) copyID(step runbooks.Step) string {
+	id := c.opts.Runbook.MigrationID + "/" + step.ID
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h := c.state.RunID; len(h) >= 12 {
+		id += "/" + h[:12]
+	}
+	return id
+}
+
+// copySink journals what the copy produces and evaluates the reject-rate
+// trigger after every batch.
+type copySink struct {
+	c        *Conductor
+	step     runbooks.Step
+	mu       sync.Mutex
+	last     map[string]time.Time
+	rollback error
+}
+
+func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.Rejected) error {
+	recs := make([]journal.RejectRow, len(rows))
+	byReason := map[string]int64{}
+	for i, r := range rows {
+		recs[i] = journal.RejectRow{Table: table, Key: r.Key, Row: r.Row, Column: r.Column, Reason: r.Reason, Detail: r.Detail}
+		byReason[r.Reason]++
+	}
+	digest, err := s.c.opts.Journal.AddRejects(ctx, s.step.ID, recs)
+	if err != nil {
+		return err
+	}
+	_, err = s.c.emit(s.c.opts.Operator, s.step.ID, journal.RowsRejected, journal.RejectsPayload{
+		Table: table, ByReason: byReason, RowsSHA256: digest,
+		Sample: fmt.Sprintf("%s.%s: %s", table, rows[0].Column, rows[0].Detail),
+	})
+	return err
+}
+
+func (s *copySink) Cast(table, column, from, to string, n int64) {
+	_, _ = s.c.emit(s.c.opts.Operator, s.step.ID, journal.CastApplied, journal.CastPayload{
+		Table: table, Column: column, From: from, To: to, Count: n,
+	})
+}
+
+func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
+	p := journal.ProgressPayload{
+		Table: k.Table, Read: k.Read, Written: k.Written, Rejected: k.Rejected, Bytes: k.Bytes,
+		Total: k.Total, TotalExact: k.TotalExact, ElapsedMS: k.Elapsed.Milliseconds(),
+	}
+	s.mu.Lock()
+	due := k.Done || time.Since(s.last[k.Table]) >= progressEvery
+	if due {
+		s.last[k.Table] = time.Now()
+	}
+	s.mu.Unlock()
+	if k.Done {
+		if _, err := s.c.emit(s.c.opts.Operator, s.step.ID, journal.TableCopied, p); err != nil {
+			return err
+		}
+	} else if due {
+		if _, err := s.c.emit(s.c.opts.Operator, s.step.ID, journal.Progress, p); err != nil {
+			return err
+		}
+	}
+	return s.checkRejectRate(ctx, k)
+}
+
+// checkRejectRate raises the reject_rate trigger for a table whose
+// rejected/read ratio is over the threshold. After a "continue" the table
+// is acknowledged at its current rate; it raises again only if the rate
+// climbs past twice the acknowledged rate.
+func (s *copySink) checkRejectRate(ctx context.Context, k copyengine.Counters) error {
+	limit := s.c.opts.Runbook.Triggers.RejectRate
+	if limit == nil || k.Read == 0 || (k.Read < minRowsForRate && !k.Done) {
+		return nil
+	}
+	rate := float64(k.Rejected) / float64(k.Read)
+	key := s.step.ID + "/" + k.Table
+	s.c.decideMu.Lock()
+	acked, seen := s.c.acked[key]
+	s.c.decideMu.Unlock()
+	if rate <= *limit || (seen && rate <= 2*acked) {
+		return nil
+	}
+	ev := s.c.evidence()
+	ev["table"], ev["read"], ev["rejected"] = k.Table, k.Read, k.Rejected
+	choice, err := s.c.raise(ctx, s.step.ID, journal.TriggerPayload{
+		Trigger: "reject_rate", Table: k.Table, Observed: rate, Threshold: *limit,
+		Message:  fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", k.Table, pct(rate), k.Rejected, k.Read, pct(*limit)),
+		Evidence: ev,
+	})
+	if err != nil {
+		return err
+	}
+	if choice == journal.ChoiceRollback {
+		s.mu.Lock()
+		s.rollback = fmt.Errorf("reject rate of %s: %w", k.Table, ErrRollback)
+		s.mu.Unlock()
+		return s.rollback
+	}
+	s.c.decideMu.Lock()
+	s.c.acked[key] = rate
+	s.c.decideMu.Unlock()
+	return nil
+}
+
+// pct formats a fraction as a percentage with up to three decimals.
+func pct(f float64) string {
+	return trimFloat(fmt.Sprintf("%.3f", f*100)) + "%"
+}
+
+func trimFloat(s string) string {
+	for len(s) > 1 && s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	if s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tightrope/tightrope/journal"
+)
+
+// rollback runs the runbook's rollback procedure to its end, timed against
+// the RTO. A failing rollback step is journaled and the procedure goes on:
+// a half-run rollback is worse than a complete one with a known failure.
+func (c *Conductor) rollback(ctx context.Context, reason string) (string, error) {
+	start := c.opts.Now()
+	if _, err := c.emit(c.opts.Operator, "", journal.RollbackStarted, journal.RollbackPayload{Reason: reason}); err != nil {
+		return journal.OutcomeFailed, err
+	}
+	rto := c.opts.Runbook.Objectives.RTO
+	var failed []string
+	for _, step := range c.opts.Runbook.Rollback {
+		if st := c.stepState(step.ID, true); st.Status == journal.StatusDone {
+			continue
+		}
+		// The rollback runs even when the run's context was cancelled by a
+		// trigger decision; only an abort stops it.
+		if err := c.runStep(context.WithoutCancel(ctx), step, true); err != nil {
+			failed = append(failed, step.ID)
+		}
+	}
+	took := c.opts.Now().Sub(start)
+	ok := len(failed) == 0
+	if _, err := c.emit(c.opts.Operator, "", journal.RollbackFinished, journal.RollbackPayload{
+		Reason: reason, DurationMS: took.Milliseconds(), RTOMS: rto.Milliseconds(), OK: ok,
+	}); err != nil {
+		return journal.OutcomeFailed, err
+	}
+	if rto > 0 {
+		verdict := "within"
+		if took > rto {
+			verdict = "OVER"
+		}
+		c.logf("", "info", "rollback took %s, %s the RTO of %s", took.Round(1e6), verdict, rto)
+	}
+	if !ok {
+		return journal.OutcomeFailed, fmt.Errorf("rollback steps failed: %v", failed)
+	}
+	return journal.OutcomeRolledBack, nil
+}

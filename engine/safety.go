@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tightrope/tightrope/engine/snapshot"
+	"github.com/tightrope/tightrope/engine/verify"
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// verifyStep compares the step's tables between source and target. More
+// differing rows than the verify_mismatch trigger allows raise it; with no
+// such trigger any difference fails the step.
+func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
+	src, err := c.database(ctx, step.From)
+	if err != nil {
+		return err
+	}
+	dst, err := c.database(ctx, step.To)
+	if err != nil {
+		return err
+	}
+	tables := step.Tables
+	if step.All {
+		if tables, err = src.Tables(ctx); err != nil {
+			return err
+		}
+	}
+	var res journal.VerifyPayload
+	for _, name := range tables {
+		check, err := verify.Table(ctx, src, dst, name, step)
+		if err != nil {
+			return err
+		}
+		res.Tables = append(res.Tables, check)
+		res.Mismatches += check.Mismatches
+		c.logf(step.ID, "info", "%s: source %d rows (%d rejected), target %d rows, %d differ",
+			name, check.SourceRows, check.Rejected, check.TargetRows, check.Mismatches)
+	}
+	if _, err := c.emit(c.opts.Operator, step.ID, journal.VerifyResult, res); err != nil {
+		return err
+	}
+	if res.Mismatches == 0 {
+		return nil
+	}
+	limit := c.opts.Runbook.Triggers.VerifyMismatch
+	if limit == nil {
+		return fmt.Errorf("%d rows differ between source and target", res.Mismatches)
+	}
+	if res.Mismatches <= *limit {
+		return nil
+	}
+	ev := c.evidence()
+	ev["mismatches"] = res.Mismatches
+	choice, err := c.raise(ctx, step.ID, journal.TriggerPayload{
+		Trigger: "verify_mismatch", Observed: float64(res.Mismatches), Threshold: float64(*limit),
+		Message:  fmt.Sprintf("%d rows differ between source and target (allowed: %d)", res.Mismatches, *limit),
+		Evidence: ev,
+	})
+	if err != nil {
+		return err
+	}
+	if choice == journal.ChoiceRollback {
+		return fmt.Errorf("verification mismatch: %w", ErrRollback)
+	}
+	return nil
+}
+
+// snapshotStep takes and verifies a labelled snapshot of a connection.
+func (c *Conductor) snapshotStep(ctx context.Context, step runbooks.Step) error {
+	d, err := c.database(ctx, step.Of)
+	if err != nil {
+		return err
+	}
+	m, err := snapshot.Take(ctx, d, snapshot.Request{
+		MigrationID: c.opts.Runbook.MigrationID, StepID: step.ID, Connection: step.Of,
+		Dir: c.opts.SnapshotDir, Now: c.opts.Now,
+	})
+	if err != nil {
+		return err
+	}
+	m.Step = step.ID
+	var rows int64
+	for _, t := range m.Tables {
+		rows += t.Rows
+	}
+	c.logf(step.ID, "info", "snapshot %s: %d tables, %d rows, %d bytes, sha256 %s…", m.Label, len(m.Tables), rows, m.Size, m.SHA256[:12])
+	_, err = c.emit(c.opts.Operator, step.ID, journal.SnapshotTaken, m)
+	return err
+}
+
+// restoreStep restores the snapshot a snapshot step took, verifies it
+// against the manifest and times it against the RTO.
+func (c *Conductor) restoreStep(ctx context.Context, step runbooks.Step) error {
+	var m *journal.SnapshotPayload
+	c.mu.Lock()
+	for i := range c.state.Snapshots {
+		if c.state.Snapshots[i].Step == step.Snapshot {
+			s := c.state.Snapshots[i]
+			m = &s
+		}
+	}
+	c.mu.Unlock()
+	if m == nil {
+		return fmt.Errorf("snapshot step %s has not taken a snapshot in this run: nothing to restore", step.Snapshot)
+	}
+	d, err := c.database(ctx, m.Connection)
+	if err != nil {
+		return err
+	}
+	start := c.opts.Now()
+	tables, verified, err := snapshot.Restore(ctx, d, *m)
+	if err != nil {
+		return err
+	}
+	took := c.opts.Now().Sub(start)
+	rto := c.opts.Runbook.Objectives.RTO
+	if _, err := c.emit(c.opts.Operator, step.ID, journal.RestoreFinished, journal.RestorePayload{
+		Snapshot: m.Label, Connection: m.Connection, DurationMS: took.Milliseconds(), RTOMS: rto.Milliseconds(),
+		Verified: verified, Tables: tables,
+	}); err != nil {
+		return err
+	}
+	if !verified {
+		return fmt.Errorf("restore of %s does not match its manifest", m.Label)
+	}
+	c.logf(step.ID, "info", "restored %s in %s (RTO %s), checksums match the manifest", m.Label, took.Round(1e6), rto)
+	return nil
+}

@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// runStep journals a step's start and end around its action.
+func (c *Conductor) runStep(ctx context.Context, step runbooks.Step, rollback bool) error {
+	if _, err := c.emit(c.opts.Operator, step.ID, journal.StepStarted, journal.StepStartedPayload{
+		Kind: step.Kind, Title: step.DisplayTitle(), Rollback: rollback,
+	}); err != nil {
+		return err
+	}
+	start := c.opts.Now()
+	err := c.action(ctx, step)
+	fin := journal.StepFinishedPayload{Status: journal.StatusDone, DurationMS: c.opts.Now().Sub(start).Milliseconds()}
+	if err != nil {
+		fin.Status, fin.Error = journal.StatusFailed, err.Error()
+		if errors.Is(err, ErrRollback) {
+			fin.Error = "stopped: " + err.Error()
+		}
+	}
+	if _, jerr := c.emit(c.opts.Operator, step.ID, journal.StepFinished, fin); jerr != nil {
+		return errors.Join(err, jerr)
+	}
+	return err
+}
+
+// action runs what the step's kind does.
+func (c *Conductor) action(ctx context.Context, step runbooks.Step) error {
+	switch step.Kind {
+	case runbooks.KindManual:
+		return c.manual(ctx, step)
+	case runbooks.KindGate:
+		return c.gate(ctx, step)
+	case runbooks.KindShell:
+		return c.shell(ctx, step)
+	case runbooks.KindSQL:
+		return c.sqlStep(ctx, step)
+	case runbooks.KindCopy:
+		return c.copyStep(ctx, step)
+	case runbooks.KindVerify:
+		return c.verifyStep(ctx, step)
+	case runbooks.KindSnapshot:
+		return c.snapshotStep(ctx, step)
+	case runbooks.KindRestore:
+		return c.restoreStep(ctx, step)
+	case runbooks.KindWait:
+		select {
+		case <-time.After(step.Duration):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return fmt.Errorf("step kind %q is not supported by this version", step.Kind)
+}
+
+func (c *Conductor) manual(ctx context.Context, step runbooks.Step) error {
+	q := step.Instructions
+	if q == "" {
+		q = step.DisplayTitle()
+	}
+	who := step.Owner
+	if who == "" {
+		who = "the operator"
+	}
+	_, err := c.await(ctx, step.ID, journal.AwaitingPayload{
+		Kind: "manual", Question: q, Choices: []string{journal.ChoiceConfirm}, Who: who,
+	}, "")
+	return err
+}
+
+func (c *Conductor) gate(ctx context.Context, step runbooks.Step) error {
+	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
+		Kind: "gate", Question: step.Question, Choices: []string{journal.ChoiceGo, journal.ChoiceNoGo},
+		Who: c.opts.Runbook.DecisionMaker,
+	}, "")
+	if err != nil {
+		return err
+	}
+	if cmd.Choice == journal.ChoiceNoGo {
+		return fmt.Errorf("gate %s: no-go by %s: %w", step.ID, cmd.Actor, ErrRollback)
+	}
+	return nil
+}
+
+// shell runs a command through sh, streaming its output into the journal.
+func (c *Conductor) shell(ctx context.Context, step runbooks.Step) error {
+	cmd := exec.CommandContext(ctx, "sh", "-c", step.Run)
+	cmd.Dir = c.opts.BaseDir
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	c.logf(step.ID, "info", "$ %s", step.Run)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	stream := func(name string, r io.Reader) {
+		defer wg.Done()
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			c.logf(step.ID, name, "%s", sc.Text())
+		}
+	}
+	wg.Add(2)
+	go stream("stdout", stdout)
+	go stream("stderr", stderr)
+	wg.Wait()
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("command %q: %w", step.Run, err)
+	}
+	return nil
+}
+
+// sqlStep runs the step's statements on the named connection, one by one.
+func (c *Conductor) sqlStep(ctx context.Context, step runbooks.Step) error {
+	d, err := c.database(ctx, step.On)
+	if err != nil {
+		return err
+	}
+	for _, stmt := range splitStatements(step.Run) {
+		res, err := d.SQL().ExecContext(ctx, stmt)
+		if err != nil {
+			return fmt.Errorf("on %s: %s: %w", step.On, firstLine(stmt), err)
+		}
+		n, _ := res.RowsAffected()
+		c.logf(step.ID, "info", "%s — %d rows affected", firstLine(stmt), n)
+	}
+	return nil
+}
+
+// splitStatements splits SQL text on semicolons outside quotes and
+// comments, dropping empty statements.
+func splitStatements(text string) []string {
+	var out []string
+	var b strings.Builder
+	var quote rune
+	lineComment := false
+	rs := []rune(text)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case lineComment:
+			if r == '\n' {
+				lineComment = false
+			}
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"' || r == '`':
+			quote = r
+		case r == '-' && i+1 < len(rs) && rs[i+1] == '-':
+			lineComment = true
+		case r == ';':
+			if s := strings.TrimSpace(b.String()); s != "" {
+				out = append(out, s)
+			}
+			b.Reset()
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if s := strings.TrimSpace(b.String()); s != "" && !onlyComments(s) {
+		out = append(out, s)
+	}
+	return out
+}
+
+func onlyComments(s string) bool {
+	for _, line := range strings.Split(s, "\n") {
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "--") {
+			return false
+		}
+	}
+	return true
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}

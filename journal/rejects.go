@@ -1,0 +1,199 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// rejectsTag is the domain separation tag of a reject batch digest.
+const rejectsTag = "tightrope/rejects/v1"
+
+// RejectRow is one source row that did not make it into the target, as the
+// copy hands it to AddRejects. Values follow the canonical JSON rules of
+// this package (see canon.go): numbers keep their exact text, []byte is kept
+// as text when it is UTF-8 and as {"$base64": ...} otherwise.
+type RejectRow struct {
+	Table  string         // source table
+	Key    any            // primary key: map[string]any (column → value) or []any (in key order)
+	Row    map[string]any // the whole source row, column → value
+	Column string         // the column whose value did not fit; "" for a row-level reason
+	Reason string         // short, stable reason, counted in RejectsPayload.ByReason
+	Detail string         // one human sentence
+}
+
+// RejectRecord is a reject row as stored (canonical, redacted JSON).
+type RejectRecord struct {
+	ID     int64           `json:"id"`
+	RunSeq int64           `json:"run_seq"` // last event seq when the row was written
+	StepID string          `json:"step_id"`
+	Table  string          `json:"table"`
+	Key    json.RawMessage `json:"key"`
+	Row    json.RawMessage `json:"row"`
+	Column string          `json:"column"`
+	Reason string          `json:"reason"`
+	Detail string          `json:"detail"`
+	Batch  string          `json:"batch"` // digest of the AddRejects call that wrote it
+}
+
+// AddRejects writes rows to the rejects table in one transaction, redacted
+// like payloads, and returns the hex sha256 digest of the batch as stored.
+// Put it in the RowsRejected event for the batch (RejectsPayload.RowsSHA256):
+// the chain then binds the rows, and Verify detects a changed, added or
+// removed reject row. No rows: no write, digest "".
+func (s *Store) AddRejects(ctx context.Context, stepID string, rows []RejectRow) (string, error) {
+	if len(rows) == 0 {
+		return "", nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recs := make([]RejectRecord, len(rows))
+	for i, r := range rows {
+		key, err := s.red.canonJSON(r.Key)
+		if err != nil {
+			return "", fmt.Errorf("journal: reject %d key: %w", i, err)
+		}
+		row, err := s.red.canonJSON(r.Row)
+		if err != nil {
+			return "", fmt.Errorf("journal: reject %d row: %w", i, err)
+		}
+		recs[i] = RejectRecord{
+			StepID: s.red.text(stepID), Table: s.red.text(r.Table), Key: key, Row: row,
+			Column: s.red.text(r.Column), Reason: s.red.text(r.Reason), Detail: s.red.text(r.Detail),
+		}
+	}
+	var digest string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		seq, _, err := lastEvent(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM rejects`).Scan(&next); err != nil {
+			return fmt.Errorf("journal: rejects: %w", err)
+		}
+		for i := range recs {
+			recs[i].ID, recs[i].RunSeq = next+int64(i), seq
+		}
+		digest = rejectsDigest(recs)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO rejects
+			(id, run_seq, step_id, tbl, key_json, row_json, col, reason, detail, batch)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("journal: rejects: %w", err)
+		}
+		defer stmt.Close()
+		for _, r := range recs {
+			if _, err := stmt.ExecContext(ctx, r.ID, r.RunSeq, r.StepID, r.Table, string(r.Key), string(r.Row),
+				r.Column, r.Reason, r.Detail, digest); err != nil {
+				return fmt.Errorf("journal: reject %d: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return digest, nil
+}
+
+// rejectsDigest is the hex sha256 of a batch: the domain tag, then for each
+// row its id and run_seq (8 bytes big-endian each) and step_id, table, key,
+// row, column, reason and detail, each length-prefixed as in chainHash.
+func rejectsDigest(recs []RejectRecord) string {
+	h := sha256.New()
+	writeField(h, []byte(rejectsTag))
+	for _, r := range recs {
+		var n [16]byte
+		binary.BigEndian.PutUint64(n[:8], uint64(r.ID))
+		binary.BigEndian.PutUint64(n[8:], uint64(r.RunSeq))
+		writeField(h, n[:])
+		for _, f := range []string{r.StepID, r.Table, string(r.Key), string(r.Row), r.Column, r.Reason, r.Detail} {
+			writeField(h, []byte(f))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ReadRejects returns every reject row of a journal in the order written,
+// opening it read-only.
+func ReadRejects(path string) ([]RejectRecord, error) {
+	db, err := openRead(path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	recs, err := queryRejects(context.Background(), db)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: rejects: %w", path, err)
+	}
+	return recs, nil
+}
+
+func queryRejects(ctx context.Context, db *sql.DB) ([]RejectRecord, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, run_seq, step_id, tbl, key_json, row_json, col, reason, detail, batch
+		FROM rejects ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var recs []RejectRecord
+	for rows.Next() {
+		var r RejectRecord
+		var key, row []byte
+		if err := rows.Scan(&r.ID, &r.RunSeq, &r.StepID, &r.Table, &key, &row, &r.Column, &r.Reason, &r.Detail, &r.Batch); err != nil {
+			return nil, err
+		}
+		r.Key, r.Row = json.RawMessage(key), json.RawMessage(row)
+		recs = append(recs, r)
+	}
+	return recs, rows.Err()
+}
+
+// WriteRejectsCSV writes recs as CSV with a header line; key and row are
+// JSON text in their cells.
+func WriteRejectsCSV(w io.Writer, recs []RejectRecord) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "run_seq", "step_id", "table", "key", "row", "column", "reason", "detail"})
+	for _, r := range recs {
+		_ = cw.Write([]string{
+			strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.RunSeq, 10), r.StepID, r.Table,
+			string(r.Key), string(r.Row), r.Column, r.Reason, r.Detail,
+		})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteRejectsJSON writes recs as a JSON array, one record per line, key
+// and row embedded as JSON.
+func WriteRejectsJSON(w io.Writer, recs []RejectRecord) error {
+	var buf bytes.Buffer
+	buf.WriteString("[")
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i, r := range recs {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n")
+		if err := enc.Encode(r); err != nil {
+			return fmt.Errorf("journal: reject %d: %w", r.ID, err)
+		}
+		buf.Truncate(buf.Len() - 1) // the encoder's newline
+	}
+	if len(recs) > 0 {
+		buf.WriteString("\n")
+	}
+	buf.WriteString("]\n")
+	_, err := w.Write(buf.Bytes())
+	return err
+}

@@ -1,0 +1,126 @@
+package runbooks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Error is one problem found in a runbook, placed like a compiler error.
+// Line and Col are 1-based; Col counts characters, not bytes. Source is the
+// offending line of the file (empty when unknown) and Width the number of
+// characters to underline from Col (at least 1).
+type Error struct {
+	File      string
+	Line, Col int
+	Width     int
+	Msg       string
+	Source    string
+}
+
+// Error returns the one-line form "file:line:col: message".
+func (e Error) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Snippet returns the offending source line and a caret line under the
+// column, or "" when the source line is unknown.
+func (e Error) Snippet() string {
+	return snippet(e.Line, e.Col, e.Width, e.Source)
+}
+
+// ErrorList is every error found in one runbook, sorted by position. Parse
+// returns it as its error, never an empty one.
+type ErrorList []Error
+
+// Error prints each error as "file:line:col: message" followed by the
+// source line and a caret line, one after the other.
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+		if s := e.Snippet(); s != "" {
+			b.WriteByte('\n')
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// Err returns the list as an error, or nil when it is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// sort orders the list by line, then column; errors at the same place keep
+// the order in which they were found.
+func (l ErrorList) sort() {
+	sort.SliceStable(l, func(i, j int) bool {
+		if l[i].Line != l[j].Line {
+			return l[i].Line < l[j].Line
+		}
+		return l[i].Col < l[j].Col
+	})
+}
+
+// Warning is a non-fatal finding of Lint: the runbook is valid but probably
+// not what its author meant.
+type Warning struct {
+	File      string
+	Line, Col int
+	Width     int
+	Msg       string
+	Source    string
+}
+
+// String prints "file:line:col: warning: message" followed by the source
+// line and a caret line.
+func (w Warning) String() string {
+	s := fmt.Sprintf("%s:%d:%d: warning: %s", w.File, w.Line, w.Col, w.Msg)
+	if sn := snippet(w.Line, w.Col, w.Width, w.Source); sn != "" {
+		s += "\n" + sn
+	}
+	return s
+}
+
+// snippet renders a source line with its number and a caret line such as
+//
+//	12 |   - { id: copy, kind: copy, bach: 10 }
+//	   |                             ^^^^
+//
+// Tabs before the column are kept so the carets line up in a terminal.
+func snippet(line, col, width int, source string) string {
+	if source == "" || line < 1 {
+		return ""
+	}
+	num := fmt.Sprintf("%4d", line)
+	runes := []rune(source)
+	if col < 1 {
+		col = 1
+	}
+	if col > len(runes)+1 {
+		col = len(runes) + 1
+	}
+	if width < 1 {
+		width = 1
+	}
+	if rest := len(runes) - (col - 1); width > rest && rest > 0 {
+		width = rest
+	}
+	var pad strings.Builder
+	for _, r := range runes[:col-1] {
+		if r == '\t' {
+			pad.WriteByte('\t')
+		} else {
+			pad.WriteByte(' ')
+		}
+	}
+	return fmt.Sprintf("%s | %s\n%s | %s%s",
+		num, source, strings.Repeat(" ", len(num)), pad.String(), strings.Repeat("^", width))
+}

@@ -1,0 +1,10 @@
+// Package examples holds the runnable example runbooks, embedded so the
+// binary can write them out (the demo does).
+package examples
+
+import _ "embed"
+
+// Demo is the demo runbook; its decision_maker line reads "you".
+//
+//go:embed demo.yaml
+var Demo []byte

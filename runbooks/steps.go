@@ -1,0 +1,335 @@
+package runbooks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// kinds lists the step kinds in the order messages show them.
+var kinds = []string{KindManual, KindGate, KindShell, KindSQL, KindCopy, KindVerify,
+	KindSnapshot, KindRestore, KindCDCStart, KindCDCCatchup, KindSwitch, KindWait}
+
+// commonStepKeys are allowed in every step.
+var commonStepKeys = []string{"id", "kind", "title", "owner", "expected", "on_failure", "idempotent"}
+
+// kindKeys are the keys each kind adds to the common ones.
+var kindKeys = map[string][]string{
+	KindManual:     {"instructions", "checklist"},
+	KindGate:       {"question"},
+	KindShell:      {"run", "undo"},
+	KindSQL:        {"run", "on"},
+	KindCopy:       {"tables", "from", "to", "batch", "parallel", "create", "key", "casts"},
+	KindVerify:     {"tables", "from", "to"},
+	KindSnapshot:   {"of", "method"},
+	KindRestore:    {"snapshot"},
+	KindCDCStart:   {"tables", "from", "to"},
+	KindCDCCatchup: {"from", "to"},
+	KindSwitch:     {"run", "undo"},
+	KindWait:       {"duration"},
+}
+
+// Defaults for copy steps.
+const (
+	DefaultBatch    = 1000
+	DefaultParallel = 1
+)
+
+// stepIDRE is the shape of a step id.
+var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// envNameRE is the shape of an environment variable name.
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// stepRef remembers where a decoded step and its fields are, for the
+// checks that span steps (validate.go). refs holds one per decoded step,
+// steps first, then rollback.
+type stepRef struct {
+	pos    position            // the step itself
+	at     map[string]position // each field's value
+	castAt []position          // each cast's column
+}
+
+// first is the position of the first of keys present in the step, or the
+// step's own.
+func (r stepRef) first(keys ...string) position {
+	for _, k := range keys {
+		if p, ok := r.at[k]; ok {
+			return p
+		}
+	}
+	return r.pos
+}
+
+// steps decodes a list of steps (steps: or rollback:).
+func (d *decoder) steps(f field) []Step {
+	var out []Step
+	for _, e := range d.list(f, f.name) {
+		if st, ok := d.step(e); ok {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// step decodes one step, block or flow style.
+func (d *decoder) step(e field) (Step, bool) {
+	fs, ok := d.mapping(e, "step")
+	if !ok {
+		return Step{}, false
+	}
+	ref := stepRef{pos: e.start(), at: map[string]position{}}
+	kv := map[string]field{}
+	for _, f := range fs {
+		kv[f.name] = f
+		ref.at[f.name] = f.pos()
+	}
+	st := Step{OnFailure: OnFailureStop, Line: ref.pos.line, Col: ref.pos.col}
+
+	label := "step"
+	if f, ok := kv["id"]; ok {
+		st.ID = d.str(f)
+		if _, ok := scalarText(f.value); ok && !stepIDRE.MatchString(st.ID) {
+			d.errorAt(f.pos(), "step id %q must match [a-z0-9][a-z0-9_-]* (lower case, digits, - and _)", st.ID)
+		}
+		label = fmt.Sprintf("step %q", st.ID)
+	} else {
+		d.errorAt(ref.pos, "step has no id")
+	}
+	if f, ok := kv["kind"]; ok {
+		st.Kind = d.oneOf(f, kinds...)
+	} else {
+		d.errorAt(ref.pos, "%s has no kind (one of %s)", label, strings.Join(kinds, ", "))
+	}
+
+	allowed := append(slices.Clone(commonStepKeys), kindKeys[st.Kind]...)
+	for _, f := range fs {
+		if slices.Contains(allowed, f.name) {
+			d.stepField(&st, f, &ref)
+			continue
+		}
+		if st.Kind == "" {
+			if !isStepKey(f.name) {
+				d.unknownKey(f, label, allowed)
+			}
+			continue // no kind to judge the field by
+		}
+		if isStepKey(f.name) {
+			d.errorf(f.key, "%q does not belong to a %s step (allowed: %s)", f.name, st.Kind, strings.Join(allowed, ", "))
+		} else {
+			d.unknownKey(f, label, allowed)
+		}
+	}
+	d.stepDefaults(&st, kv, ref, label)
+	d.refs = append(d.refs, ref)
+	return st, true
+}
+
+// isStepKey reports whether key belongs to some kind of step.
+func isStepKey(key string) bool {
+	if slices.Contains(commonStepKeys, key) {
+		return true
+	}
+	for _, keys := range kindKeys {
+		if slices.Contains(keys, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// stepField decodes one allowed field into st.
+func (d *decoder) stepField(st *Step, f field, ref *stepRef) {
+	switch f.name {
+	case "id", "kind": // done by step
+	case "title":
+		st.Title = d.str(f)
+	case "owner":
+		st.Owner = d.nonEmpty(f)
+	case "expected":
+		st.Expected = d.duration(f)
+	case "on_failure":
+		st.OnFailure = d.oneOf(f, OnFailureStop, OnFailureRollback, OnFailureContinue)
+	case "idempotent":
+		st.Idempotent = d.boolean(f)
+	case "instructions":
+		st.Instructions = d.str(f)
+	case "checklist":
+		st.Checklist = d.strList(f)
+	case "question":
+		st.Question = d.nonEmpty(f)
+	case "run":
+		st.Run = d.nonEmpty(f)
+	case "undo":
+		st.Undo = d.nonEmpty(f)
+	case "on":
+		st.On = d.nonEmpty(f)
+	case "from":
+		st.From = d.nonEmpty(f)
+	case "to":
+		st.To = d.nonEmpty(f)
+	case "tables":
+		st.Tables, st.All = d.tables(f)
+	case "batch":
+		st.Batch = d.positive(f)
+	case "parallel":
+		st.Parallel = d.positive(f)
+	case "create":
+		st.Create = d.boolean(f)
+	case "key":
+		st.Key = d.strList(f)
+		if len(st.Key) == 0 {
+			d.errorAt(f.pos(), "key must list at least one column")
+		}
+	case "casts":
+		st.Casts, ref.castAt = d.casts(f)
+	case "of":
+		st.Of = d.nonEmpty(f)
+	case "method":
+		st.Method = d.nonEmpty(f)
+	case "snapshot":
+		st.Snapshot = d.nonEmpty(f)
+	case "duration":
+		n := len(d.errs)
+		st.Duration = d.duration(f)
+		if len(d.errs) == n && st.Duration == 0 {
+			d.errorAt(f.pos(), "a wait needs a duration longer than zero")
+		}
+	}
+}
+
+// stepDefaults checks the fields a kind requires and fills in defaults.
+func (d *decoder) stepDefaults(st *Step, kv map[string]field, ref stepRef, label string) {
+	need := func(key, why string) {
+		if _, ok := kv[key]; !ok {
+			d.errorAt(ref.pos, "%s needs %s: %s", label, key, why)
+		}
+	}
+	switch st.Kind {
+	case KindGate:
+		need("question", "what the decision-maker answers go / no-go to")
+	case KindShell, KindSwitch:
+		need("run", "the command to run")
+	case KindSQL:
+		need("run", "the statements to run")
+		need("on", "the connection to run them on")
+	case KindCopy, KindVerify, KindCDCStart:
+		need("tables", "a list of tables or the word all")
+	case KindRestore:
+		need("snapshot", "the id of the snapshot step to restore")
+	case KindWait:
+		need("duration", "how long to wait, like 5m")
+	}
+	switch st.Kind {
+	case KindCopy, KindVerify, KindCDCStart, KindCDCCatchup:
+		if st.From == "" && !has(kv, "from") {
+			st.From = "source"
+		}
+		if st.To == "" && !has(kv, "to") {
+			st.To = "target"
+		}
+		if st.From != "" && st.From == st.To {
+			d.errorAt(ref.first("to", "from"), "%s: from and to both name connection %q", label, st.From)
+		}
+	case KindSnapshot:
+		if !has(kv, "of") {
+			st.Of = "source"
+		}
+	}
+	if st.Kind == KindCopy {
+		for i, c := range st.Casts {
+			if !st.All && c.Table != "" && len(st.Tables) > 0 && !slices.Contains(st.Tables, c.Table) {
+				d.errorAt(ref.castAt[i], "cast for table %q, which %s does not copy", c.Table, label)
+			}
+		}
+		if st.Batch == 0 && !has(kv, "batch") {
+			st.Batch = DefaultBatch
+		}
+		if st.Parallel == 0 && !has(kv, "parallel") {
+			st.Parallel = DefaultParallel
+		}
+	}
+}
+
+func has(kv map[string]field, key string) bool {
+	_, ok := kv[key]
+	return ok
+}
+
+// tables reads "tables:", a list of table names or the word all.
+func (d *decoder) tables(f field) ([]string, bool) {
+	if s, ok := scalarText(f.value); ok {
+		if s == "all" {
+			return nil, true
+		}
+		d.errorAt(f.pos(), "tables must be a list of table names or the word all, got %s", describe(f.value))
+		return nil, false
+	}
+	list := d.strList(f)
+	if _, isList := f.value.(*ast.SequenceNode); isList && len(list) == 0 {
+		d.errorAt(f.pos(), "tables is empty: list the tables or write all")
+	}
+	return list, false
+}
+
+// casts reads a copy step's documented cast rules.
+func (d *decoder) casts(f field) ([]Cast, []position) {
+	var out []Cast
+	var at []position
+	for _, e := range d.list(f, "casts") {
+		kv := d.fields(e, "cast", "column", "map")
+		if kv == nil {
+			continue
+		}
+		var c Cast
+		p := e.pos()
+		if v, ok := kv["column"]; ok {
+			p = v.pos()
+			s := d.nonEmpty(v)
+			dot := strings.LastIndex(s, ".")
+			if dot > 0 && dot < len(s)-1 {
+				c.Table, c.Column = s[:dot], s[dot+1:]
+			} else if s != "" {
+				d.errorAt(v.pos(), "cast column must be table.column, got %q", s)
+			}
+		} else {
+			d.errorAt(e.start(), "cast needs column: the table.column it applies to")
+		}
+		if v, ok := kv["map"]; ok {
+			c.Map = d.castMap(v)
+		} else {
+			d.errorAt(e.start(), "cast needs map: source value → new value (null for NULL)")
+		}
+		out = append(out, c)
+		at = append(at, p)
+	}
+	return out, at
+}
+
+// castMap reads a cast's value map; a YAML null maps to a nil *string.
+func (d *decoder) castMap(f field) map[string]*string {
+	entries, ok := d.mapping(f, "cast map")
+	if !ok {
+		return nil
+	}
+	if len(entries) == 0 {
+		d.errorAt(f.pos(), "cast map is empty")
+	}
+	m := make(map[string]*string, len(entries))
+	for _, e := range entries {
+		if _, null := e.value.(*ast.NullNode); null {
+			m[e.name] = nil
+			continue
+		}
+		s, ok := scalarText(e.value)
+		if !ok {
+			d.errorAt(e.pos(), "cast map values must be strings or null, got %s", describe(e.value))
+			continue
+		}
+		m[e.name] = &s
+	}
+	return m
+}

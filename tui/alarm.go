@@ -1,0 +1,137 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tightrope/tightrope/journal"
+)
+
+// bannerLines is the line(s) under the header that say what the run needs
+// from people: the trigger ALARM (which cannot be missed), a gate or manual
+// step waiting, a rollback running, or the end of the run.
+func (m Model) bannerLines(w int) []string {
+	st, s := m.c.Styles, m.state
+	if m.closed {
+		return []string{m.endLine(w)}
+	}
+	pd := s.Pending
+	switch {
+	case pd != nil && pd.Kind == "trigger":
+		return m.alarmLines(w)
+	case s.RollingBack && s.Rollback == nil:
+		return []string{st.Alarm.Render(padRight(" ↺ ROLLING BACK since "+s.RollbackAt.Format("15:04:05")+
+			" — the rollback procedure is running", w))}
+	case pd != nil && pd.Kind == "gate":
+		q := pd.Question
+		if q == "" {
+			q = planStep(s, pd.StepID).Question
+		}
+		return []string{st.Attention.Render(truncate(fmt.Sprintf("⏸ GATE %s: %s — waiting for %s (g go · n no-go)",
+			pd.StepID, q, decider(s)), w))}
+	case pd != nil && pd.Kind == "manual":
+		return []string{st.Attention.Render(truncate(fmt.Sprintf("⏸ MANUAL %s: %s — waiting for the operator (space ticks · enter confirms)",
+			pd.StepID, stepByID(s, pd.StepID).Title), w))}
+	case pd != nil:
+		return []string{st.Attention.Render(truncate("⏸ waiting: "+pd.Question, w))}
+	}
+	return nil
+}
+
+// endLine is shown once the session has closed.
+func (m Model) endLine(w int) string {
+	st, s := m.c.Styles, m.state
+	msg := " run finished"
+	style := st.OK
+	switch s.Outcome {
+	case journal.OutcomeFinished:
+		msg = " ✓ run finished in " + fmtDur(s.Elapsed())
+	case journal.OutcomeRolledBack:
+		msg, style = " ↺ run rolled back after "+fmtDur(s.Elapsed()), st.Warn
+	case "":
+		msg, style = " run ended without an outcome (interrupted; resume it from the journal)", st.Warn
+	default:
+		msg, style = " ✗ run "+s.Outcome, st.Danger
+		if s.OutcomeErr != "" {
+			msg += ": " + s.OutcomeErr
+		}
+	}
+	return style.Render(truncate(msg+" — press q to quit", w))
+}
+
+// alarmLines: the trigger, observed against threshold, the evidence, and who
+// must decide.
+func (m Model) alarmLines(w int) []string {
+	st, s := m.c.Styles, m.state
+	pd := s.Pending
+	t := journal.TriggerPayload{Message: pd.Question}
+	if pd.Trigger != nil {
+		t = *pd.Trigger
+	}
+	head := " ⚠ ALARM"
+	if t.Trigger != "" {
+		head += " · " + t.Trigger
+	}
+	if t.Table != "" {
+		head += " on " + t.Table
+	}
+	if t.Trigger != "" {
+		head += ": " + fmtTrigger(t.Trigger, t.Observed) + " > " + fmtTrigger(t.Trigger, t.Threshold)
+	}
+	head += " · decision: " + decider(s) + " "
+	out := []string{st.Alarm.Render(padRight(head, w))}
+	if t.Message != "" {
+		out = append(out, st.AlarmText.Render(truncate("   "+t.Message, w)))
+	}
+	if ev := fmtEvidence(t.Evidence); ev != "" {
+		out = append(out, st.AlarmText.Render(truncate("   evidence: "+ev, w)))
+	}
+	if d := m.top(); d == nil || d.kind != dlgTrigger {
+		if r := m.decideReason(); r != "" {
+			out = append(out, st.Reason.Render(truncate("   "+r, w)))
+		} else if m.player == nil {
+			out = append(out, st.AlarmText.Render(truncate("   press d to decide: roll back or continue", w)))
+		}
+	}
+	return out
+}
+
+// fmtTrigger formats a trigger's observed value or threshold in its unit.
+func fmtTrigger(trigger string, v float64) string {
+	switch trigger {
+	case "reject_rate", "overrun":
+		return fmtPct(v)
+	case "cdc_lag":
+		return fmt.Sprintf("%.0fs", v)
+	default:
+		return fmt.Sprintf("%g", v)
+	}
+}
+
+// fmtEvidence prints evidence as "k=v · k=v", keys sorted.
+func fmtEvidence(ev map[string]any) string {
+	keys := make([]string, 0, len(ev))
+	for k := range ev {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + fmtValue(ev[k])
+	}
+	return strings.Join(parts, " · ")
+}
+
+// fmtValue prints an evidence value; JSON numbers arrive as float64.
+func fmtValue(v any) string {
+	switch v := v.(type) {
+	case float64:
+		if v == float64(int64(v)) {
+			return fmtInt(int64(v))
+		}
+		return fmt.Sprintf("%g", v)
+	default:
+		return fmt.Sprint(v)
+	}
+}

@@ -1,0 +1,156 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/tightrope/tightrope/journal"
+)
+
+// errorsPane shows rejected rows by table and reason, each table's reject
+// rate against the runbook's reject_rate threshold, documented casts and
+// verification mismatches.
+type errorsPane struct {
+	frame
+	c     *Common
+	state journal.State
+}
+
+func newErrors(c *Common) *errorsPane {
+	p := &errorsPane{c: c}
+	p.render = p.lines
+	return p
+}
+
+// Update implements pane.
+func (p *errorsPane) Update(msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(stateMsg); ok {
+		p.state = msg.State
+	}
+	return nil
+}
+
+// rejected is a table's rejected rows: the copy counter, or the sum of the
+// reject events when no progress sample counted them yet.
+func rejected(t journal.TableState) int64 {
+	if t.Rejected > 0 {
+		return t.Rejected
+	}
+	var n int64
+	for _, c := range t.ByReason {
+		n += c
+	}
+	return n
+}
+
+// rejectRate is rejected rows over rows read.
+func rejectRate(t journal.TableState) float64 {
+	if t.Read == 0 {
+		return 0
+	}
+	return float64(rejected(t)) / float64(t.Read)
+}
+
+// threshold is the runbook's reject_rate trigger, if it watches one.
+func threshold(s journal.State) (float64, bool) {
+	if s.Runbook == nil || s.Runbook.Triggers.RejectRate == nil {
+		return 0, false
+	}
+	return *s.Runbook.Triggers.RejectRate, true
+}
+
+// overThreshold reports whether a table's reject rate is over the trigger.
+func overThreshold(s journal.State, t journal.TableState) bool {
+	th, ok := threshold(s)
+	return ok && rejected(t) > 0 && rejectRate(t) > th
+}
+
+func (p *errorsPane) lines(w, h int) []string {
+	st, s := p.c.Styles, p.state
+	th, watched := threshold(s)
+	right := st.Muted.Render("no reject_rate trigger")
+	if watched {
+		right = st.Muted.Render("trigger > " + fmtPct(th))
+	}
+	out := []string{heading(st, "REJECTS", w, right)}
+
+	tables := make([]journal.TableState, 0, len(s.Tables))
+	for _, t := range s.Tables {
+		if rejected(t) > 0 {
+			tables = append(tables, t)
+		}
+	}
+	sort.SliceStable(tables, func(i, j int) bool {
+		oi, oj := overThreshold(s, tables[i]), overThreshold(s, tables[j])
+		if oi != oj {
+			return oi
+		}
+		return rejected(tables[i]) > rejected(tables[j])
+	})
+	var extra []string
+	if n := len(s.Casts); n > 0 {
+		var vals int64
+		for _, c := range s.Casts {
+			vals += c.Count
+		}
+		extra = append(extra, st.Muted.Render(truncate(fmt.Sprintf("documented casts: %d rules, %s values", n, fmtInt(vals)), w)))
+	}
+	if n := len(s.Verifies); n > 0 {
+		v := s.Verifies[n-1]
+		if v.Mismatches > 0 {
+			extra = append(extra, st.Danger.Render(truncate(fmt.Sprintf("✗ verify: %s rows differ", fmtInt(v.Mismatches)), w)))
+		} else {
+			extra = append(extra, st.OK.Render(truncate(fmt.Sprintf("✓ verify: %d tables match", len(v.Tables)), w)))
+		}
+	}
+	if len(tables) == 0 {
+		return append(append(out, st.OK.Render("✓ no rejected rows")), extra...)
+	}
+
+	// Table lines always; reasons while there is room, biggest first.
+	room := h - 1 - len(tables) - len(extra)
+	for _, t := range tables {
+		out = append(out, p.tableLine(t, w, th, watched))
+		for _, rc := range reasons(t) {
+			if room <= 0 {
+				break
+			}
+			out = append(out, spread(st.Muted.Render("  "+rc.Reason), st.Text.Render(fmtInt(rc.Count)), w))
+			room--
+		}
+	}
+	return append(out, extra...)
+}
+
+// tableLine: table, rejected rows, rate vs threshold, verdict.
+func (p *errorsPane) tableLine(t journal.TableState, w int, th float64, watched bool) string {
+	st := p.c.Styles
+	rate := rejectRate(t)
+	left := st.Bold.Render(t.Table) + st.Text.Render(" "+fmtInt(rejected(t))+" rejected")
+	var right string
+	switch {
+	case !watched:
+		right = st.Text.Render("rate " + fmtPct(rate))
+	case rate > th:
+		right = st.Danger.Render("rate " + fmtPct(rate) + " > " + fmtPct(th) + " ⚠ OVER")
+	default:
+		right = st.Text.Render("rate "+fmtPct(rate)) + st.Muted.Render(" ≤ "+fmtPct(th)) + st.OK.Render(" ok")
+	}
+	return spread(left, right, w)
+}
+
+// reasons lists a table's reject reasons, largest first.
+func reasons(t journal.TableState) []journal.ReasonCount {
+	var out []journal.ReasonCount
+	for r, n := range t.ByReason {
+		out = append(out, journal.ReasonCount{Table: t.Table, Reason: r, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}

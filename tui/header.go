@@ -1,0 +1,203 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/tightrope/tightrope/journal"
+)
+
+// headerPane shows what run this is, in what mode, who decides, and how the
+// clock stands against the objectives; in replay also where the playhead is.
+type headerPane struct {
+	frame
+	c      *Common
+	state  journal.State
+	replay *ReplayStatus // nil unless replaying
+	closed bool          // the session ended
+}
+
+func newHeader(c *Common) *headerPane {
+	h := &headerPane{c: c}
+	h.render = h.lines
+	return h
+}
+
+// Update implements pane.
+func (h *headerPane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case stateMsg:
+		h.state = msg.State
+	case sessionDoneMsg:
+		h.closed = true
+	}
+	return nil
+}
+
+func (h *headerPane) lines(w, _ int) []string {
+	st, s := h.c.Styles, h.state
+	rb := s.Runbook
+	name, id, dm := "run "+short(s.RunbookSHA), "", ""
+	if rb != nil {
+		name, id, dm = rb.Name, rb.MigrationID, rb.DecisionMaker
+	}
+	left := h.c.Styles.ModeBadge(h.c.Mode) + " " + st.Title.Render(name)
+	if id != "" {
+		left += st.Muted.Render(" · ") + st.Bold.Render(id)
+	}
+	if h.c.Mode == ModeDrill && s.Fault != "" {
+		left += st.Muted.Render(" · fault ") + st.Warn.Render(s.Fault)
+	}
+	var right string
+	switch {
+	case dm != "" && dm == h.c.Operator:
+		right = st.Muted.Render("you are ") + st.Bold.Render(h.c.Operator) + st.OK.Render(" (decision-maker)")
+	case dm != "":
+		right = st.Muted.Render("decides: ") + st.Bold.Render(dm)
+		if h.c.Operator != "" {
+			right += st.Muted.Render(" · you are ") + st.Bold.Render(h.c.Operator)
+		}
+	case h.c.Operator != "":
+		right = st.Muted.Render("you are ") + st.Bold.Render(h.c.Operator)
+	}
+	out := []string{spread(left, right, w), spread(h.clockLine(), h.statusLine(), w)}
+	if h.replay != nil {
+		out = append(out, h.replayLine(w))
+	}
+	return out
+}
+
+// clockLine: elapsed vs expected vs window, RTO and RPO.
+func (h *headerPane) clockLine() string {
+	st, s := h.c.Styles, h.state
+	el := h.c.elapsed(s)
+	elStyle := st.Bold
+	parts := []string{}
+	if rb := s.Runbook; rb != nil {
+		o := rb.Objectives
+		overrun := 1.5
+		if rb.Triggers.Overrun != nil {
+			overrun = *rb.Triggers.Overrun
+		}
+		switch {
+		case o.Window > 0 && el > o.Window,
+			o.Expected > 0 && float64(el) > float64(o.Expected)*overrun:
+			elStyle = st.Danger
+		case o.Expected > 0 && el > o.Expected:
+			elStyle = st.Warn
+		}
+		if o.Expected > 0 {
+			parts = append(parts, st.Muted.Render("expected ")+fmtObjective(o.Expected))
+		}
+		if o.Window > 0 {
+			parts = append(parts, st.Muted.Render("window ")+fmtObjective(o.Window))
+		}
+		tail := st.Muted.Render(" · RTO ") + fmtObjective(o.RTO) + st.Muted.Render(" · RPO ") + fmtObjective(o.RPO)
+		return st.Muted.Render("elapsed ") + elStyle.Render(fmtClock(el)) + prefixJoin(st.Muted.Render(" / "), parts) + tail
+	}
+	return st.Muted.Render("elapsed ") + elStyle.Render(fmtClock(el))
+}
+
+func prefixJoin(sep string, parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	return sep + strings.Join(parts, sep)
+}
+
+// statusLine says in a few words where the run stands.
+func (h *headerPane) statusLine() string {
+	st, s := h.c.Styles, h.state
+	switch {
+	case s.Outcome == journal.OutcomeFinished:
+		return st.OK.Render("✓ finished")
+	case s.Outcome == journal.OutcomeRolledBack:
+		return st.Warn.Render("↺ rolled back")
+	case s.Outcome != "":
+		return st.Danger.Render("✗ " + s.Outcome)
+	case h.closed:
+		return st.Muted.Render("session ended")
+	case s.RollingBack:
+		return st.Danger.Render("↺ ROLLING BACK")
+	case s.Pending != nil && s.Pending.Kind == "trigger":
+		return st.Danger.Render("⚠ decision required")
+	case s.Pending != nil:
+		return st.Warn.Render("⏸ waiting: " + s.Pending.Kind + " " + s.Pending.StepID)
+	case s.Current != "":
+		return st.Accent.Render("▶ " + s.Current)
+	}
+	return ""
+}
+
+// replayLine: play state, speed, position, and a timeline with the playhead
+// and the decision points.
+func (h *headerPane) replayLine(w int) string {
+	st, r := h.c.Styles, h.replay
+	icon := "▶"
+	switch {
+	case r.Done:
+		icon = "■"
+	case r.Paused:
+		icon = "⏸"
+	}
+	pos := fmt.Sprintf("%s %s  event %d/%d", icon, fmtSpeed(r.Speed), r.Index, r.Total)
+	if !r.At.IsZero() {
+		pos += "  " + r.At.Format("15:04:05") + " +" + fmtClock(r.At.Sub(r.Start))
+	}
+	if r.Done {
+		pos += "  end"
+	}
+	left := st.Playhead.Render(pos) + "  "
+	bar := w - width(left)
+	if bar < 10 {
+		return truncate(left, w)
+	}
+	return left + h.timeline(bar)
+}
+
+// timeline draws the replay position over the run's duration, with ◆ at
+// decision points.
+func (h *headerPane) timeline(n int) string {
+	st, r := h.c.Styles, h.replay
+	cells := []rune(strings.Repeat("─", n))
+	for _, m := range r.Marks {
+		cells[clampIndex(m, n)] = '◆'
+	}
+	head := clampIndex(r.Fraction(), n)
+	var b strings.Builder
+	for i, c := range cells {
+		switch {
+		case i == head:
+			b.WriteString(st.Playhead.Render("●"))
+		case c == '◆':
+			b.WriteString(st.Mark.Render("◆"))
+		case i < head:
+			b.WriteString(st.Playhead.Render("━"))
+		default:
+			b.WriteString(st.Timeline.Render("─"))
+		}
+	}
+	return b.String()
+}
+
+func clampIndex(f float64, n int) int {
+	return min(max(int(f*float64(n-1)+0.5), 0), n-1)
+}
+
+func fmtSpeed(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%.1f×", s)
+	}
+	return fmt.Sprintf("%.0f×", s)
+}
+
+func short(sha string) string {
+	if len(sha) > 8 {
+		return sha[:8]
+	}
+	if sha == "" {
+		return "(no runbook)"
+	}
+	return sha
+}

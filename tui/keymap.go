@@ -1,0 +1,149 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// KeyMap declares every key of the console once. Help is composed from
+// these bindings; disabled ones are shown with the reason (see Action).
+type KeyMap struct {
+	// Run: manual steps, gates, triggers, notes.
+	Tick     key.Binding // tick the next checklist item
+	Confirm  key.Binding // confirm a manual step
+	Go       key.Binding // gate: go
+	NoGo     key.Binding // gate: no-go
+	Decide   key.Binding // reopen the trigger decision dialog
+	Rollback key.Binding // trigger: roll back
+	Continue key.Binding // trigger: continue with a justification
+	Note     key.Binding // add a note to the timeline
+	Quit     key.Binding
+	Hide     key.Binding // hide the decision dialog (the alarm stays)
+
+	// Dialogs.
+	Yes       key.Binding
+	No        key.Binding
+	Submit    key.Binding
+	Cancel    key.Binding
+	Interrupt key.Binding // ctrl+c inside a text field
+
+	// Replay.
+	PlayPause    key.Binding
+	Faster       key.Binding
+	Slower       key.Binding
+	NextDecision key.Binding
+	SeekStart    key.Binding
+
+	// Text fields.
+	Left, Right, LineStart, LineEnd key.Binding
+	Backspace, Delete               key.Binding
+	DeleteWord, DeleteToStart       key.Binding
+}
+
+// DefaultKeyMap is the console's key map.
+func DefaultKeyMap() *KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return &KeyMap{
+		Tick:     b([]string{"space", "x"}, "space", "tick next item"),
+		Confirm:  b([]string{"enter"}, "enter", "confirm step"),
+		Go:       b([]string{"g"}, "g", "go"),
+		NoGo:     b([]string{"n"}, "n", "no-go"),
+		Decide:   b([]string{"d"}, "d", "decide"),
+		Rollback: b([]string{"r"}, "r", "roll back"),
+		Continue: b([]string{"c"}, "c", "continue…"),
+		Note:     b([]string{"N", "shift+n", ":"}, "N", "note"),
+		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Hide:     b([]string{"esc"}, "esc", "hide"),
+
+		Yes:       b([]string{"y"}, "y", "yes, send"),
+		No:        b([]string{"n"}, "n", "no"),
+		Submit:    b([]string{"enter"}, "enter", "send"),
+		Cancel:    b([]string{"esc"}, "esc", "cancel"),
+		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+
+		PlayPause:    b([]string{"space"}, "space", "play/pause"),
+		Faster:       b([]string{"+", "="}, "+", "faster"),
+		Slower:       b([]string{"-", "_"}, "-", "slower"),
+		NextDecision: b([]string{"right", "l"}, "→", "next decision"),
+		SeekStart:    b([]string{"home", "0"}, "home", "start"),
+
+		Left:          b([]string{"left", "ctrl+b"}, "←", "left"),
+		Right:         b([]string{"right", "ctrl+f"}, "→", "right"),
+		LineStart:     b([]string{"home", "ctrl+a"}, "home", "start of line"),
+		LineEnd:       b([]string{"end", "ctrl+e"}, "end", "end of line"),
+		Backspace:     b([]string{"backspace", "ctrl+h"}, "backspace", "delete"),
+		Delete:        b([]string{"delete", "ctrl+d"}, "del", "delete forward"),
+		DeleteWord:    b([]string{"ctrl+w", "alt+backspace"}, "ctrl+w", "delete word"),
+		DeleteToStart: b([]string{"ctrl+u"}, "ctrl+u", "delete to start"),
+	}
+}
+
+// verb is what an Action does when its key is pressed.
+type verb int
+
+const (
+	vNone verb = iota
+	vQuit
+	vNote
+	vTick
+	vConfirm
+	vGo
+	vNoGo
+	vDecide
+	vRollback
+	vContinue
+	vHide
+	vYes
+	vSubmit
+	vCancel
+	vPlayPause
+	vFaster
+	vSlower
+	vNextDecision
+	vSeekStart
+)
+
+// Action is a binding as the current situation offers it. When Reason is
+// set the binding is disabled and Reason says why; pressing its key shows
+// the reason instead of acting.
+type Action struct {
+	key.Binding
+	Reason string
+	do     verb
+}
+
+// allow offers b, enabled.
+func allow(b key.Binding, do verb) Action { return Action{Binding: b, do: do} }
+
+// deny offers b disabled, with the reason shown in help and on a press.
+func deny(b key.Binding, do verb, reason string) Action {
+	b.SetEnabled(false)
+	return Action{Binding: b, Reason: reason, do: do}
+}
+
+// offer is allow when reason is empty, deny otherwise.
+func offer(b key.Binding, do verb, reason string) Action {
+	if reason != "" {
+		return deny(b, do, reason)
+	}
+	return allow(b, do)
+}
+
+// Pressed reports whether msg is one of the action's keys, enabled or not.
+func (a Action) Pressed(msg tea.KeyPressMsg) bool {
+	b := a.Binding
+	b.SetEnabled(true)
+	return key.Matches(msg, b)
+}
+
+// pressedAction finds the first action whose key msg is.
+func pressedAction(msg tea.KeyPressMsg, actions []Action) (Action, bool) {
+	for _, a := range actions {
+		if a.Pressed(msg) {
+			return a, true
+		}
+	}
+	return Action{}, false
+}

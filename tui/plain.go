@@ -1,0 +1,368 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tightrope/tightrope/journal"
+)
+
+// plainEvery is how often (in event time) plain mode prints a table's
+// progress or its accumulated rejects.
+const plainEvery = 5 * time.Second
+
+// Plain prints a run as lines, for scripts, CI and terminals that are not
+// one: one readable line per meaningful event, prefixed with the elapsed
+// time since the run started. Output depends only on the events, never on
+// the wall clock.
+type Plain struct {
+	w            io.Writer
+	err          error
+	lastProgress map[string]time.Time
+	lastRejects  map[string]time.Time
+	rejects      map[string]map[string]int64 // per table, since the last line
+	sample       map[string]string
+	order        []string // tables with rejects pending, in first-seen order
+}
+
+// NewPlain prints to w.
+func NewPlain(w io.Writer) *Plain {
+	return &Plain{w: w, lastProgress: map[string]time.Time{}, lastRejects: map[string]time.Time{},
+		rejects: map[string]map[string]int64{}, sample: map[string]string{}}
+}
+
+// Err is the first write error, if any.
+func (p *Plain) Err() error { return p.err }
+
+func (p *Plain) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// line prints one event line with its elapsed-time prefix.
+func (p *Plain) line(s *journal.State, at time.Time, format string, args ...any) {
+	p.printf("[%s] %s\n", fmtStamp(at.Sub(s.StartedAt)), fmt.Sprintf(format, args...))
+}
+
+// Event prints e, which has just been applied to s.
+func (p *Plain) Event(e journal.Event, s *journal.State) {
+	switch e.Type {
+	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked:
+	default:
+		p.flushRejects(s, e.At, "")
+	}
+	switch e.Type {
+	case journal.RunStarted:
+		p.runStarted(e, s)
+	case journal.RunResumed:
+		var pl journal.RunResumedPayload
+		_ = e.Decode(&pl)
+		p.line(s, e.At, "run resumed by %s from event %d", pl.Operator, pl.FromSeq)
+	case journal.StepStarted:
+		var pl journal.StepStartedPayload
+		_ = e.Decode(&pl)
+		what := "step"
+		if pl.Rollback {
+			what = "rollback step"
+		}
+		p.line(s, e.At, "%s: %s started (%s) %s", e.StepID, what, pl.Kind, pl.Title)
+	case journal.StepFinished:
+		p.stepFinished(e, s)
+	case journal.ChecklistChecked:
+		var pl journal.ChecklistPayload
+		_ = e.Decode(&pl)
+		n := len(stepByID(*s, e.StepID).Checked)
+		p.line(s, e.At, "%s: checked [%d/%d] %s (by %s)", e.StepID, pl.Index+1, n, pl.Item, e.Actor)
+	case journal.Log:
+		var pl journal.LogPayload
+		_ = e.Decode(&pl)
+		id := e.StepID
+		if id == "" {
+			id = "run"
+		}
+		stream := ""
+		if pl.Stream != "" && pl.Stream != "stdout" && pl.Stream != "info" {
+			stream = pl.Stream + ": "
+		}
+		p.line(s, e.At, "%s | %s%s", id, stream, pl.Line)
+	case journal.Progress:
+		var pl journal.ProgressPayload
+		_ = e.Decode(&pl)
+		if last, ok := p.lastProgress[pl.Table]; !ok || e.At.Sub(last) >= plainEvery {
+			p.lastProgress[pl.Table] = e.At
+			p.line(s, e.At, "%s: %s", pl.Table, progressText(pl))
+		}
+	case journal.TableCopied:
+		var pl journal.ProgressPayload
+		_ = e.Decode(&pl)
+		p.flushRejects(s, e.At, pl.Table)
+		p.line(s, e.At, "%s: copied · read %d written %d rejected %d %s", pl.Table, pl.Read, pl.Written, pl.Rejected, balance(pl))
+	case journal.RowsRejected:
+		p.rowsRejected(e, s)
+	case journal.CastApplied:
+		var pl journal.CastPayload
+		_ = e.Decode(&pl)
+		p.line(s, e.At, "%s.%s: cast %q -> %s (%d values)", pl.Table, pl.Column, pl.From, pl.To, pl.Count)
+	case journal.VerifyResult:
+		p.verify(e, s)
+	case journal.SnapshotTaken:
+		var pl journal.SnapshotPayload
+		_ = e.Decode(&pl)
+		verified := "NOT verified"
+		if snapshotVerified(pl) {
+			verified = "verified"
+		}
+		p.line(s, e.At, "snapshot %s of %s taken in %s · %d tables %s · est. restore %s",
+			pl.Label, pl.Connection, fmtDur(ms(pl.DurationMS)), len(pl.Tables), verified, vsRTOText(ms(pl.EstRestoreMS), rto(*s)))
+	case journal.RestoreFinished:
+		var pl journal.RestorePayload
+		_ = e.Decode(&pl)
+		limit := rto(*s)
+		if pl.RTOMS > 0 {
+			limit = ms(pl.RTOMS)
+		}
+		verified := "NOT verified"
+		if pl.Verified {
+			verified = "verified"
+		}
+		p.line(s, e.At, "restore of %s finished in %s · %s", pl.Snapshot, vsRTOText(ms(pl.DurationMS), limit), verified)
+	case journal.TriggerFired:
+		var pl journal.TriggerPayload
+		_ = e.Decode(&pl)
+		where := ""
+		if pl.Table != "" {
+			where = " " + pl.Table
+		}
+		p.line(s, e.At, "TRIGGER %s%s: %s (observed %s, threshold %s)", pl.Trigger, where, pl.Message,
+			fmtTrigger(pl.Trigger, pl.Observed), fmtTrigger(pl.Trigger, pl.Threshold))
+		if ev := fmtEvidence(pl.Evidence); ev != "" {
+			p.line(s, e.At, "  evidence: %s", ev)
+		}
+	case journal.Awaiting:
+		var pl journal.AwaitingPayload
+		_ = e.Decode(&pl)
+		who := pl.Who
+		if who == "" {
+			who = decider(*s)
+		}
+		p.line(s, e.At, "waiting for %s: %s [%s]", who, pl.Question, strings.Join(pl.Choices, "/"))
+	case journal.Decision:
+		p.decision(e, s)
+	case journal.Refused:
+		var pl journal.RefusedPayload
+		_ = e.Decode(&pl)
+		p.line(s, e.At, "refused: %s may not %s: %s", e.Actor, pl.Choice, pl.Reason)
+	case journal.Note:
+		var pl journal.NotePayload
+		_ = e.Decode(&pl)
+		p.line(s, e.At, "note by %s: %s", e.Actor, pl.Text)
+	case journal.RollbackStarted:
+		var pl journal.RollbackPayload
+		_ = e.Decode(&pl)
+		p.line(s, e.At, "ROLLBACK started: %s", pl.Reason)
+	case journal.RollbackFinished:
+		var pl journal.RollbackPayload
+		_ = e.Decode(&pl)
+		limit := rto(*s)
+		if pl.RTOMS > 0 {
+			limit = ms(pl.RTOMS)
+		}
+		ok := "ok"
+		if !pl.OK {
+			ok = "FAILED: " + pl.Reason
+		}
+		p.line(s, e.At, "rollback finished in %s · %s", vsRTOText(ms(pl.DurationMS), limit), ok)
+	case journal.RunFinished:
+		var pl journal.RunFinishedPayload
+		_ = e.Decode(&pl)
+		msg := pl.Outcome
+		if pl.Error != "" {
+			msg += ": " + pl.Error
+		}
+		p.line(s, e.At, "run finished: %s in %s", msg, fmtDur(ms(pl.DurationMS)))
+	}
+}
+
+func (p *Plain) runStarted(e journal.Event, s *journal.State) {
+	head := fmt.Sprintf("run started · mode %s · operator %s", s.Mode, s.Operator)
+	if s.Fault != "" {
+		head += " · fault " + s.Fault
+	}
+	if rb := s.Runbook; rb != nil {
+		o := rb.Objectives
+		head = fmt.Sprintf("run started: %s (%s) · mode %s · operator %s · decides %s · RTO %s RPO %s expected %s window %s",
+			rb.Name, rb.MigrationID, s.Mode, s.Operator, rb.DecisionMaker,
+			fmtObjective(o.RTO), fmtObjective(o.RPO), fmtObjective(o.Expected), fmtObjective(o.Window))
+	}
+	p.line(s, e.At, "%s", head)
+}
+
+func (p *Plain) stepFinished(e journal.Event, s *journal.State) {
+	var pl journal.StepFinishedPayload
+	_ = e.Decode(&pl)
+	d := ms(pl.DurationMS)
+	if d == 0 {
+		d = stepDuration(stepByID(*s, e.StepID), e.At)
+	}
+	switch pl.Status {
+	case journal.StatusFailed:
+		p.line(s, e.At, "%s: FAILED after %s: %s", e.StepID, fmtDur(d), pl.Error)
+	case journal.StatusSkipped:
+		p.line(s, e.At, "%s: skipped", e.StepID)
+	default:
+		p.line(s, e.At, "%s: %s in %s", e.StepID, pl.Status, fmtDur(d))
+	}
+}
+
+// rowsRejected accumulates rejects and prints them at most every
+// plainEvery per table, so a bad column does not flood the log.
+func (p *Plain) rowsRejected(e journal.Event, s *journal.State) {
+	var pl journal.RejectsPayload
+	_ = e.Decode(&pl)
+	if p.rejects[pl.Table] == nil {
+		p.rejects[pl.Table] = map[string]int64{}
+		p.order = append(p.order, pl.Table)
+	}
+	for r, n := range pl.ByReason {
+		p.rejects[pl.Table][r] += n
+	}
+	if p.sample[pl.Table] == "" {
+		p.sample[pl.Table] = pl.Sample
+	}
+	if last, ok := p.lastRejects[pl.Table]; !ok || e.At.Sub(last) >= plainEvery {
+		p.flushRejects(s, e.At, pl.Table)
+	}
+}
+
+// flushRejects prints the rejects accumulated for table ("" means all).
+func (p *Plain) flushRejects(s *journal.State, at time.Time, table string) {
+	var keep []string
+	for _, t := range p.order {
+		if table != "" && t != table {
+			keep = append(keep, t)
+			continue
+		}
+		byReason := p.rejects[t]
+		reasons := make([]string, 0, len(byReason))
+		var total int64
+		for r, n := range byReason {
+			reasons = append(reasons, r)
+			total += n
+		}
+		sort.Slice(reasons, func(i, j int) bool {
+			if byReason[reasons[i]] != byReason[reasons[j]] {
+				return byReason[reasons[i]] > byReason[reasons[j]]
+			}
+			return reasons[i] < reasons[j]
+		})
+		parts := make([]string, len(reasons))
+		for i, r := range reasons {
+			parts[i] = fmt.Sprintf("%s: %d", r, byReason[r])
+		}
+		line := fmt.Sprintf("%s: rejected %d rows (%s)", t, total, strings.Join(parts, ", "))
+		if smp := p.sample[t]; smp != "" {
+			line += " e.g. " + smp
+		}
+		p.line(s, at, "%s", line)
+		p.lastRejects[t] = at
+		delete(p.rejects, t)
+		delete(p.sample, t)
+	}
+	p.order = keep
+}
+
+func (p *Plain) verify(e journal.Event, s *journal.State) {
+	var pl journal.VerifyPayload
+	_ = e.Decode(&pl)
+	for _, t := range pl.Tables {
+		verdict := "ok"
+		if t.Mismatches > 0 || t.SourceRows != t.TargetRows+t.Rejected {
+			verdict = "MISMATCH"
+		}
+		line := fmt.Sprintf("verify %s: source %d target %d rejected %d mismatches %d %s",
+			t.Table, t.SourceRows, t.TargetRows, t.Rejected, t.Mismatches, verdict)
+		if len(t.MismatchKeys) > 0 {
+			line += " (keys " + strings.Join(t.MismatchKeys, ", ") + ")"
+		}
+		p.line(s, e.At, "%s", line)
+	}
+	p.line(s, e.At, "verify: %d tables, %d mismatches", len(pl.Tables), pl.Mismatches)
+}
+
+func (p *Plain) decision(e journal.Event, s *journal.State) {
+	var pl journal.DecisionPayload
+	_ = e.Decode(&pl)
+	line := fmt.Sprintf("decision by %s: %s (%s)", e.Actor, pl.Choice, pl.Kind)
+	if pl.Trigger != "" {
+		line += " on trigger " + pl.Trigger
+	}
+	if pl.Auto {
+		line += " [auto-decide]"
+	}
+	if pl.Justification != "" {
+		line += fmt.Sprintf(" — justification: %q", pl.Justification)
+	}
+	p.line(s, e.At, "%s", line)
+}
+
+// Summary prints the per-table balance (read = written + rejected) and the
+// outcome, and flushes rejects still being accumulated.
+func (p *Plain) Summary(s journal.State) {
+	p.flushRejects(&s, s.LastAt, "")
+	nameW := len("table")
+	for _, t := range s.Tables {
+		nameW = max(nameW, len(t.Table))
+	}
+	for _, t := range s.Tables {
+		p.printf("%-*s  read %d  written %d  rejected %d  %s\n", nameW, t.Table, t.Read, t.Written, t.Rejected, balance(t.ProgressPayload))
+	}
+	switch {
+	case s.Outcome == "":
+		p.printf("outcome: unfinished after %s (resume it from the journal)\n", fmtDur(s.Elapsed()))
+	case s.OutcomeErr != "":
+		p.printf("outcome: %s in %s: %s\n", s.Outcome, fmtDur(s.Elapsed()), s.OutcomeErr)
+	default:
+		p.printf("outcome: %s in %s\n", s.Outcome, fmtDur(s.Elapsed()))
+	}
+	if s.Rollback != nil {
+		p.printf("rollback: %s\n", vsRTOText(ms(s.Rollback.DurationMS), rto(s)))
+	}
+}
+
+// balance checks the copy invariant.
+func balance(t journal.ProgressPayload) string {
+	if t.Read == t.Written+t.Rejected {
+		return "ok"
+	}
+	return "MISMATCH"
+}
+
+func progressText(pl journal.ProgressPayload) string {
+	tilde := ""
+	if !pl.TotalExact {
+		tilde = "~"
+	}
+	txt := fmt.Sprintf("read %d", pl.Read)
+	if pl.Total > 0 {
+		txt = fmt.Sprintf("read %d/%s%d (%s%.0f%%)", pl.Read, tilde, pl.Total, tilde, 100*float64(pl.Read)/float64(pl.Total))
+	}
+	return txt + fmt.Sprintf(" · written %d · rejected %d", pl.Written, pl.Rejected)
+}
+
+// vsRTOText is "4m10s (RTO 30m, ok)" or "45m (RTO 30m, OVER RTO)".
+func vsRTOText(d, limit time.Duration) string {
+	if limit <= 0 {
+		return fmtDur(d)
+	}
+	verdict := "ok"
+	if d > limit {
+		verdict = "OVER RTO"
+	}
+	return fmt.Sprintf("%s (RTO %s, %s)", fmtDur(d), fmtObjective(limit), verdict)
+}
+
+func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }

@@ -1,0 +1,195 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/tightrope/tightrope/journal"
+)
+
+// stepsPane lists the runbook steps with their status and durations, and
+// the rollback procedure in its own section.
+type stepsPane struct {
+	frame
+	c     *Common
+	state journal.State
+}
+
+func newSteps(c *Common) *stepsPane {
+	p := &stepsPane{c: c}
+	p.render = p.lines
+	return p
+}
+
+// Update implements pane.
+func (p *stepsPane) Update(msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(stateMsg); ok {
+		p.state = msg.State
+	}
+	return nil
+}
+
+// glyph is a step status as a glyph and the style to draw it in.
+func (p *stepsPane) glyph(status string) string {
+	st := p.c.Styles
+	switch status {
+	case journal.StatusDone:
+		return st.OK.Render("✓")
+	case journal.StatusFailed:
+		return st.Danger.Render("✗")
+	case journal.StatusRunning:
+		return st.Accent.Render("▶")
+	case journal.StatusWaiting:
+		return st.Attention.Render("⏸")
+	case journal.StatusSkipped:
+		return st.Muted.Render("↷")
+	default:
+		return st.Muted.Render("·")
+	}
+}
+
+func (p *stepsPane) lines(w, h int) []string {
+	s := p.state
+	var main, rb []journal.StepState
+	done := 0
+	for _, st := range s.Steps {
+		if st.Rollback {
+			rb = append(rb, st)
+			continue
+		}
+		main = append(main, st)
+		if st.Status == journal.StatusDone {
+			done++
+		}
+	}
+	out := []string{heading(p.c.Styles, "STEPS", w, p.c.Styles.Muted.Render(fmt.Sprintf("%d/%d done", done, len(main))))}
+	if len(s.Steps) == 0 {
+		return append(out, p.c.Styles.Muted.Render("waiting for the run to start…"))
+	}
+	now := p.c.clockAt(s)
+	focus := focusStepID(s)
+
+	// The rollback section is one line unless it is running or there is room.
+	rbActive := s.RollingBack || s.Rollback != nil
+	for _, st := range rb {
+		rbActive = rbActive || st.Status != journal.StatusPending
+	}
+	var rbLines []string
+	if len(rb) > 0 {
+		full := []string{heading(p.c.Styles, "ROLLBACK", w, p.c.Styles.Muted.Render(p.c.strategy(s)))}
+		for _, st := range rb {
+			full = append(full, p.line(st, w, now, focus))
+		}
+		rbLines = full
+		if !rbActive && 1+len(main)+len(full) > h {
+			ids := make([]string, len(rb))
+			for i, st := range rb {
+				ids[i] = st.ID
+			}
+			rbLines = []string{p.c.Styles.Section.Render("ROLLBACK ") +
+				p.c.Styles.Muted.Render(fmt.Sprintf("%d steps ready: %s", len(rb), strings.Join(ids, ", ")))}
+		}
+	}
+	mainBudget := h - 1 - len(rbLines)
+	if rbActive {
+		// While rolling back the rollback steps matter most.
+		mainBudget = max(h-1-len(rbLines), min(len(main), 2))
+	}
+	out = append(out, p.window(main, w, mainBudget, now, focus)...)
+	return append(out, rbLines...)
+}
+
+// window lists steps in at most n lines, keeping the focused step in view
+// and saying how many are hidden above and below.
+func (p *stepsPane) window(steps []journal.StepState, w, n int, now time.Time, focus string) []string {
+	if n <= 0 {
+		return nil
+	}
+	if len(steps) <= n {
+		out := make([]string, len(steps))
+		for i, st := range steps {
+			out[i] = p.line(st, w, now, focus)
+		}
+		return out
+	}
+	fi := 0
+	for i, st := range steps {
+		if st.ID == focus {
+			fi = i
+		}
+	}
+	start := min(max(fi-n/2, 0), len(steps)-n)
+	end := start + n
+	out := make([]string, 0, n)
+	for i := start; i < end; i++ {
+		switch {
+		case n >= 3 && i == start && start > 0:
+			out = append(out, p.c.Styles.Muted.Render(fmt.Sprintf("  ⋮ %d above", start+1)))
+		case n >= 3 && i == end-1 && end < len(steps):
+			out = append(out, p.c.Styles.Muted.Render(fmt.Sprintf("  ⋮ %d more", len(steps)-end+1)))
+		default:
+			out = append(out, p.line(steps[i], w, now, focus))
+		}
+	}
+	return out
+}
+
+// line is one step: glyph, title, kind, duration against expected.
+func (p *stepsPane) line(st journal.StepState, w int, now time.Time, focus string) string {
+	s := p.c.Styles
+	title := st.Title
+	if title == "" {
+		title = st.ID
+	}
+	titleStyle := s.Text
+	switch {
+	case st.ID == focus:
+		titleStyle = s.Bold
+	case st.Status == journal.StatusPending || st.Status == journal.StatusSkipped:
+		titleStyle = s.Muted
+	}
+	left := p.glyph(st.Status) + " " + titleStyle.Render(title)
+	var right string
+	if !st.StartedAt.IsZero() {
+		d := stepDuration(st, now)
+		ds := s.Text
+		if st.Expected > 0 && d > st.Expected {
+			ds = s.Warn
+		}
+		right = ds.Render(fmtDur(d))
+		if st.Expected > 0 {
+			right += s.Muted.Render("/" + fmtObjective(st.Expected))
+		}
+	} else if st.Expected > 0 {
+		right = s.Muted.Render("~" + fmtObjective(st.Expected))
+	}
+	if st.Attempts > 1 {
+		right = s.Warn.Render(fmt.Sprintf("#%d ", st.Attempts)) + right
+	}
+	if w >= 44 && st.Kind != "" {
+		right = strings.TrimSuffix(s.Muted.Render(st.Kind)+" "+right, " ")
+	}
+	return spread(left, right, w)
+}
+
+// stepDuration is how long a step ran, or has been running at now.
+func stepDuration(st journal.StepState, now time.Time) time.Duration {
+	if st.StartedAt.IsZero() {
+		return 0
+	}
+	end := st.FinishedAt
+	if end.IsZero() {
+		end = now
+	}
+	return max(end.Sub(st.StartedAt), 0)
+}
+
+// strategy names the runbook's rollback strategy.
+func (c *Common) strategy(s journal.State) string {
+	if s.Runbook == nil || s.Runbook.Strategy == "" {
+		return ""
+	}
+	return "strategy " + s.Runbook.Strategy
+}

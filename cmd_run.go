@@ -144,7 +144,10 @@ func outcomeError(outcome string, err error) error {
 	case journal.OutcomeFinished:
 		return nil
 	case journal.OutcomeRolledBack:
-		return &exitError{code: exitRolledBack, err: fmt.Errorf("rolled back: %v", err)}
+		if err == nil {
+			err = fmt.Errorf("the run was rolled back")
+		}
+		return &exitError{code: exitRolledBack, err: err}
 	case journal.OutcomeAborted:
 		return &exitError{code: exitFailure, err: fmt.Errorf("stopped before the end; resume it from the journal: %v", err)}
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
@@ -53,7 +54,8 @@ type Conductor struct {
 	updates chan journal.State
 	done    chan struct{}
 
-	decideMu sync.Mutex // one decision at a time (parallel copies may trigger together)
+	decideMu sync.Mutex   // one decision at a time (parallel copies may trigger together)
+	hold     sync.RWMutex // write-locked while a decision is pending: every copy waits at its next batch
 	acked    map[string]float64
 
 	dbsMu sync.Mutex
@@ -61,7 +63,7 @@ type Conductor struct {
 
 	abortOnce sync.Once
 	abort     context.CancelFunc
-	aborted   bool
+	aborted   atomic.Bool
 }
 
 // ErrRollback is returned by a step action when the run must roll back:
@@ -129,7 +131,7 @@ func (c *Conductor) Run(ctx context.Context) (string, error) {
 		}
 	}
 	outcome, runErr := c.walk(ctx)
-	if c.aborted {
+	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
 	}
 	msg := ""
@@ -154,7 +156,7 @@ func (c *Conductor) walk(ctx context.Context) (string, error) {
 		case err == nil:
 		case errors.Is(err, ErrRollback):
 			return c.rollback(ctx, err.Error())
-		case c.aborted || ctx.Err() != nil:
+		case c.aborted.Load() || ctx.Err() != nil:
 			return journal.OutcomeAborted, err
 		default:
 			next, err := c.afterFailure(ctx, step, err)

@@ -98,6 +98,7 @@ func (s *copySink) Cast(table, column, from, to string, n int64) {
 }
 
 func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
+	s.c.waitWhileHeld()
 	p := journal.ProgressPayload{
 		Table: k.Table, Read: k.Read, Written: k.Written, Rejected: k.Rejected, Bytes: k.Bytes,
 		Total: k.Total, TotalExact: k.TotalExact, ElapsedMS: k.Elapsed.Milliseconds(),

@@ -34,9 +34,7 @@ func (c *Conductor) handle(cmd Command) {
 		}
 	case CmdAbort:
 		c.abortOnce.Do(func() {
-			c.mu.Lock()
-			c.aborted = true
-			c.mu.Unlock()
+			c.aborted.Store(true)
 			c.logf("", "warn", "run aborted by %s", cmd.Actor)
 			c.abort()
 		})
@@ -159,6 +157,8 @@ func (c *Conductor) raise(ctx context.Context, stepID string, t journal.TriggerP
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	c.hold.Lock()
+	defer c.hold.Unlock()
 	if _, err := c.emit(c.opts.Operator, stepID, journal.TriggerFired, t); err != nil {
 		return "", err
 	}
@@ -194,6 +194,13 @@ func (c *Conductor) evidence() map[string]any {
 		ev["rto_ms"] = c.opts.Runbook.Objectives.RTO.Milliseconds()
 	}
 	return ev
+}
+
+// waitWhileHeld returns once no decision is pending: the safe point at
+// which parallel work holds while the decision-maker decides.
+func (c *Conductor) waitWhileHeld() {
+	c.hold.RLock()
+	c.hold.RUnlock()
 }
 
 func (c *Conductor) pending() *journal.Pending {

@@ -9,7 +9,7 @@ import (
 
 func TestConvertDecimal(t *testing.T) {
 	n52 := ParsePostgres("numeric(5,2)", false)
-	neg := ParsePostgres("numeric(3,-2)", false) // PostgreSQL 15: multiples of 100
+	neg := ParsePostgres("numeric(3,-2)", false)  // PostgreSQL 15: multiples of 100
 	small := ParsePostgres("numeric(3,5)", false) // magnitudes below 0.01
 	runConvert(t, []convCase{
 		{"trailing zeros", "12.3400", pgNumeric, "12.34", ""},

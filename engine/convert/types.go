@@ -148,4 +148,5 @@ type Reject struct {
 	Message string // a human sentence naming the value and the type
 }
 
+// Error renders "reason: message", so a Reject can travel as an error.
 func (r *Reject) Error() string { return r.Reason + ": " + r.Message }

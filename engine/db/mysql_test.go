@@ -163,20 +163,20 @@ func TestMySQLValues(t *testing.T) {
 	cols := colNames(tb)
 	wall := time.Date(2026, 3, 29, 2, 30, 0, 123456000, time.UTC)
 	in := [][]any{
-		{int64(1), int64(-128), "18446744073709551615", 1.5, 0.1, true, "héllo 😀", []byte{0, 1, 0xff},
+		{int64(1), int64(-128), uint64(18446744073709551615), 1.5, 0.1, true, "héllo 😀", []byte{0, 1, 0xff},
 			`{"a": [1, "x"]}`, time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC), wall, wall,
 			"-838:59:58.5", int64(2026), "happy", []byte{0xa5}, "ab", "1234567890123456789012345678.0123456789"},
-		{int64(2), nil, int64(7), nil, nil, false, "", []byte{}, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil},
+		{int64(2), nil, "7", float32(1.1), nil, false, "", []byte{}, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil},
 	}
 	if err := d.LoadBatch(ctx, tb, cols, in, Marker{CopyID: "vals"}); err != nil {
 		t.Fatal(err)
 	}
 	got := readAll(t, d, tb, cols, 10)
 	want := [][]any{
-		{int64(1), int64(-128), "18446744073709551615", 1.5, 0.1, int64(1), "héllo 😀", []byte{0, 1, 0xff},
+		{int64(1), int64(-128), uint64(18446744073709551615), float32(1.5), 0.1, int64(1), "héllo 😀", []byte{0, 1, 0xff},
 			`{"a": [1, "x"]}`, time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC), wall, wall,
 			"-838:59:58.5", int64(2026), "happy", []byte{0xa5}, "ab", "1234567890123456789012345678.0123456789"},
-		{int64(2), nil, int64(7), nil, nil, int64(0), "", []byte{}, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil},
+		{int64(2), nil, int64(7), float32(1.1), nil, int64(0), "", []byte{}, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil},
 	}
 	for i := range want {
 		for j := range want[i] {
@@ -318,4 +318,10 @@ func TestMySQLOpenErrorHidesPassword(t *testing.T) {
 			t.Errorf("Open: error %v", err)
 		}
 	}
+}
+
+func TestMySQLParallelLoads(t *testing.T) {
+	d := mysqlTestDB(t)
+	mustExec(t, d, "CREATE TABLE p1 (id BIGINT PRIMARY KEY, v TEXT)", "CREATE TABLE p2 (id BIGINT PRIMARY KEY, v TEXT)")
+	checkParallelLoads(t, d, "p1", "p2")
 }

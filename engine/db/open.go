@@ -49,7 +49,10 @@ func Open(ctx context.Context, c runbooks.Connection, baseDir string) (DB, error
 	}
 	d, err := open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("connection %q (%s): %w", c.Name, c.Driver, scrub(err, dsn))
+		if c.Driver != SQLite { // a SQLite path is no secret, and the user needs to see it
+			err = scrub(err, dsn)
+		}
+		return nil, fmt.Errorf("connection %q (%s): %w", c.Name, c.Driver, err)
 	}
 	return d, nil
 }

@@ -185,7 +185,8 @@ var pgResultFormats = pgx.QueryResultFormatsByOID{
 
 func pgPlaceholder(i int) string { return "$" + strconv.Itoa(i) }
 
-// ReadBatch reads the next rows in key order. Values: int64, float64, bool,
+// ReadBatch reads the next rows in key order. Values: int64, float32 (real:
+// package convert keeps its 32-bit shortest form), float64, bool,
 // []byte, time.Time (timestamp: wall time in UTC; timestamptz: UTC; date:
 // midnight UTC), "infinity"/"-infinity" as text, and every other type as
 // its exact PostgreSQL text (numeric as e.g. "123.4500").
@@ -249,8 +250,6 @@ func pgValue(m *pgtype.Map, fd pgconn.FieldDescription, raw []byte) (any, error)
 		return int64(x), nil
 	case int32:
 		return int64(x), nil
-	case float32:
-		return float64(x), nil
 	case time.Time:
 		return x.UTC(), nil
 	case pgtype.InfinityModifier:

@@ -120,7 +120,7 @@ func TestPostgresValues(t *testing.T) {
 	wall := time.Date(2026, 3, 29, 2, 30, 0, 123456000, time.UTC) // a DST gap in Europe: must not move
 	zone := time.FixedZone("X", 5*3600)
 	in := [][]any{
-		{int64(1), int64(-32768), int64(9007199254740993), 1.5, 0.1, true, "héllo", []byte{0, 1, 0xff},
+		{int64(1), int64(-32768), int64(9007199254740993), float32(1.5), 0.1, true, "héllo", []byte{0, 1, 0xff},
 			`{"b": 1, "a": [1.50]}`, `{"a": 1}`, "0b6e4c1a-3f0e-4a8e-9c1d-2f1e4d5c6b7a",
 			wall, time.Date(2026, 1, 2, 3, 4, 5, 0, zone), time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC),
 			"13:14:15.5", "happy", "12345678901234567890.123456789", "ab"},
@@ -132,7 +132,7 @@ func TestPostgresValues(t *testing.T) {
 	mustExec(t, d, `INSERT INTO vals (id, dt, ts, n, f8) VALUES (3, 'infinity', '-infinity', 'NaN', 'NaN')`)
 	got := readAll(t, d, tb, cols, 10)
 	want := [][]any{
-		{int64(1), int64(-32768), int64(9007199254740993), 1.5, 0.1, true, "héllo", []byte{0, 1, 0xff},
+		{int64(1), int64(-32768), int64(9007199254740993), float32(1.5), 0.1, true, "héllo", []byte{0, 1, 0xff},
 			`{"b": 1, "a": [1.50]}`, `{"a": 1}`, "0b6e4c1a-3f0e-4a8e-9c1d-2f1e4d5c6b7a",
 			wall, time.Date(2026, 1, 1, 22, 4, 5, 0, time.UTC), time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC),
 			"13:14:15.5", "happy", "12345678901234567890.123456789", "ab "},
@@ -211,4 +211,10 @@ func TestPostgresOpenErrorHidesPassword(t *testing.T) {
 			t.Errorf("Open: error %v", err)
 		}
 	}
+}
+
+func TestPostgresParallelLoads(t *testing.T) {
+	d := pgTestDB(t)
+	mustExec(t, d, "CREATE TABLE p1 (id bigint PRIMARY KEY, v text)", "CREATE TABLE p2 (id bigint PRIMARY KEY, v text)")
+	checkParallelLoads(t, d, "p1", "p2")
 }

@@ -311,3 +311,35 @@ func colNames(tb Table) []string {
 	}
 	return out
 }
+
+// checkParallelLoads loads two tables from two goroutines at once, as a
+// copy step with parallel: 2 does, on a handle that has not yet created
+// ProgressTable.
+func checkParallelLoads(t *testing.T, d DB, tables ...string) {
+	ctx := testCtx(t)
+	errs := make(chan error, len(tables))
+	for _, name := range tables {
+		go func() {
+			tb, err := d.Table(ctx, name)
+			for b := 0; b < 5 && err == nil; b++ {
+				var rows [][]any
+				for i := range 200 {
+					rows = append(rows, []any{int64(b*200 + i), fmt.Sprint(i)})
+				}
+				err = d.LoadBatch(ctx, tb, []string{"id", "v"}, rows, Marker{CopyID: "par", LastKey: []any{int64(b*200 + 199)}, Read: int64(b*200 + 200), Written: int64(b*200 + 200)})
+			}
+			errs <- err
+		}()
+	}
+	for range tables {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range tables {
+		mustProgress(t, d, Marker{CopyID: "par", Table: name, LastKey: []any{int64(999)}, Read: 1000, Written: 1000})
+		if n, err := d.Count(ctx, name); err != nil || n != 1000 {
+			t.Fatalf("Count(%s) = %d, %v", name, n, err)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func Take(ctx context.Context, d db.DB, req Request) (journal.SnapshotPayload, e
 		return journal.SnapshotPayload{}, fmt.Errorf("snapshots of %s databases are not supported yet", d.Driver())
 	}
 	now := req.Now()
-	label := fmt.Sprintf("%s@%s", req.MigrationID, now.UTC().Format("2006-01-02T15:04:05Z"))
+	label := fmt.Sprintf("%s %s@%s", req.MigrationID, req.Connection, now.UTC().Format("2006-01-02T15:04:05Z"))
 	if err := os.MkdirAll(req.Dir, 0o755); err != nil {
 		return journal.SnapshotPayload{}, err
 	}

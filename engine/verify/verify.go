@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
-	copyengine "github.com/tightrope/tightrope/engine/copy"
 	"github.com/tightrope/tightrope/engine/convert"
+	copyengine "github.com/tightrope/tightrope/engine/copy"
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"

@@ -87,7 +87,7 @@ func (m Model) alarmLines(w int) []string {
 	if ev := fmtEvidence(t.Evidence); ev != "" {
 		out = append(out, st.AlarmText.Render(truncate("   evidence: "+ev, w)))
 	}
-	if d := m.top(); d == nil || d.kind != dlgTrigger {
+	if !m.deciding() {
 		if r := m.decideReason(); r != "" {
 			out = append(out, st.Reason.Render(truncate("   "+r, w)))
 		} else if m.player == nil {
@@ -134,4 +134,15 @@ func fmtValue(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// deciding reports whether a decision dialog is open (the alarm then does
+// not need to say how to open one).
+func (m Model) deciding() bool {
+	for _, d := range m.dialogs {
+		if d.kind == dlgTrigger || d.kind == dlgRollback || d.kind == dlgJustify {
+			return true
+		}
+	}
+	return false
 }

@@ -248,13 +248,16 @@ func (p *detailPane) waitingLine(id string) string {
 	return ""
 }
 
-// shorten keeps at most n lines, the last one saying how many were cut.
+// shorten keeps at most n lines; from two lines up the last one says how
+// many were cut.
 func shorten(lines []string, n int, st *Styles) []string {
-	if len(lines) <= n {
+	switch {
+	case len(lines) <= n:
 		return lines
-	}
-	if n <= 0 {
+	case n <= 0:
 		return nil
+	case n == 1:
+		return lines[:1]
 	}
 	return append(lines[:n-1:n-1], st.Muted.Render(fmt.Sprintf("… %d more lines", len(lines)-n+1)))
 }

@@ -30,14 +30,26 @@ type slot struct {
 	h int
 }
 
-// section is a candidate for a column: the layout gives each its minimum in
-// order of priority (lower first), dropping those that do not fit, then
-// shares the rest out up to what each wants, and the leftover to flex.
+// section is a candidate for a column. The layout gives each its minimum
+// in order of priority (lower first), dropping those that do not fit; then
+// shares the rest out up to what each wants, then up to its full natural
+// height, and the leftover to the flex section.
 type section struct {
-	p         pane
-	min, want int
-	prio      int
-	flex      bool
+	p               pane
+	min, want, full int
+	prio            int
+	flex            bool
+}
+
+// sec is a section whose natural height at width w is capped at limit for
+// the first sharing round (0: no cap).
+func sec(p pane, w, minH, limit, prio int) section {
+	full := p.Want(w)
+	want := full
+	if limit > 0 {
+		want = min(full, limit)
+	}
+	return section{p: p, min: minH, want: want, full: full, prio: prio}
 }
 
 // relayout sizes every pane for the current screen and state.
@@ -68,17 +80,19 @@ func (m *Model) relayout() {
 	if W >= wideWidth {
 		lw := min(max(W*2/5, 44), 84)
 		rw := W - lw - 3
+		tail := sec(m.tail, rw, 2, 0, 2)
+		tail.flex = true
 		L.colW = []int{lw, rw}
 		L.cols = [][]slot{
 			place([]section{
-				{p: m.steps, min: 4, want: m.steps.Want(lw), prio: 0},
-				{p: m.detail, min: 3, want: m.detail.Want(lw), prio: 1},
-				{p: m.ready, min: 2, want: m.ready.Want(lw), prio: 2},
+				sec(m.steps, lw, 4, max(10, bodyH*55/100), 0),
+				sec(m.detail, lw, 3, max(6, bodyH/3), 1),
+				sec(m.ready, lw, 2, 0, 2),
 			}, lw, bodyH),
 			place([]section{
-				{p: m.through, min: 2, want: m.through.Want(rw), prio: 0},
-				{p: m.errs, min: 2, want: m.errs.Want(rw), prio: 1},
-				{p: m.tail, min: 2, want: m.tail.Want(rw), prio: 2, flex: true},
+				sec(m.through, rw, 2, max(6, bodyH/3), 0),
+				sec(m.errs, rw, 2, max(6, bodyH/3), 1),
+				tail,
 			}, rw, bodyH),
 		}
 		return
@@ -87,19 +101,18 @@ func (m *Model) relayout() {
 	var top []section
 	if W >= splitWidth {
 		sp := &splitPane{l: m.steps, r: m.detail, gutter: m.gutter()}
-		top = []section{{p: sp, min: 4, want: min(sp.Want(W), max(6, bodyH*45/100)), prio: 0}}
+		top = []section{sec(sp, W, 4, max(6, bodyH*45/100), 0)}
 	} else {
-		top = []section{
-			{p: m.steps, min: 4, want: min(m.steps.Want(W), max(5, bodyH/3)), prio: 0},
-			{p: m.detail, min: 3, want: min(m.detail.Want(W), max(4, bodyH/4)), prio: 1},
-		}
+		top = []section{sec(m.steps, W, 4, max(5, bodyH/3), 0), sec(m.detail, W, 3, max(4, bodyH/4), 1)}
 	}
+	tail := sec(m.tail, W, 2, 0, 5)
+	tail.flex = true
 	L.colW = []int{W}
 	L.cols = [][]slot{place(append(top,
-		section{p: m.through, min: 2, want: m.through.Want(W), prio: 2},
-		section{p: m.errs, min: 2, want: m.errs.Want(W), prio: 3},
-		section{p: m.ready, min: 2, want: m.ready.Want(W), prio: 4},
-		section{p: m.tail, min: 2, want: m.tail.Want(W), prio: 5, flex: true},
+		sec(m.through, W, 2, max(4, bodyH/4), 2),
+		sec(m.errs, W, 2, max(4, bodyH/4), 3),
+		sec(m.ready, W, 2, 0, 4),
+		tail,
 	), W, bodyH)}
 }
 
@@ -119,11 +132,16 @@ func place(secs []section, w, h int) []slot {
 			left -= secs[i].min
 		}
 	}
-	for _, i := range order {
-		if alloc[i] > 0 {
-			add := min(max(secs[i].want-alloc[i], 0), left)
-			alloc[i] += add
-			left -= add
+	for _, target := range []func(section) int{
+		func(s section) int { return s.want },
+		func(s section) int { return s.full },
+	} {
+		for _, i := range order {
+			if alloc[i] > 0 {
+				add := min(max(target(secs[i])-alloc[i], 0), left)
+				alloc[i] += add
+				left -= add
+			}
 		}
 	}
 	for _, i := range order {

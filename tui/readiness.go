@@ -130,7 +130,11 @@ func (p *readinessPane) lines(w, h int) []string {
 		} else {
 			line += st.Warn.Render(" · not verified")
 		}
-		add(2, truncate(line, w))
+		rank := 2
+		if lim > 0 && d > lim || !r.Verified {
+			rank = 1
+		}
+		add(rank, truncate(line, w))
 	}
 	return append([]string{head}, mostImportant(out, h-1)...)
 }

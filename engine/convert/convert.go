@@ -15,8 +15,10 @@ import (
 // int64 (uint64 only for an unsigned value above math.MaxInt64), float64,
 // bool, string (text, decimals in exact canonical form, JSON, UUIDs,
 // enums, times of day), time.Time (dates, timestamps) or []byte (binary) —
-// or a Reject saying why the value does not fit. It never rounds, never
-// truncates and never guesses a missing part silently.
+// or a Reject saying why the value does not fit. It never rounds and
+// never truncates; the few assumptions it makes (text without zone into a
+// timestamp with time zone is UTC; a float is its shortest decimal text)
+// are documented where they are made.
 //
 // Inputs are taken liberally: any Go integer, float or string type, []byte
 // and named byte slices, time.Time, pointers to those, driver.Valuer

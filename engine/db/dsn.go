@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,9 +26,9 @@ func RedactDSN(driver, dsn string) string {
 			return "mysql://[unparseable DSN redacted]"
 		}
 		return describeMySQL(cfg)
-	case SQLite:
+	case SQLite: // as the SQLite adapter's Describe names it
 		path, _, _ := strings.Cut(dsn, "?") // parameters may hold anything
-		return "sqlite:" + path
+		return "sqlite:" + filepath.Base(strings.TrimPrefix(path, "file:"))
 	}
 	return driver + "://[redacted]"
 }
@@ -178,6 +179,8 @@ const mysqlSQLMode = "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_
 //     off, charset utf8mb4, max_allowed_packet taken from the server, and
 //     the strict mysqlSQLMode. A sql_mode or time_zone in the DSN is
 //     overridden.
+//   - no driver logging: its stray lines on stderr would tear the TUI;
+//     every failure still comes back as an error.
 //
 // Errors never quote the DSN.
 func parseMySQLDSN(dsn string) (*mysql.Config, error) {
@@ -210,6 +213,7 @@ func parseMySQLDSN(dsn string) (*mysql.Config, error) {
 	cfg.InterpolateParams = true
 	cfg.MultiStatements = false
 	cfg.MaxAllowedPacket = 0 // ask the server
+	cfg.Logger = &mysql.NopLogger{}
 	collation := ""
 	if strings.HasPrefix(cfg.Collation, "utf8mb4_") {
 		collation = cfg.Collation

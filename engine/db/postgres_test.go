@@ -218,3 +218,12 @@ func TestPostgresParallelLoads(t *testing.T) {
 	mustExec(t, d, "CREATE TABLE p1 (id bigint PRIMARY KEY, v text)", "CREATE TABLE p2 (id bigint PRIMARY KEY, v text)")
 	checkParallelLoads(t, d, "p1", "p2")
 }
+
+func TestPostgresRedactDSNOtherDrivers(t *testing.T) {
+	if got := RedactDSN(SQLite, "file:/srv/data/shop.db?_pragma=busy_timeout(5000)"); got != "sqlite:shop.db" {
+		t.Errorf("sqlite: %q", got)
+	}
+	if got := RedactDSN("oracle", "scott/tiger@db"); strings.Contains(got, "tiger") {
+		t.Errorf("unknown driver: %q", got)
+	}
+}

@@ -117,7 +117,7 @@ func fillShop(tx *sql.Tx) error {
 	nouns := []string{"Kettle", "Lamp", "Chair", "Notebook", "Mug", "Backpack", "Umbrella", "Clock"}
 	for id := 1; id <= Products; id++ {
 		price := float64(100+rng.IntN(99900)) / 100 // two decimals, fits NUMERIC(10,2)
-		if id%37 == 0 {                           // eleven prices with more decimals than the target keeps
+		if id%37 == 0 {                             // eleven prices with more decimals than the target keeps
 			price += 0.005
 		}
 		var rating any = 1 + rng.IntN(5)

@@ -75,9 +75,15 @@ type copySink struct {
 
 func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.Rejected) error {
 	recs := make([]journal.RejectRow, len(rows))
-	byReason := map[string]int64{}
 	for i, r := range rows {
 		recs[i] = journal.RejectRow{Table: table, Key: r.Key, Row: r.Row, Column: r.Column, Reason: r.Reason, Detail: r.Detail}
+	}
+	recs, err := s.c.opts.Journal.NewRejects(ctx, s.step.ID, recs) // a resumed batch may be known
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	byReason := map[string]int64{}
+	for _, r := range recs {
 		byReason[r.Reason]++
 	}
 	digest, err := s.c.opts.Journal.AddRejects(ctx, s.step.ID, recs)
@@ -86,7 +92,7 @@ func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.
 	}
 	_, err = s.c.emit(s.c.opts.Operator, s.step.ID, journal.RowsRejected, journal.RejectsPayload{
 		Table: table, ByReason: byReason, RowsSHA256: digest,
-		Sample: fmt.Sprintf("%s.%s: %s", table, rows[0].Column, rows[0].Detail),
+		Sample: fmt.Sprintf("%s.%s: %s", table, recs[0].Column, recs[0].Detail),
 	})
 	return err
 }

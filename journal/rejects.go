@@ -105,6 +105,32 @@ func (s *Store) AddRejects(ctx context.Context, stepID string, rows []RejectRow)
 	return digest, nil
 }
 
+// NewRejects returns the rows not yet stored for this step: a row is known
+// when a reject with the same step, table and key exists. A copy that
+// resumes after a crash re-reads the batch it was writing; this keeps its
+// rejects exactly once.
+func (s *Store) NewRejects(ctx context.Context, stepID string, rows []RejectRow) ([]RejectRow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var fresh []RejectRow
+	for i, r := range rows {
+		key, err := s.red.canonJSON(r.Key)
+		if err != nil {
+			return nil, fmt.Errorf("journal: reject %d key: %w", i, err)
+		}
+		var n int
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM rejects WHERE step_id = ? AND tbl = ? AND key_json = ?`,
+			s.red.text(stepID), s.red.text(r.Table), string(key)).Scan(&n)
+		if err != nil {
+			return nil, fmt.Errorf("journal: rejects: %w", err)
+		}
+		if n == 0 {
+			fresh = append(fresh, r)
+		}
+	}
+	return fresh, nil
+}
+
 // rejectsDigest is the hex sha256 of a batch: the domain tag, then for each
 // row its id and run_seq (8 bytes big-endian each) and step_id, table, key,
 // row, column, reason and detail, each length-prefixed as in chainHash.

@@ -205,3 +205,29 @@ func TestWriteRejectsCSVAndJSON(t *testing.T) {
 		t.Errorf("empty JSON = %q", empty.String())
 	}
 }
+
+func TestNewRejectsKeepsAResumedBatchOnce(t *testing.T) {
+	s, _ := newJournal(t)
+	rows := sampleRejects()
+	addBatch(t, s, rows)
+	again, err := s.NewRejects(context.Background(), "copy", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 0 {
+		t.Fatalf("%d rows of a stored batch counted as new", len(again))
+	}
+	other := rows[0]
+	other.Key = map[string]any{"id": 999999}
+	fresh, err := s.NewRejects(context.Background(), "copy", append(rows, other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fresh) != 1 || fresh[0].Key.(map[string]any)["id"] != 999999 {
+		t.Fatalf("fresh rows: %+v", fresh)
+	}
+	elsewhere, err := s.NewRejects(context.Background(), "copy-again", rows)
+	if err != nil || len(elsewhere) != len(rows) {
+		t.Fatalf("another step's rejects are its own: %d of %d, %v", len(elsewhere), len(rows), err)
+	}
+}

@@ -40,6 +40,7 @@ CREATE TABLE rejects (
 );
 
 CREATE INDEX rejects_by_table ON rejects (tbl, reason);
+CREATE INDEX rejects_by_key ON rejects (step_id, tbl, key_json);
 
 CREATE TRIGGER rejects_no_update BEFORE UPDATE ON rejects
 BEGIN

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	copyengine "github.com/tightrope/tightrope/engine/copy"
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -101,6 +102,19 @@ func (s *copySink) Cast(table, column, from, to string, n int64) {
 	_, _ = s.c.emit(s.c.opts.Operator, s.step.ID, journal.CastApplied, journal.CastPayload{
 		Table: table, Column: column, From: from, To: to, Count: n,
 	})
+}
+
+func (s *copySink) Created(table string, maps []db.Mapping) {
+	s.c.logf(s.step.ID, "info", "created %s in the target from the source's shape", table)
+	for _, m := range maps {
+		if m.Note != "" {
+			s.c.logf(s.step.ID, "warn", "%s.%s: %s → %s: %s", table, m.Column, m.Source, m.Target, m.Note)
+		}
+	}
+}
+
+func (s *copySink) Retry(table string, attempt int, wait time.Duration, err error) {
+	s.c.logf(s.step.ID, "warn", "%s: %v — retry %d in %s", table, err, attempt, wait)
 }
 
 func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {

@@ -89,12 +89,12 @@ func (m Model) unticked(ss journal.StepState) []string {
 
 // offered is what the keys do right now: the top dialog's actions, or the
 // run's. The footer shows the same list, disabled ones with their reason.
-func (m Model) offered() []Action {
+func (m Model) offered() []action {
 	if d := m.top(); d != nil {
 		return m.dialogActions(d)
 	}
 	k := m.c.Keys
-	var out []Action
+	var out []action
 	if m.player != nil {
 		out = append(out, allow(k.PlayPause, vPlayPause), allow(k.Faster, vFaster), allow(k.Slower, vSlower),
 			allow(k.NextDecision, vNextDecision), allow(k.SeekStart, vSeekStart))

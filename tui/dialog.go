@@ -46,7 +46,7 @@ func (m *Model) push(d *dialog) { m.dialogs = append(m.dialogs, d) }
 
 func (m *Model) pop() {
 	if n := len(m.dialogs); n > 0 {
-		m.dialogs = m.dialogs[:n-1:n-1]
+		m.dialogs = m.dialogs[: n-1 : n-1]
 	}
 }
 
@@ -92,9 +92,9 @@ func (m *Model) syncDialogs() {
 }
 
 // dialogActions is what the keys do in a dialog.
-func (m Model) dialogActions(d *dialog) []Action {
+func (m Model) dialogActions(d *dialog) []action {
 	k := m.c.Keys
-	relabel := func(a Action, desc string) Action {
+	relabel := func(a action, desc string) action {
 		a.SetHelp(a.Help().Key, desc)
 		return a
 	}
@@ -104,19 +104,19 @@ func (m Model) dialogActions(d *dialog) []Action {
 		if d.choice == journal.ChoiceNoGo {
 			yes = "send NO-GO"
 		}
-		return []Action{relabel(offer(k.Yes, vYes, m.decideReason()), yes), allow(k.Cancel, vCancel)}
+		return []action{relabel(offer(k.Yes, vYes, m.decideReason()), yes), allow(k.Cancel, vCancel)}
 	case dlgTrigger:
 		r := m.decideReason()
-		return []Action{offer(k.Rollback, vRollback, r), offer(k.Continue, vContinue, r),
+		return []action{offer(k.Rollback, vRollback, r), offer(k.Continue, vContinue, r),
 			allow(k.Hide, vHide), offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit)}
 	case dlgRollback:
-		return []Action{relabel(allow(k.Submit, vSubmit), "roll back"), relabel(allow(k.Cancel, vCancel), "back"), allow(k.Interrupt, vQuit)}
+		return []action{relabel(allow(k.Submit, vSubmit), "roll back"), relabel(allow(k.Cancel, vCancel), "back"), allow(k.Interrupt, vQuit)}
 	case dlgJustify:
-		return []Action{relabel(allow(k.Submit, vSubmit), "continue"), relabel(allow(k.Cancel, vCancel), "back"), allow(k.Interrupt, vQuit)}
+		return []action{relabel(allow(k.Submit, vSubmit), "continue"), relabel(allow(k.Cancel, vCancel), "back"), allow(k.Interrupt, vQuit)}
 	case dlgNote:
-		return []Action{relabel(allow(k.Submit, vSubmit), "add note"), allow(k.Cancel, vCancel), allow(k.Interrupt, vQuit)}
+		return []action{relabel(allow(k.Submit, vSubmit), "add note"), allow(k.Cancel, vCancel), allow(k.Interrupt, vQuit)}
 	case dlgQuit:
-		return []Action{relabel(allow(k.Yes, vYes), "quit"), relabel(allow(k.No, vCancel), "stay"), allow(k.Cancel, vCancel),
+		return []action{relabel(allow(k.Yes, vYes), "quit"), relabel(allow(k.No, vCancel), "stay"), allow(k.Cancel, vCancel),
 			relabel(allow(k.Quit, vQuit), "quit")}
 	}
 	return nil

@@ -1,6 +1,9 @@
 package tui
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // footerLines is the feedback line (after a key) and the key help composed
 // from the offered actions: enabled keys first, then disabled ones with the
@@ -24,7 +27,7 @@ func (m Model) footerLines(w int) []string {
 
 // keyLine renders actions as "key desc · key desc", disabled ones struck
 // through and followed by their reasons (unless the caller shows them).
-func (m Model) keyLine(actions []Action, w int, reasonsToo bool) string {
+func (m Model) keyLine(actions []action, w int, reasonsToo bool) string {
 	st := m.c.Styles
 	var on, off []string
 	var reasons []string
@@ -35,7 +38,7 @@ func (m Model) keyLine(actions []Action, w int, reasonsToo bool) string {
 			continue
 		}
 		off = append(off, st.KeyDisabled.Render(h.Key+" "+h.Desc))
-		if !contains(reasons, a.Reason) {
+		if !slices.Contains(reasons, a.Reason) {
 			reasons = append(reasons, a.Reason)
 		}
 	}
@@ -51,13 +54,4 @@ func (m Model) keyLine(actions []Action, w int, reasonsToo bool) string {
 		}
 	}
 	return truncate(line, w)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // KeyMap declares every key of the console once. Help is composed from
-// these bindings; disabled ones are shown with the reason (see Action).
+// these bindings; disabled ones are shown with the reason (see action).
 type KeyMap struct {
 	// Run: manual steps, gates, triggers, notes.
 	Tick     key.Binding // tick the next checklist item
@@ -80,11 +80,11 @@ func DefaultKeyMap() *KeyMap {
 	}
 }
 
-// verb is what an Action does when its key is pressed.
+// verb is what an action does when its key is pressed.
 type verb int
 
 const (
-	vNone verb = iota
+	vNone verb = iota // the zero action does nothing
 	vQuit
 	vNote
 	vTick
@@ -105,45 +105,45 @@ const (
 	vSeekStart
 )
 
-// Action is a binding as the current situation offers it. When Reason is
+// action is a binding as the current situation offers it. When Reason is
 // set the binding is disabled and Reason says why; pressing its key shows
 // the reason instead of acting.
-type Action struct {
+type action struct {
 	key.Binding
 	Reason string
 	do     verb
 }
 
 // allow offers b, enabled.
-func allow(b key.Binding, do verb) Action { return Action{Binding: b, do: do} }
+func allow(b key.Binding, do verb) action { return action{Binding: b, do: do} }
 
 // deny offers b disabled, with the reason shown in help and on a press.
-func deny(b key.Binding, do verb, reason string) Action {
+func deny(b key.Binding, do verb, reason string) action {
 	b.SetEnabled(false)
-	return Action{Binding: b, Reason: reason, do: do}
+	return action{Binding: b, Reason: reason, do: do}
 }
 
 // offer is allow when reason is empty, deny otherwise.
-func offer(b key.Binding, do verb, reason string) Action {
+func offer(b key.Binding, do verb, reason string) action {
 	if reason != "" {
 		return deny(b, do, reason)
 	}
 	return allow(b, do)
 }
 
-// Pressed reports whether msg is one of the action's keys, enabled or not.
-func (a Action) Pressed(msg tea.KeyPressMsg) bool {
+// pressed reports whether msg is one of the action's keys, enabled or not.
+func (a action) pressed(msg tea.KeyPressMsg) bool {
 	b := a.Binding
 	b.SetEnabled(true)
 	return key.Matches(msg, b)
 }
 
 // pressedAction finds the first action whose key msg is.
-func pressedAction(msg tea.KeyPressMsg, actions []Action) (Action, bool) {
+func pressedAction(msg tea.KeyPressMsg, actions []action) (action, bool) {
 	for _, a := range actions {
-		if a.Pressed(msg) {
+		if a.pressed(msg) {
 			return a, true
 		}
 	}
-	return Action{}, false
+	return action{}, false
 }

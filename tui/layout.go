@@ -17,11 +17,11 @@ const (
 // layout is where the panes go at the current size. It is computed in
 // Update (relayout), so View only draws.
 type layout struct {
-	w, h             int
-	header, banner   int // heights
-	footer           int
-	cols             [][]slot // one or two columns of stacked panes
-	colW             []int
+	w, h           int
+	header, banner int // heights
+	footer         int
+	cols           [][]slot // one or two columns of stacked panes
+	colW           []int
 }
 
 // slot is a pane with the height it was given.

@@ -75,8 +75,15 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	case journal.ChecklistChecked:
 		var pl journal.ChecklistPayload
 		_ = e.Decode(&pl)
-		n := len(stepByID(*s, e.StepID).Checked)
-		p.line(s, e.At, "%s: checked [%d/%d] %s (by %s)", e.StepID, pl.Index+1, n, pl.Item, e.Actor)
+		n := len(planStep(*s, e.StepID).Checklist)
+		if n == 0 {
+			n = len(stepByID(*s, e.StepID).Checked)
+		}
+		of := fmt.Sprintf("%d", pl.Index+1)
+		if n > 0 {
+			of += fmt.Sprintf("/%d", n)
+		}
+		p.line(s, e.At, "%s: checked [%s] %s (by %s)", e.StepID, of, pl.Item, e.Actor)
 	case journal.Log:
 		var pl journal.LogPayload
 		_ = e.Decode(&pl)

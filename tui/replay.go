@@ -41,7 +41,7 @@ func (r ReplayStatus) Fraction() float64 {
 	return min(max(float64(r.At.Sub(r.Start))/float64(span), 0), 1)
 }
 
-// Speeds is the ladder Faster and Slower climb.
+// speeds is the ladder Faster and Slower climb.
 var speeds = []float64{0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256}
 
 const (

@@ -49,6 +49,11 @@ type Sink interface {
 	// Progress is called after every committed batch. It may block (the run
 	// holds while a trigger waits for a decision); an error stops the copy.
 	Progress(ctx context.Context, c Counters) error
+	// Created reports a target table created from the source's shape, with
+	// the type mapping of every column.
+	Created(table string, maps []db.Mapping)
+	// Retry reports a lost connection about to be retried after wait.
+	Retry(table string, attempt int, wait time.Duration, err error)
 }
 
 // Run copies the tables of a copy step, at most step.Parallel at once.
@@ -91,7 +96,17 @@ func Run(ctx context.Context, src, dst db.DB, tables []string, step runbooks.Ste
 func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step, copyID string, sink Sink) (Counters, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p, err := MakePlan(ctx, src, dst, name, step)
+	var create func(db.Table) error
+	if step.Create {
+		create = func(t db.Table) error {
+			maps, err := db.CreateTable(ctx, dst, t)
+			if err == nil {
+				sink.Created(name, maps)
+			}
+			return err
+		}
+	}
+	p, err := MakePlan(ctx, src, dst, name, step, create)
 	if err != nil {
 		return Counters{Table: name}, err
 	}
@@ -101,7 +116,12 @@ func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step,
 	}
 	c := Counters{Table: name, Total: total, TotalExact: true}
 	var after []any
-	mark, found, err := dst.Progress(ctx, copyID, name)
+	var mark db.Marker
+	var found bool
+	err = retry(ctx, sink, name, "reading the checkpoint", func() (err error) {
+		mark, found, err = dst.Progress(ctx, copyID, name)
+		return err
+	})
 	if err != nil {
 		return c, fmt.Errorf("reading the checkpoint of %s: %w", name, err)
 	}
@@ -113,7 +133,7 @@ func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step,
 		batch = DefaultBatch
 	}
 	start := time.Now()
-	batches, readErr := readAhead(ctx, src, p, after, batch)
+	batches, readErr := readAhead(ctx, src, sink, p, after, batch)
 	cv := newConverter(p)
 	for rows := range batches {
 		good, rejected := cv.convertBatch(rows)
@@ -130,7 +150,7 @@ func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step,
 		next.Bytes += cv.bytes
 		cv.bytes = 0
 		m := db.Marker{CopyID: copyID, Table: name, LastKey: last, Read: next.Read, Written: next.Written, Rejected: next.Rejected}
-		if err := dst.LoadBatch(ctx, p.Target, p.Cols, good, m); err != nil {
+		if err := load(ctx, dst, sink, p, good, m); err != nil {
 			return c, fmt.Errorf("writing a batch of %s after key %v: %w", name, keyText(after), err)
 		}
 		c, after = next, last
@@ -154,13 +174,17 @@ func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step,
 
 // readAhead reads batches on its own goroutine so reading and writing
 // overlap; at most two batches wait in memory.
-func readAhead(ctx context.Context, src db.DB, p *Plan, after []any, batch int) (<-chan [][]any, <-chan error) {
+func readAhead(ctx context.Context, src db.DB, sink Sink, p *Plan, after []any, batch int) (<-chan [][]any, <-chan error) {
 	out := make(chan [][]any, 2)
 	errc := make(chan error, 1)
 	go func() {
 		defer close(out)
 		for {
-			rows, err := src.ReadBatch(ctx, p.Source, p.Cols, after, batch)
+			var rows [][]any
+			err := retry(ctx, sink, p.Name, "reading a batch", func() (err error) {
+				rows, err = src.ReadBatch(ctx, p.Source, p.Cols, after, batch)
+				return err
+			})
 			if err != nil {
 				errc <- err
 				return

@@ -7,6 +7,7 @@ package copy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -35,7 +36,9 @@ type columnCast struct {
 // MakePlan reads both catalogs and decides the column mapping. It refuses
 // a table without a key, a target column missing from the source that
 // cannot be left out, and a source column the target does not have.
-func MakePlan(ctx context.Context, src, dst db.DB, name string, step runbooks.Step) (*Plan, error) {
+// create, when not nil, is called to create a missing target table from
+// the source table's shape.
+func MakePlan(ctx context.Context, src, dst db.DB, name string, step runbooks.Step, create func(db.Table) error) (*Plan, error) {
 	st, err := src.Table(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("table %s in the source: %w", name, err)
@@ -52,11 +55,16 @@ func MakePlan(ctx context.Context, src, dst db.DB, name string, step runbooks.St
 		return nil, fmt.Errorf("table %s has no primary key: name a unique key with `key:` on the copy step", name)
 	}
 	tt, err := dst.Table(ctx, name)
+	if errors.Is(err, db.ErrNoTable) && create != nil {
+		if err = create(st); err == nil {
+			tt, err = dst.Table(ctx, name)
+		}
+	}
+	if errors.Is(err, db.ErrNoTable) {
+		return nil, fmt.Errorf("table %s does not exist in the target (create it, or set create: true on the copy step)", name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("table %s in the target: %w", name, err)
-	}
-	if len(tt.Columns) == 0 {
-		return nil, fmt.Errorf("table %s does not exist in the target (create it, or set create: true)", name)
 	}
 	p := &Plan{Name: name, Source: st, Target: tt}
 	add := func(c string) error {

@@ -6,6 +6,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/tightrope/tightrope/engine/convert"
 )
@@ -19,6 +20,9 @@ const (
 
 // ProgressTable is the table in the target holding copy checkpoints.
 const ProgressTable = "_tightrope_progress"
+
+// ErrNoTable is wrapped by Table when the table does not exist.
+var ErrNoTable = errors.New("no such table")
 
 // Column is one column of a table.
 type Column struct {

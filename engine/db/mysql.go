@@ -134,7 +134,7 @@ func (m *myDB) Table(ctx context.Context, name string) (Table, error) {
 		return t, fmt.Errorf("mysql: table %s: columns: %w", name, err)
 	}
 	if len(t.Columns) == 0 {
-		return t, fmt.Errorf("mysql: table %s: not found", name)
+		return t, fmt.Errorf("mysql: table %s: %w", name, ErrNoTable)
 	}
 	keys, err := m.db.QueryContext(ctx, `SELECT COLUMN_NAME FROM information_schema.STATISTICS
 		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND BINARY TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY'

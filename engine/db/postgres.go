@@ -135,7 +135,7 @@ func (p *pgDB) Table(ctx context.Context, name string) (Table, error) {
 		return t, fmt.Errorf("postgres: table %s: %w", name, err)
 	}
 	if oid == nil {
-		return t, fmt.Errorf("postgres: table %s: not found", name)
+		return t, fmt.Errorf("postgres: table %s: %w", name, ErrNoTable)
 	}
 	rows, err := p.pool.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod), attnotnull
 		FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, *oid)

@@ -153,7 +153,7 @@ func (d *sqliteDB) Table(ctx context.Context, name string) (Table, error) {
 	err := d.db.QueryRowContext(ctx, `SELECT name, wr FROM pragma_table_list
 		WHERE schema = 'main' AND type = 'table' AND name = ? COLLATE NOCASE`, name).Scan(&name, &withoutRowid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Table{}, fmt.Errorf("sqlite: no such table: %s", name)
+		return Table{}, fmt.Errorf("sqlite: table %s: %w", name, ErrNoTable)
 	}
 	if err != nil {
 		return Table{}, fmt.Errorf("sqlite: table %s: %w", name, err)

@@ -27,7 +27,7 @@ const maxKeys = 20
 // Table compares one table of the source with the target.
 func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step) (journal.TableCheck, error) {
 	check := journal.TableCheck{Table: name}
-	p, err := copyengine.MakePlan(ctx, src, dst, name, step)
+	p, err := copyengine.MakePlan(ctx, src, dst, name, step, nil)
 	if err != nil {
 		return check, err
 	}

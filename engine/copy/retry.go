@@ -1,0 +1,69 @@
+package copy
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tightrope/tightrope/engine/db"
+)
+
+// Retries is how often a batch read or write is retried after a lost
+// connection before the copy fails; the waits double from RetryWait.
+var (
+	Retries   = 6
+	RetryWait = 250 * time.Millisecond
+)
+
+// Sleep waits between retries; tests replace it to run without waiting.
+var Sleep = func(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// retry runs op until it succeeds, fails with an error a retry cannot
+// cure, or has failed Retries+1 times. Every retry is reported to the sink
+// (and so journaled) before the wait.
+func retry(ctx context.Context, sink Sink, table, what string, op func() error) error {
+	wait := RetryWait
+	for attempt := 1; ; attempt++ {
+		err := op()
+		if err == nil || !db.IsTransient(err) {
+			return err
+		}
+		if attempt > Retries {
+			return fmt.Errorf("%s: gave up after %d attempts: %w", what, attempt, err)
+		}
+		sink.Retry(table, attempt, wait, fmt.Errorf("%s: %w", what, err))
+		if err := Sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = min(2*wait, 8*time.Second)
+	}
+}
+
+// load writes a batch with its checkpoint, retrying lost connections. A
+// connection lost during COMMIT leaves it unknown whether the batch landed:
+// the checkpoint decides — if it already shows this batch, the batch is in.
+func load(ctx context.Context, dst db.DB, sink Sink, p *Plan, rows [][]any, m db.Marker) error {
+	first := true
+	return retry(ctx, sink, p.Name, "writing a batch", func() error {
+		if !first {
+			got, found, err := dst.Progress(ctx, m.CopyID, m.Table)
+			if err != nil {
+				return err
+			}
+			if found && got.Read >= m.Read {
+				return nil // the lost commit had landed
+			}
+		}
+		first = false
+		return dst.LoadBatch(ctx, p.Target, p.Cols, rows, m)
+	})
+}

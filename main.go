@@ -50,7 +50,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(demoCmd(), runCmd(), replayCmd(), lintCmd(), journalCmd(), rejectsCmd())
+	root.AddCommand(demoCmd(), runCmd(), resumeCmd(), replayCmd(), lintCmd(), journalCmd(), rejectsCmd())
 	err := root.Execute()
 	os.Exit(exitCode(err))
 }

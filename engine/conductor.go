@@ -147,6 +147,9 @@ func (c *Conductor) Run(ctx context.Context) (string, error) {
 
 // walk runs the steps in order, skipping those a previous process finished.
 func (c *Conductor) walk(ctx context.Context) (string, error) {
+	if c.state.RollingBack { // the last process died during the rollback: finish it
+		return c.rollback(ctx, "resuming the interrupted rollback")
+	}
 	for _, step := range c.opts.Runbook.Steps {
 		if st := c.stepState(step.ID, false); st.Status == journal.StatusDone || st.Status == journal.StatusSkipped {
 			continue

@@ -3,16 +3,25 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tightrope/tightrope/journal"
 )
+
+func (c *Conductor) rollbackStartedAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.RollbackAt
+}
 
 // rollback runs the runbook's rollback procedure to its end, timed against
 // the RTO. A failing rollback step is journaled and the procedure goes on:
 // a half-run rollback is worse than a complete one with a known failure.
 func (c *Conductor) rollback(ctx context.Context, reason string) (string, error) {
 	start := c.opts.Now()
-	if _, err := c.emit(c.opts.Operator, "", journal.RollbackStarted, journal.RollbackPayload{Reason: reason}); err != nil {
+	if c.isRollingBack() {
+		start = c.rollbackStartedAt() // the RTO clock started with the first process
+	} else if _, err := c.emit(c.opts.Operator, "", journal.RollbackStarted, journal.RollbackPayload{Reason: reason}); err != nil {
 		return journal.OutcomeFailed, err
 	}
 	rto := c.opts.Runbook.Objectives.RTO

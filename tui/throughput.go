@@ -93,12 +93,24 @@ func (p *throughputPane) lines(w, h int) []string {
 	if len(s.Tables) == 0 {
 		return append(out, st.Muted.Render("no table copied yet"))
 	}
-	out = append(out, p.tableLines(w)...)
-	if len(s.Tables) > 1 && h > len(out) {
-		out = append(out, st.Muted.Render(truncate(fmt.Sprintf("total  read %s  written %s  rejected %s",
-			fmtInt(read), fmtInt(written), fmtInt(rejected)), w)))
+	// Short of room, tables over their reject threshold come first, then
+	// those still copying; finished ones and the total give way.
+	var lines []ranked
+	for i, line := range p.tableLines(w) {
+		t, rank := s.Tables[i], 2
+		switch {
+		case overThreshold(s, t):
+			rank = 0
+		case !t.Done:
+			rank = 1
+		}
+		lines = append(lines, ranked{line, rank})
 	}
-	return out
+	if len(s.Tables) > 1 {
+		lines = append(lines, ranked{st.Muted.Render(truncate(fmt.Sprintf("total  read %s  written %s  rejected %s",
+			fmtInt(read), fmtInt(written), fmtInt(rejected)), w)), 3})
+	}
+	return append(out, mostImportant(lines, h-1)...)
 }
 
 // tableLines: per table, name, bar, percent, counters, rate, ETA (and a

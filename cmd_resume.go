@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tightrope/tightrope/journal"
+)
+
+func resumeCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "resume JOURNAL",
+		Short: "Continue an interrupted run from its journal alone (the runbook is embedded in it)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			events, err := journal.ReadAll(args[0])
+			if err != nil {
+				return err
+			}
+			state := journal.Fold(events)
+			if state.Runbook == nil {
+				return fmt.Errorf("%s: the embedded runbook does not parse with this version", args[0])
+			}
+			if state.Outcome != "" {
+				return fmt.Errorf("%s: this run already ended (%s); nothing to resume", args[0], state.Outcome)
+			}
+			rb := state.Runbook
+			store, err := journal.OpenWriter(args[0], journal.WithSecrets(connectionSecrets(rb)...))
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			f.journal = args[0]
+			fmt.Fprintf(cmd.OutOrStdout(), "journal: %s (resuming after event %d)\n", args[0], state.LastSeq)
+			return conduct(cmd.Context(), rb, store, state, f, cmd.OutOrStdout())
+		},
+	}
+	f.register(cmd)
+	return cmd
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+)
+
+// mysqlDSN returns the MySQL test DSN (driver form), or skips (fails under CI=true).
+func mysqlDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("TIGHTROPE_TEST_MYSQL_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("TIGHTROPE_TEST_MYSQL_DSN is not set under CI")
+		}
+		t.Skip("set TIGHTROPE_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test' to run")
+	}
+	return dsn
+}
+
+// exampleDatabases creates a fresh MySQL database loaded with the example's
+// seed and an empty PostgreSQL database; it returns their DSNs.
+func exampleDatabases(t *testing.T) (mysqlDSNForShop, pgDSNForShop string) {
+	t.Helper()
+	my, pg := mysqlDSN(t), pgDSN(t)
+	name := fmt.Sprintf("tr_example_%d", time.Now().UnixNano())
+	myAdmin, err := sql.Open("mysql", my)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer myAdmin.Close()
+	if _, err := myAdmin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { execOn(t, "mysql", my, "DROP DATABASE "+name) })
+	shopMy := strings.Replace(my, "/test", "/"+name, 1)
+	seed, err := os.ReadFile("runbooks/examples/mysql-to-postgres.seed.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	execOn(t, "mysql", shopMy+"?multiStatements=true", string(seed))
+
+	pgAdmin, err := sql.Open("pgx", pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pgAdmin.Close()
+	if _, err := pgAdmin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { execOn(t, "pgx", pg, "DROP DATABASE "+name+" WITH (FORCE)") })
+	return shopMy, strings.Replace(pg, "/test", "/"+name, 1)
+}
+
+func execOn(t *testing.T, driver, dsn, stmt string) {
+	t.Helper()
+	d, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Exec(stmt); err != nil {
+		t.Fatalf("%s: %v", stmt[:min(len(stmt), 60)], err)
+	}
+}
+
+func TestMySQLToPostgresExample(t *testing.T) {
+	shopMy, shopPG := exampleDatabases(t)
+	env := []string{"SHOP_MYSQL_DSN=" + shopMy, "SHOP_PG_DSN=" + shopPG}
+	j := filepath.Join(t.TempDir(), "m2p.journal")
+	out, code := tightrope(t, env, "run", "runbooks/examples/mysql-to-postgres.yaml", "--plain", "--auto-decide", "continue", "--as", "alice", "--journal", j)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	want := map[string][3]int{
+		"customers":   {2000, 1992, 8},   // eight '0000-00-00' birthdays
+		"products":    {500, 490, 10},    // ten prices with four decimals for numeric(10,2)
+		"orders":      {6000, 6000, 0},   // every enum value is text in PostgreSQL
+		"order_items": {15000, 15000, 0}, // composite key
+	}
+	got := tableCounts(t, out)
+	for tbl, w := range want {
+		if got[tbl] != w {
+			t.Errorf("%s: got %v, want %v", tbl, got[tbl], w)
+		}
+	}
+	for _, s := range []string{`products.rating: cast "N/A" -> NULL (12 values)`, "0 mismatches"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	rejects, _ := tightrope(t, nil, "rejects", j)
+	if !strings.Contains(rejects, "invalid_date") || !strings.Contains(rejects, "precision_loss") {
+		t.Errorf("rejects:\n%s", rejects)
+	}
+}

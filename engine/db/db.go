@@ -35,6 +35,10 @@ type Table struct {
 	Name    string
 	Columns []Column
 	Key     []string // primary key (or the runbook's unique key), in order
+	// Upper, when set, bounds keyset reads: only rows whose key is at most
+	// Upper are read. It holds one value and is honoured for single-column
+	// keys only (key ranges of a split copy or a verify chunk).
+	Upper any
 }
 
 // Column returns the named column and whether it exists.

@@ -17,23 +17,34 @@ func selectAfter(quote func(string) string, ph func(int) string, t Table, cols [
 	b.WriteString(" FROM ")
 	b.WriteString(quote(t.Name))
 	var args []any
+	var where []string
 	if len(after) > 0 {
-		b.WriteString(" WHERE (")
+		var c strings.Builder
+		c.WriteString("(")
 		for i, k := range t.Key {
 			if i > 0 {
-				b.WriteString(", ")
+				c.WriteString(", ")
 			}
-			b.WriteString(quote(k))
+			c.WriteString(quote(k))
 		}
-		b.WriteString(") > (")
+		c.WriteString(") > (")
 		for i := range t.Key {
 			if i > 0 {
-				b.WriteString(", ")
+				c.WriteString(", ")
 			}
-			b.WriteString(ph(i + 1))
+			c.WriteString(ph(i + 1))
 		}
-		b.WriteString(")")
+		c.WriteString(")")
+		where = append(where, c.String())
 		args = append(args, after...)
+	}
+	if t.Upper != nil && len(t.Key) == 1 {
+		args = append(args, t.Upper)
+		where = append(where, quote(t.Key[0])+" <= "+ph(len(args)))
+	}
+	if len(where) > 0 {
+		b.WriteString(" WHERE ")
+		b.WriteString(strings.Join(where, " AND "))
 	}
 	b.WriteString(" ORDER BY ")
 	for i, k := range t.Key {

@@ -169,7 +169,7 @@ func (m *myDB) Count(ctx context.Context, table string) (int64, error) {
 // every batch.
 func (m *myDB) selectAfter(t Table, cols []string, after []any, limit int) (string, []any) {
 	quote := tableQuoter(t.Name, m.quoteTable, m.Quote)
-	if len(after) == 0 || len(t.Key) < 2 || len(after) != len(t.Key) {
+	if len(after) == 0 || len(t.Key) < 2 || len(after) != len(t.Key) || t.Upper != nil {
 		return selectAfter(quote, questionMark, t, cols, after, limit)
 	}
 	q, _ := selectAfter(quote, questionMark, t, cols, nil, limit)

@@ -42,13 +42,6 @@ func (h *headerPane) lines(w, _ int) []string {
 	if rb != nil {
 		name, id, dm = rb.Name, rb.MigrationID, rb.DecisionMaker
 	}
-	left := h.c.Styles.ModeBadge(h.c.Mode) + " " + st.Title.Render(name)
-	if id != "" {
-		left += st.Muted.Render(" · ") + st.Bold.Render(id)
-	}
-	if h.c.Mode == ModeDrill && s.Fault != "" {
-		left += st.Muted.Render(" · fault ") + st.Warn.Render(s.Fault)
-	}
 	var right string
 	switch {
 	case dm != "" && dm == h.c.Operator:
@@ -61,6 +54,21 @@ func (h *headerPane) lines(w, _ int) []string {
 	case h.c.Operator != "":
 		right = st.Muted.Render("you are ") + st.Bold.Render(h.c.Operator)
 	}
+	// The runbook name gives way before the migration id and the mode.
+	badge := h.c.Styles.ModeBadge(h.c.Mode) + " "
+	tail := ""
+	if id != "" {
+		tail += st.Muted.Render(" · ") + st.Bold.Render(id)
+	}
+	if h.c.Mode == ModeDrill && s.Fault != "" {
+		tail += st.Muted.Render(" · fault ") + st.Warn.Render(s.Fault)
+	}
+	room := w - width(badge) - width(tail) - width(right) - 1
+	if room < 8 {
+		right = ""
+		room = w - width(badge) - width(tail)
+	}
+	left := badge + st.Title.Render(truncate(name, max(room, 1))) + tail
 	out := []string{spread(left, right, w), spread(h.clockLine(), h.statusLine(), w)}
 	if h.replay != nil {
 		out = append(out, h.replayLine(w))

@@ -112,12 +112,14 @@ func (r *Replay) Send(engine.Command) {}
 // Close stops the player; Updates is closed.
 func (r *Replay) Close() { r.once.Do(func() { close(r.stop) }) }
 
-// Toggle pauses or resumes; resuming at the end starts over.
+// Toggle pauses or resumes; at the end it plays again from the start.
 func (r *Replay) Toggle() {
 	r.control(func() {
-		r.paused = !r.paused
-		if !r.paused && r.pos >= len(r.events) {
+		if r.pos >= len(r.events) {
 			r.seekStartLocked()
+			r.paused = false
+		} else {
+			r.paused = !r.paused
 		}
 		r.last = r.now()
 	})

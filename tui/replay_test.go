@@ -226,3 +226,18 @@ func TestReplayInTheConsole(t *testing.T) {
 	mustContain(t, m, "event 6/9", "⚠ ALARM")
 	mustNotContain(t, m, "DECISION REQUIRED") // replay shows the alarm, not a dialog
 }
+
+func TestReplayToggleAtTheEndStartsOver(t *testing.T) {
+	clk := &fakeClock{t: time.Now()}
+	r := NewReplay(replayEvents()[:2], 1, clk.now)
+	defer r.Close()
+	nextState(t, r)
+	clk.add(time.Second)
+	if s := nextState(t, r); s.LastSeq != 2 || !r.Status().Done {
+		t.Fatalf("not at the end: seq %d", s.LastSeq)
+	}
+	r.Toggle()
+	if s := nextState(t, r); s.LastSeq != 1 || r.Status().Paused {
+		t.Fatalf("toggle at the end: seq %d, status %+v", s.LastSeq, r.Status())
+	}
+}

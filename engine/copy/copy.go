@@ -56,46 +56,79 @@ type Sink interface {
 	Retry(table string, attempt int, wait time.Duration, err error)
 }
 
-// Run copies the tables of a copy step, at most step.Parallel at once.
-// copyID identifies the checkpoints of this copy in the target.
+// Run copies the tables of a copy step with step.Parallel workers. A large
+// table with a single integer key is split into key ranges so the workers
+// share it; every range keeps its own checkpoint. copyID identifies the
+// checkpoints of this copy in the target. The counters returned are per
+// table, in the order of tables.
 func Run(ctx context.Context, src, dst db.DB, tables []string, step runbooks.Step, copyID string, sink Sink) ([]Counters, error) {
-	parallel := max(step.Parallel, 1)
-	out := make([]Counters, len(tables))
-	errs := make([]error, len(tables))
-	sem := make(chan struct{}, parallel)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
+	parallel := max(step.Parallel, 1)
+	runs := make([]*tableRun, len(tables))
+	var units []unit
 	for i, name := range tables {
+		tr, us, err := prepare(ctx, src, dst, name, step, copyID, parallel, sink)
+		if err != nil {
+			return nil, err
+		}
+		runs[i] = tr
+		units = append(units, us...)
+	}
+	work := make(chan unit)
+	errs := make(chan error, len(units))
+	var wg sync.WaitGroup
+	for range min(parallel, len(units)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			out[i], errs[i] = Table(ctx, src, dst, name, step, copyID, sink)
-			if errs[i] != nil {
-				cancel()
+			for u := range work {
+				if err := copyUnit(ctx, src, dst, u, copyID, sink); err != nil {
+					errs <- err
+					cancel()
+				}
 			}
 		}()
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && err != context.Canceled {
-			return out, err
+feed:
+	for _, u := range units {
+		select {
+		case work <- u:
+		case <-ctx.Done():
+			break feed
 		}
 	}
-	return out, ctx.Err()
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != context.Canceled {
+			return counters(runs), err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return counters(runs), err
+	}
+	for _, tr := range runs {
+		if err := tr.finish(ctx, sink); err != nil {
+			return counters(runs), err
+		}
+	}
+	return counters(runs), nil
 }
 
-// Table copies one table, resuming from its checkpoint when there is one.
+// Table copies one table, resuming from its checkpoints when there are any.
 func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step, copyID string, sink Sink) (Counters, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	out, err := Run(ctx, src, dst, []string{name}, step, copyID, sink)
+	if len(out) == 0 {
+		return Counters{Table: name}, err
+	}
+	return out[0], err
+}
+
+// prepare plans a table (creating it in the target when the step says so),
+// counts its rows and cuts it into units with their checkpoints.
+func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Step, copyID string, parallel int, sink Sink) (*tableRun, []unit, error) {
 	var create func(db.Table) error
 	if step.Create {
 		create = func(t db.Table) error {
@@ -108,68 +141,92 @@ func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step,
 	}
 	p, err := MakePlan(ctx, src, dst, name, step, create)
 	if err != nil {
-		return Counters{Table: name}, err
+		return nil, nil, err
 	}
 	total, err := src.Count(ctx, name)
 	if err != nil {
-		return Counters{Table: name}, fmt.Errorf("counting %s: %w", name, err)
-	}
-	c := Counters{Table: name, Total: total, TotalExact: true}
-	var after []any
-	var mark db.Marker
-	var found bool
-	err = retry(ctx, sink, name, "reading the checkpoint", func() (err error) {
-		mark, found, err = dst.Progress(ctx, copyID, name)
-		return err
-	})
-	if err != nil {
-		return c, fmt.Errorf("reading the checkpoint of %s: %w", name, err)
-	}
-	if found {
-		after, c.Read, c.Written, c.Rejected, c.Resumed = mark.LastKey, mark.Read, mark.Written, mark.Rejected, true
+		return nil, nil, fmt.Errorf("counting %s: %w", name, err)
 	}
 	batch := step.Batch
 	if batch <= 0 {
 		batch = DefaultBatch
 	}
-	start := time.Now()
-	batches, readErr := readAhead(ctx, src, sink, p, after, batch)
+	ranges, err := split(ctx, src, dst, p, copyID, total, batch, parallel, sink)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr := &tableRun{name: name, total: total, start: time.Now(), units: make([]Counters, len(ranges))}
+	units := make([]unit, len(ranges))
+	for i, r := range ranges {
+		up := *p
+		up.Source.Upper = r.upper
+		units[i] = unit{run: tr, index: i, plan: &up, marker: r.marker, after: r.after, batch: batch}
+		var mark db.Marker
+		var found bool
+		err := retry(ctx, sink, name, "reading the checkpoint", func() (err error) {
+			mark, found, err = dst.Progress(ctx, copyID, r.marker)
+			return err
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the checkpoint of %s: %w", r.marker, err)
+		}
+		if found {
+			units[i].after = mark.LastKey
+			tr.units[i] = Counters{Read: mark.Read, Written: mark.Written, Rejected: mark.Rejected, Resumed: true}
+		}
+	}
+	return tr, units, nil
+}
+
+// unit is one key range of one table, copied by one worker.
+type unit struct {
+	run    *tableRun
+	index  int
+	plan   *Plan // Source.Upper bounds the range
+	marker string
+	after  []any // exclusive lower bound (nil: from the start)
+	batch  int
+}
+
+// copyUnit copies one key range batch by batch, each batch committed with
+// the range's checkpoint.
+func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink Sink) error {
+	p, name := u.plan, u.plan.Name
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches, readErr := readAhead(ctx, src, sink, p, u.after, u.batch)
 	cv := newConverter(p)
+	c := u.run.unitCounters(u.index)
+	after := u.after
 	for rows := range batches {
 		good, rejected := cv.convertBatch(rows)
 		if len(rejected) > 0 {
 			if err := sink.Rejects(ctx, name, rejected); err != nil {
-				return c, fmt.Errorf("recording rejects of %s: %w", name, err)
+				return fmt.Errorf("recording rejects of %s: %w", name, err)
 			}
 		}
 		last := rows[len(rows)-1][:p.KeyCount]
-		next := c
-		next.Read += int64(len(rows))
-		next.Written += int64(len(good))
-		next.Rejected += int64(len(rejected))
-		next.Bytes += cv.bytes
+		c.Read += int64(len(rows))
+		c.Written += int64(len(good))
+		c.Rejected += int64(len(rejected))
+		c.Bytes += cv.bytes
 		cv.bytes = 0
-		m := db.Marker{CopyID: copyID, Table: name, LastKey: last, Read: next.Read, Written: next.Written, Rejected: next.Rejected}
+		m := db.Marker{CopyID: copyID, Table: u.marker, LastKey: last, Read: c.Read, Written: c.Written, Rejected: c.Rejected}
 		if err := load(ctx, dst, sink, p, good, m); err != nil {
-			return c, fmt.Errorf("writing a batch of %s after key %v: %w", name, keyText(after), err)
+			return fmt.Errorf("writing a batch of %s after key %v: %w", name, keyText(after), err)
 		}
-		c, after = next, last
+		after = last
 		for _, cs := range cv.takeCasts() {
 			sink.Cast(name, cs.column, cs.from, cs.to, cs.n)
 		}
-		c.Elapsed = time.Since(start)
-		if err := sink.Progress(ctx, c); err != nil {
-			return c, err
+		if err := u.run.report(ctx, sink, u.index, c); err != nil {
+			return err
 		}
 	}
 	if err := <-readErr; err != nil {
-		return c, fmt.Errorf("reading %s: %w", name, err)
+		return fmt.Errorf("reading %s: %w", name, err)
 	}
-	if c.Read != c.Written+c.Rejected {
-		return c, fmt.Errorf("table %s: read %d rows but wrote %d and rejected %d", name, c.Read, c.Written, c.Rejected)
-	}
-	c.Done, c.Elapsed = true, time.Since(start)
-	return c, sink.Progress(ctx, c)
+	return nil
 }
 
 // readAhead reads batches on its own goroutine so reading and writing

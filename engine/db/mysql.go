@@ -136,6 +136,9 @@ func (m *myDB) Table(ctx context.Context, name string) (Table, error) {
 	if len(t.Columns) == 0 {
 		return t, fmt.Errorf("mysql: table %s: %w", name, ErrNoTable)
 	}
+	if err := m.markJSONColumns(ctx, &t, schema, table); err != nil {
+		return t, fmt.Errorf("mysql: table %s: %w", name, err)
+	}
 	keys, err := m.db.QueryContext(ctx, `SELECT COLUMN_NAME FROM information_schema.STATISTICS
 		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND BINARY TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY'
 		ORDER BY SEQ_IN_INDEX`, schema, table, table)
@@ -151,6 +154,41 @@ func (m *myDB) Table(ctx context.Context, name string) (Table, error) {
 		t.Key = append(t.Key, col)
 	}
 	return t, keys.Err()
+}
+
+// markJSONColumns finds MariaDB's JSON columns: MariaDB reports JSON as
+// LONGTEXT guarded by CHECK (json_valid(`col`)), and without knowing it the
+// copy would pass invalid JSON that the server then refuses mid-batch.
+// MySQL 8 has a real JSON type and no TABLE_NAME in CHECK_CONSTRAINTS; there
+// the query fails and nothing needs marking.
+func (m *myDB) markJSONColumns(ctx context.Context, t *Table, schema, table string) error {
+	rows, err := m.db.QueryContext(ctx, `SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+		WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`, schema, table)
+	if err != nil {
+		return nil // MySQL 8: JSON columns say "json" themselves
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var clause string
+		if err := rows.Scan(&clause); err != nil {
+			return err
+		}
+		inner, ok := strings.CutPrefix(clause, "json_valid(`")
+		if !ok {
+			continue
+		}
+		col, ok := strings.CutSuffix(inner, "`)")
+		if !ok {
+			continue
+		}
+		col = strings.ReplaceAll(col, "``", "`")
+		for i := range t.Columns {
+			if t.Columns[i].Name == col && t.Columns[i].Type.Kind == convert.Text {
+				t.Columns[i].Type.Kind = convert.JSON
+			}
+		}
+	}
+	return rows.Err()
 }
 
 // Count counts the rows exactly.

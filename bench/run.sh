@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# bench/run.sh [ROWS] — tightrope's copy engine against the tools people use
+# today, on one `orders` table of ROWS rows (default 1000000):
+#
+#   MySQL/MariaDB → PostgreSQL   tightrope vs pgloader        target ≥ 2.0x
+#   SQLite        → PostgreSQL   tightrope vs pgloader        target ≥ 2.0x
+#   PostgreSQL    → PostgreSQL   tightrope vs psql \copy pipe target ≥ 0.8x
+#   tightrope's peak RSS                                      target ≤ 200 MB
+#
+# See bench/README.md. Environment knobs (all optional):
+#   REPEAT=3        timed runs per tool and pair; the median is reported
+#   BATCH=5000      tightrope copy step batch size
+#   PARALLEL=1      tightrope copy step parallel (tables copied at once)
+#   TUNE=1          also time tightrope alone over batch 2000/5000/10000 × parallel 1/2
+#   KEEP=1          keep the work directory (logs, runbooks, journals, CSV, SQLite file)
+#   STRICT=1        exit 3 when a target is missed (default: exit 0 once measured)
+#   TIGHTROPE=BIN   time this tightrope binary instead of building the checkout (A/B runs)
+#   BENCH_PG_HOST/BENCH_PG_PORT/BENCH_PG_USER, BENCH_MY_HOST/BENCH_MY_PORT/BENCH_MY_USER
+#                   the servers (defaults 127.0.0.1:5432 postgres, 127.0.0.1:3306 root,
+#                   trust / empty password)
+set -euo pipefail
+
+ROWS=${1:-1000000}
+[[ $ROWS =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/run.sh [ROWS]  (ROWS a positive integer, default 1000000)" >&2; exit 2; }
+REPEAT=${REPEAT:-3}
+BATCH=${BATCH:-5000}
+PARALLEL=${PARALLEL:-1}
+[[ $REPEAT =~ ^[1-9][0-9]*$ && $BATCH =~ ^[1-9][0-9]*$ && $PARALLEL =~ ^[1-9][0-9]*$ ]] ||
+  { echo "REPEAT, BATCH and PARALLEL must be positive integers" >&2; exit 2; }
+
+PG_HOST=${BENCH_PG_HOST:-127.0.0.1} PG_PORT=${BENCH_PG_PORT:-5432} PG_USER=${BENCH_PG_USER:-postgres}
+MY_HOST=${BENCH_MY_HOST:-127.0.0.1} MY_PORT=${BENCH_MY_PORT:-3306} MY_USER=${BENCH_MY_USER:-root}
+MY_DB=tightrope_bench PG_SRC=tightrope_bench_src PG_DST=tightrope_bench_dst
+
+cd "$(dirname "$0")/.."
+repo=$PWD
+work=$(mktemp -d "${TMPDIR:-/tmp}/tightrope-bench.XXXXXX")
+results=$work/results-latest.txt
+mkdir -p "$work/logs"
+
+say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+  printf '\nBENCH FAILED: %s\n' "$*" >&2
+  FAILED=1
+  exit 1
+}
+FAILED=0
+
+# ---------------------------------------------------------------- 1. tools
+
+need=()
+command -v pgloader >/dev/null || need+=(pgloader)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+[[ -x /usr/bin/time ]] || need+=(time)
+command -v psql >/dev/null || need+=(postgresql-client)
+command -v mysql >/dev/null || need+=(mariadb-client)
+if ((${#need[@]})); then
+  sudo=()
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  say "installing ${need[*]}"
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >"$work/logs/apt.log" 2>&1 ||
+    { tail -n 20 "$work/logs/apt.log" >&2; die "apt-get install ${need[*]} failed"; }
+fi
+command -v go >/dev/null || die "go is not on PATH (needed to build tightrope)"
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
+MYSQL=(mysql --protocol=tcp -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" --default-character-set=utf8mb4)
+"${PSQL[@]}" -d postgres -Atc 'SELECT 1' >/dev/null 2>&1 || die "PostgreSQL does not answer at $PG_USER@$PG_HOST:$PG_PORT"
+"${MYSQL[@]}" -e 'SELECT 1' >/dev/null 2>&1 || die "MariaDB/MySQL does not answer at $MY_USER@$MY_HOST:$MY_PORT"
+
+# Everything this script creates is dropped on the way out, whatever happens.
+cleanup() {
+  local rc=$?
+  set +e
+  "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $PG_SRC WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PG_DST WITH (FORCE)" >/dev/null 2>&1
+  "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS $MY_DB" >/dev/null 2>&1
+  if [[ ${KEEP:-} == 1 ]]; then
+    echo "work directory kept: $work" >&2
+  elif ((rc != 0 || FAILED)); then
+    echo "work directory kept for the post-mortem (logs/): $work" >&2
+  else
+    # Only the results survive, so that the printed path stays valid.
+    find "$work" -mindepth 1 -maxdepth 1 ! -name results-latest.txt -exec rm -rf {} +
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ -n ${TIGHTROPE:-} ]]; then
+  say "using the prebuilt $TIGHTROPE"
+  cp "$TIGHTROPE" "$work/tightrope"
+else
+  say "building tightrope"
+  go build -o "$work/tightrope" . >"$work/logs/build.log" 2>&1 || { cat "$work/logs/build.log" >&2; die "go build failed"; }
+fi
+version=$("$work/tightrope" --version 2>/dev/null | head -n 1 || true)
+
+# ---------------------------------------------------------------- 2. data
+
+DDL_PG="CREATE TABLE orders (
+  id          bigint PRIMARY KEY,
+  customer_id bigint NOT NULL,
+  sku         varchar(32) NOT NULL,
+  qty         int NOT NULL,
+  price       numeric(12,4) NOT NULL,
+  status      varchar(16) NOT NULL,
+  note        text NULL,
+  created_at  timestamp NOT NULL
+)"
+
+say "generating $ROWS rows in PostgreSQL ($PG_SRC)"
+"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $PG_SRC WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PG_DST WITH (FORCE)" \
+  -c "CREATE DATABASE $PG_SRC" 2>"$work/logs/pg-create.log" || { cat "$work/logs/pg-create.log" >&2; die "cannot create $PG_SRC"; }
+# Deterministic: every column is a function of the id. 30% of the notes are
+# NULL, 10% carry non-ASCII text, commas and double quotes, 10% an emoji.
+"${PSQL[@]}" -d "$PG_SRC" >"$work/logs/generate.log" 2>&1 <<SQL || { cat "$work/logs/generate.log" >&2; die "data generation failed"; }
+$DDL_PG;
+INSERT INTO orders
+SELECT i,
+       (i * 7919) % 250000 + 1,
+       'SKU-' || lpad(((i * 31) % 50000)::text, 6, '0'),
+       (i % 20) + 1,
+       round(((i * 104729) % 999999999999)::numeric / 10000, 4),
+       (ARRAY['new','paid','packed','shipped','delivered','returned','cancelled'])[i % 7 + 1],
+       CASE WHEN i % 10 < 3 THEN NULL
+            WHEN i % 10 = 3 THEN 'Lieferung an Straße ' || i || ', Zürich — "Tür 2", bitte klingeln'
+            WHEN i % 10 = 4 THEN 'gift, wrap it 🎁 #' || i
+            ELSE 'note ' || md5(i::text) END,
+       timestamp '2021-01-01 00:00:00' + i * interval '31.123457 seconds'
+FROM generate_series(1::bigint, ${ROWS}::bigint) AS g(i);
+VACUUM (ANALYZE) orders;
+SQL
+
+# One CSV feeds the other two engines: NULL is \N, timestamps carry all six
+# fractional digits.
+"${PSQL[@]}" -d "$PG_SRC" -c "\\copy (SELECT id, customer_id, sku, qty, price, status, note, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS.US') FROM orders ORDER BY id) TO '$work/orders.csv' WITH (FORMAT csv, NULL '\\N')"
+
+say "loading MariaDB ($MY_DB)"
+"${MYSQL[@]}" --local-infile=1 >"$work/logs/mysql-load.log" 2>&1 <<SQL || { cat "$work/logs/mysql-load.log" >&2; die "loading MariaDB failed"; }
+DROP DATABASE IF EXISTS $MY_DB;
+CREATE DATABASE $MY_DB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+USE $MY_DB;
+CREATE TABLE orders (
+  id          BIGINT NOT NULL PRIMARY KEY,
+  customer_id BIGINT NOT NULL,
+  sku         VARCHAR(32) NOT NULL,
+  qty         INT NOT NULL,
+  price       DECIMAL(12,4) NOT NULL,
+  status      VARCHAR(16) NOT NULL,
+  note        TEXT NULL,
+  created_at  DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION';
+LOAD DATA LOCAL INFILE '$work/orders.csv' INTO TABLE orders CHARACTER SET utf8mb4
+  FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '\\\\'
+  LINES TERMINATED BY '\n'
+  (id, customer_id, sku, qty, price, status, note, created_at);
+ANALYZE TABLE orders;
+SQL
+
+say "loading SQLite ($work/orders.sqlite)"
+# INTEGER PRIMARY KEY: SQLite's own spelling of a 64-bit key (the rowid).
+sqlite3 -bail "$work/orders.sqlite" >"$work/logs/sqlite-load.log" 2>&1 <<SQL || { cat "$work/logs/sqlite-load.log" >&2; die "loading SQLite failed"; }
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+CREATE TABLE orders (
+  id          INTEGER PRIMARY KEY,
+  customer_id BIGINT NOT NULL,
+  sku         VARCHAR(32) NOT NULL,
+  qty         INT NOT NULL,
+  price       NUMERIC(12,4) NOT NULL,
+  status      VARCHAR(16) NOT NULL,
+  note        TEXT NULL,
+  created_at  TIMESTAMP NOT NULL
+);
+CREATE TEMP TABLE orders_csv (id TEXT, customer_id TEXT, sku TEXT, qty TEXT, price TEXT, status TEXT, note TEXT, created_at TEXT);
+BEGIN;
+.import --csv $work/orders.csv orders_csv
+INSERT INTO orders
+  SELECT CAST(id AS INTEGER), CAST(customer_id AS INTEGER), sku, CAST(qty AS INTEGER), price, status, NULLIF(note, '\\N'), created_at
+  FROM orders_csv ORDER BY CAST(id AS INTEGER);
+COMMIT;
+DROP TABLE orders_csv;
+ANALYZE;
+SQL
+
+# The same canonical text of every row from each engine: identical sha256
+# means identical data, value by value.
+canon_pg() { # canon_pg DB [TABLE]
+  "${PSQL[@]}" -d "$1" -At -F $'\t' -c "SET TimeZone = 'UTC'" -c "SELECT id, customer_id, sku, qty, price, status, coalesce(note, '<NULL>'), to_char(created_at, 'YYYY-MM-DD HH24:MI:SS.US') FROM ${2:-orders} ORDER BY id" | sha256sum | cut -c1-64
+}
+canon_my() {
+  "${MYSQL[@]}" -B -N --raw "$MY_DB" -e "SELECT id, customer_id, sku, qty, price, status, coalesce(note, '<NULL>'), DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s.%f') FROM orders ORDER BY id" | sha256sum | cut -c1-64
+}
+canon_lite() {
+  sqlite3 -separator $'\t' "$work/orders.sqlite" "SELECT id, customer_id, sku, qty, printf('%.4f', price), status, coalesce(note, '<NULL>'), created_at FROM orders ORDER BY id" | sha256sum | cut -c1-64
+}
+count_pg() { "${PSQL[@]}" -d "$1" -Atc "SELECT count(*) FROM ${2:-orders}"; }
+
+n_pg=$(count_pg "$PG_SRC")
+n_my=$("${MYSQL[@]}" -B -N "$MY_DB" -e 'SELECT COUNT(*) FROM orders')
+n_lite=$(sqlite3 "$work/orders.sqlite" 'SELECT count(*) FROM orders')
+[[ $n_pg == "$ROWS" && $n_my == "$ROWS" && $n_lite == "$ROWS" ]] ||
+  die "source row counts differ from $ROWS: PostgreSQL $n_pg, MariaDB $n_my, SQLite $n_lite"
+src_sum=$(canon_pg "$PG_SRC")
+my_sum=$(canon_my)
+lite_sum=$(canon_lite)
+[[ $src_sum == "$my_sum" && $src_sum == "$lite_sum" ]] ||
+  die "the three sources hold different data: PostgreSQL $src_sum, MariaDB $my_sum, SQLite $lite_sum"
+say "sources hold identical data: $ROWS rows each, sha256 $src_sum"
+
+# ---------------------------------------------------------------- 3. runs
+
+export BENCH_MYSQL_DSN="$MY_USER@tcp($MY_HOST:$MY_PORT)/$MY_DB"
+export BENCH_PG_SRC_DSN="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_SRC?sslmode=disable"
+export BENCH_PG_DST_DSN="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DST?sslmode=disable"
+
+runbook() { # runbook PAIR SOURCE-CONNECTION BATCH PARALLEL → path
+  local f="$work/$1-b$3-p$4.yaml"
+  cat >"$f" <<YAML
+version: 1
+name: bench $1
+migration_id: BENCH-$1
+decision_maker: bench
+connections:
+  source: $2
+  target: { driver: postgres, dsn_env: BENCH_PG_DST_DSN }
+steps:
+  - { id: copy, kind: copy, tables: [orders], batch: $3, parallel: $4 }
+YAML
+  echo "$f"
+}
+
+# A fresh, empty target database for every timed run; the checkpoint keeps
+# the previous run's dirty pages from being flushed on the next run's time.
+fresh_dst() { # fresh_dst pretable|bare
+  {
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $PG_DST WITH (FORCE)" -c "CREATE DATABASE $PG_DST"
+    case $1 in
+    pretable) "${PSQL[@]}" -d "$PG_DST" -c "$DDL_PG" ;;
+    pgloader) "${PSQL[@]}" -d "$PG_DST" -c "CREATE SCHEMA pgloader" ;;
+    esac
+    "${PSQL[@]}" -d postgres -c CHECKPOINT
+  } >"$work/logs/fresh-dst.log" 2>&1 || { cat "$work/logs/fresh-dst.log" >&2; die "cannot recreate $PG_DST"; }
+}
+
+# timed LOG CMD... — runs CMD under /usr/bin/time; sets T_S (seconds) and T_KB (peak RSS).
+timed() {
+  local log=$1
+  shift
+  if ! /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "command failed (log: $log): $*"
+  fi
+  read -r T_S T_KB < <(tail -n 1 "$work/time.out")
+}
+
+run_no=0
+# tightrope_run PAIR SOURCE-CONNECTION BATCH PARALLEL — sets T_S, T_KB; verifies the target.
+tightrope_run() {
+  local rb log
+  rb=$(runbook "$1" "$2" "$3" "$4")
+  run_no=$((run_no + 1))
+  log="$work/logs/$run_no-tightrope-$1-b$3-p$4.log"
+  fresh_dst pretable
+  timed "$log" "$work/tightrope" run "$rb" --plain --auto-decide continue --journal "$work/journal-$run_no.db"
+  grep -Eq "^orders +read $ROWS +written $ROWS +rejected 0 +ok\$" "$log" ||
+    { tail -n 30 "$log" >&2; die "tightrope $1: the summary is not 'orders read $ROWS written $ROWS rejected 0 ok' (log: $log)"; }
+  local n sum
+  n=$(count_pg "$PG_DST")
+  [[ $n == "$ROWS" ]] || die "tightrope $1: the target holds $n rows, not $ROWS (log: $log)"
+  sum=$(canon_pg "$PG_DST")
+  [[ $sum == "$src_sum" ]] || die "tightrope $1: the target's rows differ from the source's (sha256 $sum, source $src_sum; log: $log)"
+}
+
+# peer_run PAIR — sets T_S; verifies the target's row count.
+peer_run() {
+  local log n table=pgloader.orders
+  run_no=$((run_no + 1))
+  log="$work/logs/$run_no-peer-$1.log"
+  case $1 in
+  mysql-pg)
+    fresh_dst bare
+    cat >"$work/mysql.load" <<LOAD
+LOAD DATABASE
+  FROM mysql://$MY_USER@$MY_HOST:$MY_PORT/$MY_DB
+  INTO postgresql://$PG_USER@$PG_HOST:$PG_PORT/$PG_DST
+  INCLUDING ONLY TABLE NAMES MATCHING 'orders'
+  ALTER SCHEMA '$MY_DB' RENAME TO 'pgloader';
+LOAD
+    timed "$log" pgloader --root-dir "$work/pgloader" "$work/mysql.load"
+    ;;
+  sqlite-pg)
+    fresh_dst pgloader
+    cat >"$work/sqlite.load" <<LOAD
+LOAD DATABASE
+  FROM sqlite://$work/orders.sqlite
+  INTO postgresql://$PG_USER@$PG_HOST:$PG_PORT/$PG_DST
+  INCLUDING ONLY TABLE NAMES LIKE 'orders'
+  ALTER TABLE NAMES MATCHING 'orders' SET SCHEMA 'pgloader';
+LOAD
+    timed "$log" pgloader --root-dir "$work/pgloader" "$work/sqlite.load"
+    ;;
+  pg-pg)
+    fresh_dst pretable
+    table=orders
+    local out="${PSQL[*]} -d $PG_SRC -c '\\copy orders to stdout'"
+    local in="${PSQL[*]} -d $PG_DST -c '\\copy orders from stdin'"
+    timed "$log" bash -o pipefail -c "$out | $in"
+    ;;
+  esac
+  n=$(count_pg "$PG_DST" "$table")
+  [[ $n == "$ROWS" ]] || die "peer $1: the target holds $n rows, not $ROWS (log: $log)"
+  PEER_SUM=$(canon_pg "$PG_DST" "$table")
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+pairs=(mysql-pg sqlite-pg pg-pg)
+declare -A source=(
+  [mysql-pg]="{ driver: mysql, dsn_env: BENCH_MYSQL_DSN }"
+  [sqlite-pg]="{ driver: sqlite, path: $work/orders.sqlite }"
+  [pg-pg]="{ driver: postgres, dsn_env: BENCH_PG_SRC_DSN }"
+)
+declare -A label=([mysql-pg]="MySQL->PostgreSQL" [sqlite-pg]="SQLite->PostgreSQL" [pg-pg]="PostgreSQL->PostgreSQL")
+declare -A peer=([mysql-pg]="pgloader" [sqlite-pg]="pgloader" [pg-pg]="psql \\copy pipe")
+declare -A target=([mysql-pg]=2.0 [sqlite-pg]=2.0 [pg-pg]=0.8)
+declare -A t_tr t_peer peer_note
+peak_kb=0
+
+for pair in "${pairs[@]}"; do
+  tr_times=() peer_times=()
+  for ((r = 1; r <= REPEAT; r++)); do
+    # Alternate who goes first, so neither always inherits the other's leftovers.
+    for who in $( ((r % 2)) && echo "tightrope peer" || echo "peer tightrope"); do
+      if [[ $who == tightrope ]]; then
+        tightrope_run "$pair" "${source[$pair]}" "$BATCH" "$PARALLEL"
+        tr_times+=("$T_S")
+        ((T_KB > peak_kb)) && peak_kb=$T_KB
+        say "$pair run $r/$REPEAT: tightrope ${T_S}s, peak RSS $((T_KB / 1024)) MB (target rows verified)"
+      else
+        peer_run "$pair"
+        peer_times+=("$T_S")
+        if [[ $PEER_SUM == "$src_sum" ]]; then peer_note[$pair]=""; else peer_note[$pair]="*"; fi
+        say "$pair run $r/$REPEAT: ${peer[$pair]} ${T_S}s"
+      fi
+    done
+  done
+  t_tr[$pair]=$(median "${tr_times[@]}")
+  t_peer[$pair]=$(median "${peer_times[@]}")
+done
+
+tune_lines=()
+if [[ ${TUNE:-} == 1 ]]; then
+  for pair in "${pairs[@]}"; do
+    for b in 2000 5000 10000; do
+      for p in 1 2; do
+        ts=()
+        for ((r = 1; r <= REPEAT; r++)); do
+          tightrope_run "$pair" "${source[$pair]}" "$b" "$p"
+          ts+=("$T_S")
+          ((T_KB > peak_kb)) && peak_kb=$T_KB
+        done
+        tune_lines+=("$(printf '%-24s batch %-6s parallel %s  median %6.2fs  (%s)' "${label[$pair]}" "$b" "$p" "$(median "${ts[@]}")" "${ts[*]}")")
+        say "tune: ${tune_lines[-1]}"
+      done
+    done
+  done
+fi
+
+# ---------------------------------------------------------------- 4. report
+
+missed=0
+rows_out=()
+for pair in "${pairs[@]}"; do
+  line=$(awk -v n="$ROWS" -v a="${t_tr[$pair]}" -v b="${t_peer[$pair]}" -v want="${target[$pair]}" 'BEGIN {
+    ra = n / a; rb = n / b; ratio = ra / rb
+    printf "%11.2f %8.2f %14.0f %14.0f %6.2fx %8s %s", a, b, ra, rb, ratio, sprintf(">= %.1fx", want), (ratio + 1e-9 >= want ? "PASS" : "FAIL") }')
+  if [[ $line == *FAIL ]]; then missed=1; fi
+  rows_out+=("$(printf '%-22s %-17s %s' "${label[$pair]}" "${peer[$pair]}${peer_note[$pair]:-}" "$line")")
+done
+rss=$(awk -v kb="$peak_kb" 'BEGIN { printf "%.1f MB", kb / 1024 }')
+rss_ok=$(awk -v kb="$peak_kb" 'BEGIN { print (kb / 1024 <= 200 ? "PASS" : "FAIL") }')
+if [[ $rss_ok == FAIL ]]; then missed=1; fi
+
+{
+  printf 'tightrope copy benchmark: %s rows, %s\n' "$ROWS" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf '%s (batch %s, parallel %s); median of %s runs per tool; %s cores\n' \
+    "${version:-tightrope ?}" "$BATCH" "$PARALLEL" "$REPEAT" "$(nproc)"
+  printf 'pgloader %s; PostgreSQL %s; MariaDB %s; SQLite %s\n' \
+    "$(pgloader --version 2>/dev/null | head -n 1 | sed 's/^pgloader version //; s/"//g')" \
+    "$("${PSQL[@]}" -d postgres -Atc 'SHOW server_version' | cut -d' ' -f1)" \
+    "$("${MYSQL[@]}" -B -N -e 'SELECT VERSION()')" "$(sqlite3 --version | cut -d' ' -f1)"
+  echo
+  printf '%-22s %-17s %11s %8s %14s %14s %7s %8s %s\n' pair peer "tightrope s" "peer s" "tightrope r/s" "peer r/s" ratio target result
+  printf '%s\n' "${rows_out[@]}"
+  printf '%-22s %-17s %11s %8s %14s %14s %7s %8s %s\n' "tightrope peak RSS" "" "$rss" "" "" "" "" "<= 200MB" "$rss_ok"
+  echo
+  echo "ratio = tightrope rows/s / peer rows/s (above 1: tightrope is faster). Times are wall-clock seconds"
+  echo "of the whole command: start-up, catalog, copy, commit (pgloader also creates its table and index)."
+  echo "Every tightrope run was checked: its summary (read = written, 0 rejected), the target's row count,"
+  echo "and the sha256 of every row's canonical text, equal to the source's."
+  for pair in "${pairs[@]}"; do
+    if [[ -n ${peer_note[$pair]:-} ]]; then
+      echo "* ${peer[$pair]} (${label[$pair]}): right row count, but its rows do not read back identical to the source."
+    fi
+  done
+  if ((${#tune_lines[@]})); then
+    echo
+    echo "tuning (tightrope alone, median of $REPEAT):"
+    printf '  %s\n' "${tune_lines[@]}"
+  fi
+} | tee "$results"
+echo "results: $results"
+if ((missed)) && [[ ${STRICT:-} == 1 ]]; then
+  exit 3
+fi

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"github.com/charmbracelet/x/exp/golden"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ func TestPlainTimeline(t *testing.T) {
 	if !strings.Contains(got, "[00:22.0] orders: rejected 10 rows (text in integer column: 8, string too long: 2)\n") {
 		t.Errorf("rejects were not summed and flushed before the trigger:\n%s", got)
 	}
-	requireGolden(t, out.Bytes())
+	golden.RequireEqual(t, out.Bytes())
 }
 
 func TestPlainIsDeterministic(t *testing.T) {

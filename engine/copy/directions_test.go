@@ -19,17 +19,29 @@ var mixCols = []string{"id", "qty", "amount", "code", "note", "at", "flag", "day
 // createMixTable creates the typed-mix table in the driver's dialect.
 func createMixTable(t *testing.T, d db.DB, table string) {
 	t.Helper()
+	createMixTableAs(t, d, table, true, 16)
+}
+
+// createMixTableAs creates the typed-mix table with or without its
+// primary key (a target without one shows duplicates instead of refusing
+// them) and with code as a varchar(codeLen).
+func createMixTableAs(t *testing.T, d db.DB, table string, key bool, codeLen int) {
+	t.Helper()
 	var cols string
 	switch d.Driver() {
 	case db.Postgres:
-		cols = "id bigint PRIMARY KEY, qty integer, amount numeric(12,4), code varchar(16), note text, " +
+		cols = "id bigint PRIMARY KEY, qty integer, amount numeric(12,4), code varchar(%d), note text, " +
 			"at timestamp(6), flag boolean, day date"
 	case db.MySQL:
-		cols = "id bigint PRIMARY KEY, qty int, amount decimal(12,4), code varchar(16), note text, " +
+		cols = "id bigint PRIMARY KEY, qty int, amount decimal(12,4), code varchar(%d), note text, " +
 			"at datetime(6), flag boolean, day date"
 	default:
-		cols = "id INTEGER PRIMARY KEY, qty INT, amount NUMERIC(12,4), code VARCHAR(16), note TEXT, " +
+		cols = "id INTEGER PRIMARY KEY, qty INT, amount NUMERIC(12,4), code VARCHAR(%d), note TEXT, " +
 			"at TIMESTAMP, flag BOOLEAN, day DATE"
+	}
+	cols = fmt.Sprintf(cols, codeLen)
+	if !key {
+		cols = strings.Replace(cols, " PRIMARY KEY", " NOT NULL", 1)
 	}
 	stmt := "CREATE TABLE " + d.Quote(table) + " (" + cols + ")"
 	if d.Driver() == db.MySQL {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,4 +115,54 @@ rollback:
 	if !strings.Contains(out, "no_such_table_here") {
 		t.Errorf("the failure itself is not shown:\n%s", out)
 	}
+
+	if _, err := admin.Exec("DROP TABLE " + schema + ".customers, " + schema + ".products, " + schema + ".orders"); err != nil {
+		t.Fatal(err)
+	}
+	// The console, as a person sees it in a terminal, while the failed
+	// step's trigger waits for a decision.
+	screen := consoleScreen(t, env, "run", path, "--as", "alice", "--journal", filepath.Join(dir, "console.journal"))
+	if !strings.Contains(screen, "no_such_table_here") {
+		t.Errorf("the console does not show the failure:\n%s", screen)
+	}
+	if strings.Contains(screen, password) {
+		t.Errorf("the password is on the screen:\n%s", screen)
+	}
+}
+
+// consoleScreen runs the binary in a tmux terminal of 200x60, waits for a
+// decision to be asked for, and returns what the screen shows.
+func consoleScreen(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is needed to look at the console (apt-get install tmux)")
+		}
+		t.Skip("tmux is not installed")
+	}
+	session := fmt.Sprintf("tightrope-test-%d", time.Now().UnixNano())
+	cmd := append([]string{"env"}, env...)
+	cmd = append(cmd, binary)
+	cmd = append(cmd, args...)
+	quoted := make([]string, len(cmd))
+	for i, a := range cmd {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "60", strings.Join(quoted, " ")+"; sleep 30").CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	defer exec.Command("tmux", "kill-session", "-t", session).Run()
+	var screen string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		out, err := exec.Command("tmux", "capture-pane", "-p", "-t", session).Output()
+		if err != nil {
+			t.Fatalf("tmux capture-pane: %v", err)
+		}
+		screen = string(out)
+		if strings.Contains(screen, "DECISION REQUIRED") {
+			return screen
+		}
+	}
+	t.Fatalf("the console never asked for a decision:\n%s", screen)
+	return ""
 }

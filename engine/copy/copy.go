@@ -156,6 +156,7 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 		return nil, nil, err
 	}
 	tr := &tableRun{name: name, total: total, start: time.Now(), units: make([]Counters, len(ranges))}
+	resumed := false
 	units := make([]unit, len(ranges))
 	for i, r := range ranges {
 		up := *p
@@ -173,6 +174,18 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 		if found {
 			units[i].after = mark.LastKey
 			tr.units[i] = Counters{Read: mark.Read, Written: mark.Written, Rejected: mark.Rejected, Resumed: true}
+			resumed = true
+		}
+	}
+	if !resumed {
+		// A fresh copy into a table that already holds rows would fail on
+		// the first duplicate key, or worse, mix two copies: say so first.
+		n, err := dst.Count(ctx, name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("counting %s in the target: %w", name, err)
+		}
+		if n > 0 {
+			return nil, nil, fmt.Errorf("table %s in the target already holds %d rows and this copy has no checkpoint for it: empty it first (or resume the run that filled it)", name, n)
 		}
 	}
 	return tr, units, nil

@@ -5,10 +5,12 @@ package copy_test
 // of bytes more (in the middle of a batch), or for good.
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // proxy forwards connections to a server. Cuts reset both sides.
@@ -19,6 +21,9 @@ type proxy struct {
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{} // client and server sides
 	armed   int64                 // cut once this many more bytes passed; 0: not armed
+	commit  commitCut             // cut at the next COMMIT a client sends
+	holding bool                  // replies are swallowed until the next cut
+	commits []string              // the chunks that triggered cuts at COMMIT
 	cuts    int                   // cuts that closed at least one connection
 	stopped bool
 	wg      sync.WaitGroup
@@ -64,19 +69,22 @@ func (p *proxy) accept() {
 		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(server, client)
-		go p.pipe(client, server)
+		go p.pipe(server, client, true)
+		go p.pipe(client, server, false)
 	}
 }
 
 // pipe copies from src to dst until either side closes, counting bytes
 // towards an armed cut; the cut lands exactly at the armed byte.
-func (p *proxy) pipe(dst, src net.Conn) {
+func (p *proxy) pipe(dst, src net.Conn, toServer bool) {
 	defer p.wg.Done()
 	defer p.forget(src, dst)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if n > 0 && p.atCommit(dst, buf[:n], toServer) {
+			return
+		}
 		if n > 0 {
 			chunk, cut := p.take(n)
 			if _, werr := dst.Write(buf[:chunk]); werr != nil {
@@ -103,11 +111,55 @@ func (p *proxy) forget(conns ...net.Conn) {
 	}
 }
 
+// commitCut is where a cut at COMMIT lands.
+type commitCut int
+
+const (
+	noCommitCut     commitCut = iota
+	beforeCommit              // the server never sees the COMMIT: the batch is not in
+	afterCommitSent           // the server commits, the client never hears: the batch is in
+)
+
+// cutAtCommit arms a cut at the next COMMIT a client sends.
+func (p *proxy) cutAtCommit(where commitCut) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.commit = where
+}
+
+// atCommit handles an armed cut at COMMIT for one chunk; it reports
+// whether the connections were cut. Replies are swallowed from the moment
+// a COMMIT is forwarded until the cut, so the client cannot learn that it
+// landed.
+func (p *proxy) atCommit(dst net.Conn, chunk []byte, toServer bool) bool {
+	p.mu.Lock()
+	where := p.commit
+	hit := where != noCommitCut && toServer && bytes.Contains(bytes.ToLower(chunk), []byte("commit"))
+	if hit {
+		p.commit = noCommitCut
+		p.holding = where == afterCommitSent
+		p.commits = append(p.commits, string(chunk))
+	}
+	p.mu.Unlock()
+	switch {
+	case !hit:
+		return false
+	case where == afterCommitSent:
+		dst.Write(chunk)
+		time.Sleep(100 * time.Millisecond) // let the server commit
+	}
+	p.cutAll()
+	return true
+}
+
 // take counts n bytes against an armed cut: how many of them to forward,
 // and whether to cut after them.
 func (p *proxy) take(n int) (int, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.holding {
+		return 0, false
+	}
 	if p.armed == 0 {
 		return n, false
 	}
@@ -142,6 +194,7 @@ func (p *proxy) cutAll() {
 		c.Close()
 	}
 	clear(p.conns)
+	p.holding = false
 }
 
 // cutCount is how many cuts closed connections.

@@ -35,6 +35,12 @@ const (
 	RollbackStarted  Type = "rollback_started"  // RollbackPayload
 	RollbackFinished Type = "rollback_finished" // RollbackPayload
 	RunFinished      Type = "run_finished"      // RunFinishedPayload
+	Paused           Type = "paused"            // ControlPayload
+	Unpaused         Type = "unpaused"          // ControlPayload
+	StepSkipped      Type = "step_skipped"      // ControlPayload (Reason): the step will not run / be retried
+	Aborted          Type = "aborted"           // ControlPayload
+	Notified         Type = "notified"          // NotifiedPayload: a notifier ran (or failed)
+	Warning          Type = "warning"           // WarningPayload: not a trigger, but the room should know
 )
 
 // Modes a run is recorded in.
@@ -214,7 +220,7 @@ type TriggerPayload struct {
 
 // AwaitingPayload says the run holds until a person answers.
 type AwaitingPayload struct {
-	Kind     string   `json:"kind"` // manual | gate | trigger
+	Kind     string   `json:"kind"` // manual | gate | trigger | rerun
 	Question string   `json:"question"`
 	Choices  []string `json:"choices"`
 	Who      string   `json:"who"` // who may answer
@@ -227,21 +233,47 @@ const (
 	ChoiceNoGo     = "no-go"    // gate: treated as rollback
 	ChoiceContinue = "continue" // trigger: needs a justification
 	ChoiceRollback = "rollback" // trigger
+	ChoiceRetry    = "retry"    // step_failed trigger: run the failed step again
+	ChoiceSkip     = "skip"     // rerun question (resume): do not run the step again
+	ChoiceRerun    = "rerun"    // rerun question (resume): run a step that may have had side effects again
 )
 
 // DecisionPayload is an answer to an Awaiting, with its justification.
 type DecisionPayload struct {
-	Kind          string `json:"kind"` // manual | gate | trigger
-	Choice        string `json:"choice"`
-	Justification string `json:"justification,omitempty"`
-	Trigger       string `json:"trigger,omitempty"`
-	Auto          bool   `json:"auto,omitempty"` // answered by --auto-decide
+	Limit         float64 `json:"limit,omitempty"` // continue: the new threshold accepted (see engine.Command.Limit)
+	Kind          string  `json:"kind"`            // manual | gate | trigger | rerun
+	Choice        string  `json:"choice"`
+	Justification string  `json:"justification,omitempty"`
+	Trigger       string  `json:"trigger,omitempty"`
+	Auto          bool    `json:"auto,omitempty"` // answered by --auto-decide
 }
 
 // RefusedPayload records an attempt to decide by someone who may not.
 type RefusedPayload struct {
 	Choice string `json:"choice"`
 	Reason string `json:"reason"`
+}
+
+// ControlPayload records an operator control (pause, skip, abort).
+type ControlPayload struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// NotifiedPayload records one run of a notifier for one event.
+type NotifiedPayload struct {
+	Event      Type   `json:"event"`  // the event type notified
+	Seq        int64  `json:"seq"`    // the event notified
+	Target     string `json:"target"` // the command or URL, redacted
+	OK         bool   `json:"ok"`
+	Error      string `json:"error,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// WarningPayload is an early warning: the window is closing, the restore
+// estimate exceeds the RTO, a notifier keeps failing.
+type WarningPayload struct {
+	Kind    string `json:"kind"` // window | rto | notify | ...
+	Message string `json:"message"`
 }
 
 // NotePayload is a note typed by an operator.

@@ -38,6 +38,11 @@ type State struct {
 	Notes     []NoteRecord
 	Log       []LogRecord
 
+	Paused        bool
+	PausedBy      string
+	Notifications []NotifiedPayload
+	Warnings      []WarningPayload
+
 	RollingBack bool
 	RollbackAt  time.Time
 	Rollback    *RollbackPayload // set when the rollback finished
@@ -230,6 +235,24 @@ func (s *State) Apply(e Event) {
 		var p RollbackPayload
 		_ = e.Decode(&p)
 		s.Rollback = &p
+	case Paused:
+		s.Paused, s.PausedBy = true, e.Actor
+	case Unpaused:
+		s.Paused, s.PausedBy = false, ""
+	case StepSkipped:
+		st := s.step(e.StepID, "", "", false)
+		st.Status = StatusSkipped
+		if s.Pending != nil && s.Pending.StepID == e.StepID {
+			s.Pending = nil
+		}
+	case Notified:
+		var p NotifiedPayload
+		_ = e.Decode(&p)
+		s.Notifications = append(s.Notifications, p)
+	case Warning:
+		var p WarningPayload
+		_ = e.Decode(&p)
+		s.Warnings = append(s.Warnings, p)
 	case RunFinished:
 		var p RunFinishedPayload
 		_ = e.Decode(&p)
@@ -303,6 +326,8 @@ func (s State) Clone() State {
 	c.Verifies = append([]VerifyPayload(nil), s.Verifies...)
 	c.Casts = append([]CastPayload(nil), s.Casts...)
 	c.Notes = append([]NoteRecord(nil), s.Notes...)
+	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
+	c.Warnings = append([]WarningPayload(nil), s.Warnings...)
 	c.Log = append([]LogRecord(nil), s.Log...)
 	return c
 }

@@ -29,12 +29,14 @@ type runFlags struct {
 	as         string
 	plain      bool
 	autoDecide string
+	onRerun    string
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.as, "as", loginName(), "who is at the keyboard (only the runbook's decision_maker may decide)")
 	cmd.Flags().BoolVar(&f.plain, "plain", false, "print the run as lines instead of the console (default when stdout is not a terminal)")
 	cmd.Flags().StringVar(&f.autoDecide, "auto-decide", "", "answer manual steps, gates and triggers for a scripted run: continue | rollback")
+	cmd.Flags().StringVar(&f.onRerun, "on-rerun", "", "after a crash, whether a shell/sql step that was running runs again: rerun | skip (default: ask)")
 }
 
 func (f *runFlags) validate() error {
@@ -42,6 +44,11 @@ func (f *runFlags) validate() error {
 	case "", journal.ChoiceContinue, journal.ChoiceRollback:
 	default:
 		return usageError{fmt.Errorf("--auto-decide must be continue or rollback, not %q", f.autoDecide)}
+	}
+	switch f.onRerun {
+	case "", journal.ChoiceRerun, journal.ChoiceSkip:
+	default:
+		return usageError{fmt.Errorf("--on-rerun must be rerun or skip, not %q", f.onRerun)}
 	}
 	if f.as == "" {
 		return usageError{fmt.Errorf("--as is empty and the login name is unknown: say who you are")}
@@ -102,7 +109,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	defer stop()
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
-		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide,
+		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun,
 	}
 	plain := f.plain || !isTerminal(out)
 	var printer *tui.Plain

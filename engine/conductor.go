@@ -33,6 +33,9 @@ type Options struct {
 	// AutoDecide answers manual steps, gates and triggers for scripted runs:
 	// "" (ask a person), "continue" or "rollback".
 	AutoDecide string
+	// OnRerun answers the rerun question of a resumed run for scripted
+	// runs: "rerun" or "skip"; "" leaves it to a person.
+	OnRerun string
 	// OnEvent sees every event after it was folded (plain mode prints it).
 	// It is called with the conductor's lock held: it must not call back.
 	OnEvent func(journal.Event, *journal.State)
@@ -54,9 +57,11 @@ type Conductor struct {
 	updates chan journal.State
 	done    chan struct{}
 
-	decideMu sync.Mutex   // one decision at a time (parallel copies may trigger together)
-	hold     sync.RWMutex // write-locked while a decision is pending: every copy waits at its next batch
-	acked    map[string]float64
+	decideMu  sync.Mutex         // one decision at a time (parallel copies may trigger together)
+	overrunMu sync.Mutex         // one overrun check at a time
+	hold      sync.RWMutex       // write-locked while a decision is pending: every copy waits at its next batch
+	limits    map[string]float64 // thresholds raised by "continue", by trigger scope
+	ctl       *controls
 
 	dbsMu sync.Mutex
 	dbs   map[string]db.DB
@@ -69,6 +74,9 @@ type Conductor struct {
 // ErrRollback is returned by a step action when the run must roll back:
 // a gate answered no-go or a trigger decided rollback.
 var ErrRollback = errors.New("rollback decided")
+
+// errSkipped ends a waiting step the decision-maker chose to skip.
+var errSkipped = errors.New("skipped")
 
 // errAborted stops the run without a rollback, at the operator's request.
 var errAborted = errors.New("aborted by the operator")
@@ -89,7 +97,8 @@ func New(opts Options) *Conductor {
 		answers: make(chan Command, 1),
 		updates: make(chan journal.State, 1),
 		done:    make(chan struct{}),
-		acked:   map[string]float64{},
+		limits:  map[string]float64{},
+		ctl:     newControls(),
 		dbs:     map[string]db.DB{},
 	}
 }
@@ -121,6 +130,7 @@ func (c *Conductor) Run(ctx context.Context) (string, error) {
 	defer cancel()
 	go c.publish()
 	go c.serveCommands(ctx)
+	go c.watchdog(ctx)
 	defer c.closeDBs()
 	start := c.opts.Now()
 	if c.state.LastSeq > 1 {
@@ -145,28 +155,54 @@ func (c *Conductor) Run(ctx context.Context) (string, error) {
 	return outcome, errors.Join(runErr, err)
 }
 
-// walk runs the steps in order, skipping those a previous process finished.
+// walk runs the steps in order, skipping those a previous process finished
+// or the decision-maker skipped; a failed step may be retried.
 func (c *Conductor) walk(ctx context.Context) (string, error) {
 	if c.state.RollingBack { // the last process died during the rollback: finish it
 		return c.rollback(ctx, "resuming the interrupted rollback")
 	}
-	for _, step := range c.opts.Runbook.Steps {
+	resumed := c.midFlight()
+	for i := 0; i < len(c.opts.Runbook.Steps); i++ {
+		step := c.opts.Runbook.Steps[i]
 		if st := c.stepState(step.ID, false); st.Status == journal.StatusDone || st.Status == journal.StatusSkipped {
 			continue
 		}
+		if err := c.safePoint(ctx, step.ID); errors.Is(err, ErrRollback) {
+			return c.rollback(ctx, err.Error())
+		} else if err != nil {
+			return journal.OutcomeAborted, err
+		}
+		if reason, ok := c.ctl.takeSkip(step.ID); ok {
+			if _, err := c.emit(c.opts.Operator, step.ID, journal.StepSkipped, journal.ControlPayload{Reason: reason}); err != nil {
+				return journal.OutcomeFailed, err
+			}
+			continue
+		}
+		if resumed[step.ID] && hasSideEffects(step) {
+			again, err := c.askRerun(ctx, step)
+			if err != nil {
+				return journal.OutcomeFailed, err
+			}
+			if !again {
+				continue
+			}
+		}
 		err := c.runStep(ctx, step, false)
 		switch {
-		case err == nil:
+		case err == nil, errors.Is(err, errSkipped):
 		case errors.Is(err, ErrRollback):
 			return c.rollback(ctx, err.Error())
 		case c.aborted.Load() || ctx.Err() != nil:
 			return journal.OutcomeAborted, err
 		default:
 			next, err := c.afterFailure(ctx, step, err)
-			if next == journal.OutcomeRolledBack {
+			switch next {
+			case "":
+			case retryStep:
+				i--
+			case journal.OutcomeRolledBack:
 				return c.rollback(ctx, err.Error())
-			}
-			if next != "" {
+			default:
 				return next, err
 			}
 		}
@@ -174,8 +210,12 @@ func (c *Conductor) walk(ctx context.Context) (string, error) {
 	return journal.OutcomeFinished, nil
 }
 
+// retryStep is afterFailure's answer for "run the failed step again".
+const retryStep = "retry"
+
 // afterFailure applies the step_failed trigger and the step's on_failure
-// policy. It returns "" to go on, or the outcome that ends the walk.
+// policy. It returns "" to go on, retryStep, or the outcome that ends the
+// walk.
 func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failure error) (string, error) {
 	if c.opts.Runbook.Triggers.StepFailed {
 		t := journal.TriggerPayload{
@@ -183,12 +223,15 @@ func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failur
 			Message:  fmt.Sprintf("step %s failed: %v", step.ID, failure),
 			Evidence: c.evidence(),
 		}
-		choice, err := c.raise(ctx, step.ID, t)
+		answer, err := c.raise(ctx, step.ID, t)
 		if err != nil {
 			return journal.OutcomeFailed, err
 		}
-		if choice == journal.ChoiceRollback {
+		switch answer.Choice {
+		case journal.ChoiceRollback:
 			return journal.OutcomeRolledBack, fmt.Errorf("step %s failed: %v", step.ID, failure)
+		case journal.ChoiceRetry:
+			return retryStep, nil
 		}
 		return "", nil
 	}
@@ -201,6 +244,51 @@ func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failur
 	default:
 		return journal.OutcomeFailed, fmt.Errorf("step %s failed: %w", step.ID, failure)
 	}
+}
+
+// midFlight lists the steps a previous process started and did not finish.
+func (c *Conductor) midFlight() map[string]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]bool{}
+	if c.state.LastSeq <= 1 {
+		return out
+	}
+	for _, st := range c.state.Steps {
+		if !st.Rollback && (st.Status == journal.StatusRunning || st.Status == journal.StatusWaiting) {
+			out[st.ID] = true
+		}
+	}
+	return out
+}
+
+// hasSideEffects tells the steps that must not run twice unasked: shell and
+// SQL steps not declared idempotent. Copy resumes from its checkpoint;
+// verify and snapshot simply run again.
+func hasSideEffects(step runbooks.Step) bool {
+	switch step.Kind {
+	case runbooks.KindShell, runbooks.KindSQL, runbooks.KindSwitch:
+		return !step.Idempotent
+	}
+	return false
+}
+
+// askRerun asks whether a step that was running when the last process
+// stopped should run again. Any operator may answer; skipping needs a reason.
+func (c *Conductor) askRerun(ctx context.Context, step runbooks.Step) (bool, error) {
+	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
+		Kind:     "rerun",
+		Question: fmt.Sprintf("step %s (%s) was running when the last process stopped and may have had side effects: run it again?", step.ID, step.Kind),
+		Choices:  []string{journal.ChoiceRerun, journal.ChoiceSkip}, Who: "the operator",
+	}, "")
+	if err != nil {
+		return false, err
+	}
+	if cmd.Choice == journal.ChoiceSkip {
+		_, err := c.emit(cmd.Actor, step.ID, journal.StepSkipped, journal.ControlPayload{Reason: cmd.Text})
+		return false, err
+	}
+	return true, nil
 }
 
 // emit appends an event to the journal (durably, first) and folds it.

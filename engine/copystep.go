@@ -42,7 +42,7 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 		if sink.rollback != nil {
 			return sink.rollback
 		}
-		return err
+		return err // an overrun rollback from a safe point wraps ErrRollback itself
 	}
 	var read, written, rejected int64
 	for _, t := range counters {
@@ -118,7 +118,9 @@ func (s *copySink) Retry(table string, attempt int, wait time.Duration, err erro
 }
 
 func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
-	s.c.waitWhileHeld()
+	if err := s.c.safePoint(ctx, s.step.ID); err != nil {
+		return err
+	}
 	p := journal.ProgressPayload{
 		Table: k.Table, Read: k.Read, Written: k.Written, Rejected: k.Rejected, Bytes: k.Bytes,
 		Total: k.Total, TotalExact: k.TotalExact, ElapsedMS: k.Elapsed.Milliseconds(),
@@ -142,41 +144,37 @@ func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
 }
 
 // checkRejectRate raises the reject_rate trigger for a table whose
-// rejected/read ratio is over the threshold. After a "continue" the table
-// is acknowledged at its current rate; it raises again only if the rate
-// climbs past twice the acknowledged rate.
+// rejected/read ratio is over the threshold in force. A "continue" raises
+// that table's threshold to the limit the decision-maker typed, or else to
+// twice the rate observed.
 func (s *copySink) checkRejectRate(ctx context.Context, k copyengine.Counters) error {
 	limit := s.c.opts.Runbook.Triggers.RejectRate
 	if limit == nil || k.Read == 0 || (k.Read < minRowsForRate && !k.Done) {
 		return nil
 	}
 	rate := float64(k.Rejected) / float64(k.Read)
-	key := s.step.ID + "/" + k.Table
-	s.c.decideMu.Lock()
-	acked, seen := s.c.acked[key]
-	s.c.decideMu.Unlock()
-	if rate <= *limit || (seen && rate <= 2*acked) {
+	scope := "reject_rate/" + s.step.ID + "/" + k.Table
+	threshold := s.c.limit(scope, *limit)
+	if rate <= threshold {
 		return nil
 	}
 	ev := s.c.evidence()
 	ev["table"], ev["read"], ev["rejected"] = k.Table, k.Read, k.Rejected
-	choice, err := s.c.raise(ctx, s.step.ID, journal.TriggerPayload{
-		Trigger: "reject_rate", Table: k.Table, Observed: rate, Threshold: *limit,
-		Message:  fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", k.Table, pct(rate), k.Rejected, k.Read, pct(*limit)),
+	answer, err := s.c.raise(ctx, s.step.ID, journal.TriggerPayload{
+		Trigger: "reject_rate", Table: k.Table, Observed: rate, Threshold: threshold,
+		Message:  fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", k.Table, pct(rate), k.Rejected, k.Read, pct(threshold)),
 		Evidence: ev,
 	})
 	if err != nil {
 		return err
 	}
-	if choice == journal.ChoiceRollback {
+	if answer.Choice == journal.ChoiceRollback {
 		s.mu.Lock()
 		s.rollback = fmt.Errorf("reject rate of %s: %w", k.Table, ErrRollback)
 		s.mu.Unlock()
 		return s.rollback
 	}
-	s.c.decideMu.Lock()
-	s.c.acked[key] = rate
-	s.c.decideMu.Unlock()
+	s.c.accept(scope, answer, rate)
 	return nil
 }
 

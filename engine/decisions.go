@@ -32,12 +32,8 @@ func (c *Conductor) handle(cmd Command) {
 		if cmd.Text != "" {
 			_, _ = c.emit(cmd.Actor, cmd.StepID, journal.Note, journal.NotePayload{Text: cmd.Text})
 		}
-	case CmdAbort:
-		c.abortOnce.Do(func() {
-			c.aborted.Store(true)
-			c.logf("", "warn", "run aborted by %s", cmd.Actor)
-			c.abort()
-		})
+	case CmdAbort, CmdPause, CmdResume, CmdSkip, CmdRetry:
+		c.control(cmd)
 	case CmdCheck:
 		p := c.pending()
 		if p == nil || p.Kind != "manual" || p.StepID != cmd.StepID {
@@ -61,10 +57,7 @@ func (c *Conductor) handle(cmd Command) {
 			_, _ = c.emit(cmd.Actor, p.StepID, journal.Refused, journal.RefusedPayload{Choice: cmd.Choice, Reason: reason})
 			return
 		}
-		select {
-		case c.answers <- cmd:
-		default: // an answer is already on its way
-		}
+		c.answer(cmd)
 	}
 }
 
@@ -83,6 +76,14 @@ func (c *Conductor) mayAnswer(p *journal.Pending, cmd Command) string {
 			}
 		}
 		return ""
+	case "rerun":
+		if !containsString(p.Choices, cmd.Choice) {
+			return fmt.Sprintf("%q is not one of %v", cmd.Choice, p.Choices)
+		}
+		if cmd.Choice == journal.ChoiceSkip && cmd.Text == "" {
+			return "skipping a step needs a reason"
+		}
+		return ""
 	case "gate", "trigger":
 		if cmd.Actor != dm {
 			return fmt.Sprintf("only %s may decide; this is %s", dm, cmd.Actor)
@@ -93,22 +94,30 @@ func (c *Conductor) mayAnswer(p *journal.Pending, cmd Command) string {
 		if cmd.Choice == journal.ChoiceContinue && len(cmd.Text) < 10 {
 			return "continuing past a trigger needs a typed justification (10 characters at least)"
 		}
+		if cmd.Choice == journal.ChoiceContinue && cmd.Limit > 0 && p.Trigger != nil && cmd.Limit < p.Trigger.Observed {
+			return fmt.Sprintf("the new limit %g is below what was observed (%g): the trigger would fire again at once", cmd.Limit, p.Trigger.Observed)
+		}
 		return ""
 	}
 	return "nothing is waiting for an answer"
 }
 
 // await records that the run waits for a person and returns the answer.
-// With --auto-decide the answer is given at once and marked as automatic.
+// With --auto-decide the answer is given at once and marked as automatic;
+// a rerun question is answered only by --on-rerun, never guessed.
 func (c *Conductor) await(ctx context.Context, stepID string, a journal.AwaitingPayload, trigger string) (Command, error) {
 	if _, err := c.emit(c.opts.Operator, stepID, journal.Awaiting, a); err != nil {
 		return Command{}, err
 	}
 	var cmd Command
-	auto := c.opts.AutoDecide != ""
-	if auto {
+	auto := c.opts.AutoDecide != "" && (a.Kind != "rerun" || c.opts.OnRerun != "")
+	switch {
+	case auto:
 		cmd = c.autoAnswer(stepID, a)
-	} else {
+	case a.Kind == "rerun" && c.opts.AutoDecide != "":
+		return Command{}, fmt.Errorf("step %s may have had side effects when the last process stopped: "+
+			"answer in the console, or resume with --on-rerun rerun|skip", stepID)
+	default:
 		select {
 		case cmd = <-c.answers:
 		case <-ctx.Done():
@@ -120,57 +129,89 @@ func (c *Conductor) await(ctx context.Context, stepID string, a journal.Awaiting
 		choice = journal.ChoiceConfirm
 	}
 	_, err := c.emit(cmd.Actor, stepID, journal.Decision, journal.DecisionPayload{
-		Kind: a.Kind, Choice: choice, Justification: cmd.Text, Trigger: trigger, Auto: auto,
+		Kind: a.Kind, Choice: choice, Justification: cmd.Text, Trigger: trigger, Auto: auto, Limit: cmd.Limit,
 	})
 	cmd.Choice = choice
 	return cmd, err
 }
 
 // autoAnswer answers for a scripted run: manual steps are confirmed with
-// their checklist ticked, gates and triggers follow --auto-decide.
+// their checklist ticked, gates and triggers follow --auto-decide, rerun
+// questions follow --on-rerun.
 func (c *Conductor) autoAnswer(stepID string, a journal.AwaitingPayload) Command {
 	actor := c.opts.Operator
+	why := fmt.Sprintf(autoJustification, c.opts.AutoDecide)
 	switch a.Kind {
 	case "manual":
 		if step, ok := c.opts.Runbook.StepByID(stepID); ok {
+			st := c.stepState(stepID, c.isRollingBack())
 			for i, item := range step.Checklist {
+				if i < len(st.Checked) && st.Checked[i] {
+					continue
+				}
 				_, _ = c.emit(actor, stepID, journal.ChecklistChecked, journal.ChecklistPayload{Index: i, Item: item})
 			}
 		}
 		return Command{Kind: CmdConfirm, Actor: actor, StepID: stepID}
+	case "rerun":
+		return Command{Kind: CmdDecide, Actor: actor, StepID: stepID, Choice: c.opts.OnRerun, Text: "--on-rerun " + c.opts.OnRerun}
 	case "gate":
 		choice := journal.ChoiceGo
 		if c.opts.AutoDecide == journal.ChoiceRollback {
 			choice = journal.ChoiceNoGo
 		}
-		return Command{Kind: CmdDecide, Actor: actor, StepID: stepID, Choice: choice, Text: fmt.Sprintf(autoJustification, c.opts.AutoDecide)}
+		return Command{Kind: CmdDecide, Actor: actor, StepID: stepID, Choice: choice, Text: why}
 	default:
-		return Command{Kind: CmdDecide, Actor: actor, StepID: stepID, Choice: c.opts.AutoDecide, Text: fmt.Sprintf(autoJustification, c.opts.AutoDecide)}
+		return Command{Kind: CmdDecide, Actor: actor, StepID: stepID, Choice: c.opts.AutoDecide, Text: why}
 	}
 }
 
 // raise journals a met trigger with its evidence, holds the run and asks
-// the decision-maker: continue (with a justification) or rollback.
-func (c *Conductor) raise(ctx context.Context, stepID string, t journal.TriggerPayload) (string, error) {
+// the decision-maker: continue (with a justification and, optionally, a new
+// limit), roll back, or — for a failed step — retry it. It returns the
+// answer.
+func (c *Conductor) raise(ctx context.Context, stepID string, t journal.TriggerPayload) (Command, error) {
 	c.decideMu.Lock()
 	defer c.decideMu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return Command{}, err
 	}
 	c.hold.Lock()
 	defer c.hold.Unlock()
 	if _, err := c.emit(c.opts.Operator, stepID, journal.TriggerFired, t); err != nil {
-		return "", err
+		return Command{}, err
 	}
-	cmd, err := c.await(ctx, stepID, journal.AwaitingPayload{
+	choices := []string{journal.ChoiceContinue, journal.ChoiceRollback}
+	if t.Trigger == "step_failed" {
+		choices = append(choices, journal.ChoiceRetry)
+	}
+	return c.await(ctx, stepID, journal.AwaitingPayload{
 		Kind: "trigger", Question: t.Message + " — continue or roll back?",
-		Choices: []string{journal.ChoiceContinue, journal.ChoiceRollback},
-		Who:     c.opts.Runbook.DecisionMaker,
+		Choices: choices, Who: c.opts.Runbook.DecisionMaker,
 	}, t.Trigger)
-	if err != nil {
-		return "", err
+}
+
+// limit is the threshold in force for a trigger scope: the runbook's, or
+// what the decision-maker accepted when continuing past it.
+func (c *Conductor) limit(scope string, runbook float64) float64 {
+	c.decideMu.Lock()
+	defer c.decideMu.Unlock()
+	if v, ok := c.limits[scope]; ok {
+		return v
 	}
-	return cmd.Choice, nil
+	return runbook
+}
+
+// accept records the limit a "continue" leaves in force: the one the
+// decision-maker typed, or else twice the observed value.
+func (c *Conductor) accept(scope string, cmd Command, observed float64) {
+	v := cmd.Limit
+	if v <= 0 {
+		v = 2 * observed
+	}
+	c.decideMu.Lock()
+	defer c.decideMu.Unlock()
+	c.limits[scope] = v
 }
 
 // evidence freezes the numbers a decision is taken on.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tightrope/tightrope/engine/snapshot"
 	"github.com/tightrope/tightrope/engine/verify"
@@ -52,26 +53,29 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	if res.Mismatches == 0 {
 		return nil
 	}
-	limit := c.opts.Runbook.Triggers.VerifyMismatch
-	if limit == nil {
+	configured := c.opts.Runbook.Triggers.VerifyMismatch
+	if configured == nil {
 		return fmt.Errorf("%d rows differ between source and target", res.Mismatches)
 	}
-	if res.Mismatches <= *limit {
+	const scope = "verify_mismatch"
+	allowed := c.limit(scope, float64(*configured))
+	if float64(res.Mismatches) <= allowed {
 		return nil
 	}
 	ev := c.evidence()
 	ev["mismatches"] = res.Mismatches
-	choice, err := c.raise(ctx, step.ID, journal.TriggerPayload{
-		Trigger: "verify_mismatch", Observed: float64(res.Mismatches), Threshold: float64(*limit),
-		Message:  fmt.Sprintf("%d rows differ between source and target (allowed: %d)", res.Mismatches, *limit),
+	answer, err := c.raise(ctx, step.ID, journal.TriggerPayload{
+		Trigger: "verify_mismatch", Observed: float64(res.Mismatches), Threshold: allowed,
+		Message:  fmt.Sprintf("%d rows differ between source and target (allowed: %g)", res.Mismatches, allowed),
 		Evidence: ev,
 	})
 	if err != nil {
 		return err
 	}
-	if choice == journal.ChoiceRollback {
+	if answer.Choice == journal.ChoiceRollback {
 		return fmt.Errorf("verification mismatch: %w", ErrRollback)
 	}
+	c.accept(scope, answer, float64(res.Mismatches))
 	return nil
 }
 
@@ -94,8 +98,14 @@ func (c *Conductor) snapshotStep(ctx context.Context, step runbooks.Step) error 
 		rows += t.Rows
 	}
 	c.logf(step.ID, "info", "snapshot %s: %d tables, %d rows, %d bytes, sha256 %s…", m.Label, len(m.Tables), rows, m.Size, m.SHA256[:12])
-	_, err = c.emit(c.opts.Operator, step.ID, journal.SnapshotTaken, m)
-	return err
+	if _, err := c.emit(c.opts.Operator, step.ID, journal.SnapshotTaken, m); err != nil {
+		return err
+	}
+	if rto := c.opts.Runbook.Objectives.RTO; rto > 0 && time.Duration(m.EstRestoreMS)*time.Millisecond > rto {
+		c.warn("rto", fmt.Sprintf("restoring %s is estimated at %s, more than the RTO of %s",
+			m.Label, (time.Duration(m.EstRestoreMS)*time.Millisecond).Round(time.Second), rto))
+	}
+	return nil
 }
 
 // restoreStep restores the snapshot a snapshot step took, verifies it

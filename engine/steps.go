@@ -25,7 +25,9 @@ func (c *Conductor) runStep(ctx context.Context, step runbooks.Step, rollback bo
 	start := c.opts.Now()
 	err := c.action(ctx, step)
 	fin := journal.StepFinishedPayload{Status: journal.StatusDone, DurationMS: c.opts.Now().Sub(start).Milliseconds()}
-	if err != nil {
+	if errors.Is(err, errSkipped) {
+		fin.Status, fin.Error = journal.StatusSkipped, err.Error()
+	} else if err != nil {
 		fin.Status, fin.Error = journal.StatusFailed, err.Error()
 		if errors.Is(err, ErrRollback) {
 			fin.Error = "stopped: " + err.Error()
@@ -76,9 +78,12 @@ func (c *Conductor) manual(ctx context.Context, step runbooks.Step) error {
 	if who == "" {
 		who = "the operator"
 	}
-	_, err := c.await(ctx, step.ID, journal.AwaitingPayload{
+	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
 		Kind: "manual", Question: q, Choices: []string{journal.ChoiceConfirm}, Who: who,
 	}, "")
+	if err == nil && cmd.Choice == journal.ChoiceSkip {
+		return fmt.Errorf("%w by %s: %s", errSkipped, cmd.Actor, cmd.Text)
+	}
 	return err
 }
 
@@ -89,6 +94,9 @@ func (c *Conductor) gate(ctx context.Context, step runbooks.Step) error {
 	}, "")
 	if err != nil {
 		return err
+	}
+	if cmd.Choice == journal.ChoiceSkip {
+		return fmt.Errorf("%w by %s: %s", errSkipped, cmd.Actor, cmd.Text)
 	}
 	if cmd.Choice == journal.ChoiceNoGo {
 		return fmt.Errorf("gate %s: no-go by %s: %w", step.ID, cmd.Actor, ErrRollback)

@@ -167,16 +167,37 @@ func TestCopySurvivesDroppedSourceConnections(t *testing.T) {
 	}
 }
 
-// TestCopyGivesUpOnAnUnreachableTarget closes the proxy for good after a
-// few batches: the copy must fail after its retries, promptly, with the
-// target holding exactly the rows of its last checkpoint; a copy through
-// a new proxy then resumes from there and finishes exactly.
-func TestCopyGivesUpOnAnUnreachableTarget(t *testing.T) {
-	for _, to := range []string{db.Postgres, db.MySQL} {
-		t.Run(to, func(t *testing.T) {
+// TestCopyGivesUpOnAnUnreachableServer closes the proxy to the target (or
+// the source) for good after a few batches: the copy must fail after its
+// retries, promptly, with the target holding exactly the rows of its last
+// checkpoint; a copy through a new proxy then resumes from there and
+// finishes exactly.
+func TestCopyGivesUpOnAnUnreachableServer(t *testing.T) {
+	cases := []struct {
+		name, from, to string
+		viaSource      bool
+	}{
+		{"target_postgres", db.SQLite, db.Postgres, false},
+		{"target_mysql", db.SQLite, db.MySQL, false},
+		{"source_mysql", db.MySQL, db.SQLite, true},
+		{"source_postgres", db.Postgres, db.SQLite, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			fastRetries(t)
-			f := newResumeFixture(t, db.SQLite, to)
-			p := startProxy(t, f.dst.addr)
+			f := newResumeFixture(t, tc.from, tc.to)
+			far := f.dst
+			if tc.viaSource {
+				far = f.src
+			}
+			// through returns the source and the target, one through a proxy.
+			through := func(p *proxy) (db.DB, db.DB) {
+				if tc.viaSource {
+					return far.reopenAt(t, p.addr()), f.dst
+				}
+				return f.src, far.reopenAt(t, p.addr())
+			}
+			p := startProxy(t, far.addr)
 			sink := newSink()
 			var batches atomic.Int64
 			sink.setHook(func(copyengine.Counters) error {
@@ -186,11 +207,12 @@ func TestCopyGivesUpOnAnUnreachableTarget(t *testing.T) {
 				return nil
 			})
 			step := copyStep(resumeBatch, resumeTable)
+			src, dst := through(p)
 			start := time.Now()
-			_, err := copyengine.Table(testCtx(t), f.src, f.dst.reopenAt(t, p.addr()), resumeTable, step, "test/copy", sink)
+			_, err := copyengine.Table(testCtx(t), src, dst, resumeTable, step, "test/copy", sink)
 			elapsed := time.Since(start)
 			if err == nil {
-				t.Fatal("the copy succeeded with its target unreachable")
+				t.Fatal("the copy succeeded with a server unreachable")
 			}
 			if elapsed > 15*time.Second {
 				t.Errorf("the copy took %s to give up", elapsed)
@@ -210,8 +232,8 @@ func TestCopyGivesUpOnAnUnreachableTarget(t *testing.T) {
 			checkNoDuplicates(t, f.dst, resumeTable, "id")
 
 			sink.setHook(nil)
-			again := startProxy(t, f.dst.addr)
-			c := copyTable(t, f.src, f.dst.reopenAt(t, again.addr()), resumeTable, step, sink)
+			src, dst = through(startProxy(t, far.addr))
+			c := copyTable(t, src, dst, resumeTable, step, sink)
 			if !c.Resumed {
 				t.Error("the second copy did not resume from the checkpoint")
 			}

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// smallRun starts a conductor over a runbook given as text, in a fresh
+// directory, without starting it.
+func smallRun(t *testing.T, text, operator, autoDecide string) *demoRun {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rb.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := runbooks.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startRun(t, rb, dir, operator, autoDecide)
+}
+
+const controlsHeader = `version: 1
+name: Controls
+migration_id: MIG-CTL
+decision_maker: alice
+objectives: { rto: 5m, rpo: 0s, expected: 10m, window: 1h }
+connections:
+  source: { driver: sqlite, path: a.db }
+  target: { driver: sqlite, path: b.db }
+`
+
+func runAsync(r *demoRun) <-chan string {
+	done := make(chan string, 1)
+	go func() {
+		o, _ := r.c.Run(context.Background())
+		done <- o
+	}()
+	return done
+}
+
+func waitOutcome(t *testing.T, done <-chan string, want string) {
+	t.Helper()
+	select {
+	case o := <-done:
+		if o != want {
+			t.Fatalf("outcome %q, want %q", o, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not end")
+	}
+}
+
+func waitState(t *testing.T, c *Conductor, what string, ok func(journal.State) bool) journal.State {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if s := c.State(); ok(s) {
+			return s
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("waited in vain for %s", what)
+	return journal.State{}
+}
+
+func stepStatus(s journal.State, id string) string {
+	for _, st := range s.Steps {
+		if st.ID == id && !st.Rollback {
+			return st.Status
+		}
+	}
+	return ""
+}
+
+func TestPauseHoldsBetweenSteps(t *testing.T) {
+	r := smallRun(t, controlsHeader+`steps:
+  - { id: ready, kind: manual }
+  - { id: after, kind: shell, run: "true" }
+`, "bob", "")
+	done := runAsync(r)
+	waitPending(t, r.c, "manual")
+	r.c.Send(Command{Kind: CmdPause, Actor: "bob"})
+	waitState(t, r.c, "the pause", func(s journal.State) bool { return s.Paused && s.PausedBy == "bob" })
+	r.c.Send(Command{Kind: CmdConfirm, Actor: "bob", StepID: "ready"})
+	waitState(t, r.c, "the manual step done", func(s journal.State) bool { return stepStatus(s, "ready") == journal.StatusDone })
+	time.Sleep(100 * time.Millisecond)
+	if st := stepStatus(r.c.State(), "after"); st != journal.StatusPending {
+		t.Fatalf("a step started while paused: %s", st)
+	}
+	r.c.Send(Command{Kind: CmdResume, Actor: "carol"})
+	waitOutcome(t, done, journal.OutcomeFinished)
+	if s := r.c.State(); s.Paused {
+		t.Error("still paused at the end")
+	}
+}
+
+func TestSkipIsTheDecisionMakers(t *testing.T) {
+	r := smallRun(t, controlsHeader+`steps:
+  - { id: ready, kind: manual }
+  - { id: later, kind: shell, run: "exit 7" }
+`, "alice", "")
+	done := runAsync(r)
+	waitPending(t, r.c, "manual")
+	r.c.Send(Command{Kind: CmdSkip, Actor: "bob", StepID: "later", Text: "not needed"})
+	waitRefused(t, r.c, 1)
+	r.c.Send(Command{Kind: CmdSkip, Actor: "alice", StepID: "later", Text: ""})
+	waitRefused(t, r.c, 2) // no reason
+	r.c.Send(Command{Kind: CmdSkip, Actor: "alice", StepID: "later", Text: "the hook was retired last week"})
+	time.Sleep(50 * time.Millisecond)
+	r.c.Send(Command{Kind: CmdConfirm, Actor: "alice", StepID: "ready"})
+	waitOutcome(t, done, journal.OutcomeFinished)
+	if st := stepStatus(r.c.State(), "later"); st != journal.StatusSkipped {
+		t.Fatalf("later is %s, want skipped", st)
+	}
+}
+
+func TestRetryAFailedStep(t *testing.T) {
+	r := smallRun(t, controlsHeader+`triggers: { step_failed: true }
+steps:
+  - { id: flaky, kind: shell, run: "test -f once || { touch once; echo first try fails >&2; exit 1; }" }
+`, "alice", "")
+	done := runAsync(r)
+	p := waitPending(t, r.c, "trigger")
+	if p.Trigger == nil || p.Trigger.Trigger != "step_failed" || !containsString(p.Choices, journal.ChoiceRetry) {
+		t.Fatalf("pending %+v", p)
+	}
+	r.c.Send(Command{Kind: CmdRetry, Actor: "bob"})
+	waitRefused(t, r.c, 1)
+	r.c.Send(Command{Kind: CmdRetry, Actor: "alice"})
+	waitOutcome(t, done, journal.OutcomeFinished)
+	for _, st := range r.c.State().Steps {
+		if st.ID == "flaky" && (st.Attempts != 2 || st.Status != journal.StatusDone) {
+			t.Errorf("flaky: %+v", st)
+		}
+	}
+}
+
+func TestOverrunTriggerAndTheLimitAccepted(t *testing.T) {
+	r := smallRun(t, controlsHeader+`triggers: { overrun: 150% }
+steps:
+  - { id: one, kind: shell, run: "true" }
+  - { id: two, kind: shell, run: "true" }
+`, "alice", "")
+	start := time.Now()
+	r.c.opts.Now = func() time.Time { return start.Add(20 * time.Minute) } // 200% of 10m
+	done := runAsync(r)
+	p := waitPending(t, r.c, "trigger")
+	if p.Trigger.Trigger != "overrun" || p.Trigger.Observed < 1.9 {
+		t.Fatalf("pending %+v", p.Trigger)
+	}
+	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceContinue, Text: "the copy is nearly done", Limit: 1.0})
+	waitRefused(t, r.c, 1) // a limit below what was observed would fire again at once
+	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceContinue, Text: "the copy is nearly done", Limit: 3.0})
+	waitOutcome(t, done, journal.OutcomeFinished)
+	s := r.c.State()
+	if len(s.Triggers) != 1 {
+		t.Errorf("the overrun fired %d times; after continuing to 300%% it should be quiet", len(s.Triggers))
+	}
+	if d := s.Decisions[len(s.Decisions)-1]; d.Limit != 3.0 {
+		t.Errorf("the decision does not record the limit: %+v", d)
+	}
+}
+
+// TestRerunIsAskedAfterACrash builds the journal of a process that died
+// while a shell step was running, then resumes it.
+func TestRerunIsAskedAfterACrash(t *testing.T) {
+	text := controlsHeader + `steps:
+  - { id: side, kind: shell, run: "echo ran >> side-effects" }
+  - { id: safe, kind: shell, run: "true", idempotent: true }
+`
+	for _, tc := range []struct {
+		name, onRerun, answer string
+		wantRuns              int
+		wantOutcome           string
+	}{
+		{"scripted without --on-rerun stops", "", "", 0, journal.OutcomeFailed},
+		{"scripted skip", journal.ChoiceSkip, "", 0, journal.OutcomeFinished},
+		{"scripted rerun", journal.ChoiceRerun, "", 1, journal.OutcomeFinished},
+		{"a person says rerun", "", journal.ChoiceRerun, 1, journal.OutcomeFinished},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			auto := journal.ChoiceContinue
+			if tc.answer != "" {
+				auto = ""
+			}
+			first := smallRun(t, text, "alice", auto)
+			for _, id := range []string{"side", "safe"} {
+				if _, err := first.store.Append(context.Background(), "alice", id, journal.StepStarted, journal.StepStartedPayload{Kind: runbooks.KindShell}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			events, err := journal.ReadAll(first.journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := New(Options{
+				Runbook: first.rb, Journal: first.store, State: journal.Fold(events), Operator: "alice",
+				BaseDir: first.dir, AutoDecide: auto, OnRerun: tc.onRerun,
+			})
+			go func() {
+				for range c.Updates() {
+				}
+			}()
+			done := make(chan string, 1)
+			go func() {
+				o, _ := c.Run(context.Background())
+				done <- o
+			}()
+			if tc.answer != "" {
+				waitPending(t, c, "rerun")
+				c.Send(Command{Kind: CmdDecide, Actor: "bob", Choice: tc.answer})
+			}
+			waitOutcome(t, done, tc.wantOutcome)
+			b, _ := os.ReadFile(filepath.Join(first.dir, "side-effects"))
+			if runs := strings.Count(string(b), "ran"); runs != tc.wantRuns {
+				t.Errorf("the side-effecting step ran %d times, want %d", runs, tc.wantRuns)
+			}
+			if st := stepStatus(c.State(), "safe"); tc.wantOutcome == journal.OutcomeFinished && st != journal.StatusDone {
+				t.Errorf("the idempotent step is %s; it should simply run again", st)
+			}
+		})
+	}
+}

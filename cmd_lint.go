@@ -3,11 +3,30 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tightrope/tightrope/engine/notify"
 	"github.com/tightrope/tightrope/runbooks"
 )
+
+// checkNotify checks the event names of the communication plan, which the
+// runbook loader cannot know (they belong to the engine's notifier).
+func checkNotify(rb *runbooks.Runbook) error {
+	var problems []string
+	for i, n := range rb.Notify {
+		for _, name := range n.On {
+			if err := notify.Check(name); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: notify entry %d: %v", rb.Path, i+1, err))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}
 
 func lintCmd() *cobra.Command {
 	return &cobra.Command{
@@ -24,6 +43,9 @@ func lintCmd() *cobra.Command {
 			bad := 0
 			for _, path := range args {
 				rb, err := runbooks.Load(path)
+				if err == nil {
+					err = checkNotify(rb)
+				}
 				if err != nil {
 					fmt.Fprintln(out, err)
 					bad++

@@ -67,6 +67,9 @@ func runCmd() *cobra.Command {
 				return err
 			}
 			rb, err := runbooks.Load(args[0])
+			if err == nil {
+				err = checkNotify(rb)
+			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}

@@ -50,7 +50,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(demoCmd(), runCmd(), resumeCmd(), replayCmd(), lintCmd(), journalCmd(), rejectsCmd())
+	root.AddCommand(demoCmd(), runCmd(), resumeCmd(), replayCmd(), watchCmd(), lintCmd(), journalCmd(), rejectsCmd(), reportCmd(), snapshotsCmd())
 	err := root.Execute()
 	os.Exit(exitCode(err))
 }

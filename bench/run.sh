@@ -339,7 +339,7 @@ for pair in "${pairs[@]}"; do
       if [[ $who == tightrope ]]; then
         tightrope_run "$pair" "${source[$pair]}" "$BATCH" "$PARALLEL"
         tr_times+=("$T_S")
-        ((T_KB > peak_kb)) && peak_kb=$T_KB
+        if ((T_KB > peak_kb)); then peak_kb=$T_KB; fi
         say "$pair run $r/$REPEAT: tightrope ${T_S}s, peak RSS $((T_KB / 1024)) MB (target rows verified)"
       else
         peer_run "$pair"
@@ -355,18 +355,25 @@ done
 
 tune_lines=()
 if [[ ${TUNE:-} == 1 ]]; then
+  # Rounds outside, configurations inside: the machine's noise spreads over
+  # every configuration instead of landing on one.
+  configs=("2000 1" "2000 2" "5000 1" "5000 2" "10000 1" "10000 2")
+  declare -A tune_t tune_kb
   for pair in "${pairs[@]}"; do
-    for b in 2000 5000 10000; do
-      for p in 1 2; do
-        ts=()
-        for ((r = 1; r <= REPEAT; r++)); do
-          tightrope_run "$pair" "${source[$pair]}" "$b" "$p"
-          ts+=("$T_S")
-          ((T_KB > peak_kb)) && peak_kb=$T_KB
-        done
-        tune_lines+=("$(printf '%-24s batch %-6s parallel %s  median %6.2fs  (%s)' "${label[$pair]}" "$b" "$p" "$(median "${ts[@]}")" "${ts[*]}")")
-        say "tune: ${tune_lines[-1]}"
+    for ((r = 1; r <= REPEAT; r++)); do
+      for c in "${configs[@]}"; do
+        read -r b p <<<"$c"
+        tightrope_run "$pair" "${source[$pair]}" "$b" "$p"
+        tune_t[$pair/$b/$p]+="$T_S "
+        if ((T_KB > ${tune_kb[$pair/$b/$p]:-0})); then tune_kb[$pair/$b/$p]=$T_KB; fi
+        say "tune $pair batch $b parallel $p run $r/$REPEAT: ${T_S}s, peak RSS $((T_KB / 1024)) MB"
       done
+    done
+    for c in "${configs[@]}"; do
+      read -r b p <<<"$c"
+      # shellcheck disable=SC2086 # the list of times is meant to split
+      tune_lines+=("$(printf '%-22s batch %-5s parallel %s  median %6.2fs  peak RSS %4d MB  (runs: %s)' \
+        "${label[$pair]}" "$b" "$p" "$(median ${tune_t[$pair/$b/$p]})" "$((tune_kb[$pair/$b/$p] / 1024))" "${tune_t[$pair/$b/$p]% }")")
     done
   done
 fi

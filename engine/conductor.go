@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/engine/notify"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -66,6 +67,10 @@ type Conductor struct {
 	dbsMu sync.Mutex
 	dbs   map[string]db.DB
 
+	notifier *notify.Dispatcher
+	notifyMu sync.Mutex
+	failing  map[string]int // consecutive failures per notifier target
+
 	abortOnce sync.Once
 	abort     context.CancelFunc
 	aborted   atomic.Bool
@@ -98,6 +103,7 @@ func New(opts Options) *Conductor {
 		updates: make(chan journal.State, 1),
 		done:    make(chan struct{}),
 		limits:  map[string]float64{},
+		failing: map[string]int{},
 		ctl:     newControls(),
 		dbs:     map[string]db.DB{},
 	}
@@ -128,6 +134,7 @@ func (c *Conductor) Run(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	c.abort = cancel
 	defer cancel()
+	c.startNotifier()
 	go c.publish()
 	go c.serveCommands(ctx)
 	go c.watchdog(ctx)
@@ -151,6 +158,7 @@ func (c *Conductor) Run(ctx context.Context) (string, error) {
 	_, err := c.emit(c.opts.Operator, "", journal.RunFinished, journal.RunFinishedPayload{
 		Outcome: outcome, Error: msg, DurationMS: c.opts.Now().Sub(start).Milliseconds(),
 	})
+	c.stopNotifier()
 	close(c.done)
 	return outcome, errors.Join(runErr, err)
 }
@@ -293,9 +301,16 @@ func (c *Conductor) askRerun(ctx context.Context, step runbooks.Step) (bool, err
 
 // emit appends an event to the journal (durably, first) and folds it.
 func (c *Conductor) emit(actor, stepID string, typ journal.Type, payload any) (journal.Event, error) {
+	return c.emitFrom(func() (journal.Event, error) {
+		return c.opts.Journal.Append(context.Background(), actor, stepID, typ, payload)
+	})
+}
+
+// emitFrom folds the event that write appended (durably, first).
+func (c *Conductor) emitFrom(write func() (journal.Event, error)) (journal.Event, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ev, err := c.opts.Journal.Append(context.Background(), actor, stepID, typ, payload)
+	ev, err := write()
 	if err != nil {
 		return ev, fmt.Errorf("journal: %w", err)
 	}
@@ -304,6 +319,7 @@ func (c *Conductor) emit(actor, stepID string, typ journal.Type, payload any) (j
 	if c.opts.OnEvent != nil {
 		c.opts.OnEvent(ev, &c.state)
 	}
+	c.notifier.Notify(ev) // never blocks; a nil dispatcher does nothing
 	return ev, nil
 }
 

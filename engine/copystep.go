@@ -87,13 +87,12 @@ func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.
 	for _, r := range recs {
 		byReason[r.Reason]++
 	}
-	digest, err := s.c.opts.Journal.AddRejects(ctx, s.step.ID, recs)
-	if err != nil {
-		return err
-	}
-	_, err = s.c.emit(s.c.opts.Operator, s.step.ID, journal.RowsRejected, journal.RejectsPayload{
-		Table: table, ByReason: byReason, RowsSHA256: digest,
+	payload := journal.RejectsPayload{
+		Table: table, ByReason: byReason,
 		Sample: fmt.Sprintf("%s.%s: %s", table, recs[0].Column, recs[0].Detail),
+	}
+	_, err = s.c.emitFrom(func() (journal.Event, error) {
+		return s.c.opts.Journal.AppendRejects(ctx, s.c.opts.Operator, s.step.ID, recs, payload)
 	})
 	return err
 }

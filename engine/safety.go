@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/snapshot"
@@ -85,19 +86,19 @@ func (c *Conductor) snapshotStep(ctx context.Context, step runbooks.Step) error 
 	if err != nil {
 		return err
 	}
+	conn, _ := c.opts.Runbook.Connection(step.Of)
 	m, err := snapshot.Take(ctx, d, snapshot.Request{
-		MigrationID: c.opts.Runbook.MigrationID, StepID: step.ID, Connection: step.Of,
-		Dir: c.opts.SnapshotDir, Now: c.opts.Now,
+		MigrationID: c.opts.Runbook.MigrationID, StepID: step.ID, Connection: step.Of, DSNEnv: conn.DSNEnv,
+		Method: step.Method, Dir: c.opts.SnapshotDir, Now: c.opts.Now,
 	})
 	if err != nil {
 		return err
 	}
-	m.Step = step.ID
 	var rows int64
 	for _, t := range m.Tables {
 		rows += t.Rows
 	}
-	c.logf(step.ID, "info", "snapshot %s: %d tables, %d rows, %d bytes, sha256 %s…", m.Label, len(m.Tables), rows, m.Size, m.SHA256[:12])
+	c.logf(step.ID, "info", "snapshot %s (%s): %d tables, %d rows, %d bytes, sha256 %s…", m.Label, m.Method, len(m.Tables), rows, m.Size, m.SHA256[:12])
 	if _, err := c.emit(c.opts.Operator, step.ID, journal.SnapshotTaken, m); err != nil {
 		return err
 	}
@@ -128,11 +129,15 @@ func (c *Conductor) restoreStep(ctx context.Context, step runbooks.Step) error {
 		return err
 	}
 	start := c.opts.Now()
-	tables, verified, err := snapshot.Restore(ctx, d, *m)
+	res, err := snapshot.Restore(ctx, d, *m)
 	if err != nil {
 		return err
 	}
+	tables, verified := res.Tables, res.Verified
 	took := c.opts.Now().Sub(start)
+	if len(res.Extra) > 0 {
+		c.logf(step.ID, "warn", "tables created after the snapshot were left as they are: %s", strings.Join(res.Extra, ", "))
+	}
 	rto := c.opts.Runbook.Objectives.RTO
 	if _, err := c.emit(c.opts.Operator, step.ID, journal.RestoreFinished, journal.RestorePayload{
 		Snapshot: m.Label, Connection: m.Connection, DurationMS: took.Milliseconds(), RTOMS: rto.Milliseconds(),

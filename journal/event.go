@@ -183,19 +183,29 @@ type TableSnapshot struct {
 	Checksum string `json:"checksum"`
 }
 
-// SnapshotPayload is a snapshot manifest.
+// SnapshotPayload is a snapshot manifest: the journal records it, and
+// package snapshot writes it beside the artefact as <name>.manifest.json.
 type SnapshotPayload struct {
 	Step         string          `json:"step"`  // id of the snapshot step that took it
-	Label        string          `json:"label"` // migration id + capture time
+	Label        string          `json:"label"` // migration id + connection + capture time
 	Connection   string          `json:"connection"`
 	Method       string          `json:"method"`
-	Artefact     string          `json:"artefact"`
-	SHA256       string          `json:"sha256"`
+	Artefact     string          `json:"artefact"` // file path, or in-server database name
+	SHA256       string          `json:"sha256"`   // of the file; in-server: of the table checksums
 	Size         int64           `json:"size"`
 	Tables       []TableSnapshot `json:"tables"`
 	DurationMS   int64           `json:"duration_ms"`
 	CapturedAt   time.Time       `json:"captured_at"`
 	EstRestoreMS int64           `json:"est_restore_ms"`
+
+	MigrationID string `json:"migration_id,omitempty"`
+	Driver      string `json:"driver,omitempty"`
+	Database    string `json:"database,omitempty"` // described without secrets
+	DSNEnv      string `json:"dsn_env,omitempty"`  // the variable's name, never its value
+	Scope       string `json:"scope,omitempty"`    // what the artefact covers, e.g. schema "public"
+	InServer    bool   `json:"in_server,omitempty"`
+	Tool        string `json:"tool,omitempty"`
+	ToolVersion string `json:"tool_version,omitempty"`
 }
 
 // RestorePayload is the outcome of a restore, timed against the RTO.

@@ -48,59 +48,102 @@ type RejectRecord struct {
 // like payloads, and returns the hex sha256 digest of the batch as stored.
 // Put it in the RowsRejected event for the batch (RejectsPayload.RowsSHA256):
 // the chain then binds the rows, and Verify detects a changed, added or
-// removed reject row. No rows: no write, digest "".
+// removed reject row. No rows: no write, digest "". AppendRejects does both
+// in one transaction and is what a copy should use.
 func (s *Store) AddRejects(ctx context.Context, stepID string, rows []RejectRow) (string, error) {
 	if len(rows) == 0 {
 		return "", nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	recs, err := s.rejectRecords(stepID, rows)
+	if err != nil {
+		return "", err
+	}
+	var digest string
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		digest, err = insertRejects(ctx, tx, recs)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return digest, nil
+}
+
+// AppendRejects writes reject rows and the rows_rejected event naming them
+// in one transaction: a crash leaves both or neither, so the rows are
+// always bound to the chain. p.RowsSHA256 is set to the batch digest.
+func (s *Store) AppendRejects(ctx context.Context, actor, stepID string, rows []RejectRow, p RejectsPayload) (Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recs, err := s.rejectRecords(stepID, rows)
+	if err != nil {
+		return Event{}, err
+	}
+	var ev Event
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		digest, err := insertRejects(ctx, tx, recs)
+		if err != nil {
+			return err
+		}
+		p.RowsSHA256 = digest
+		ev, err = s.insertEvent(ctx, tx, actor, stepID, RowsRejected, p)
+		return err
+	})
+	if err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// rejectRecords canonicalises and redacts rows; the caller holds s.mu.
+func (s *Store) rejectRecords(stepID string, rows []RejectRow) ([]RejectRecord, error) {
 	recs := make([]RejectRecord, len(rows))
 	for i, r := range rows {
 		key, err := s.red.canonJSON(r.Key)
 		if err != nil {
-			return "", fmt.Errorf("journal: reject %d key: %w", i, err)
+			return nil, fmt.Errorf("journal: reject %d key: %w", i, err)
 		}
 		row, err := s.red.canonJSON(r.Row)
 		if err != nil {
-			return "", fmt.Errorf("journal: reject %d row: %w", i, err)
+			return nil, fmt.Errorf("journal: reject %d row: %w", i, err)
 		}
 		recs[i] = RejectRecord{
 			StepID: s.red.text(stepID), Table: s.red.text(r.Table), Key: key, Row: row,
 			Column: s.red.text(r.Column), Reason: s.red.text(r.Reason), Detail: s.red.text(r.Detail),
 		}
 	}
-	var digest string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		seq, _, err := lastEvent(ctx, tx)
-		if err != nil {
-			return err
-		}
-		var next int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM rejects`).Scan(&next); err != nil {
-			return fmt.Errorf("journal: rejects: %w", err)
-		}
-		for i := range recs {
-			recs[i].ID, recs[i].RunSeq = next+int64(i), seq
-		}
-		digest = rejectsDigest(recs)
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO rejects
-			(id, run_seq, step_id, tbl, key_json, row_json, col, reason, detail, batch)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("journal: rejects: %w", err)
-		}
-		defer stmt.Close()
-		for _, r := range recs {
-			if _, err := stmt.ExecContext(ctx, r.ID, r.RunSeq, r.StepID, r.Table, string(r.Key), string(r.Row),
-				r.Column, r.Reason, r.Detail, digest); err != nil {
-				return fmt.Errorf("journal: reject %d: %w", r.ID, err)
-			}
-		}
-		return nil
-	})
+	return recs, nil
+}
+
+// insertRejects numbers and inserts records inside tx and returns the
+// batch digest.
+func insertRejects(ctx context.Context, tx *sql.Tx, recs []RejectRecord) (string, error) {
+	seq, _, err := lastEvent(ctx, tx)
 	if err != nil {
 		return "", err
+	}
+	var next int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM rejects`).Scan(&next); err != nil {
+		return "", fmt.Errorf("journal: rejects: %w", err)
+	}
+	for i := range recs {
+		recs[i].ID, recs[i].RunSeq = next+int64(i), seq
+	}
+	digest := rejectsDigest(recs)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO rejects
+		(id, run_seq, step_id, tbl, key_json, row_json, col, reason, detail, batch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return "", fmt.Errorf("journal: rejects: %w", err)
+	}
+	defer stmt.Close()
+	for _, r := range recs {
+		if _, err := stmt.ExecContext(ctx, r.ID, r.RunSeq, r.StepID, r.Table, string(r.Key), string(r.Row),
+			r.Column, r.Reason, r.Detail, digest); err != nil {
+			return "", fmt.Errorf("journal: reject %d: %w", r.ID, err)
+		}
 	}
 	return digest, nil
 }

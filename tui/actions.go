@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -10,23 +9,13 @@ import (
 	"github.com/tightrope/tightrope/journal"
 )
 
-// minJustification is how long a typed justification to continue past a
-// trigger must be, in characters.
-const minJustification = 10
-
 // decideReason says why this operator may not answer gates and triggers,
 // or "" when they may.
 func (m Model) decideReason() string {
 	if r := m.readOnlyReason(); r != "" {
 		return r
 	}
-	dm := decider(m.state)
-	if (m.state.Runbook != nil && m.state.Runbook.DecisionMaker != "") || (m.state.Pending != nil && m.state.Pending.Who != "") {
-		if dm != m.c.Operator {
-			return fmt.Sprintf("Only %s may decide — you are %s", dm, orNobody(m.c.Operator))
-		}
-	}
-	return ""
+	return m.onlyDecisionMaker("decide")
 }
 
 func orNobody(op string) string {
@@ -58,30 +47,29 @@ func (m Model) manualStep() (journal.StepState, bool) {
 
 // nextTick is the first checklist item neither journaled nor sent.
 func (m Model) nextTick(ss journal.StepState) (int, string, bool) {
-	items := planStep(m.state, ss.ID).Checklist
-	for i := range ss.Checked {
-		if !ss.Checked[i] && !m.sent[ss.ID][i] {
-			item := fmt.Sprintf("item %d", i+1)
-			if i < len(items) {
-				item = items[i]
-			}
-			return i, item, true
-		}
+	if left := m.unticked(ss); len(left) > 0 {
+		return left[0].index, left[0].item, true
 	}
 	return 0, "", false
 }
 
+// checkItem is a checklist item by position.
+type checkItem struct {
+	index int
+	item  string
+}
+
 // unticked lists the checklist items not ticked yet (sent ones count).
-func (m Model) unticked(ss journal.StepState) []string {
+func (m Model) unticked(ss journal.StepState) []checkItem {
 	items := planStep(m.state, ss.ID).Checklist
-	var out []string
+	var out []checkItem
 	for i := range ss.Checked {
 		if !ss.Checked[i] && !m.sent[ss.ID][i] {
 			item := fmt.Sprintf("item %d", i+1)
 			if i < len(items) {
 				item = items[i]
 			}
-			out = append(out, item)
+			out = append(out, checkItem{i, item})
 		}
 	}
 	return out
@@ -113,7 +101,7 @@ func (m Model) offered() []action {
 			}
 			reason := ro
 			if left := m.unticked(ss); len(left) > 0 && reason == "" {
-				reason = fmt.Sprintf("tick %d more first: %s", len(left), left[0])
+				reason = fmt.Sprintf("tick %d more first: %s", len(left), left[0].item)
 			}
 			out = append(out, offer(k.Confirm, vConfirm, reason))
 		case "gate":
@@ -121,10 +109,21 @@ func (m Model) offered() []action {
 			out = append(out, offer(k.Go, vGo, r), offer(k.NoGo, vNoGo, r))
 		case "trigger":
 			out = append(out, allow(k.Decide, vDecide))
+		case "rerun":
+			d := allow(k.Decide, vDecide)
+			d.SetHelp(k.Decide.Help().Key, "answer")
+			out = append(out, d)
 		}
 	}
+	live := m.player == nil && m.readOnlyReason() == ""
+	var controls []action
+	if live {
+		controls = m.controlActions()
+		out = append(out, controls[0]) // pause first: anyone may
+		controls = controls[1:]
+	}
 	out = append(out, offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
-	return out
+	return append(out, controls...) // skip, retry, abort: last, so a narrow footer cuts them first
 }
 
 // handleKey gives a key to the top dialog, or to the offered actions.
@@ -133,7 +132,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	a, ok := pressedAction(msg, m.offered())
 	if !ok {
 		if d := m.top(); d != nil && d.hasInput {
-			d.input.Update(msg)
+			d.field().Update(msg)
 			d.err = ""
 		}
 		return m, nil
@@ -178,10 +177,37 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 		if v == vNoGo {
 			choice = journal.ChoiceNoGo
 		}
-		m.push(&dialog{kind: dlgGate, choice: choice, stepID: pd.StepID, since: pd.Since})
+		m.push(m.answering(&dialog{kind: dlgGate, choice: choice}))
 	case vDecide:
 		m.dismissed = time.Time{}
-		m.push(&dialog{kind: dlgTrigger, stepID: pd.StepID, since: pd.Since})
+		kind := dlgTrigger
+		if pd.Kind == "rerun" {
+			kind = dlgRerun
+		}
+		m.push(m.answering(&dialog{kind: kind}))
+	case vPause:
+		if m.state.Paused {
+			m.send(engine.Command{Kind: engine.CmdResume})
+			m.flash = "sent: resume"
+		} else {
+			m.send(engine.Command{Kind: engine.CmdPause, StepID: focusStepID(m.state)})
+			m.flash = "sent: pause — the run holds at its next safe point (between batches and steps)"
+		}
+	case vSkip:
+		id, _ := m.skipTarget()
+		d := &dialog{kind: dlgReason, purpose: forSkip, stepID: id, hasInput: true,
+			cmd: engine.Command{Kind: engine.CmdSkip, StepID: id}, input: newLineInput(m.c.Keys, "why this step can be left out…", 500)}
+		if pd != nil && pd.StepID == id {
+			d = m.answering(d)
+		}
+		m.push(d)
+	case vRetry:
+		id, _ := m.retryTarget()
+		m.push(m.answering(&dialog{kind: dlgConfirm, purpose: forRetry, stepID: id,
+			cmd: engine.Command{Kind: engine.CmdRetry, StepID: id}}))
+	case vAbort:
+		m.push(&dialog{kind: dlgReason, purpose: forAbort, hasInput: true, cmd: engine.Command{Kind: engine.CmdAbort},
+			input: newLineInput(m.c.Keys, "why the run must stop here…", 500)})
 	case vPlayPause:
 		m.player.Toggle()
 	case vFaster:
@@ -195,82 +221,4 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 	}
 	m.refreshReplay()
 	return m, nil
-}
-
-// dialogDo performs an action of the top dialog.
-func (m Model) dialogDo(d *dialog, v verb) (Model, tea.Cmd) {
-	switch v {
-	case vCancel, vHide:
-		m.pop()
-		if d.kind == dlgTrigger {
-			m.dismissed = d.since
-		}
-		return m, nil
-	case vQuit:
-		if d.kind == dlgQuit {
-			return m, tea.Quit
-		}
-		return m.do(vQuit)
-	case vRollback:
-		m.push(&dialog{kind: dlgRollback, stepID: d.stepID, since: d.since, hasInput: true,
-			input: newLineInput(m.c.Keys, "type "+m.rollbackWord(), 80)})
-	case vContinue:
-		m.push(&dialog{kind: dlgJustify, stepID: d.stepID, since: d.since, hasInput: true,
-			input: newLineInput(m.c.Keys, "why it is safe to continue…", 500)})
-	case vYes:
-		switch d.kind {
-		case dlgQuit:
-			return m, tea.Quit
-		case dlgGate:
-			m.send(engine.Command{Kind: engine.CmdDecide, StepID: d.stepID, Choice: d.choice})
-			m.dropDecisionDialogs()
-			m.flash = "sent: " + strings.ToUpper(d.choice) + " for gate " + d.stepID
-		}
-	case vSubmit:
-		return m.submit(d)
-	default:
-		return m.do(v)
-	}
-	return m, nil
-}
-
-// submit checks and sends what a text dialog holds. A refusal keeps the
-// dialog open with the reason and sends nothing.
-func (m Model) submit(d *dialog) (Model, tea.Cmd) {
-	text := strings.TrimSpace(d.input.Value())
-	switch d.kind {
-	case dlgNote:
-		if text == "" {
-			d.err = "the note is empty — type something, or esc"
-			return m, nil
-		}
-		m.send(engine.Command{Kind: engine.CmdNote, StepID: focusStepID(m.state), Text: text})
-		m.pop()
-		m.flash = "note sent"
-	case dlgRollback:
-		if text != m.rollbackWord() {
-			d.err = fmt.Sprintf("“%s” is not %s — nothing sent", text, m.rollbackWord())
-			return m, nil
-		}
-		m.send(engine.Command{Kind: engine.CmdDecide, StepID: d.stepID, Choice: journal.ChoiceRollback})
-		m.dropDecisionDialogs()
-		m.flash = "sent: ROLL BACK " + m.rollbackWord()
-	case dlgJustify:
-		if n := len([]rune(text)); n < minJustification {
-			d.err = fmt.Sprintf("a justification of at least %d characters is required (%d typed) — nothing sent", minJustification, n)
-			return m, nil
-		}
-		m.send(engine.Command{Kind: engine.CmdDecide, StepID: d.stepID, Choice: journal.ChoiceContinue, Text: text})
-		m.dropDecisionDialogs()
-		m.flash = "sent: CONTINUE, with your justification"
-	}
-	return m, nil
-}
-
-// rollbackWord is what must be typed to roll back: the migration id.
-func (m Model) rollbackWord() string {
-	if rb := m.state.Runbook; rb != nil && rb.MigrationID != "" {
-		return rb.MigrationID
-	}
-	return "ROLLBACK"
 }

@@ -4,18 +4,35 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tightrope/tightrope/journal"
 )
 
 // bannerLines is the line(s) under the header that say what the run needs
-// from people: the trigger ALARM (which cannot be missed), a gate or manual
-// step waiting, a rollback running, or the end of the run.
+// from people: the trigger ALARM (which cannot be missed: it stays, dialog
+// hidden or not, until someone decides), a rerun question, a gate or
+// manual step waiting, a rollback running, or the end of the run; then
+// the pause, and the early warnings in one quieter line.
 func (m Model) bannerLines(w int) []string {
-	st, s := m.c.Styles, m.state
 	if m.closed {
 		return []string{m.endLine(w)}
 	}
+	out := m.needLines(w)
+	st, s := m.c.Styles, m.state
+	if s.Paused {
+		out = append(out, st.Attention.Render(truncate(" ⏸ PAUSED by "+orNobody(s.PausedBy)+
+			" — the run holds at its next safe point · p resumes", w)))
+	}
+	if wl := warningsLine(s); wl != "" {
+		out = append(out, st.Warn.Render(truncate(" △ "+wl, w)))
+	}
+	return out
+}
+
+// needLines is the first part of the banner: what the run waits for.
+func (m Model) needLines(w int) []string {
+	st, s := m.c.Styles, m.state
 	pd := s.Pending
 	switch {
 	case pd != nil && pd.Kind == "trigger":
@@ -33,10 +50,46 @@ func (m Model) bannerLines(w int) []string {
 	case pd != nil && pd.Kind == "manual":
 		return []string{st.Attention.Render(truncate(fmt.Sprintf("⏸ MANUAL %s: %s — waiting for the operator (space ticks · enter confirms)",
 			pd.StepID, stepByID(s, pd.StepID).Title), w))}
+	case pd != nil && pd.Kind == "rerun":
+		return []string{st.Attention.Render(truncate(fmt.Sprintf("⏸ RERUN? step %s was running when the last process stopped — anyone may answer (d)",
+			stepWhat(s, pd.StepID)), w))}
 	case pd != nil:
 		return []string{st.Attention.Render(truncate("⏸ waiting: "+pd.Question, w))}
 	}
 	return nil
+}
+
+// warningsLine is the latest warning of each kind ("window: closes in
+// 18m · rto: …"), oldest kind first; "" when there is none.
+func warningsLine(s journal.State) string {
+	var kinds []string
+	latest := map[string]string{}
+	for _, wp := range s.Warnings {
+		k := wp.Kind
+		if k == "" {
+			k = "warning"
+		}
+		if _, seen := latest[k]; !seen {
+			kinds = append(kinds, k)
+		}
+		latest[k] = wp.Message
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = k + ": " + latest[k]
+	}
+	return strings.Join(parts, " · ")
+}
+
+// failedNotifications counts notifier runs that failed.
+func failedNotifications(s journal.State) int {
+	n := 0
+	for _, p := range s.Notifications {
+		if !p.OK {
+			n++
+		}
+	}
+	return n
 }
 
 // endLine is shown once the session has closed.
@@ -61,7 +114,7 @@ func (m Model) endLine(w int) string {
 }
 
 // alarmLines: the trigger, observed against threshold, the evidence, and who
-// must decide.
+// must decide (kept on the first line whatever its width).
 func (m Model) alarmLines(w int) []string {
 	st, s := m.c.Styles, m.state
 	pd := s.Pending
@@ -70,17 +123,22 @@ func (m Model) alarmLines(w int) []string {
 		t = *pd.Trigger
 	}
 	head := " ⚠ ALARM"
-	if t.Trigger != "" {
+	switch {
+	case m.failedPending():
+		head += " · step " + pd.StepID + " failed"
+	case t.Trigger != "":
 		head += " · " + t.Trigger
-	}
-	if t.Table != "" {
-		head += " on " + t.Table
-	}
-	if t.Trigger != "" {
+		if t.Table != "" {
+			head += " on " + t.Table
+		}
 		head += ": " + fmtTrigger(t.Trigger, t.Observed) + " > " + fmtTrigger(t.Trigger, t.Threshold)
 	}
-	head += " · decision: " + decider(s) + " "
-	out := []string{st.Alarm.Render(padRight(head, w))}
+	who := " decision: " + decider(s) + " "
+	line := head + " ·" + who
+	if width(line) > w {
+		line = spread(head, who, w) // the name stays; the trigger gives way
+	}
+	out := []string{st.Alarm.Render(padRight(line, w))}
 	if t.Message != "" {
 		out = append(out, st.AlarmText.Render(truncate("   "+t.Message, w)))
 	}
@@ -88,10 +146,14 @@ func (m Model) alarmLines(w int) []string {
 		out = append(out, st.AlarmText.Render(truncate("   evidence: "+ev, w)))
 	}
 	if !m.deciding() {
+		what := "roll back or continue"
+		if m.failedPending() {
+			what = "retry, roll back or continue without it"
+		}
 		if r := m.decideReason(); r != "" {
-			out = append(out, st.Reason.Render(truncate("   "+r, w)))
+			out = append(out, st.Reason.Render(truncate("   "+r+" ("+what+")", w)))
 		} else if m.player == nil {
-			out = append(out, st.AlarmText.Render(truncate("   press d to decide: roll back or continue", w)))
+			out = append(out, st.AlarmText.Render(truncate("   press d to decide: "+what, w)))
 		}
 	}
 	return out
@@ -102,8 +164,8 @@ func fmtTrigger(trigger string, v float64) string {
 	switch trigger {
 	case "reject_rate", "overrun":
 		return fmtPct(v)
-	case "cdc_lag":
-		return fmt.Sprintf("%.0fs", v)
+	case "cdc_lag": // milliseconds, like engine.Command.Limit
+		return fmtDur(time.Duration(v) * time.Millisecond)
 	default:
 		return fmt.Sprintf("%g", v)
 	}
@@ -136,11 +198,11 @@ func fmtValue(v any) string {
 	}
 }
 
-// deciding reports whether a decision dialog is open (the alarm then does
-// not need to say how to open one).
+// deciding reports whether a dialog answering the trigger is open (the
+// alarm then does not need to say how to open one).
 func (m Model) deciding() bool {
 	for _, d := range m.dialogs {
-		if d.kind == dlgTrigger || d.kind == dlgRollback || d.kind == dlgJustify {
+		if d.pending {
 			return true
 		}
 	}

@@ -243,7 +243,12 @@ func (p *detailPane) waitingLine(id string) string {
 	case "gate":
 		return st.Attention.Render("⏸ waiting for " + decider(p.state) + ": g go · n no-go")
 	case "trigger":
+		if holdsOnFailure(pd) {
+			return st.Danger.Render("⚠ waiting for " + decider(p.state) + " to decide: retry, roll back or continue without it")
+		}
 		return st.Danger.Render("⚠ waiting for " + decider(p.state) + " to decide: roll back or continue")
+	case "rerun":
+		return st.Attention.Render("⏸ it may have had side effects: run it again (y) or skip it (s)? anyone may answer (d)")
 	}
 	return ""
 }

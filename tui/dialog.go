@@ -2,10 +2,9 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
-	"charm.land/lipgloss/v2"
+	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -13,27 +12,73 @@ import (
 type dialogKind int
 
 const (
-	dlgGate     dialogKind = iota // confirm a go / no-go
-	dlgTrigger                    // a trigger fired: roll back or continue
-	dlgRollback                   // type the migration id to roll back
-	dlgJustify                    // type why it is safe to continue
-	dlgNote                       // type a note
-	dlgQuit                       // quit? the run keeps its journal
+	dlgGate    dialogKind = iota // confirm a go / no-go
+	dlgTrigger                   // a trigger fired: roll back, continue (or retry a failed step)
+	dlgRerun                     // on resume: run a step that may have had side effects again?
+	dlgReason                    // type a justification or reason (continuing: also the new limit)
+	dlgTypeID                    // type the migration id to confirm a destructive command
+	dlgConfirm                   // y sends the command (retry)
+	dlgNote                      // type a note
+	dlgQuit                      // quit? the run keeps its journal
 )
 
-// dialog is one modal on the stack. The first four answer the Pending the
-// run waits on (since identifies it); they close when it goes away.
+// purpose is what a reason, type-the-id or confirm dialog is building.
+type purpose int
+
+const (
+	forNone      purpose = iota
+	forRollback          // trigger: roll back
+	forContinue          // trigger: continue (with a new limit, or without the failed step)
+	forSkip              // engine.CmdSkip
+	forAbort             // engine.CmdAbort
+	forRerunSkip         // rerun question: do not run the step again
+	forRetry             // engine.CmdRetry, or ChoiceRetry on a step_failed trigger
+)
+
+// dialog is one modal on the stack. A chain of dialogs builds one command
+// (cmd), each adding to it (a reason, a limit) until the last one sends it;
+// esc goes back one dialog and sends nothing.
 type dialog struct {
-	kind     dialogKind
-	choice   string    // dlgGate: journal.ChoiceGo or ChoiceNoGo
-	stepID   string    // the step the answer is for
-	since    time.Time // Pending.Since of what it answers
+	kind    dialogKind
+	purpose purpose
+	cmd     engine.Command // sent when the chain is confirmed
+	choice  string         // dlgGate: journal.ChoiceGo or ChoiceNoGo
+	stepID  string         // the step the command is for
+	since   time.Time      // Pending.Since of what it answers, when pending
+	pending bool           // answers the run's Pending: closes when that goes away
+
 	hasInput bool
 	input    lineInput
-	err      string // why the last submit was refused
+	limit    *limitField // continuing past a measured trigger: the new threshold
+	focus    int         // 0: input, 1: limit
+	err      string      // why the last submit was refused
 }
 
-func (d *dialog) answersPending() bool { return d.kind <= dlgJustify }
+// limitField is the second field of the continue dialog.
+type limitField struct {
+	spec  limitSpec
+	input lineInput
+}
+
+// field is the text field keys go to.
+func (d *dialog) field() *lineInput {
+	if d.focus == 1 && d.limit != nil {
+		return &d.limit.input
+	}
+	return &d.input
+}
+
+// needsID reports whether the chain ends by typing the migration id:
+// everything that cannot be taken back.
+func (d *dialog) needsID(m Model) bool {
+	switch d.purpose {
+	case forSkip, forAbort, forRollback:
+		return true
+	case forContinue:
+		return m.failedPending()
+	}
+	return false
+}
 
 func (m Model) top() *dialog {
 	if n := len(m.dialogs); n > 0 {
@@ -50,11 +95,45 @@ func (m *Model) pop() {
 	}
 }
 
+// answering opens a dialog that answers the current Pending.
+func (m Model) answering(d *dialog) *dialog {
+	if pd := m.state.Pending; pd != nil {
+		d.pending, d.since = true, pd.Since
+		if d.stepID == "" {
+			d.stepID = pd.StepID
+		}
+	}
+	return d
+}
+
 // dropDecisionDialogs closes the dialogs that answer a Pending.
 func (m *Model) dropDecisionDialogs() {
 	var keep []*dialog
 	for _, d := range m.dialogs {
-		if !d.answersPending() {
+		if !d.pending {
+			keep = append(keep, d)
+		}
+	}
+	m.dialogs = keep
+}
+
+// finishChain closes the dialogs that built a command just sent.
+func (m *Model) finishChain(d *dialog) {
+	if d.pending {
+		m.dropDecisionDialogs()
+	}
+	for t := m.top(); t != nil && (t.kind == dlgReason || t.kind == dlgTypeID || t.kind == dlgConfirm); t = m.top() {
+		m.pop()
+	}
+}
+
+// dropCommandDialogs closes every dialog that would send a command, once
+// the run is over; a note being typed stays (its send is refused, with the
+// reason) and so does the quit prompt.
+func (m *Model) dropCommandDialogs() {
+	var keep []*dialog
+	for _, d := range m.dialogs {
+		if d.kind == dlgNote || d.kind == dlgQuit {
 			keep = append(keep, d)
 		}
 	}
@@ -62,15 +141,20 @@ func (m *Model) dropDecisionDialogs() {
 }
 
 // syncDialogs follows the run: dialogs for a Pending that went away close
-// (someone decided, or the run moved on), and a new trigger opens its
-// decision dialog under any note or quit prompt being typed.
+// (someone decided, or the run moved on), a skip whose step started closes,
+// and a new trigger or rerun question opens its dialog under any note or
+// quit prompt being typed.
 func (m *Model) syncDialogs() {
 	pd := m.state.Pending
 	var keep []*dialog
 	dropped := false
 	for _, d := range m.dialogs {
-		if d.answersPending() && (pd == nil || !pd.Since.Equal(d.since)) {
+		if d.pending && (pd == nil || !pd.Since.Equal(d.since)) {
 			dropped = true
+			continue
+		}
+		if why := m.stale(d); why != "" {
+			m.flash, m.flashBad = why, true
 			continue
 		}
 		keep = append(keep, d)
@@ -80,15 +164,35 @@ func (m *Model) syncDialogs() {
 		last := m.state.Decisions[len(m.state.Decisions)-1]
 		m.flash = fmt.Sprintf("decision recorded: %s chose %s", last.Actor, last.Choice)
 	}
-	if pd == nil || pd.Kind != "trigger" || m.c.Mode == ModeReplay || pd.Since.Equal(m.dismissed) {
+	if pd == nil || (pd.Kind != "trigger" && pd.Kind != "rerun") || m.c.Mode == ModeReplay || pd.Since.Equal(m.dismissed) {
 		return
 	}
 	for _, d := range m.dialogs {
-		if d.kind == dlgTrigger {
+		if d.kind == dlgTrigger || d.kind == dlgRerun {
 			return
 		}
 	}
-	m.dialogs = append([]*dialog{{kind: dlgTrigger, stepID: pd.StepID, since: pd.Since}}, m.dialogs...)
+	base := &dialog{kind: dlgTrigger}
+	if pd.Kind == "rerun" {
+		base.kind = dlgRerun
+	}
+	m.dialogs = append([]*dialog{m.answering(base)}, m.dialogs...)
+}
+
+// stale says why a dialog not tied to the Pending no longer makes sense,
+// or "".
+func (m Model) stale(d *dialog) string {
+	switch {
+	case d.pending:
+		return ""
+	case d.purpose == forSkip:
+		if id, _ := m.skipTarget(); id != d.stepID {
+			return "skip cancelled: step " + d.stepID + " is no longer pending — nothing sent"
+		}
+	case d.purpose == forAbort && m.state.Outcome != "":
+		return "abort cancelled: the run has ended — nothing sent"
+	}
+	return ""
 }
 
 // dialogActions is what the keys do in a dialog.
@@ -98,6 +202,7 @@ func (m Model) dialogActions(d *dialog) []action {
 		a.SetHelp(a.Help().Key, desc)
 		return a
 	}
+	back := relabel(allow(k.Cancel, vCancel), "back")
 	switch d.kind {
 	case dlgGate:
 		yes := "send GO"
@@ -107,138 +212,36 @@ func (m Model) dialogActions(d *dialog) []action {
 		return []action{relabel(offer(k.Yes, vYes, m.decideReason()), yes), allow(k.Cancel, vCancel)}
 	case dlgTrigger:
 		r := m.decideReason()
-		return []action{offer(k.Rollback, vRollback, r), offer(k.Continue, vContinue, r),
-			allow(k.Hide, vHide), offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit)}
-	case dlgRollback:
-		return []action{relabel(allow(k.Submit, vSubmit), "roll back"), relabel(allow(k.Cancel, vCancel), "back"), allow(k.Interrupt, vQuit)}
-	case dlgJustify:
-		return []action{relabel(allow(k.Submit, vSubmit), "continue"), relabel(allow(k.Cancel, vCancel), "back"), allow(k.Interrupt, vQuit)}
+		out := []action{offer(k.Rollback, vRollback, r), offer(k.Continue, vContinue, r)}
+		if m.failedPending() {
+			out = []action{offer(k.RetryStep, vRetryStep, r), offer(k.Rollback, vRollback, r),
+				relabel(offer(k.Continue, vContinue, r), "continue without it…")}
+		}
+		return append(out, allow(k.Hide, vHide), offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
+	case dlgRerun:
+		r := m.readOnlyReason()
+		return []action{relabel(offer(k.Yes, vRerun, r), "run it again"), relabel(offer(k.Skip, vSkip, r), "skip it…"),
+			allow(k.Hide, vHide), offer(k.Note, vNote, r), allow(k.Quit, vQuit)}
+	case dlgReason:
+		label := "next"
+		if !d.needsID(m) {
+			label = map[purpose]string{forContinue: "continue", forRerunSkip: "skip it"}[d.purpose]
+		}
+		out := []action{relabel(allow(k.Submit, vSubmit), label)}
+		if d.limit != nil {
+			out = append(out, allow(k.NextField, vNextField), unlisted(allow(k.PrevField, vPrevField)))
+		}
+		return append(out, back, allow(k.Interrupt, vQuit))
+	case dlgTypeID:
+		label := map[purpose]string{forRollback: "roll back", forContinue: "continue", forSkip: "skip", forAbort: "abort"}[d.purpose]
+		return []action{relabel(allow(k.Submit, vSubmit), label), back, allow(k.Interrupt, vQuit)}
+	case dlgConfirm:
+		return []action{relabel(allow(k.Yes, vYes), "send RETRY"), relabel(allow(k.No, vCancel), "no"), back}
 	case dlgNote:
-		return []action{relabel(allow(k.Submit, vSubmit), "add note"), allow(k.Cancel, vCancel), allow(k.Interrupt, vQuit)}
+		return []action{relabel(offer(k.Submit, vSubmit, m.readOnlyReason()), "add note"), allow(k.Cancel, vCancel), allow(k.Interrupt, vQuit)}
 	case dlgQuit:
 		return []action{relabel(allow(k.Yes, vYes), "quit"), relabel(allow(k.No, vCancel), "stay"), allow(k.Cancel, vCancel),
 			relabel(allow(k.Quit, vQuit), "quit")}
 	}
 	return nil
-}
-
-// dialogWidth is the box's outer width on a w-wide screen.
-func dialogWidth(w int) int { return min(w-2, 76) }
-
-// dialogView renders a dialog as a bordered box.
-func (m Model) dialogView(d *dialog, w int) string {
-	st, s := m.c.Styles, m.state
-	inner := dialogWidth(w) - 4 // border and padding
-	if inner < 10 {
-		return ""
-	}
-	box, title := st.Dialog, st.DialogTitle
-	var body []string
-	text := func(style lipgloss.Style, t string) {
-		for _, l := range wrap(t, inner) {
-			body = append(body, style.Render(l))
-		}
-	}
-	var heading string
-	switch d.kind {
-	case dlgGate:
-		q := planStep(s, d.stepID).Question
-		if pd := s.Pending; pd != nil && pd.Question != "" {
-			q = pd.Question
-		}
-		heading = "GATE · " + d.stepID
-		text(st.Bold, q)
-		body = append(body, "")
-		if d.choice == journal.ChoiceNoGo {
-			box, title = st.DialogDanger, st.DialogDangerTitle
-			text(st.Danger, "Send NO-GO? The run stops here and the rollback of "+m.rollbackWord()+" starts.")
-		} else {
-			text(st.Text, "Send GO? The run continues past this gate.")
-		}
-	case dlgTrigger:
-		box, title = st.DialogDanger, st.DialogDangerTitle
-		heading = "⚠ DECISION REQUIRED"
-		m.triggerBody(text, &body, inner)
-	case dlgRollback:
-		box, title = st.DialogDanger, st.DialogDangerTitle
-		heading = "ROLL BACK " + m.rollbackWord()
-		text(st.Text, "This stops the migration and runs the rollback procedure. To confirm, type the migration id:")
-		text(st.Bold, m.rollbackWord())
-		body = append(body, "", d.input.View(inner, st))
-	case dlgJustify:
-		heading = "CONTINUE DESPITE THE TRIGGER"
-		text(st.Text, "Why is it safe to continue? Your words go into the journal, signed "+orNobody(m.c.Operator)+".")
-		body = append(body, "", d.input.View(inner, st))
-		text(st.Muted, fmt.Sprintf("at least %d characters · %d typed", minJustification, len([]rune(strings.TrimSpace(d.input.Value())))))
-	case dlgNote:
-		heading = "NOTE"
-		text(st.Text, "Adds a line to the timeline, signed "+orNobody(m.c.Operator)+".")
-		body = append(body, "", d.input.View(inner, st))
-	case dlgQuit:
-		heading = "QUIT?"
-		text(st.Text, "quit? the run keeps its journal and can be resumed")
-	}
-	if d.err != "" {
-		body = append(body, "")
-		text(st.Danger, "✗ "+d.err)
-	}
-	body = append(body, "", m.keyLine(m.dialogActions(d), inner, false))
-	lines := append([]string{title.Render(truncate(heading, inner))}, body...)
-	return box.Render(fit(lines, inner, len(lines)))
-}
-
-// triggerBody writes the trigger's message, numbers, evidence, question and
-// who may decide.
-func (m Model) triggerBody(text func(lipgloss.Style, string), body *[]string, inner int) {
-	st, pd := m.c.Styles, m.state.Pending
-	if pd == nil {
-		return
-	}
-	t := journal.TriggerPayload{}
-	if pd.Trigger != nil {
-		t = *pd.Trigger
-	}
-	name := t.Trigger
-	if t.Table != "" {
-		name += " · " + t.Table
-	}
-	text(st.Danger, name)
-	if t.Message != "" {
-		text(st.Text, t.Message)
-	}
-	if t.Trigger != "" {
-		text(st.Text, "observed "+fmtTrigger(t.Trigger, t.Observed)+" · threshold "+fmtTrigger(t.Trigger, t.Threshold))
-	}
-	if ev := fmtEvidence(t.Evidence); ev != "" {
-		text(st.Muted, "evidence: "+ev)
-	}
-	*body = append(*body, "")
-	q := pd.Question
-	if q == "" {
-		q = "Roll back " + m.rollbackWord() + ", or continue with a written justification?"
-	}
-	text(st.Bold, q)
-	if r := m.decideReason(); r != "" {
-		*body = append(*body, "")
-		text(st.Reason, r)
-	}
-}
-
-// overlay draws the dialog over the screen, below the banner so the alarm
-// stays in sight.
-func (m Model) overlay(screen string, d *dialog) string {
-	L := m.body
-	box := m.dialogView(d, L.w)
-	if box == "" {
-		return screen
-	}
-	bw, bh := width(box), lipgloss.Height(box)
-	if bh > L.h {
-		box = fit(strings.Split(box, "\n"), bw, L.h)
-		bh = L.h
-	}
-	x := max((L.w-bw)/2, 0)
-	y := L.header + L.banner + max((L.h-L.header-L.banner-L.footer-bh)/2, 0)
-	y = max(min(y, L.h-bh), 0)
-	return lipgloss.NewCompositor(lipgloss.NewLayer(screen), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
 }

@@ -33,6 +33,9 @@ func (m Model) keyLine(actions []action, w int, reasonsToo bool) string {
 	var reasons []string
 	for _, a := range actions {
 		h := a.Help()
+		if a.quiet {
+			continue
+		}
 		if a.Reason == "" {
 			on = append(on, st.Key.Render(h.Key)+" "+st.KeyDesc.Render(h.Desc))
 			continue

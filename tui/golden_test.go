@@ -19,6 +19,13 @@ import (
 // as plain text. Refresh with: go test ./tui/ -run Golden -update
 func goldenScreen(t *testing.T, operator string, states ...journal.State) []byte {
 	t.Helper()
+	return goldenScreenTyped(t, operator, nil, "", states...)
+}
+
+// goldenScreenTyped is goldenScreen with keys pressed, then text typed,
+// once the last snapshot is on screen.
+func goldenScreenTyped(t *testing.T, operator string, keys []string, text string, states ...journal.State) []byte {
+	t.Helper()
 	sess := newFakeSession()
 	tm := teatest.NewTestModel(t, New(sess, Options{Operator: operator, Mode: ModeLive, Now: fixedNow}),
 		teatest.WithInitialTermSize(120, 40),
@@ -29,6 +36,10 @@ func goldenScreen(t *testing.T, operator string, states ...journal.State) []byte
 	// The console reads the next snapshot only after it handled the last
 	// one: sending it again proves the last one is on screen.
 	sess.ch <- states[len(states)-1]
+	for _, k := range keys {
+		tm.Send(keyMsg(k))
+	}
+	tm.Type(text)
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
@@ -48,4 +59,13 @@ func TestGoldenMidCopyWithRejects(t *testing.T) {
 
 func TestGoldenTriggerDecisionDialog(t *testing.T) {
 	golden.RequireEqual(t, goldenScreen(t, "alice", copyState(), triggerState()))
+}
+
+func TestGoldenContinueWithLimitDialog(t *testing.T) {
+	golden.RequireEqual(t, goldenScreenTyped(t, "alice", []string{"c"}, "legacy N/A statuses; rows kept in rejects",
+		copyState(), triggerState()))
+}
+
+func TestGoldenRerunDialog(t *testing.T) {
+	golden.RequireEqual(t, goldenScreen(t, "bob", rerunState()))
 }

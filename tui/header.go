@@ -54,6 +54,12 @@ func (h *headerPane) lines(w, _ int) []string {
 	case h.c.Operator != "":
 		right = st.Muted.Render("you are ") + st.Bold.Render(h.c.Operator)
 	}
+	if h.c.Mode == ModeWatch { // a watcher is nobody in the run: say so, and who decides
+		right = st.Warn.Render("read-only")
+		if dm != "" {
+			right += st.Muted.Render(" · decides: ") + st.Bold.Render(dm)
+		}
+	}
 	// The runbook name gives way before the migration id and the mode.
 	badge := h.c.Styles.ModeBadge(h.c.Mode) + " "
 	tail := ""
@@ -114,8 +120,24 @@ func prefixJoin(sep string, parts []string) string {
 	return sep + strings.Join(parts, sep)
 }
 
-// statusLine says in a few words where the run stands.
+// statusLine says in a few words where the run stands, after the count
+// of failed notifications if any (the room may believe people were told).
 func (h *headerPane) statusLine() string {
+	st := h.c.Styles
+	status := h.where()
+	if n := failedNotifications(h.state); n > 0 {
+		note := st.Danger.Render(fmt.Sprintf("notify: %d failed", n))
+		if status == "" {
+			return note
+		}
+		return note + st.Muted.Render(" · ") + status
+	}
+	return status
+}
+
+// where is the run's position: finished, rolling back, deciding, paused,
+// waiting, or the step running.
+func (h *headerPane) where() string {
 	st, s := h.c.Styles, h.state
 	switch {
 	case s.Outcome == journal.OutcomeFinished:
@@ -130,6 +152,8 @@ func (h *headerPane) statusLine() string {
 		return st.Danger.Render("↺ ROLLING BACK")
 	case s.Pending != nil && s.Pending.Kind == "trigger":
 		return st.Danger.Render("⚠ decision required")
+	case s.Paused:
+		return st.Attention.Render("⏸ PAUSED by " + orNobody(s.PausedBy))
 	case s.Pending != nil:
 		return st.Warn.Render("⏸ waiting: " + s.Pending.Kind + " " + s.Pending.StepID)
 	case s.Current != "":

@@ -15,8 +15,9 @@ type lineInput struct {
 	keys        *KeyMap
 	placeholder string
 	value       []rune
-	pos         int // cursor, in runes
-	limit       int // max runes; 0 = no limit
+	pos         int  // cursor, in runes
+	limit       int  // max runes; 0 = no limit
+	blur        bool // another field has the focus: no cursor drawn
 }
 
 func newLineInput(keys *KeyMap, placeholder string, limit int) lineInput {
@@ -98,8 +99,12 @@ func (in lineInput) View(w int, st *Styles) string {
 	if w < 2 {
 		return ""
 	}
+	cursor := st.Cursor
+	if in.blur {
+		cursor = st.Input
+	}
 	if len(in.value) == 0 {
-		return st.Cursor.Render(" ") + st.Placeholder.Render(truncate(in.placeholder, w-1))
+		return cursor.Render(" ") + st.Placeholder.Render(truncate(in.placeholder, w-1))
 	}
 	// Scroll by runes; one cell is always kept for the cursor.
 	start := 0
@@ -117,5 +122,5 @@ func (in lineInput) View(w int, st *Styles) string {
 			after = string(in.value[in.pos+1 : end])
 		}
 	}
-	return st.Input.Render(string(in.value[start:in.pos])) + st.Cursor.Render(cur) + st.Input.Render(after)
+	return st.Input.Render(string(in.value[start:in.pos])) + cursor.Render(cur) + st.Input.Render(after)
 }

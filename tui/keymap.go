@@ -20,6 +20,15 @@ type KeyMap struct {
 	Quit     key.Binding
 	Hide     key.Binding // hide the decision dialog (the alarm stays)
 
+	// Operator controls (controls.go).
+	Pause     key.Binding // pause or resume the run
+	Skip      key.Binding // skip the pending or failed step (rerun dialog: do not run it again)
+	Retry     key.Binding // run the failed step again
+	RetryStep key.Binding // step_failed trigger dialog: retry
+	Abort     key.Binding // stop the run, no rollback
+	NextField key.Binding // next field of a form
+	PrevField key.Binding // previous field of a form
+
 	// Dialogs.
 	Yes       key.Binding
 	No        key.Binding
@@ -56,6 +65,14 @@ func DefaultKeyMap() *KeyMap {
 		Note:     b([]string{"N", "shift+n", ":"}, "N", "note"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Hide:     b([]string{"esc"}, "esc", "hide"),
+
+		Pause:     b([]string{"p"}, "p", "pause"),
+		Skip:      b([]string{"s"}, "s", "skip…"),
+		Retry:     b([]string{"R", "shift+r"}, "R", "retry"),
+		RetryStep: b([]string{"t"}, "t", "retry step"),
+		Abort:     b([]string{"A", "shift+a"}, "A", "abort…"),
+		NextField: b([]string{"tab", "down"}, "tab", "next field"),
+		PrevField: b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
 
 		Yes:       b([]string{"y"}, "y", "yes, send"),
 		No:        b([]string{"n"}, "n", "no"),
@@ -103,6 +120,14 @@ const (
 	vSlower
 	vNextDecision
 	vSeekStart
+	vPause
+	vSkip
+	vRetry
+	vRetryStep
+	vAbort
+	vRerun
+	vNextField
+	vPrevField
 )
 
 // action is a binding as the current situation offers it. When Reason is
@@ -112,6 +137,7 @@ type action struct {
 	key.Binding
 	Reason string
 	do     verb
+	quiet  bool // left out of the help line (a disabled one's press still says why)
 }
 
 // allow offers b, enabled.
@@ -129,6 +155,19 @@ func offer(b key.Binding, do verb, reason string) action {
 		return deny(b, do, reason)
 	}
 	return allow(b, do)
+}
+
+// quietly keeps a disabled action out of the help line (a press still
+// shows its reason); an enabled action is listed as usual.
+func quietly(a action) action {
+	a.quiet = a.Reason != ""
+	return a
+}
+
+// unlisted keeps an action out of the help line; its key still works.
+func unlisted(a action) action {
+	a.quiet = true
+	return a
 }
 
 // pressed reports whether msg is one of the action's keys, enabled or not.

@@ -66,6 +66,15 @@ func scenarios() []scenario {
 		{name: "crowded", op: "alice", state: st(crowdedState())},
 		{name: "finished", op: "alice", state: st(finished), done: true},
 		{name: "watch", op: "carol", mode: ModeWatch, state: st(triggerState())},
+		{name: "continue-limit", op: "alice", state: st(triggerState()), keys: []string{"c", "tab"}, text: strings.Repeat("8", 30)},
+		{name: "step-failed", op: "alice", state: st(stepFailedState())},
+		{name: "step-failed-id", op: "alice", state: st(stepFailedState()), keys: []string{"c"}, text: strings.Repeat("why ", 30)},
+		{name: "retry", op: "alice", state: st(stepFailedState()), keys: []string{"t"}},
+		{name: "rerun", op: "bob", state: st(rerunState())},
+		{name: "rerun-skip", op: "bob", state: st(rerunState()), keys: []string{"s"}, text: strings.Repeat("done ", 30)},
+		{name: "skip", op: "alice", state: st(copyState()), keys: []string{"s"}, text: strings.Repeat("reason ", 30)},
+		{name: "abort", op: "alice", state: st(copyState()), keys: []string{"A"}},
+		{name: "paused-warned", op: "bob", state: st(pausedWarnedState())},
 		{name: "drill", op: "alice", mode: ModeDrill, state: st(copyState())},
 	}
 }
@@ -105,6 +114,17 @@ func assertFits(t *testing.T, content string, w, h int) {
 	}
 }
 
+// pausedWarnedState: a trigger waits while the run is paused, with early
+// warnings and failed notifications: the busiest banner.
+func pausedWarnedState() journal.State {
+	s := triggerState()
+	s.Paused, s.PausedBy = true, "bob"
+	s.Warnings = []journal.WarningPayload{{Kind: "window", Message: "the window closes in 18m"},
+		{Kind: "rto", Message: "restore estimate 41m exceeds the RTO 30m"}, {Kind: "notify", Message: "./notify.sh failed 3 times"}}
+	s.Notifications = []journal.NotifiedPayload{{OK: false, Error: "exit 1"}, {OK: false, Error: "exit 1"}}
+	return s
+}
+
 // At 80x24 the things that must not be missed are on screen.
 func TestSmallTerminalKeepsTheEssentials(t *testing.T) {
 	m, _ := newTestModel(t, "alice", triggerState())
@@ -117,4 +137,16 @@ func TestSmallTerminalKeepsTheEssentials(t *testing.T) {
 
 	m = update(t, m, tea.WindowSizeMsg{Width: 200, Height: 60})
 	mustContain(t, m, "ROLLBACK READINESS", "JOURNAL", "⚠ restore est. 41m00s > RTO 30m", "w 1,039,790")
+
+	// The alarm and who decides stay in sight over the tallest dialogs.
+	for _, keys := range [][]string{{"c"}, {"esc", "N"}} {
+		m, _ = newTestModel(t, "bob", pausedWarnedState())
+		m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+		m, _ = press(t, m, keys...)
+		mustContain(t, m, "⚠ ALARM", "decision: alice", "notify: 2 failed")
+	}
+	m, _ = newTestModel(t, "alice", triggerState())
+	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m, _ = press(t, m, "c")
+	mustContain(t, m, "⚠ ALARM", "decision: alice", "New limit you accept", "enter continue")
 }

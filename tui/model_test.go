@@ -148,7 +148,8 @@ func TestTriggerContinueNeedsJustification(t *testing.T) {
 	why := "N/A statuses are legacy test orders; rows kept in rejects"
 	m = typeText(t, m, why)
 	m, _ = press(t, m, "enter")
-	wantCmds(t, sess, engine.Command{Kind: engine.CmdDecide, Actor: "alice", StepID: "copy", Choice: journal.ChoiceContinue, Text: why})
+	// The limit was prefilled from the trigger (0.213% observed → 0.3%).
+	wantCmds(t, sess, engine.Command{Kind: engine.CmdDecide, Actor: "alice", StepID: "copy", Choice: journal.ChoiceContinue, Text: why, Limit: 0.003})
 }
 
 func TestTriggerEscCancelsWithoutSending(t *testing.T) {

@@ -183,6 +183,8 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 			ok = "FAILED: " + pl.Reason
 		}
 		p.line(s, e.At, "rollback finished in %s · %s", vsRTOText(ms(pl.DurationMS), limit), ok)
+	case journal.Paused, journal.Unpaused, journal.StepSkipped, journal.Aborted, journal.Notified, journal.Warning:
+		p.control(e, s)
 	case journal.RunFinished:
 		var pl journal.RunFinishedPayload
 		_ = e.Decode(&pl)
@@ -298,22 +300,6 @@ func (p *Plain) verify(e journal.Event, s *journal.State) {
 		p.line(s, e.At, "%s", line)
 	}
 	p.line(s, e.At, "verify: %d tables, %d mismatches", len(pl.Tables), pl.Mismatches)
-}
-
-func (p *Plain) decision(e journal.Event, s *journal.State) {
-	var pl journal.DecisionPayload
-	_ = e.Decode(&pl)
-	line := fmt.Sprintf("decision by %s: %s (%s)", e.Actor, pl.Choice, pl.Kind)
-	if pl.Trigger != "" {
-		line += " on trigger " + pl.Trigger
-	}
-	if pl.Auto {
-		line += " [auto-decide]"
-	}
-	if pl.Justification != "" {
-		line += fmt.Sprintf(" — justification: %q", pl.Justification)
-	}
-	p.line(s, e.At, "%s", line)
 }
 
 // Summary prints the per-table balance (read = written + rejected) and the

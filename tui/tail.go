@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -61,6 +62,11 @@ func (p *tailPane) entries() []tailEntry {
 		if d.Kind != "" {
 			line += " (" + d.Kind + ")"
 		}
+		if d.Limit > 0 {
+			if l, ok := limitFor(&journal.TriggerPayload{Trigger: d.Trigger}); ok {
+				line += " up to " + l.format(d.Limit)
+			}
+		}
 		if d.Auto {
 			line += " [auto]"
 		}
@@ -76,7 +82,11 @@ func (p *tailPane) entries() []tailEntry {
 func (p *tailPane) lines(w, h int) []string {
 	st := p.c.Styles
 	es := p.entries()
-	out := []string{heading(st, "JOURNAL", w, "")}
+	right := ""
+	if n := failedNotifications(p.state); n > 0 {
+		right = st.Danger.Render(fmt.Sprintf("notify: %d failed", n))
+	}
+	out := []string{heading(st, "JOURNAL", w, right)}
 	if len(es) == 0 {
 		return append(out, st.Muted.Render("no log lines yet"))
 	}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -134,3 +135,136 @@ func sqliteSyncPath(path string) error {
 	}
 	return nil
 }
+
+// SnapshotMethods: vacuum-into (default) and backup, both into a file.
+func (d *sqliteDB) SnapshotMethods() []SnapshotMethod {
+	return []SnapshotMethod{{Name: MethodVacuumInto, Ext: ".sqlite"}, {Name: MethodBackup, Ext: ".sqlite"}}
+}
+
+// PreflightSnapshot: SQLite needs no external tool; the tool is the
+// library itself.
+func (d *sqliteDB) PreflightSnapshot(ctx context.Context, method string) (Tool, error) {
+	if _, err := FindSnapshotMethod(SQLite, d, method); err != nil {
+		return Tool{}, err
+	}
+	t := Tool{Name: "sqlite"}
+	if err := d.db.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&t.Version); err != nil {
+		return Tool{}, fmt.Errorf("sqlite: %w", err)
+	}
+	return t, nil
+}
+
+// TakeSnapshot writes dir/name.sqlite with VACUUM INTO (vacuum-into) or
+// the online backup API in one step (backup; the copy is then switched to
+// rollback-journal mode so it is one self-contained file), then opens the
+// file and hands it to sums: the manifest is read from the artefact itself.
+func (d *sqliteDB) TakeSnapshot(ctx context.Context, method, dir, name string, sums func(view DB) error) (info SnapshotInfo, err error) {
+	m, err := FindSnapshotMethod(SQLite, d, method)
+	if err != nil {
+		return SnapshotInfo{}, err
+	}
+	tool, err := d.PreflightSnapshot(ctx, method)
+	if err != nil {
+		return SnapshotInfo{}, err
+	}
+	file := filepath.Join(dir, name+m.Ext)
+	if m.Name == MethodBackup {
+		err = d.backupTo(ctx, file)
+	} else {
+		err = d.Snapshot(ctx, file)
+	}
+	if err != nil {
+		return SnapshotInfo{}, err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(file)
+		}
+	}()
+	view, err := openSQLite(ctx, file)
+	if err != nil {
+		return SnapshotInfo{}, fmt.Errorf("sqlite: opening the snapshot to verify it: %w", err)
+	}
+	err = sums(view)
+	if cerr := view.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return SnapshotInfo{}, err
+	}
+	return SnapshotInfo{Artefact: file, Scope: "database", Tool: tool}, nil
+}
+
+// backupTo copies the live database into a new file with the online
+// backup API, all pages in one step (one read transaction: consistent).
+func (d *sqliteDB) backupTo(ctx context.Context, file string) error {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	if _, err := os.Lstat(abs); err == nil {
+		return fmt.Errorf("sqlite: backup: %s already exists", file)
+	}
+	tmp := abs + ".partial"
+	defer os.Remove(tmp)
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		bk, ok := dc.(interface {
+			NewBackup(dstURI string) (*sqlite.Backup, error)
+		})
+		if !ok {
+			return fmt.Errorf("driver connection %T has no backup API", dc)
+		}
+		b, err := bk.NewBackup(sqliteURI(tmp, ""))
+		if err != nil {
+			return err
+		}
+		if _, err := b.Step(-1); err != nil {
+			b.Finish()
+			return err
+		}
+		return b.Finish()
+	})
+	if err == nil {
+		err = sqliteJournalDelete(ctx, tmp)
+	}
+	if err == nil {
+		err = finishFile(tmp, abs)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: backup to %s: %w", file, err)
+	}
+	return nil
+}
+
+// sqliteJournalDelete switches a file to rollback-journal mode, so it
+// holds everything itself (no -wal beside it).
+func sqliteJournalDelete(ctx context.Context, path string) error {
+	pool, err := sql.Open("sqlite", sqliteURI(path, "mode=rw"))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	_, err = pool.ExecContext(ctx, "PRAGMA journal_mode = DELETE")
+	return err
+}
+
+// RestoreSnapshot restores either method's file with Restore.
+func (d *sqliteDB) RestoreSnapshot(ctx context.Context, method, artefact string, _ func(view DB) error) error {
+	if _, err := FindSnapshotMethod(SQLite, d, method); err != nil {
+		return err
+	}
+	return d.Restore(ctx, artefact)
+}
+
+// SnapshotView: SQLite snapshots are files.
+func (d *sqliteDB) SnapshotView(context.Context, string, string) (DB, error) {
+	return nil, errors.New("sqlite: snapshots are files; there is no in-server view")
+}
+
+// DropSnapshot: nothing lives in a server.
+func (d *sqliteDB) DropSnapshot(context.Context, string, string) error { return nil }

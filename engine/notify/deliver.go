@@ -63,6 +63,9 @@ func (d *Dispatcher) post(ctx context.Context, target string, body []byte) error
 	if err == nil || !again {
 		return err
 	}
+	if end, ok := ctx.Deadline(); ok && time.Until(end) < d.retryDelay {
+		return fmt.Errorf("%w; no time left to retry", err)
+	}
 	t := time.NewTimer(d.retryDelay)
 	defer t.Stop()
 	select {

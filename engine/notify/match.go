@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tightrope/tightrope/journal"
 )
@@ -80,7 +81,11 @@ func Check(name string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is not an event name (want one of started, step, failed, trigger, decision, rollback, warning, note, finished, all, or a journal event type)", name)
+	names := make([]string, len(friendly))
+	for i, n := range friendly {
+		names[i] = n.Name
+	}
+	return fmt.Errorf("%q is not an event name (want one of %s, or a journal event type)", name, strings.Join(names, ", "))
 }
 
 // matcher decides whether an event concerns one notify entry.

@@ -1,6 +1,18 @@
 // Package snapshot takes labelled, verified snapshots with each engine's
-// native method and restores them, proving after a restore that the data is
-// exactly what the manifest recorded at capture.
+// native method, keeps a catalog of them (a manifest JSON beside every
+// artefact), and restores them, proving before the restore that the
+// artefact is intact and after it that the data is exactly what the
+// manifest recorded at capture.
+//
+// Methods (a runbook step's method:, the engine's default when empty):
+//
+//	sqlite    vacuum-into (default), backup      a file
+//	postgres  pg_dump (-Fc of the current schema) a file, restored with pg_restore in one transaction
+//	mysql     schema (default)                   an in-server database <db>__snap_<name>
+//	          mysqldump (--single-transaction)   a file, restored by piping it into mysql
+//
+// The manifest's checksums are read from exactly the data the artefact
+// holds, at the same instant (see the db adapters' TakeSnapshot).
 package snapshot
 
 import (
@@ -13,12 +25,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/engine/verify"
 	"github.com/tightrope/tightrope/journal"
-	"github.com/tightrope/tightrope/runbooks"
 )
 
 // Request says what to snapshot and how to label it.
@@ -26,98 +38,110 @@ type Request struct {
 	MigrationID string
 	StepID      string
 	Connection  string // runbook connection name
-	Dir         string // where artefacts are written
+	DSNEnv      string // the connection's dsn_env, recorded by name so verify and prune can reconnect
+	Method      string // runbook method; the engine's default when empty
+	Dir         string // where artefacts and manifests are written
 	Now         func() time.Time
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// Take snapshots d into an artefact in req.Dir, then opens the artefact and
-// records each table's row count and checksum in the manifest, so the
-// snapshot is proven readable and complete before anyone relies on it.
-func Take(ctx context.Context, d db.DB, req Request) (journal.SnapshotPayload, error) {
+// ManifestSuffix ends every manifest file's name: <dir>/<name>.manifest.json.
+const ManifestSuffix = ".manifest.json"
+
+// snapshotter returns d's Snapshotter and the method to use.
+func snapshotter(d db.DB, method string) (db.Snapshotter, db.SnapshotMethod, error) {
 	sn, ok := d.(db.Snapshotter)
 	if !ok {
-		return journal.SnapshotPayload{}, fmt.Errorf("snapshots of %s databases are not supported yet", d.Driver())
+		return nil, db.SnapshotMethod{}, fmt.Errorf("snapshots of %s databases are not supported", d.Driver())
 	}
-	now := req.Now()
-	label := fmt.Sprintf("%s %s@%s", req.MigrationID, req.Connection, now.UTC().Format("2006-01-02T15:04:05Z"))
+	if method == "sqlite-vacuum-into" { // as journals before the catalog named it
+		method = db.MethodVacuumInto
+	}
+	m, err := db.FindSnapshotMethod(d.Driver(), sn, method)
+	return sn, m, err
+}
+
+// Take snapshots d with the request's method, reading every table's row
+// count and checksum from the snapshot itself (same data, same instant),
+// writes the manifest beside the artefact and returns it. A failed Take
+// leaves neither artefact nor manifest behind.
+func Take(ctx context.Context, d db.DB, req Request) (journal.SnapshotPayload, error) {
+	sn, method, err := snapshotter(d, req.Method)
+	if err != nil {
+		return journal.SnapshotPayload{}, err
+	}
+	clock := req.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	now := clock().UTC()
 	if err := os.MkdirAll(req.Dir, 0o755); err != nil {
 		return journal.SnapshotPayload{}, err
 	}
-	name := unsafeName.ReplaceAllString(fmt.Sprintf("%s-%s-%s", req.MigrationID, req.StepID, now.UTC().Format("20060102T150405.000Z")), "_")
-	artefact := filepath.Join(req.Dir, name+".sqlite")
-	start := time.Now()
-	if err := sn.Snapshot(ctx, artefact); err != nil {
-		return journal.SnapshotPayload{}, fmt.Errorf("taking the snapshot: %w", err)
+	name := unsafeName.ReplaceAllString(fmt.Sprintf("%s-%s-%s", req.MigrationID, req.StepID, now.Format("20060102T150405.000Z")), "_")
+	manifest := filepath.Join(req.Dir, name+ManifestSuffix)
+	if _, err := os.Lstat(manifest); err == nil {
+		return journal.SnapshotPayload{}, fmt.Errorf("snapshot %s already exists in %s", name, req.Dir)
 	}
-	tables, err := d.Tables(ctx)
+	dir, err := filepath.Abs(req.Dir)
 	if err != nil {
 		return journal.SnapshotPayload{}, err
 	}
-	copyDB, err := db.Open(ctx, runbooks.Connection{Name: "snapshot", Driver: d.Driver(), Path: artefact}, "")
+	start := time.Now()
+	var tables []journal.TableSnapshot
+	info, err := sn.TakeSnapshot(ctx, method.Name, dir, name, func(view db.DB) error {
+		names, err := view.Tables(ctx)
+		if err == nil {
+			tables, err = verify.Checksums(ctx, view, names)
+		}
+		if err != nil {
+			return fmt.Errorf("reading the snapshot's checksums: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return journal.SnapshotPayload{}, fmt.Errorf("opening the snapshot to verify it: %w", err)
+		return journal.SnapshotPayload{}, fmt.Errorf("taking the snapshot: %w", err)
 	}
-	defer copyDB.Close()
-	sums, err := verify.Checksums(ctx, copyDB, tables)
-	if err != nil {
-		return journal.SnapshotPayload{}, fmt.Errorf("verifying the snapshot: %w", err)
+	m := journal.SnapshotPayload{
+		Step: req.StepID, Label: fmt.Sprintf("%s %s@%s", req.MigrationID, req.Connection, now.Format("2006-01-02T15:04:05Z")),
+		Connection: req.Connection, Method: method.Name, Artefact: info.Artefact, Tables: tables, CapturedAt: now,
+		MigrationID: req.MigrationID, Driver: d.Driver(), Database: d.Describe(), DSNEnv: req.DSNEnv,
+		Scope: info.Scope, InServer: info.InServer, Tool: info.Tool.Name, ToolVersion: info.Tool.Version,
 	}
-	digest, size, err := fileDigest(artefact)
-	if err != nil {
+	if info.InServer {
+		m.SHA256, m.Size = tablesDigest(tables), info.Size
+	} else if m.SHA256, m.Size, err = fileDigest(info.Artefact); err != nil {
+		discard(ctx, sn, m)
 		return journal.SnapshotPayload{}, err
 	}
 	took := time.Since(start)
-	return journal.SnapshotPayload{
-		Label: label, Connection: req.Connection, Method: "sqlite-vacuum-into", Artefact: artefact,
-		SHA256: digest, Size: size, Tables: sums, DurationMS: took.Milliseconds(), CapturedAt: now.UTC(),
-		// A restore rewrites what the capture read and then checksums it
-		// again: estimate it as the capture's time (both are dominated by
-		// the same volume), until a measured restore says otherwise.
-		EstRestoreMS: max(took.Milliseconds(), 1),
-	}, nil
+	m.DurationMS = took.Milliseconds()
+	// A restore rewrites what the capture read and then checksums it
+	// again: estimate it as the capture's time (both are dominated by the
+	// same volume), until a measured restore says otherwise.
+	m.EstRestoreMS = max(took.Milliseconds(), 1)
+	if err := writeManifest(manifest, m); err != nil {
+		discard(ctx, sn, m)
+		return journal.SnapshotPayload{}, fmt.Errorf("writing the manifest: %w", err)
+	}
+	return m, nil
 }
 
-// ErrDamaged means a snapshot artefact no longer matches its manifest.
+// discard removes the artefact of a snapshot that could not be recorded.
+func discard(ctx context.Context, sn db.Snapshotter, m journal.SnapshotPayload) {
+	if m.InServer {
+		sn.DropSnapshot(ctx, m.Method, m.Artefact) //nolint:errcheck // best effort after a failure
+		return
+	}
+	os.Remove(m.Artefact)
+}
+
+// ErrDamaged means a snapshot artefact no longer matches its manifest (or
+// is gone).
 var ErrDamaged = errors.New("snapshot artefact is damaged")
 
-// Restore checks the artefact against the manifest's sha256, restores it
-// natively into d, then recomputes every table's count and checksum. The
-// returned tables are what was found after the restore; verified is true
-// only when they equal the manifest exactly.
-func Restore(ctx context.Context, d db.DB, m journal.SnapshotPayload) (tables []journal.TableSnapshot, verified bool, err error) {
-	sn, ok := d.(db.Snapshotter)
-	if !ok {
-		return nil, false, fmt.Errorf("restores of %s databases are not supported yet", d.Driver())
-	}
-	digest, _, err := fileDigest(m.Artefact)
-	if err != nil {
-		return nil, false, fmt.Errorf("reading the snapshot artefact: %w", err)
-	}
-	if digest != m.SHA256 {
-		return nil, false, fmt.Errorf("%w: %s has sha256 %s, the manifest says %s", ErrDamaged, m.Artefact, digest[:12], m.SHA256[:12])
-	}
-	if err := sn.Restore(ctx, m.Artefact); err != nil {
-		return nil, false, fmt.Errorf("restoring %s: %w", m.Label, err)
-	}
-	names := make([]string, len(m.Tables))
-	for i, t := range m.Tables {
-		names[i] = t.Table
-	}
-	tables, err = verify.Checksums(ctx, d, names)
-	if err != nil {
-		return nil, false, fmt.Errorf("verifying the restore: %w", err)
-	}
-	verified = len(tables) == len(m.Tables)
-	for i := range tables {
-		if verified && (tables[i].Rows != m.Tables[i].Rows || tables[i].Checksum != m.Tables[i].Checksum) {
-			verified = false
-		}
-	}
-	return tables, verified, nil
-}
-
+// fileDigest returns a file's sha256 and size.
 func fileDigest(path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -130,4 +154,67 @@ func fileDigest(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// tablesDigest is an in-server snapshot's sha256: over its tables' names,
+// row counts and checksums, in manifest order.
+func tablesDigest(tables []journal.TableSnapshot) string {
+	h := sha256.New()
+	io.WriteString(h, "tightrope/snapshot-tables/v1\n")
+	for _, t := range tables {
+		fmt.Fprintf(h, "%q %d %s\n", t.Table, t.Rows, t.Checksum)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// checkFile proves a file artefact: present, same size, same sha256.
+func checkFile(m journal.SnapshotPayload) error {
+	digest, size, err := fileDigest(m.Artefact)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: %s is missing", ErrDamaged, m.Artefact)
+	case err != nil:
+		return fmt.Errorf("reading the snapshot artefact: %w", err)
+	case size != m.Size:
+		return fmt.Errorf("%w: %s has %d bytes, the manifest says %d", ErrDamaged, m.Artefact, size, m.Size)
+	case digest != m.SHA256:
+		return fmt.Errorf("%w: %s has sha256 %s…, the manifest says %s…", ErrDamaged, m.Artefact, short(digest), short(m.SHA256))
+	}
+	return nil
+}
+
+// checkTables compares tables read now with the manifest's; ErrDamaged
+// names the first differences.
+func checkTables(what string, m journal.SnapshotPayload, got []journal.TableSnapshot) error {
+	if d := diff(m.Tables, got); d != "" {
+		return fmt.Errorf("%w: %s differs from the manifest: %s", ErrDamaged, what, d)
+	}
+	return nil
+}
+
+// diff describes how got differs from want ("" when equal), first three
+// differences.
+func diff(want, got []journal.TableSnapshot) string {
+	if len(want) != len(got) {
+		return fmt.Sprintf("%d tables, the manifest has %d", len(got), len(want))
+	}
+	var out []string
+	for i := range want {
+		w, g := want[i], got[i]
+		if w != g && len(out) < 3 {
+			out = append(out, fmt.Sprintf("%s has %d rows, checksum %s… (manifest: %d rows, %s…)", w.Table, g.Rows, short(g.Checksum), w.Rows, short(w.Checksum)))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func short(s string) string { return s[:min(12, len(s))] }
+
+// names lists the manifest's tables.
+func names(m journal.SnapshotPayload) []string {
+	out := make([]string, len(m.Tables))
+	for i, t := range m.Tables {
+		out[i] = t.Table
+	}
+	return out
 }

@@ -47,30 +47,18 @@ func tableChecksum(ctx context.Context, d db.DB, name string) (journal.TableSnap
 		c, _ := t.Column(name)
 		types[i] = c.Type
 	}
+	// Canonical forms convert first, so raw values hash as their converted
+	// selves; a value its own column cannot hold hashes as invalid.
 	var sum convert.Checksum
-	var rows int64
-	var after []any
-	vals := make([]any, len(cols))
-	for {
-		batch, err := d.ReadBatch(ctx, t, cols, after, readBatch)
-		if err != nil {
-			return journal.TableSnapshot{}, err
-		}
+	var h convert.RowHasher
+	err = stream(ctx, d, t, cols, len(t.Key), nil, func(batch [][]any) error {
 		for _, row := range batch {
-			for i, v := range row {
-				c, r := convert.Convert(v, types[i])
-				if r != nil {
-					c = v // a value its own column cannot hold: hash it as stored
-				}
-				vals[i] = c
-			}
-			sum.Add(convert.RowHash(vals, types))
-			rows++
+			sum.Add(h.Sum(row, types))
 		}
-		if len(batch) < readBatch {
-			break
-		}
-		after = batch[len(batch)-1][:len(t.Key)]
+		return nil
+	})
+	if err != nil {
+		return journal.TableSnapshot{}, err
 	}
-	return journal.TableSnapshot{Table: name, Rows: rows, Checksum: sum.Hex()}, nil
+	return journal.TableSnapshot{Table: name, Rows: sum.Count(), Checksum: sum.Hex()}, nil
 }

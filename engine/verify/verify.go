@@ -1,15 +1,25 @@
-// Package verify proves that data arrived intact: per table, the source rows
-// (converted through the copy's plan, so casts are honoured and rejected
-// rows are expected to be missing) are compared with the target rows by
-// count and by an order-independent checksum of canonical values; when they
-// differ, the differing keys are named.
+// Package verify proves that data arrived intact. Per table, the source
+// rows (converted through the copy's plan, so casts are honoured and rows
+// that do not convert — the copy's rejects — are expected to be missing)
+// are compared with the target rows (normalised through the same target
+// types) like a diff, not a yes/no:
+//
+//  1. One read of each side, both at once, computes the row count and the
+//     order-independent checksum of canonical values of the whole table
+//     and of every chunk: key ranges of chunkRows source rows for a
+//     single-column integer key (ranges.go), buckets by key hash for any
+//     other key (buckets.go). Equal chunks: done, the table is equal.
+//  2. Only the chunks that differ are read again and compared row by row
+//     in memory, naming each differing key as missing in the target,
+//     extra in the target, or with other values (descend.go).
 package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
-	"strings"
+	"hash/maphash"
+	"sync"
 
 	"github.com/tightrope/tightrope/engine/convert"
 	copyengine "github.com/tightrope/tightrope/engine/copy"
@@ -18,8 +28,15 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// readBatch is the keyset page size used while verifying.
-const readBatch = 5000
+// Sizes; variables so that tests can make small tables span many chunks.
+var (
+	readBatch = 5000   // keyset page size
+	chunkRows = 10_000 // source rows per key range
+	buckets   = 4096   // buckets of a table verified by key hash
+	// heldRows bounds the source rows one round of a bucket descent holds
+	// in memory; more mismatching rows take more rounds (full reads).
+	heldRows = 20 * chunkRows
+)
 
 // maxKeys is how many differing keys a table check lists.
 const maxKeys = 20
@@ -31,130 +48,190 @@ func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step)
 	if err != nil {
 		return check, err
 	}
-	srcSum, err := scan(ctx, src, p.Source, p, true, nil)
-	if err != nil {
-		return check, fmt.Errorf("reading %s in the source: %w", name, err)
+	r := newRun(src, dst, p, step.Casts)
+	err = r.firstPass(ctx)
+	if errors.Is(err, errUnordered) {
+		r.ranges = false
+		err = r.firstPass(ctx)
 	}
-	targetTable := p.Target
-	targetTable.Key = p.Source.Key
-	dstSum, err := scan(ctx, dst, targetTable, p, false, nil)
 	if err != nil {
-		return check, fmt.Errorf("reading %s in the target: %w", name, err)
+		return check, fmt.Errorf("verifying %s: %w", name, err)
 	}
-	check.SourceRows = srcSum.rows + srcSum.rejected
-	check.Rejected = srcSum.rejected
-	check.TargetRows = dstSum.rows
-	check.SourceChecksum, check.TargetChecksum = srcSum.sum.Hex(), dstSum.sum.Hex()
-	if srcSum.rows == dstSum.rows && check.SourceChecksum == check.TargetChecksum {
+	var srcSum, dstSum convert.Checksum
+	for _, s := range r.srcSums {
+		srcSum.Merge(s)
+	}
+	for _, s := range r.dstSums {
+		dstSum.Merge(s)
+	}
+	check.SourceRows = srcSum.Count() + r.rejected
+	check.Rejected = r.rejected
+	check.TargetRows = dstSum.Count()
+	check.SourceChecksum, check.TargetChecksum = srcSum.Hex(), dstSum.Hex()
+	bad := r.mismatching()
+	if len(bad) == 0 {
 		return check, nil
 	}
-	keys, n, err := diff(ctx, src, dst, p, targetTable)
+	d, err := r.descend(ctx, bad)
 	if err != nil {
-		return check, err
+		return check, fmt.Errorf("verifying %s: %w", name, err)
 	}
-	check.Mismatches, check.MismatchKeys = n, keys
+	if d.n == 0 {
+		return check, fmt.Errorf("verifying %s: %d chunks differed on the first read but not on the second: is the table being written to?", name, len(bad))
+	}
+	check.Mismatches, check.MismatchKeys = d.n, d.keys
 	return check, nil
 }
 
-// summary is what one scan of a table yields.
-type summary struct {
-	rows     int64 // rows that convert (source) or exist (target)
-	rejected int64 // source rows that do not convert: expected missing
-	sum      convert.Checksum
+// run is one table's verification.
+type run struct {
+	src, dst   db.DB
+	p          *copyengine.Plan
+	srcT, dstT db.Table // what is read on each side: the plan's tables, both by the source key
+	ranges     bool     // chunks are key ranges (else buckets)
+	seed       maphash.Seed
+	bounds     []int64            // ranges: the last key of each closed chunk
+	srcSums    []convert.Checksum // per chunk or bucket
+	dstSums    []convert.Checksum
+	rejected   int64 // source rows that do not convert: expected missing
 }
 
-// scan reads a table in key order and sums the hashes of its canonical
-// rows. With fromSource, values go through the plan's casts and conversion;
-// target values are normalised through the same target types. each, when
-// set, sees every canonical key with its row hash.
-func scan(ctx context.Context, d db.DB, t db.Table, p *copyengine.Plan, fromSource bool, each func(key string, h [32]byte)) (summary, error) {
-	var s summary
-	var after []any
-	for {
-		rows, err := d.ReadBatch(ctx, t, p.Cols, after, readBatch)
-		if err != nil {
-			return s, err
+func newRun(src, dst db.DB, p *copyengine.Plan, casts []runbooks.Cast) *run {
+	r := &run{src: src, dst: dst, p: p, srcT: p.Source, dstT: p.Target, seed: maphash.MakeSeed()}
+	r.dstT.Key = p.Source.Key
+	if len(p.Source.Key) == 1 {
+		sk, _ := p.Source.Column(p.Source.Key[0])
+		r.ranges = rangeable(sk.Type, p.Types[0], p.KeyCount, p.Cols[0], p.Name, casts)
+	}
+	return r
+}
+
+// firstPass reads both sides once, at the same time, and fills the
+// checksums of every chunk (ranges) or bucket.
+func (r *run) firstPass(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.rejected, r.bounds = 0, nil
+	r.srcSums, r.dstSums = nil, nil
+	if !r.ranges {
+		r.srcSums = make([]convert.Checksum, buckets)
+		r.dstSums = make([]convert.Checksum, buckets)
+	}
+	b := newBounds()
+	var wg sync.WaitGroup
+	var srcErr, dstErr error
+	wg.Go(func() {
+		defer b.finish()
+		if srcErr = r.scanSource(ctx, b); srcErr != nil {
+			cancel()
 		}
+	})
+	wg.Go(func() {
+		if dstErr = r.scanTarget(ctx, b); dstErr != nil {
+			cancel()
+		}
+	})
+	wg.Wait()
+	r.bounds = b.all()
+	switch {
+	case errors.Is(srcErr, errUnordered) || errors.Is(dstErr, errUnordered):
+		return errUnordered
+	case srcErr != nil && !errors.Is(srcErr, context.Canceled):
+		return fmt.Errorf("reading the source: %w", srcErr)
+	case dstErr != nil && !errors.Is(dstErr, context.Canceled):
+		return fmt.Errorf("reading the target: %w", dstErr)
+	case srcErr != nil:
+		return srcErr
+	}
+	return dstErr
+}
+
+// scanSource reads the source in key order, converts every row through
+// the plan, counts the rows that do not convert, and adds each converted
+// row's hash to its chunk or bucket. With ranges it publishes the bounds.
+func (r *run) scanSource(ctx context.Context, b *bounds) error {
+	var h convert.RowHasher
+	var enc []byte
+	c := chunker{b: b}
+	k := r.p.KeyCount
+	err := stream(ctx, r.src, r.srcT, r.p.Cols, k, nil, func(rows [][]any) error {
 		for _, row := range rows {
-			conv, _, rej := normalise(p, row, fromSource)
+			conv, _, rej := r.p.ConvertRow(row)
 			if rej != nil {
-				s.rejected++
+				r.rejected++
 				continue
 			}
-			h := convert.RowHash(conv, p.Types)
-			s.sum.Add(h)
-			s.rows++
-			if each != nil {
-				each(keyText(conv[:p.KeyCount], p.Types[:p.KeyCount]), h)
+			sum := h.Sum(conv, r.p.Types)
+			if !r.ranges {
+				enc = appendKey(enc[:0], conv[:k], r.p.Types[:k])
+				r.srcSums[bucketOf(r.seed, enc, buckets)].Add(sum)
+				continue
+			}
+			key, ok := intKey(conv[0])
+			if !ok {
+				return errUnordered
+			}
+			if err := c.add(key, sum); err != nil {
+				return err
 			}
 		}
-		if len(rows) < readBatch {
-			return s, nil
-		}
-		after = rows[len(rows)-1][:p.KeyCount]
-	}
-}
-
-func normalise(p *copyengine.Plan, row []any, fromSource bool) ([]any, string, *convert.Reject) {
-	if fromSource {
-		return p.ConvertRow(row)
-	}
-	out := make([]any, len(row))
-	for i, v := range row {
-		c, r := convert.Convert(v, p.Types[i])
-		if r != nil {
-			return nil, p.Cols[i], r
-		}
-		out[i] = c
-	}
-	return out, "", nil
-}
-
-// diff names the keys whose rows differ: missing in the target, extra in
-// the target, or present on both sides with other values. It holds one
-// hash per source row in memory.
-func diff(ctx context.Context, src, dst db.DB, p *copyengine.Plan, targetTable db.Table) ([]string, int64, error) {
-	want := map[string][32]byte{}
-	if _, err := scan(ctx, src, p.Source, p, true, func(k string, h [32]byte) { want[k] = h }); err != nil {
-		return nil, 0, err
-	}
-	var keys []string
-	var n int64
-	note := func(k, why string) {
-		n++
-		if len(keys) < maxKeys {
-			keys = append(keys, k+" ("+why+")")
-		}
-	}
-	_, err := scan(ctx, dst, targetTable, p, false, func(k string, h [32]byte) {
-		w, ok := want[k]
-		switch {
-		case !ok:
-			note(k, "extra in target")
-		case w != h:
-			note(k, "values differ")
-		}
-		delete(want, k)
+		return nil
 	})
-	if err != nil {
-		return nil, 0, err
+	if err == nil && r.ranges {
+		r.srcSums = c.close()
 	}
-	missing := make([]string, 0, len(want))
-	for k := range want {
-		missing = append(missing, k)
-	}
-	slices.Sort(missing)
-	for _, k := range missing {
-		note(k, "missing in target")
-	}
-	return keys, n, nil
+	return err
 }
 
-// keyText renders a key as key=value pairs of canonical values.
-func keyText(vals []any, types []convert.Type) string {
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = convert.Canonical(v, types[i])
+// scanTarget reads the target in key order and adds each row's hash to its
+// chunk (waiting for the source's bound when needed) or bucket. Values are
+// hashed through the target types; one its own column cannot hold is
+// hashed as invalid, so it shows as a difference, never disappears.
+func (r *run) scanTarget(ctx context.Context, b *bounds) error {
+	var h convert.RowHasher
+	var enc []byte
+	a := assigner{b: b}
+	k, types := r.p.KeyCount, r.p.Types
+	return stream(ctx, r.dst, r.dstT, r.p.Cols, k, nil, func(rows [][]any) error {
+		for _, row := range rows {
+			sum := h.Sum(row, types)
+			if !r.ranges {
+				enc = appendKey(enc[:0], row[:k], types[:k])
+				r.dstSums[bucketOf(r.seed, enc, buckets)].Add(sum)
+				continue
+			}
+			key, ok := targetKey(row[0], types[0])
+			if !ok {
+				return errUnordered
+			}
+			i, err := a.chunk(ctx, key)
+			if err != nil {
+				return err
+			}
+			for len(r.dstSums) <= i {
+				r.dstSums = append(r.dstSums, convert.Checksum{})
+			}
+			r.dstSums[i].Add(sum)
+		}
+		return nil
+	})
+}
+
+// mismatching returns the chunks or buckets whose count or checksum
+// differs between the sides.
+func (r *run) mismatching() []int {
+	var bad []int
+	for i := range max(len(r.srcSums), len(r.dstSums)) {
+		var s, d convert.Checksum
+		if i < len(r.srcSums) {
+			s = r.srcSums[i]
+		}
+		if i < len(r.dstSums) {
+			d = r.dstSums[i]
+		}
+		if s != d {
+			bad = append(bad, i)
+		}
 	}
-	return strings.Join(parts, ",")
+	return bad
 }

@@ -1,0 +1,304 @@
+package verify
+
+// Databases for verify's tests: a fresh SQLite file, a fresh PostgreSQL
+// schema or a fresh MySQL/MariaDB database per call, dropped when the test
+// ends (the pattern of engine/copy/servers_test.go). The servers are named
+// by TIGHTROPE_TEST_PG_DSN and TIGHTROPE_TEST_MYSQL_DSN; without them the
+// tests skip, except under CI (CI=true), where they fail.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	copyengine "github.com/tightrope/tightrope/engine/copy"
+	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+const (
+	pgDSNEnv    = "TIGHTROPE_TEST_PG_DSN"
+	mysqlDSNEnv = "TIGHTROPE_TEST_MYSQL_DSN"
+	openDSNEnv  = "TIGHTROPE_VERIFY_TEST_DSN" // set just before db.Open reads it
+)
+
+// smallSizes shrinks the package's sizes for one test, so that a table of
+// a few hundred rows spans many batches, chunks and buckets.
+func smallSizes(t *testing.T, batch, chunk, nBuckets, held int) {
+	t.Helper()
+	old := [4]int{readBatch, chunkRows, buckets, heldRows}
+	readBatch, chunkRows, buckets, heldRows = batch, chunk, nBuckets, held
+	t.Cleanup(func() { readBatch, chunkRows, buckets, heldRows = old[0], old[1], old[2], old[3] })
+}
+
+// serverDSN returns the DSN held by env; unset, it skips the test, or
+// fails it under CI.
+func serverDSN(t testing.TB, env, example string) string {
+	t.Helper()
+	dsn := os.Getenv(env)
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set; CI must run the integration tests", env)
+		}
+		t.Skipf("set %s=%s to run", env, example)
+	}
+	return dsn
+}
+
+// serverDown skips (fails under CI) when a server does not answer.
+func serverDown(t testing.TB, env string, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s: cannot connect: %v", env, err)
+	}
+	t.Skipf("%s: cannot connect: %v", env, err)
+}
+
+// testCtx is a context bounded by the test's life.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// uniqueName is a lower-case identifier unique to this test run.
+func uniqueName(t testing.TB) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
+	return fmt.Sprintf("trv_%.40s_%s", name, hex.EncodeToString(b))
+}
+
+// openDSN opens a database through db.Open, as a runbook connection would.
+func openDSN(t testing.TB, driver, dsn string) (db.DB, error) {
+	t.Helper()
+	c := runbooks.Connection{Name: driver, Driver: driver, DSNEnv: openDSNEnv}
+	if driver == db.SQLite {
+		c = runbooks.Connection{Name: driver, Driver: driver, Path: dsn}
+	} else {
+		t.Setenv(openDSNEnv, dsn)
+	}
+	d, err := db.Open(testCtx(t), c, "")
+	if err == nil {
+		t.Cleanup(func() { d.Close() })
+	}
+	return d, err
+}
+
+// newDB makes a fresh, empty database of the driver for this test.
+func newDB(t testing.TB, driver string) db.DB {
+	t.Helper()
+	switch driver {
+	case db.Postgres:
+		return newPostgres(t, "")
+	case db.MySQL:
+		return newMySQL(t, "")
+	}
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	if err := os.WriteFile(path, nil, 0o644); err != nil { // an empty file is an empty database
+		t.Fatal(err)
+	}
+	d, err := openDSN(t, db.SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// newPostgres opens a schema as the search_path: a fresh one dropped at
+// the end when keep is "", else the schema keep, created if missing and
+// kept.
+func newPostgres(t testing.TB, keep string) db.DB {
+	t.Helper()
+	base := serverDSN(t, pgDSNEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	admin, err := openDSN(t, db.Postgres, base)
+	if err != nil {
+		serverDown(t, pgDSNEnv, err)
+	}
+	schema := keep
+	if keep == "" {
+		schema = uniqueName(t)
+		t.Cleanup(func() {
+			if _, err := admin.SQL().Exec("DROP SCHEMA " + admin.Quote(schema) + " CASCADE"); err != nil {
+				t.Errorf("drop schema %s: %v", schema, err)
+			}
+		})
+	}
+	mustExec(t, admin, "CREATE SCHEMA IF NOT EXISTS "+admin.Quote(schema))
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("%s must be a postgres:// URL for these tests", pgDSNEnv)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	d, err := openDSN(t, db.Postgres, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// newMySQL opens a database (utf8mb4): a fresh one dropped at the end
+// when keep is "", else the database keep, created if missing and kept.
+func newMySQL(t testing.TB, keep string) db.DB {
+	t.Helper()
+	base := serverDSN(t, mysqlDSNEnv, "root@tcp(127.0.0.1:3306)/test")
+	admin, err := openDSN(t, db.MySQL, base)
+	if err != nil {
+		serverDown(t, mysqlDSNEnv, err)
+	}
+	name := keep
+	if keep == "" {
+		name = uniqueName(t)
+		t.Cleanup(func() {
+			if _, err := admin.SQL().Exec("DROP DATABASE " + admin.Quote(name)); err != nil {
+				t.Errorf("drop database %s: %v", name, err)
+			}
+		})
+	}
+	mustExec(t, admin, "CREATE DATABASE IF NOT EXISTS "+admin.Quote(name)+" CHARACTER SET utf8mb4")
+	cfg, err := mysql.ParseDSN(base)
+	if err != nil {
+		t.Fatalf("%s must be a go-sql-driver DSN (user@tcp(host:port)/db) for these tests: %v", mysqlDSNEnv, err)
+	}
+	cfg.DBName = name
+	d, err := openDSN(t, db.MySQL, cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// mustExec runs statements on the database's pool.
+func mustExec(t testing.TB, d db.DB, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := d.SQL().Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// insertRows inserts rows into table with parameters, in one transaction
+// of multi-row INSERTs.
+func insertRows(t testing.TB, d db.DB, table string, cols []string, rows [][]any) {
+	t.Helper()
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = d.Quote(c)
+	}
+	tx, err := d.SQL().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	const per = 200
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		var groups []string
+		var args []any
+		for _, r := range chunk {
+			ph := make([]string, len(r))
+			for i := range r {
+				ph[i] = "?"
+				if d.Driver() == db.Postgres {
+					ph[i] = fmt.Sprintf("$%d", len(args)+i+1)
+				}
+			}
+			groups = append(groups, "("+strings.Join(ph, ", ")+")")
+			args = append(args, r...)
+		}
+		q := "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES " + strings.Join(groups, ", ")
+		if _, err := tx.Exec(q, args...); err != nil {
+			t.Fatalf("insert into %s: %v", table, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createTable creates a table from per-driver column lists.
+func createTable(t testing.TB, d db.DB, table string, cols map[string]string) {
+	t.Helper()
+	stmt := "CREATE TABLE " + d.Quote(table) + " (" + cols[d.Driver()] + ")"
+	if d.Driver() == db.MySQL {
+		stmt += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+	}
+	mustExec(t, d, stmt)
+}
+
+// sink is a copy.Sink that keeps nothing but the rejects' count; the
+// copy is only the means to a clean target here.
+type sink struct {
+	mu      sync.Mutex
+	rejects int
+}
+
+func (s *sink) Rejects(_ context.Context, _ string, rows []copyengine.Rejected) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejects += len(rows)
+	return nil
+}
+func (s *sink) Cast(string, string, string, string, int64)          {}
+func (s *sink) Progress(context.Context, copyengine.Counters) error { return nil }
+func (s *sink) Created(string, []db.Mapping)                        {}
+func (s *sink) Retry(string, int, time.Duration, error)             {}
+
+// copyTable copies one table with the tightrope copier.
+func copyTable(t testing.TB, src, dst db.DB, name string, step runbooks.Step) copyengine.Counters {
+	t.Helper()
+	step.ID, step.Kind = "copy", runbooks.KindCopy
+	step.Tables = []string{name}
+	if step.Batch == 0 {
+		step.Batch = 1000
+	}
+	c, err := copyengine.Table(testCtx(t), src, dst, name, step, "verify-test/"+name, &sink{})
+	if err != nil {
+		t.Fatalf("copy %s (%s → %s): %v", name, src.Driver(), dst.Driver(), err)
+	}
+	return c
+}
+
+// countingDB is a real database that counts its keyset reads: a test seam
+// to prove how often verify reads each side.
+type countingDB struct {
+	db.DB
+	mu    sync.Mutex
+	calls int
+	rows  int
+}
+
+func (c *countingDB) ReadBatch(ctx context.Context, t db.Table, cols []string, after []any, limit int) ([][]any, error) {
+	rows, err := c.DB.ReadBatch(ctx, t, cols, after, limit)
+	c.mu.Lock()
+	c.calls++
+	c.rows += len(rows)
+	c.mu.Unlock()
+	return rows, err
+}
+
+func (c *countingDB) reads() (calls, rows int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls, c.rows
+}
+
+func (c *countingDB) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls, c.rows = 0, 0
+}

@@ -1,0 +1,84 @@
+package report
+
+import (
+	"bufio"
+	"html/template"
+	"io"
+)
+
+// HTML writes the report as one self-contained HTML file: inline CSS, no
+// script, no external resource. html/template escapes every text, so a
+// note holding markup is shown, never run. The markup is also well-formed
+// XML (every element closed), which the tests check.
+func HTML(w io.Writer, r *Report) error {
+	bw := bufio.NewWriter(w)
+	if err := htmlTemplate.Execute(bw, view(r)); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>{{.Title}}</title>
+<style>
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; }
+h1 { font-size: 1.6rem; border-bottom: 2px solid #d0d7de; padding-bottom: .3rem; }
+h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; }
+h3 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
+table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: 13px; }
+th, td { border: 1px solid #d0d7de; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+tr:nth-child(even) td { background: #fbfcfd; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #eff1f3; padding: 0 .25rem; border-radius: 3px; word-break: break-all; }
+.bad { color: #b42318; }
+.banner { border: 3px solid #b42318; background: #fef3f2; color: #7a271a; padding: .8rem 1rem; margin: 1rem 0 1.5rem; border-radius: 6px; }
+.banner p { margin: .3rem 0; }
+.banner p.head { font-size: 1.15rem; font-weight: 700; }
+footer { margin-top: 2.5rem; color: #656d76; font-size: 12px; border-top: 1px solid #d0d7de; padding-top: .5rem; }
+@media print { body { margin: 0; max-width: none; } .banner { break-inside: avoid; } }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+{{- if .Banner}}
+<div class="banner" role="alert">
+{{- range $i, $line := .Banner}}
+<p{{if eq $i 0}} class="head"{{end}}>{{if eq $i 0}}⚠ {{end}}{{$line}}</p>
+{{- end}}
+</div>
+{{- end}}
+{{- range .Sections}}
+<section id="{{.ID}}">
+<h2>{{.Title}}</h2>
+{{- range .Blocks}}
+{{- if .Heading}}
+<h3>{{.Heading}}</h3>
+{{- else if .Table}}
+<table>
+<thead><tr>{{range .Table.Head}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{- range .Table.Rows}}
+<tr>{{range .}}<td>{{template "spans" .}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>
+{{- else if .List}}
+<ul>
+{{- range .List}}
+<li>{{template "spans" .}}</li>
+{{- end}}
+</ul>
+{{- else}}
+<p>{{template "spans" .Para}}</p>
+{{- end}}
+{{- end}}
+</section>
+{{- end}}
+<footer>{{.Footer}}</footer>
+</body>
+</html>
+{{define "spans"}}{{range .}}{{if .Code}}<code>{{.Text}}</code>{{else if .Bad}}<strong class="bad">{{.Text}}</strong>{{else if .Strong}}<strong>{{.Text}}</strong>{{else}}{{.Text}}{{end}}{{end}}{{end}}`))

@@ -164,7 +164,7 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 		units[i] = unit{run: tr, index: i, plan: &up, marker: r.marker, after: r.after, batch: batch}
 		var mark db.Marker
 		var found bool
-		err := retry(ctx, sink, name, "reading the checkpoint", func() (err error) {
+		err := retry(ctx, sink, name, "reading the checkpoint", func(ctx context.Context) (err error) {
 			mark, found, err = dst.Progress(ctx, copyID, r.marker)
 			return err
 		})
@@ -251,7 +251,7 @@ func readAhead(ctx context.Context, src db.DB, sink Sink, p *Plan, after []any, 
 		defer close(out)
 		for {
 			var rows [][]any
-			err := retry(ctx, sink, p.Name, "reading a batch", func() (err error) {
+			err := retry(ctx, sink, p.Name, "reading a batch", func(ctx context.Context) (err error) {
 				rows, err = src.ReadBatch(ctx, p.Source, p.Cols, after, batch)
 				return err
 			})

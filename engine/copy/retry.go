@@ -3,6 +3,7 @@ package copy
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
@@ -14,6 +15,11 @@ var (
 	Retries   = 6
 	RetryWait = 250 * time.Millisecond
 )
+
+// BatchTimeout bounds one attempt at reading or writing a batch. A
+// connection that stays open but never answers (a network partition) is
+// then retried like a dropped one instead of stalling the run.
+var BatchTimeout = 2 * time.Minute
 
 // Sleep waits between retries; tests replace it to run without waiting.
 var Sleep = func(ctx context.Context, d time.Duration) error {
@@ -30,10 +36,10 @@ var Sleep = func(ctx context.Context, d time.Duration) error {
 // retry runs op until it succeeds, fails with an error a retry cannot
 // cure, or has failed Retries+1 times. Every retry is reported to the sink
 // (and so journaled) before the wait.
-func retry(ctx context.Context, sink Sink, table, what string, op func() error) error {
+func retry(ctx context.Context, sink Sink, table, what string, op func(context.Context) error) error {
 	wait := RetryWait
 	for attempt := 1; ; attempt++ {
-		err := op()
+		err := attemptWithin(ctx, op)
 		if err == nil || !db.IsTransient(err) {
 			return err
 		}
@@ -48,12 +54,28 @@ func retry(ctx context.Context, sink Sink, table, what string, op func() error) 
 	}
 }
 
+// attemptWithin runs one attempt under BatchTimeout. An attempt that ran
+// out of time while the run itself goes on is reported as a lost
+// connection, so retry treats it like one.
+func attemptWithin(ctx context.Context, op func(context.Context) error) error {
+	actx, cancel := context.WithTimeout(ctx, BatchTimeout)
+	defer cancel()
+	err := op(actx)
+	if err != nil && ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("no answer within %s: %w", BatchTimeout, errNoAnswer)
+	}
+	return err
+}
+
+// errNoAnswer is a batch attempt that timed out; it is transient.
+var errNoAnswer = fmt.Errorf("the database did not answer: %w", syscall.ETIMEDOUT)
+
 // load writes a batch with its checkpoint, retrying lost connections. A
 // connection lost during COMMIT leaves it unknown whether the batch landed:
 // the checkpoint decides — if it already shows this batch, the batch is in.
 func load(ctx context.Context, dst db.DB, sink Sink, p *Plan, rows [][]any, m db.Marker) error {
 	first := true
-	return retry(ctx, sink, p.Name, "writing a batch", func() error {
+	return retry(ctx, sink, p.Name, "writing a batch", func(ctx context.Context) error {
 		if !first {
 			got, found, err := dst.Progress(ctx, m.CopyID, m.Table)
 			if err != nil {

@@ -29,7 +29,7 @@ func split(ctx context.Context, src, dst db.DB, p *Plan, copyID string, total in
 	}
 	splitMarker := p.Name + "#split"
 	var bounds []any
-	err := retry(ctx, sink, p.Name, "reading the split", func() error {
+	err := retry(ctx, sink, p.Name, "reading the split", func(ctx context.Context) error {
 		m, found, err := dst.Progress(ctx, copyID, splitMarker)
 		if found {
 			bounds = m.LastKey

@@ -145,11 +145,11 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 		summary(out, c.State())
 	}
 	fmt.Fprintf(out, "journal: %s\n", store.Path())
-	return outcomeError(outcome, runErr)
+	return outcomeError(outcome, runErr, store.Path())
 }
 
 // outcomeError maps a run's outcome to the exit code of DESIGN.md.
-func outcomeError(outcome string, err error) error {
+func outcomeError(outcome string, err error, journalPath string) error {
 	switch outcome {
 	case journal.OutcomeFinished:
 		return nil
@@ -158,6 +158,8 @@ func outcomeError(outcome string, err error) error {
 			err = fmt.Errorf("the run was rolled back")
 		}
 		return &exitError{code: exitRolledBack, err: err}
+	case engine.Interrupted:
+		return &exitError{code: exitFailure, err: fmt.Errorf("interrupted; the journal is intact: tightrope resume %s", journalPath)}
 	case journal.OutcomeAborted:
 		return &exitError{code: exitFailure, err: fmt.Errorf("stopped before the end; resume it from the journal: %v", err)}
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,6 +28,9 @@ func watchCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			out := cmd.OutOrStdout()
+			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "waiting for %s to be created…\n", args[0])
+			}
 			if plain || !isTerminal(out) {
 				s, err := tui.WatchPlain(ctx, args[0], 0, tui.NewPlain(out))
 				if err != nil {

@@ -214,6 +214,8 @@ say "sources hold identical data: $ROWS rows each, sha256 $src_sum"
 
 # ---------------------------------------------------------------- 3. runs
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+
 export BENCH_MYSQL_DSN="$MY_USER@tcp($MY_HOST:$MY_PORT)/$MY_DB"
 export BENCH_PG_SRC_DSN="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_SRC?sslmode=disable"
 export BENCH_PG_DST_DSN="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DST?sslmode=disable"
@@ -247,15 +249,18 @@ fresh_dst() { # fresh_dst pretable|bare
   } >"$work/logs/fresh-dst.log" 2>&1 || { cat "$work/logs/fresh-dst.log" >&2; die "cannot recreate $PG_DST"; }
 }
 
-# timed LOG CMD... — runs CMD under /usr/bin/time; sets T_S (seconds) and T_KB (peak RSS).
+# timed LOG CMD... — runs CMD under /usr/bin/time; sets T_S (wall seconds), T_KB (peak RSS)
+# and T_CPU (user + system seconds).
 timed() {
   local log=$1
   shift
-  if ! /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" >"$log" 2>&1; then
+  if ! /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "command failed (log: $log): $*"
   fi
-  read -r T_S T_KB < <(tail -n 1 "$work/time.out")
+  local user sys
+  read -r T_S T_KB user sys < <(tail -n 1 "$work/time.out")
+  T_CPU=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
 }
 
 run_no=0
@@ -328,19 +333,20 @@ declare -A source=(
 declare -A label=([mysql-pg]="MySQL->PostgreSQL" [sqlite-pg]="SQLite->PostgreSQL" [pg-pg]="PostgreSQL->PostgreSQL")
 declare -A peer=([mysql-pg]="pgloader" [sqlite-pg]="pgloader" [pg-pg]="psql \\copy pipe")
 declare -A target=([mysql-pg]=2.0 [sqlite-pg]=2.0 [pg-pg]=0.8)
-declare -A t_tr t_peer peer_note
+declare -A t_tr t_peer cpu_tr peer_note
 peak_kb=0
 
 for pair in "${pairs[@]}"; do
-  tr_times=() peer_times=()
+  tr_times=() tr_cpu=() peer_times=()
   for ((r = 1; r <= REPEAT; r++)); do
     # Alternate who goes first, so neither always inherits the other's leftovers.
     for who in $( ((r % 2)) && echo "tightrope peer" || echo "peer tightrope"); do
       if [[ $who == tightrope ]]; then
         tightrope_run "$pair" "${source[$pair]}" "$BATCH" "$PARALLEL"
         tr_times+=("$T_S")
+        tr_cpu+=("$T_CPU")
         if ((T_KB > peak_kb)); then peak_kb=$T_KB; fi
-        say "$pair run $r/$REPEAT: tightrope ${T_S}s, peak RSS $((T_KB / 1024)) MB (target rows verified)"
+        say "$pair run $r/$REPEAT: tightrope ${T_S}s (CPU ${T_CPU}s), peak RSS $((T_KB / 1024)) MB (target rows verified)"
       else
         peer_run "$pair"
         peer_times+=("$T_S")
@@ -350,6 +356,7 @@ for pair in "${pairs[@]}"; do
     done
   done
   t_tr[$pair]=$(median "${tr_times[@]}")
+  cpu_tr[$pair]=$(median "${tr_cpu[@]}")
   t_peer[$pair]=$(median "${peer_times[@]}")
 done
 
@@ -395,8 +402,8 @@ if [[ $rss_ok == FAIL ]]; then missed=1; fi
 
 {
   printf 'tightrope copy benchmark: %s rows, %s\n' "$ROWS" "$(date -u '+%Y-%m-%d %H:%M UTC')"
-  printf '%s (batch %s, parallel %s); median of %s runs per tool; %s cores\n' \
-    "${version:-tightrope ?}" "$BATCH" "$PARALLEL" "$REPEAT" "$(nproc)"
+  printf '%s (batch %s, parallel %s); median of %s runs per tool; %s cores, load average %s before, %s after\n' \
+    "${version:-tightrope ?}" "$BATCH" "$PARALLEL" "$REPEAT" "$(nproc)" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
   printf 'pgloader %s; PostgreSQL %s; MariaDB %s; SQLite %s\n' \
     "$(pgloader --version 2>/dev/null | head -n 1 | sed 's/^pgloader version //; s/"//g')" \
     "$("${PSQL[@]}" -d postgres -Atc 'SHOW server_version' | cut -d' ' -f1)" \
@@ -410,6 +417,8 @@ if [[ $rss_ok == FAIL ]]; then missed=1; fi
   echo "of the whole command: start-up, catalog, copy, commit (pgloader also creates its table and index)."
   echo "Every tightrope run was checked: its summary (read = written, 0 rejected), the target's row count,"
   echo "and the sha256 of every row's canonical text, equal to the source's."
+  printf 'tightrope CPU (user + system, median): %s\n' \
+    "$(for pair in "${pairs[@]}"; do printf '%s %ss  ' "${label[$pair]}" "${cpu_tr[$pair]}"; done)"
   for pair in "${pairs[@]}"; do
     if [[ -n ${peer_note[$pair]:-} ]]; then
       echo "* ${peer[$pair]} (${label[$pair]}): right row count, but its rows do not read back identical to the source."

@@ -128,10 +128,17 @@ func (c *Conductor) State() journal.State {
 	return c.state.Clone()
 }
 
+// Interrupted is Run's outcome when its context was cancelled from outside
+// (the console closed, SIGINT, SIGTERM): the journal gets no run_finished,
+// so the run can be resumed. It is never written to the journal.
+const Interrupted = "interrupted"
+
 // Run walks the runbook to its end, a rollback, a failure or an abort, and
-// returns the outcome (journal.Outcome*). The journal ends with run_finished.
-func (c *Conductor) Run(ctx context.Context) (string, error) {
-	ctx, cancel := context.WithCancel(ctx)
+// returns the outcome (journal.Outcome*). The journal ends with
+// run_finished — unless the run was interrupted from outside, which leaves
+// it resumable, like a crash would, but with a log line saying so.
+func (c *Conductor) Run(parent context.Context) (string, error) {
+	ctx, cancel := context.WithCancel(parent)
 	c.abort = cancel
 	defer cancel()
 	c.startNotifier()
@@ -150,6 +157,11 @@ func (c *Conductor) Run(ctx context.Context) (string, error) {
 	outcome, runErr := c.walk(ctx)
 	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
+	} else if parent.Err() != nil {
+		c.logf("", "warn", "interrupted by %s (the console closed or a signal): resume with tightrope resume", c.opts.Operator)
+		c.stopNotifier()
+		close(c.done)
+		return Interrupted, fmt.Errorf("interrupted: %w", parent.Err())
 	}
 	msg := ""
 	if runErr != nil {

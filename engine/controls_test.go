@@ -230,3 +230,43 @@ func TestRerunIsAskedAfterACrash(t *testing.T) {
 		})
 	}
 }
+
+// TestLeavingTheConsoleLeavesTheRunResumable: cancelling the run from
+// outside (the console closed) while a trigger waits writes no
+// run_finished, and a new conductor over the same journal carries on.
+func TestLeavingTheConsoleLeavesTheRunResumable(t *testing.T) {
+	r := smallRun(t, controlsHeader+`triggers: { step_failed: true }
+steps:
+  - { id: flaky, kind: shell, run: "test -f once || { touch once; exit 1; }" }
+  - { id: last, kind: shell, run: "true" }
+`, "alice", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() {
+		o, _ := r.c.Run(ctx)
+		done <- o
+	}()
+	waitPending(t, r.c, "trigger")
+	cancel()
+	waitOutcome(t, done, Interrupted)
+	events, err := journal.ReadAll(r.journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := journal.Fold(events)
+	if s.Outcome != "" {
+		t.Fatalf("an interrupted run was closed in the journal: %q", s.Outcome)
+	}
+	c := New(Options{Runbook: r.rb, Journal: r.store, State: s, Operator: "alice", BaseDir: r.dir, AutoDecide: journal.ChoiceContinue, OnRerun: journal.ChoiceRerun})
+	go func() {
+		for range c.Updates() {
+		}
+	}()
+	outcome, err := c.Run(context.Background())
+	if outcome != journal.OutcomeFinished {
+		t.Fatalf("resumed run: %q %v", outcome, err)
+	}
+	if st := stepStatus(c.State(), "flaky"); st != journal.StatusDone {
+		t.Errorf("flaky is %s after the resume; it should have run again and passed", st)
+	}
+}

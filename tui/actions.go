@@ -190,7 +190,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 			m.send(engine.Command{Kind: engine.CmdResume})
 			m.flash = "sent: resume"
 		} else {
-			m.send(engine.Command{Kind: engine.CmdPause, StepID: focusStepID(m.state)})
+			m.send(engine.Command{Kind: engine.CmdPause})
 			m.flash = "sent: pause — the run holds at its next safe point (between batches and steps)"
 		}
 	case vSkip:

@@ -176,13 +176,13 @@ func TestPauseAndResumeByAnyone(t *testing.T) {
 	m, sess := newTestModel(t, "bob", copyState())
 	mustContain(t, m, "p pause")
 	m, _ = press(t, m, "p")
-	wantCmds(t, sess, engine.Command{Kind: engine.CmdPause, Actor: "bob", StepID: "copy"})
+	wantCmds(t, sess, engine.Command{Kind: engine.CmdPause, Actor: "bob"})
 	s := copyState()
 	s.Paused, s.PausedBy = true, "bob"
 	m = update(t, m, stateMsg{State: s})
 	mustContain(t, m, "⏸ PAUSED by bob", "p resume")
 	m, _ = press(t, m, "p")
-	wantCmds(t, sess, engine.Command{Kind: engine.CmdPause, Actor: "bob", StepID: "copy"}, engine.Command{Kind: engine.CmdResume, Actor: "bob"})
+	wantCmds(t, sess, engine.Command{Kind: engine.CmdPause, Actor: "bob"}, engine.Command{Kind: engine.CmdResume, Actor: "bob"})
 }
 
 func TestSkipNeedsReasonAndMigrationID(t *testing.T) {

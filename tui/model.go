@@ -110,14 +110,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case sessionDoneMsg:
 		m.closed = true
 		m.fanOut(msg)
-		m.dropDecisionDialogs()
+		m.dropCommandDialogs()
 	case tickMsg:
 		cmd = m.tick()
 	case tea.KeyPressMsg:
 		m, cmd = m.handleKey(msg)
 	case tea.PasteMsg:
 		if d := m.top(); d != nil && d.hasInput {
-			d.input.Update(msg)
+			d.field().Update(msg)
 		}
 	}
 	m.relayout()

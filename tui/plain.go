@@ -144,8 +144,12 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 		if pl.Table != "" {
 			where = " " + pl.Table
 		}
-		p.line(s, e.At, "TRIGGER %s%s: %s (observed %s, threshold %s)", pl.Trigger, where, pl.Message,
-			fmtTrigger(pl.Trigger, pl.Observed), fmtTrigger(pl.Trigger, pl.Threshold))
+		if pl.Trigger == "step_failed" { // no numbers to compare: the message says it all
+			p.line(s, e.At, "TRIGGER %s%s: %s", pl.Trigger, where, pl.Message)
+		} else {
+			p.line(s, e.At, "TRIGGER %s%s: %s (observed %s, threshold %s)", pl.Trigger, where, pl.Message,
+				fmtTrigger(pl.Trigger, pl.Observed), fmtTrigger(pl.Trigger, pl.Threshold))
+		}
 		if ev := fmtEvidence(pl.Evidence); ev != "" {
 			p.line(s, e.At, "  evidence: %s", ev)
 		}

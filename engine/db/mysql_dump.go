@@ -5,6 +5,7 @@ package db
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -137,4 +138,61 @@ func splitHostPortDefault(addr string) (string, string, error) {
 		host, port = strings.Trim(addr, "[]"), "3306"
 	}
 	return host, port, nil
+}
+
+// myTools finds the dump and client programs, MariaDB's names first on a
+// MariaDB server.
+func (m *mySnapDB) myTools(ctx context.Context) (dump, client Tool, err error) {
+	server, err := m.serverTool(ctx)
+	if err != nil {
+		return dump, client, err
+	}
+	dumps, clients := []string{"mysqldump", "mariadb-dump"}, []string{"mysql", "mariadb"}
+	if server.Name == "mariadb" {
+		dumps, clients = []string{"mariadb-dump", "mysqldump"}, []string{"mariadb", "mysql"}
+	}
+	if dump, err = findTool(MethodMysqldump, myInstall, dumps...); err != nil {
+		return
+	}
+	if client, err = findTool(MethodMysqldump, myInstall, clients...); err != nil {
+		return
+	}
+	if dump.Version, err = toolVersion(ctx, dump); err != nil {
+		return
+	}
+	client.Version, err = toolVersion(ctx, client)
+	return dump, client, err
+}
+
+// errMySQLTLS: a registered tls.Config has no options-file form.
+var errMySQLTLS = errors.New("mysql: a custom TLS configuration (tls=<name>) cannot be handed to mysqldump and mysql; use tls=true, skip-verify or preferred")
+
+// optionsFile renders the [client] options file with the credentials.
+func (m *mySnapDB) optionsFile() (string, error) {
+	c := m.cfg
+	quote := func(s string) string {
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+	}
+	lines := []string{"[client]", "user=" + quote(c.User), "password=" + quote(c.Passwd)}
+	if c.Net == "unix" {
+		lines = append(lines, "socket="+quote(c.Addr), "protocol=SOCKET")
+	} else {
+		host, port, err := splitHostPortDefault(c.Addr)
+		if err != nil {
+			return "", err
+		}
+		lines = append(lines, "host="+quote(host), "port="+port, "protocol=TCP")
+	}
+	switch c.TLSConfig {
+	case "", "false":
+	case "true":
+		lines = append(lines, "loose-ssl=1", "loose-ssl-verify-server-cert=1", "loose-ssl-mode=VERIFY_IDENTITY")
+	case "skip-verify":
+		lines = append(lines, "loose-ssl=1", "loose-ssl-mode=REQUIRED")
+	case "preferred":
+		lines = append(lines, "loose-ssl-mode=PREFERRED")
+	default:
+		return "", errMySQLTLS
+	}
+	return strings.Join(lines, "\n") + "\n", nil
 }

@@ -40,7 +40,9 @@ type Snapshotter interface {
 	// RestoreSnapshot replaces the live tables with the artefact's. Methods
 	// that stage the data before swapping it in call staged with a view of
 	// the staged tables first; its error aborts the restore before the live
-	// data is touched.
+	// data is touched. Staged tables must then become the live ones
+	// unchanged (an atomic rename): package snapshot takes the checksums it
+	// read from them as the restored data's and only counts the live rows.
 	RestoreSnapshot(ctx context.Context, method, artefact string, staged func(view DB) error) error
 	// SnapshotView opens a read-only view of an in-server artefact, showing
 	// its tables under the live names. Close it after use.

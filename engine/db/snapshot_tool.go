@@ -48,10 +48,11 @@ func toolVersion(ctx context.Context, t Tool) (string, error) {
 	return line, nil
 }
 
-var versionNumber = regexp.MustCompile(`(\d+)\.(\d+)(?:\.(\d+))?`)
+var versionNumber = regexp.MustCompile(`(\d+)(?:\.(\d+))?(?:\.(\d+))?`)
 
-// versionParts returns the first dotted version number in s as numbers
-// (major, minor, patch), or nil when there is none.
+// versionParts returns the first version number in s as numbers (major,
+// minor, patch as far as present: "17devel" is [17]), or nil when there
+// is none.
 func versionParts(s string) []int {
 	m := versionNumber.FindStringSubmatch(s)
 	if m == nil {

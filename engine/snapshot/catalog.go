@@ -17,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/tightrope/tightrope/engine/db"
-	"github.com/tightrope/tightrope/engine/verify"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -124,7 +123,7 @@ func VerifyArtefact(ctx context.Context, m journal.SnapshotPayload, live db.DB) 
 		return err
 	}
 	defer view.Close()
-	got, err := verify.Checksums(ctx, view, names(m))
+	got, err := checksums(ctx, view, names(m))
 	if errors.Is(err, db.ErrNoTable) {
 		return fmt.Errorf("%w: %s: %w", ErrDamaged, m.Artefact, err)
 	}

@@ -29,7 +29,7 @@ func TestMeasure(t *testing.T) {
 	if os.Getenv("TIGHTROPE_SNAPSHOT_MEASURE") != "1" {
 		t.Skip("set TIGHTROPE_SNAPSHOT_MEASURE=1 to measure")
 	}
-	rounds := 3
+	rounds := 5
 	t.Run("postgres", func(t *testing.T) {
 		d, dsn := pgServer(t)
 		exec(t, d, `CREATE TABLE bench (id bigint PRIMARY KEY, amount numeric(12,2), name varchar(40), at timestamp, note text)`,
@@ -40,10 +40,13 @@ func TestMeasure(t *testing.T) {
 		q := u.Query()
 		q.Del("search_path")
 		u.RawQuery = q.Encode()
-		native := func(dir string) {
+		native := func(dir string) (dump, restore time.Duration) {
 			file := filepath.Join(dir, "native.pgdump")
+			start := time.Now()
 			run(t, "pg_dump", "--format=custom", "--schema="+schema, "--file="+file, "--dbname="+u.String())
+			dump = time.Since(start)
 			run(t, "pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner", "--dbname="+u.String(), file)
+			return dump, time.Since(start) - dump
 		}
 		measure(t, d, db.MethodPgDump, rounds, native)
 	})
@@ -57,10 +60,12 @@ func TestMeasure(t *testing.T) {
 			`DROP TABLE digits`)
 		cfg, _ := mysql.ParseDSN(dsn)
 		host, port, _ := splitAddr(cfg.Addr)
-		native := func(dir string) {
+		native := func(dir string) (dump, restore time.Duration) {
 			file := filepath.Join(dir, "native.sql")
 			args := []string{"-h", host, "-P", port, "-u", cfg.User}
+			start := time.Now()
 			run(t, "mysqldump", append(args, "--single-transaction", "--result-file="+file, cfg.DBName)...)
+			dump = time.Since(start)
 			f, err := os.Open(file)
 			if err != nil {
 				t.Fatal(err)
@@ -71,6 +76,7 @@ func TestMeasure(t *testing.T) {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("mysql: %v: %s", err, out)
 			}
+			return dump, time.Since(start) - dump
 		}
 		measure(t, d, db.MethodSchema, rounds, native)
 		measure(t, d, db.MethodMysqldump, rounds, native)
@@ -78,16 +84,16 @@ func TestMeasure(t *testing.T) {
 }
 
 // measure runs native and tightrope back to back, rounds times, and logs
-// the best of each and where tightrope's time went.
-func measure(t *testing.T, d db.DB, method string, rounds int, native func(dir string)) {
-	var nat, tr, take, check, restore, ver, sums []time.Duration
+// the medians and where tightrope's time went, as fractions of the native
+// total (dump + restore).
+func measure(t *testing.T, d db.DB, method string, rounds int, native func(dir string) (dump, restore time.Duration)) {
+	var natDump, natRestore, nat, tr, take, check, restore, ver, sums []time.Duration
 	for i := range rounds {
 		dir := t.TempDir()
-		start := time.Now()
-		native(dir)
-		nat = append(nat, time.Since(start))
+		nd, nr := native(dir)
+		natDump, natRestore, nat = append(natDump, nd), append(natRestore, nr), append(nat, nd+nr)
 
-		start = time.Now()
+		start := time.Now()
 		m, err := Take(testCtx(t), d, request(dir, method, i))
 		if err != nil {
 			t.Fatal(err)
@@ -106,11 +112,18 @@ func measure(t *testing.T, d db.DB, method string, rounds int, native func(dir s
 		}
 		sums = append(sums, time.Since(start))
 	}
-	n, x := slices.Min(nat), slices.Min(tr)
-	ms := func(d []time.Duration) string { return fmt.Sprintf("%.2f", float64(slices.Min(d))/float64(n)) }
-	t.Logf("%s %s: tightrope / native = %.2f (best of %d; native %v, tightrope %v)", d.Driver(), method, float64(x)/float64(n), rounds, n.Round(time.Millisecond), x.Round(time.Millisecond))
-	t.Logf("  as fractions of native: take %s (incl. checksums) · check %s · restore %s · verify %s · one checksum pass alone %s",
-		ms(take), ms(check), ms(restore), ms(ver), ms(sums))
+	med := func(d []time.Duration) time.Duration { d = slices.Clone(d); slices.Sort(d); return d[len(d)/2] }
+	n := med(nat)
+	f := func(d []time.Duration) string { return fmt.Sprintf("%.2f", float64(med(d))/float64(n)) }
+	ratios := make([]float64, rounds)
+	for i := range ratios {
+		ratios[i] = float64(tr[i]) / float64(nat[i])
+	}
+	slices.Sort(ratios)
+	t.Logf("%s %s: tightrope / native = %.2f (median of %d back-to-back pairs, range %.2f–%.2f; native %v, tightrope %v)",
+		d.Driver(), method, ratios[rounds/2], rounds, ratios[0], ratios[rounds-1], n.Round(time.Millisecond), med(tr).Round(time.Millisecond))
+	t.Logf("  native: dump %s, restore %s · tightrope: take %s (incl. checksums), check %s, restore %s, verify %s · one checksum pass %s",
+		f(natDump), f(natRestore), f(take), f(check), f(restore), f(ver), f(sums))
 }
 
 func run(t *testing.T, name string, args ...string) {

@@ -27,8 +27,8 @@ func request(dir, method string, minutes int) Request {
 		Method: method, Dir: dir, Now: clockAt(minutes)}
 }
 
-// checksums reads the manifest's tables on d now.
-func checksums(t testing.TB, d db.DB, m journal.SnapshotPayload) []journal.TableSnapshot {
+// liveChecksums reads the manifest's tables on d now.
+func liveChecksums(t testing.TB, d db.DB, m journal.SnapshotPayload) []journal.TableSnapshot {
 	t.Helper()
 	got, err := verify.Checksums(testCtx(t), d, names(m))
 	if err != nil {
@@ -74,13 +74,13 @@ func checkRoundTrip(t *testing.T, d db.DB, method string, inServer bool, extra .
 	if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0].SnapshotPayload, m) {
 		t.Fatalf("List = %+v, %v; want the manifest", list, err)
 	}
-	if got := checksums(t, d, m); !reflect.DeepEqual(got, m.Tables) {
+	if got := liveChecksums(t, d, m); !reflect.DeepEqual(got, m.Tables) {
 		t.Fatalf("live checksums at capture %+v, manifest %+v", got, m.Tables)
 	}
 	exec(t, d, "CREATE TABLE "+d.Quote("Later")+" (x integer)")
 	for round := 1; round <= 2; round++ {
 		damage(t, d)
-		if got := checksums(t, d, m); reflect.DeepEqual(got, m.Tables) {
+		if got := liveChecksums(t, d, m); reflect.DeepEqual(got, m.Tables) {
 			t.Fatal("damage changed nothing")
 		}
 		if err := VerifyArtefact(ctx, m, d); err != nil {
@@ -93,7 +93,7 @@ func checkRoundTrip(t *testing.T, d db.DB, method string, inServer bool, extra .
 		if !res.Verified || !reflect.DeepEqual(res.Tables, m.Tables) {
 			t.Fatalf("round %d: restore verified=%v tables %+v, manifest %+v", round, res.Verified, res.Tables, m.Tables)
 		}
-		if got := checksums(t, d, m); !reflect.DeepEqual(got, m.Tables) {
+		if got := liveChecksums(t, d, m); !reflect.DeepEqual(got, m.Tables) {
 			t.Fatalf("round %d: after restore %+v, manifest %+v", round, got, m.Tables)
 		}
 		if !slices.Equal(res.Extra, extra) {
@@ -109,7 +109,7 @@ func checkDamagedArtefact(t *testing.T, d db.DB, method string, spoil func(m jou
 	fixture(t, d)
 	m := mustTake(t, d, request(t.TempDir(), method, 0))
 	damage(t, d)
-	before := checksums(t, d, m)
+	before := liveChecksums(t, d, m)
 	spoil(m)
 	if err := VerifyArtefact(ctx, m, d); !errors.Is(err, ErrDamaged) {
 		t.Fatalf("VerifyArtefact of a damaged artefact: %v, want ErrDamaged", err)
@@ -119,7 +119,7 @@ func checkDamagedArtefact(t *testing.T, d db.DB, method string, spoil func(m jou
 		t.Fatalf("Restore of a damaged artefact: %v, want ErrDamaged", err)
 	}
 	t.Logf("restore refused: %v", err)
-	if got := checksums(t, d, m); !reflect.DeepEqual(got, before) {
+	if got := liveChecksums(t, d, m); !reflect.DeepEqual(got, before) {
 		t.Fatalf("the refused restore changed the live data: %+v, before %+v", got, before)
 	}
 }

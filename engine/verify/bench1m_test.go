@@ -10,8 +10,10 @@ package verify
 import (
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,7 +86,8 @@ func plainRead(ctx context.Context, d db.DB, t db.Table, cols []string) (int, er
 
 func TestBenchVerify1M(t *testing.T) {
 	my, pg := benchTables(t)
-	ctx := testCtx(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
 	p, err := copyengine.MakePlan(ctx, my, pg, benchTable, runbooks.Step{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -99,39 +102,52 @@ func TestBenchVerify1M(t *testing.T) {
 		}
 	}
 	readMy, readPG := read(my, p.Source), read(pg, dstT)
-	timed := func(f func()) time.Duration {
-		start := time.Now()
-		f()
-		return time.Since(start)
-	}
 	rounds, _ := strconv.Atoi(os.Getenv("TIGHTROPE_BENCH_ROUNDS"))
-	best := map[string]time.Duration{}
-	note := func(name string, d time.Duration) {
-		if b, ok := best[name]; !ok || d < b {
-			best[name] = d
-		}
-	}
-	for range max(rounds, 3) {
-		tm, tp := timed(readMy), timed(readPG)
-		note("read mysql", tm)
-		note("read postgres", tp)
-		note("read both, one after the other", tm+tp)
-		note("read both at once", timed(func() {
+	// Each round times the reads and verify back to back, so that the load
+	// of a shared machine weighs on both alike; the ratios are per round.
+	var seqRatios, conRatios []float64
+	for round := range max(rounds, 3) {
+		tm, cm := timed(readMy)
+		tp, cp := timed(readPG)
+		tc, cc := timed(func() {
 			var wg sync.WaitGroup
 			wg.Go(readMy)
 			wg.Go(readPG)
 			wg.Wait()
-		}))
-		note("verify", timed(func() {
+		})
+		tv, cv := timed(func() {
 			check, err := Table(ctx, my, pg, benchTable, runbooks.Step{})
 			if err != nil || check.Mismatches != 0 || check.SourceRows != benchRows || check.TargetRows != benchRows {
 				t.Fatalf("verify: %+v %v", check, err)
 			}
-		}))
+		})
+		seqRatios = append(seqRatios, float64(tv)/float64(tm+tp))
+		conRatios = append(conRatios, float64(tv)/float64(tc))
+		t.Logf("round %d: read mysql %v (cpu %v), read postgres %v (cpu %v), both at once %v (cpu %v), verify %v (cpu %v): "+
+			"verify/sequential %.2f, verify/concurrent %.2f", round+1, ms(tm), ms(cm), ms(tp), ms(cp), ms(tc), ms(cc), ms(tv), ms(cv),
+			seqRatios[round], conRatios[round])
 	}
-	for _, k := range []string{"read mysql", "read postgres", "read both, one after the other", "read both at once", "verify"} {
-		t.Logf("%-32s %v", k, best[k].Round(time.Millisecond))
-	}
-	t.Logf("verify / sequential read = %.2f", float64(best["verify"])/float64(best["read both, one after the other"]))
-	t.Logf("verify / concurrent read = %.2f", float64(best["verify"])/float64(best["read both at once"]))
+	t.Logf("median verify / sequential read = %.2f", median(seqRatios))
+	t.Logf("median verify / concurrent read = %.2f", median(conRatios))
+}
+
+// timed runs f and returns the wall time and this process's CPU time
+// (user + system; the database servers' is not included).
+func timed(f func()) (wall, cpu time.Duration) {
+	c0, start := cpuTime(), time.Now()
+	f()
+	return time.Since(start), cpuTime() - c0
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	return s[len(s)/2]
 }

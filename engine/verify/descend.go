@@ -10,6 +10,8 @@ package verify
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -128,7 +130,7 @@ func compare[K cmp.Ordered](ctx context.Context, r *run, st, dt db.Table, after 
 		if !waited {
 			<-srcDone
 			if waited = true; srcErr != nil {
-				return srcErr
+				return context.Canceled // the source's error is returned below
 			}
 		}
 		for _, row := range rows {
@@ -142,11 +144,13 @@ func compare[K cmp.Ordered](ctx context.Context, r *run, st, dt db.Table, after 
 		cancel()
 	}
 	<-srcDone
-	if srcErr != nil {
+	switch {
+	case srcErr != nil && !errors.Is(srcErr, context.Canceled):
+		return fmt.Errorf("reading the source: %w", srcErr)
+	case err != nil:
+		return fmt.Errorf("reading the target: %w", err)
+	case srcErr != nil:
 		return srcErr
-	}
-	if err != nil {
-		return err
 	}
 	m.finish()
 	return nil

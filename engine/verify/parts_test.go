@@ -200,3 +200,62 @@ func TestChecksumsHashConvertedValues(t *testing.T) {
 		t.Errorf("Checksums = %+v, want %d rows, %s", got, len(f.rows), want.Hex())
 	}
 }
+
+// failingDB fails its read number failAt (1-based) with errBoom.
+type failingDB struct {
+	db.DB
+	mu     sync.Mutex
+	calls  int
+	failAt int
+}
+
+var errBoom = errors.New("boom")
+
+func (f *failingDB) ReadBatch(ctx context.Context, t db.Table, cols []string, after []any, limit int) ([][]any, error) {
+	f.mu.Lock()
+	f.calls++
+	fail := f.calls == f.failAt
+	f.mu.Unlock()
+	if fail {
+		return nil, errBoom
+	}
+	return f.DB.ReadBatch(ctx, t, cols, after, limit)
+}
+
+// A read that fails on either side, in the first pass or in the descent,
+// ends the verify with that error (not with the other side's
+// cancellation), and nothing hangs.
+func TestVerifyReportsReadErrors(t *testing.T) {
+	smallSizes(t, 7, 10, 8, 15)
+	for _, f := range []fixture{itemsFixture(), tagsFixture()} {
+		s, d := newDB(t, db.SQLite), newDB(t, db.SQLite)
+		createTable(t, s, f.table, f.ddl)
+		createTable(t, d, f.table, f.ddl)
+		insertRows(t, s, f.table, f.cols, f.rows)
+		copyTable(t, s, d, f.table, runbooks.Step{})
+		f.edits(t, s, d)
+		onePass := len(f.rows)/readBatch + 1
+		for _, c := range []struct {
+			name     string
+			side     string
+			failAt   int
+			whichErr string
+		}{
+			{"source, first pass", "source", 3, "reading the source"},
+			{"target, first pass", "target", 3, "reading the target"},
+			{"source, descent", "source", onePass + 2, "reading the source"},
+			{"target, descent", "target", onePass + 2, "reading the target"},
+		} {
+			var src, dst db.DB = s, d
+			if c.side == "source" {
+				src = &failingDB{DB: s, failAt: c.failAt}
+			} else {
+				dst = &failingDB{DB: d, failAt: c.failAt}
+			}
+			_, err := Table(testCtx(t), src, dst, f.table, runbooks.Step{})
+			if !errors.Is(err, errBoom) || !strings.Contains(err.Error(), c.whichErr) {
+				t.Errorf("%s, %s: got %v, want boom while %s", f.table, c.name, err, c.whichErr)
+			}
+		}
+	}
+}

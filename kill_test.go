@@ -83,7 +83,10 @@ func killUntilDone(t *testing.T, env []string, runbook, journal string, plan []k
 	args := []string{"run", runbook, "--plain", "--auto-decide", "continue", "--as", "tester", "--journal", journal}
 	killed := 0
 	for _, k := range plan {
-		copied := func() bool { return targetRows(t, dst, kc) >= int(k.fraction*float64(kc.rows*len(kc.tables))) }
+		copied := func(out string) bool {
+			return (strings.Contains(out, "started (copy)") || strings.Contains(out, "run resumed")) &&
+				targetRows(t, dst, kc) >= int(k.fraction*float64(kc.rows*len(kc.tables)))
+		}
 		out, code, wasKilled := runAndKill(t, env, args, copied, k.delay)
 		if !wasKilled {
 			if code != 0 {
@@ -166,11 +169,11 @@ func targetRows(t *testing.T, dst *sql.DB, kc killCase) int {
 	return total
 }
 
-// runAndKill starts the binary, waits until it is copying (or resumed)
-// and until() holds, then SIGKILLs it after delay. It reports the output,
+// runAndKill starts the binary, waits until until(output so far) holds,
+// then SIGKILLs it after delay. It reports the output,
 // the exit code and whether the kill happened (false: the process ended by
 // itself first).
-func runAndKill(t *testing.T, env, args []string, until func() bool, delay time.Duration) (string, int, bool) {
+func runAndKill(t *testing.T, env, args []string, until func(out string) bool, delay time.Duration) (string, int, bool) {
 	t.Helper()
 	f, err := os.CreateTemp(t.TempDir(), "out-*.txt")
 	if err != nil {
@@ -200,8 +203,7 @@ func runAndKill(t *testing.T, env, args []string, until func() bool, delay time.
 	}
 	deadline := time.After(30 * time.Second)
 	for {
-		s := output()
-		if (strings.Contains(s, "started (copy)") || strings.Contains(s, "run resumed")) && until() {
+		if until(output()) {
 			break
 		}
 		select {

@@ -10,7 +10,7 @@
 # See bench/README.md. Environment knobs (all optional):
 #   REPEAT=3        timed runs per tool and pair; the median is reported
 #   BATCH=5000      tightrope copy step batch size
-#   PARALLEL=1      tightrope copy step parallel (tables copied at once)
+#   PARALLEL=2      tightrope copy step parallel (workers; one table is split into key ranges)
 #   TUNE=1          also time tightrope alone over batch 2000/5000/10000 × parallel 1/2
 #   KEEP=1          keep the work directory (logs, runbooks, journals, CSV, SQLite file)
 #   STRICT=1        exit 3 when a target is missed (default: exit 0 once measured)
@@ -24,7 +24,7 @@ ROWS=${1:-1000000}
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/run.sh [ROWS]  (ROWS a positive integer, default 1000000)" >&2; exit 2; }
 REPEAT=${REPEAT:-3}
 BATCH=${BATCH:-5000}
-PARALLEL=${PARALLEL:-1}
+PARALLEL=${PARALLEL:-2}
 [[ $REPEAT =~ ^[1-9][0-9]*$ && $BATCH =~ ^[1-9][0-9]*$ && $PARALLEL =~ ^[1-9][0-9]*$ ]] ||
   { echo "REPEAT, BATCH and PARALLEL must be positive integers" >&2; exit 2; }
 

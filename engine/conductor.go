@@ -154,7 +154,17 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 			return c.finishSilently(err)
 		}
 	}
-	outcome, runErr := c.walk(ctx)
+	var outcome string
+	var runErr error
+	if c.state.LastSeq <= 1 {
+		if err := c.preflight(ctx); err != nil {
+			c.logf("", "error", "%v", err)
+			outcome, runErr = journal.OutcomeFailed, err
+		}
+	}
+	if runErr == nil {
+		outcome, runErr = c.walk(ctx)
+	}
 	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
 	} else if parent.Err() != nil {

@@ -47,10 +47,11 @@ func TestSnapshotName(t *testing.T) {
 	if got := snapshotName("shop", "snap", "MIG-1-snap-20260314T020000.000Z"); got != "shop__snap_mig_1_snap_20260314t020000_000z" {
 		t.Errorf("short name %q", got)
 	}
-	long := strings.Repeat("d", 60)
-	a, b := snapshotName(long, "snap", "one"), snapshotName(long, "snap", "two")
-	if len(a) > 64 || a == b || !strings.Contains(a, "__snap_") {
-		t.Errorf("long names %q, %q", a, b)
+	for _, live := range []string{strings.Repeat("d", 36), strings.Repeat("d", 60)} {
+		a, b := snapshotName(live, "snap", "MIG-2026-0042-snap-source-20260314T020000.000Z"), snapshotName(live, "snap", "MIG-2026-0042-snap-source-20260314T020001.000Z")
+		if len(a) != 64 || a == b || !strings.Contains(a, "__snap_") || len(live) < 40 && !strings.HasPrefix(a, live+"__snap_mig_") {
+			t.Errorf("long names %q, %q", a, b)
+		}
 	}
 }
 

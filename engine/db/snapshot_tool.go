@@ -146,8 +146,9 @@ var ErrSnapshotMissing = errors.New("snapshot artefact is missing")
 // snapshotName makes an in-server database name from the live database's
 // name, a tag and the snapshot's name: live__tag_name with the name in
 // lower case [a-z0-9_], at most 64 characters (MySQL's limit). A longer
-// name is cut and ends in __tag_<hash of the whole>, so it stays unique and
-// always contains "__tag_".
+// name keeps live__tag_ and as much of the name as fits, then a hash of
+// the whole, so it stays unique; only a live name longer than 40
+// characters is itself cut. The result always contains "__tag_".
 func snapshotName(live, tag, name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
@@ -157,14 +158,16 @@ func snapshotName(live, tag, name string) string {
 			b.WriteByte('_')
 		}
 	}
-	full := live + "__" + tag + "_" + b.String()
-	if len(full) <= 64 {
-		return full
+	clean, prefix := b.String(), live+"__"+tag+"_"
+	if len(prefix)+len(clean) <= 64 {
+		return prefix + clean
 	}
-	suffix := fmt.Sprintf("__%s_%016x", tag, hash64(full))
-	head := live + "_" + b.String()
-	head = strings.ToValidUTF8(head[:64-len(suffix)], "")
-	return head + suffix
+	h := fmt.Sprintf("%016x", hash64(prefix+clean))
+	if room := 64 - len(prefix) - 1 - len(h); room >= 0 {
+		return prefix + clean[:room] + "_" + h
+	}
+	cut := strings.ToValidUTF8(live[:64-len("__"+tag+"_")-len(h)], "")
+	return cut + "__" + tag + "_" + h
 }
 
 // hash64 is FNV-1a: a short, stable discriminator for cut names.

@@ -103,8 +103,8 @@ func mysqlServer(t testing.TB) (db.DB, string) {
 	name := uniqueName(t)
 	exec(t, admin, "CREATE DATABASE "+admin.Quote(name)+" CHARACTER SET utf8mb4")
 	t.Cleanup(func() {
-		rows, err := admin.SQL().Query(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ? OR SCHEMA_NAME LIKE ?`,
-			name, strings.ReplaceAll(name, "_", `\_`)+`\_\_%`)
+		rows, err := admin.SQL().Query(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?`,
+			strings.ReplaceAll(name, "_", `\_`)+`%`)
 		if err != nil {
 			t.Error(err)
 			return

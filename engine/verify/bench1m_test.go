@@ -2,7 +2,7 @@ package verify
 
 // The 1M-row timing harness (not for CI): TIGHTROPE_BENCH_VERIFY=1 with
 // both servers. It keeps a 1,000,000-row table in the PostgreSQL schema and
-// the MariaDB database "tightrope_bench" (made on the first run: generated
+// the MariaDB database "tightrope_verify_bench" (made on the first run: generated
 // in PostgreSQL, copied to MariaDB with tightrope's copier) and compares
 // verify.Table (MariaDB → PostgreSQL, no differences) with a plain read of
 // both sides once in key order through the same adapters.
@@ -24,7 +24,7 @@ import (
 
 const (
 	benchEnv   = "TIGHTROPE_BENCH_VERIFY"
-	benchDB    = "tightrope_bench"
+	benchDB    = "tightrope_verify_bench"
 	benchTable = "bench_1m"
 	benchRows  = 1_000_000
 )

@@ -39,7 +39,10 @@ func exampleDatabases(t *testing.T) (mysqlDSNForShop, pgDSNForShop string) {
 	if _, err := myAdmin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { execOn(t, "mysql", my, "DROP DATABASE "+name) })
+	t.Cleanup(func() {
+		execOn(t, "mysql", my, "DROP DATABASE "+name)
+		dropSnapshotDatabases(t, my, name)
+	})
 	shopMy := strings.Replace(my, "/test", "/"+name, 1)
 	seed, err := os.ReadFile("runbooks/examples/mysql-to-postgres.seed.sql")
 	if err != nil {
@@ -57,6 +60,31 @@ func exampleDatabases(t *testing.T) (mysqlDSNForShop, pgDSNForShop string) {
 	}
 	t.Cleanup(func() { execOn(t, "pgx", pg, "DROP DATABASE "+name+" WITH (FORCE)") })
 	return shopMy, strings.Replace(pg, "/test", "/"+name, 1)
+}
+
+// dropSnapshotDatabases drops the in-server snapshots a run took of name.
+func dropSnapshotDatabases(t *testing.T, dsn, name string) {
+	t.Helper()
+	d, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rows, err := d.Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", name+"\\_\\_snap\\_%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snaps []string
+	for rows.Next() {
+		var s string
+		if rows.Scan(&s) == nil {
+			snaps = append(snaps, s)
+		}
+	}
+	rows.Close()
+	for _, s := range snaps {
+		execOn(t, "mysql", dsn, "DROP DATABASE `"+s+"`")
+	}
 }
 
 func execOn(t *testing.T, driver, dsn, stmt string) {
@@ -99,5 +127,33 @@ func TestMySQLToPostgresExample(t *testing.T) {
 	rejects, _ := tightrope(t, nil, "rejects", j)
 	if !strings.Contains(rejects, "invalid_date") || !strings.Contains(rejects, "precision_loss") {
 		t.Errorf("rejects:\n%s", rejects)
+	}
+}
+
+// TestMySQLToPostgresExampleRollsBack: --auto-decide rollback restores both
+// sides from their snapshots, verified, within the runbook's RTO, exit 3.
+func TestMySQLToPostgresExampleRollsBack(t *testing.T) {
+	shopMy, shopPG := exampleDatabases(t)
+	env := []string{"SHOP_MYSQL_DSN=" + shopMy, "SHOP_PG_DSN=" + shopPG}
+	j := filepath.Join(t.TempDir(), "m2p.journal")
+	out, code := tightrope(t, env, "run", "runbooks/examples/mysql-to-postgres.yaml", "--plain", "--auto-decide", "rollback", "--as", "alice", "--journal", j)
+	if code != 3 {
+		t.Fatalf("exit %d, want 3:\n%s", code, out)
+	}
+	for _, s := range []string{"restore-target: done", "restore-source: done", "(RTO 10m, ok) · verified", "rollback finished"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	pg, err := sql.Open("pgx", shopPG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	for _, table := range []string{"customers", "products", "orders", "order_items"} {
+		var n int
+		if err := pg.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("PostgreSQL %s after the rollback: %d rows, %v", table, n, err)
+		}
 	}
 }

@@ -73,7 +73,22 @@ var errNoAnswer = fmt.Errorf("the database did not answer: %w", syscall.ETIMEDOU
 // load writes a batch with its checkpoint, retrying lost connections. A
 // connection lost during COMMIT leaves it unknown whether the batch landed:
 // the checkpoint decides — if it already shows this batch, the batch is in.
+// The same holds when a write fails for another reason (a duplicate key):
+// a COMMIT of the same batch by an interrupted earlier attempt or process
+// may have landed after this copy read its checkpoint, and then the
+// duplicate is that batch, already in place with its checkpoint.
 func load(ctx context.Context, dst db.DB, sink Sink, p *Plan, rows [][]any, m db.Marker) error {
+	err := loadRetrying(ctx, dst, sink, p, rows, m)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	if got, found, perr := dst.Progress(ctx, m.CopyID, m.Table); perr == nil && found && got.Read >= m.Read {
+		return nil
+	}
+	return err
+}
+
+func loadRetrying(ctx context.Context, dst db.DB, sink Sink, p *Plan, rows [][]any, m db.Marker) error {
 	first := true
 	return retry(ctx, sink, p.Name, "writing a batch", func(ctx context.Context) error {
 		if !first {

@@ -2,12 +2,14 @@ package copy
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 type retrySink struct {
@@ -51,5 +53,44 @@ func TestACancelledRunIsNotRetried(t *testing.T) {
 	err := retry(ctx, sink, "orders", "reading a batch", func(ctx context.Context) error { return ctx.Err() })
 	if !errors.Is(err, context.Canceled) || sink.retries != 0 {
 		t.Fatalf("err %v, %d retries", err, sink.retries)
+	}
+}
+
+// TestALateCommitOfTheSameBatchIsRecognised: a batch whose COMMIT landed
+// after this copy read its checkpoint fails with a duplicate key; the
+// checkpoint then shows the batch, and the copy goes on. Without the
+// checkpoint showing it, the duplicate is an error.
+func TestALateCommitOfTheSameBatchIsRecognised(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/t.db"
+	d, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	dst, err := db.Open(ctx, runbooks.Connection{Name: "t", Driver: db.SQLite, Path: path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	tbl, err := dst.Table(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Plan{Name: "t", Target: tbl, Cols: []string{"id", "v"}}
+	rows := [][]any{{int64(1), "a"}, {int64(2), "b"}}
+	m := db.Marker{CopyID: "c", Table: "t", LastKey: []any{int64(2)}, Read: 2, Written: 2}
+	if err := dst.LoadBatch(ctx, tbl, p.Cols, rows, m); err != nil { // the late commit
+		t.Fatal(err)
+	}
+	if err := load(ctx, dst, &retrySink{}, p, rows, m); err != nil {
+		t.Fatalf("the batch is in place with its checkpoint, yet: %v", err)
+	}
+	more := db.Marker{CopyID: "c", Table: "t", LastKey: []any{int64(2)}, Read: 4, Written: 4}
+	if err := load(ctx, dst, &retrySink{}, p, rows, more); err == nil {
+		t.Fatal("a duplicate the checkpoint does not explain was accepted")
 	}
 }

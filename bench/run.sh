@@ -9,7 +9,7 @@
 #
 # See bench/README.md. Environment knobs (all optional):
 #   REPEAT=3        timed runs per tool and pair; the median is reported
-#   BATCH=5000      tightrope copy step batch size
+#   BATCH=10000     tightrope copy step batch size
 #   PARALLEL=2      tightrope copy step parallel (workers; one table is split into key ranges)
 #   TUNE=1          also time tightrope alone over batch 2000/5000/10000 × parallel 1/2
 #   KEEP=1          keep the work directory (logs, runbooks, journals, CSV, SQLite file)
@@ -23,7 +23,7 @@ set -euo pipefail
 ROWS=${1:-1000000}
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/run.sh [ROWS]  (ROWS a positive integer, default 1000000)" >&2; exit 2; }
 REPEAT=${REPEAT:-3}
-BATCH=${BATCH:-5000}
+BATCH=${BATCH:-10000}
 PARALLEL=${PARALLEL:-2}
 [[ $REPEAT =~ ^[1-9][0-9]*$ && $BATCH =~ ^[1-9][0-9]*$ && $PARALLEL =~ ^[1-9][0-9]*$ ]] ||
   { echo "REPEAT, BATCH and PARALLEL must be positive integers" >&2; exit 2; }
@@ -33,7 +33,12 @@ MY_HOST=${BENCH_MY_HOST:-127.0.0.1} MY_PORT=${BENCH_MY_PORT:-3306} MY_USER=${BEN
 MY_DB=tightrope_bench PG_SRC=tightrope_bench_src PG_DST=tightrope_bench_dst
 
 cd "$(dirname "$0")/.."
-repo=$PWD
+# One run at a time: a second one would drop the first one's databases.
+exec 9>"${TMPDIR:-/tmp}/tightrope-bench.lock"
+if command -v flock >/dev/null && ! flock -n 9; then
+  echo "another bench/run.sh is running (lock ${TMPDIR:-/tmp}/tightrope-bench.lock)" >&2
+  exit 1
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/tightrope-bench.XXXXXX")
 results=$work/results-latest.txt
 mkdir -p "$work/logs"
@@ -45,6 +50,33 @@ die() {
   exit 1
 }
 FAILED=0
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
+MYSQL=(mysql --protocol=tcp -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" --default-character-set=utf8mb4)
+
+# Everything this script creates is dropped on the way out, whatever happens.
+cleanup() {
+  local rc=$?
+  set +e
+  if command -v psql >/dev/null; then
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $PG_SRC WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PG_DST WITH (FORCE)" >/dev/null 2>&1
+  fi
+  if command -v mysql >/dev/null; then
+    "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS $MY_DB" >/dev/null 2>&1
+  fi
+  if [[ ${KEEP:-} == 1 ]]; then
+    echo "work directory kept: $work" >&2
+  elif ((rc != 0 || FAILED)); then
+    echo "work directory kept for the post-mortem (logs/): $work" >&2
+  else
+    # Only the results survive, so that the printed path stays valid.
+    find "$work" -mindepth 1 -maxdepth 1 ! -name results-latest.txt -exec rm -rf {} +
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- 1. tools
 
@@ -62,32 +94,10 @@ if ((${#need[@]})); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >"$work/logs/apt.log" 2>&1 ||
     { tail -n 20 "$work/logs/apt.log" >&2; die "apt-get install ${need[*]} failed"; }
 fi
-command -v go >/dev/null || die "go is not on PATH (needed to build tightrope)"
+[[ -n ${TIGHTROPE:-} ]] || command -v go >/dev/null || die "go is not on PATH (needed to build tightrope)"
 
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
-MYSQL=(mysql --protocol=tcp -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" --default-character-set=utf8mb4)
 "${PSQL[@]}" -d postgres -Atc 'SELECT 1' >/dev/null 2>&1 || die "PostgreSQL does not answer at $PG_USER@$PG_HOST:$PG_PORT"
 "${MYSQL[@]}" -e 'SELECT 1' >/dev/null 2>&1 || die "MariaDB/MySQL does not answer at $MY_USER@$MY_HOST:$MY_PORT"
-
-# Everything this script creates is dropped on the way out, whatever happens.
-cleanup() {
-  local rc=$?
-  set +e
-  "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $PG_SRC WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PG_DST WITH (FORCE)" >/dev/null 2>&1
-  "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS $MY_DB" >/dev/null 2>&1
-  if [[ ${KEEP:-} == 1 ]]; then
-    echo "work directory kept: $work" >&2
-  elif ((rc != 0 || FAILED)); then
-    echo "work directory kept for the post-mortem (logs/): $work" >&2
-  else
-    # Only the results survive, so that the printed path stays valid.
-    find "$work" -mindepth 1 -maxdepth 1 ! -name results-latest.txt -exec rm -rf {} +
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 if [[ -n ${TIGHTROPE:-} ]]; then
   say "using the prebuilt $TIGHTROPE"

@@ -36,7 +36,7 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 			return fmt.Errorf("listing the source tables: %w", err)
 		}
 	}
-	sink := &copySink{c: c, step: step, last: map[string]time.Time{}}
+	sink := &copySink{c: c, step: step, last: map[string]time.Time{}, fresh: map[string]bool{}}
 	counters, err := copyengine.Run(ctx, src, dst, tables, step, c.copyID(step), sink)
 	if err != nil {
 		if sink.rollback != nil {
@@ -71,6 +71,7 @@ type copySink struct {
 	step     runbooks.Step
 	mu       sync.Mutex
 	last     map[string]time.Time
+	fresh    map[string]bool // rejects journaled since the table's last progress sample
 	rollback error
 }
 
@@ -94,6 +95,9 @@ func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.
 	_, err = s.c.emitFrom(func() (journal.Event, error) {
 		return s.c.opts.Journal.AppendRejects(ctx, s.c.opts.Operator, s.step.ID, recs, payload)
 	})
+	s.mu.Lock()
+	s.fresh[table] = true
+	s.mu.Unlock()
 	return err
 }
 
@@ -125,9 +129,11 @@ func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
 		Total: k.Total, TotalExact: k.TotalExact, ElapsedMS: k.Elapsed.Milliseconds(),
 	}
 	s.mu.Lock()
-	due := k.Done || time.Since(s.last[k.Table]) >= progressEvery
+	// A sample is due once a second, and after any batch with rejects, so
+	// the reject rate on screen is never rejects over a stale read count.
+	due := k.Done || s.fresh[k.Table] || time.Since(s.last[k.Table]) >= progressEvery
 	if due {
-		s.last[k.Table] = time.Now()
+		s.last[k.Table], s.fresh[k.Table] = time.Now(), false
 	}
 	s.mu.Unlock()
 	if k.Done {

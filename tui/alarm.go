@@ -180,9 +180,19 @@ func fmtEvidence(ev map[string]any) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + fmtValue(ev[k])
+		parts[i] = fmtEvidenceItem(k, ev[k])
 	}
 	return strings.Join(parts, " · ")
+}
+
+// fmtEvidenceItem prints one piece of evidence as a person reads it:
+// "elapsed 4.5s" rather than "elapsed_ms=4,515".
+func fmtEvidenceItem(k string, v any) string {
+	name := strings.ReplaceAll(strings.TrimSuffix(k, "_ms"), "_", " ")
+	if ms, ok := v.(float64); ok && strings.HasSuffix(k, "_ms") {
+		return name + " " + fmtDur(time.Duration(ms)*time.Millisecond)
+	}
+	return name + " " + fmtValue(v)
 }
 
 // fmtValue prints an evidence value; JSON numbers arrive as float64.

@@ -106,7 +106,7 @@ func TestGateEscCancels(t *testing.T) {
 func TestTriggerDialogOpensByItself(t *testing.T) {
 	m, _ := newTestModel(t, "alice", triggerState())
 	mustContain(t, m, "⚠ ALARM · reject_rate on orders: 0.213% > 0.100%", "DECISION REQUIRED",
-		"evidence: read=1,040,000 · rejected=2,210", "r roll back", "c continue…")
+		"evidence: read 1,040,000 · rejected 2,210", "r roll back", "c continue…")
 }
 
 func TestTriggerRollbackNeedsMigrationID(t *testing.T) {

@@ -71,6 +71,17 @@ func BenchmarkRowHash(b *testing.B) {
 			hashSink = RowHash(row, types)
 		}
 	})
+	b.Run("SumConverted", func(b *testing.B) {
+		conv := make([]any, len(row))
+		for i, v := range row {
+			conv[i], _ = Convert(v, types[i])
+		}
+		var h RowHasher
+		b.ReportAllocs()
+		for b.Loop() {
+			hashSink = h.SumConverted(conv, types)
+		}
+	})
 	b.Run("RowHasher int+text", func(b *testing.B) {
 		var h RowHasher
 		b.ReportAllocs()
@@ -78,4 +89,21 @@ func BenchmarkRowHash(b *testing.B) {
 			hashSink = h.Sum(row[:2], types[:2])
 		}
 	})
+}
+
+func BenchmarkCanonicalTime(b *testing.B) {
+	tm := ts(2024, 2, 29, 13, 45, 10, 123456000)
+	buf := make([]byte, 0, 64)
+	for _, ty := range []Type{pgDate, pgTS, pgTSTZ} {
+		var v any = tm
+		if ty.Kind == Date {
+			v = date(2024, 2, 29)
+		}
+		b.Run(ty.Kind.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = AppendConverted(buf[:0], v, ty)
+			}
+		})
+	}
 }

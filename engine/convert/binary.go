@@ -10,7 +10,7 @@ import (
 // fixed binaries). A MySQL BIT(n) column (Bits > 0) takes bytes or a
 // non-negative integer that fits n bits, and gets exactly (n+7)/8
 // big-endian bytes.
-func toBinary(n any, t Type) (any, *Reject) {
+func toBinary(n any, t *Type) (any, *Reject) {
 	if t.Bits > 0 {
 		return toBits(n, t)
 	}
@@ -31,7 +31,7 @@ func toBinary(n any, t Type) (any, *Reject) {
 }
 
 // toBits converts to a MySQL BIT(n) column.
-func toBits(n any, t Type) (any, *Reject) {
+func toBits(n any, t *Type) (any, *Reject) {
 	size := (t.Bits + 7) / 8
 	var v []byte
 	switch x := n.(type) {

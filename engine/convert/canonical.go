@@ -42,31 +42,73 @@ func Canonical(v any, t Type) string {
 
 // AppendCanonical appends Canonical(v, t) to dst; on the integer and text
 // paths it does not allocate when dst has room.
-func AppendCanonical(dst []byte, v any, t Type) []byte {
-	t.NotNull = false
-	c, r := Convert(v, t)
-	if r != nil {
-		return fmt.Appendf(append(dst, invalidMarker...), "%T:%v", v, normalize(v, 0))
+func AppendCanonical(dst []byte, v any, t Type) []byte { return appendCanonical(dst, v, &t) }
+
+func appendCanonical(dst []byte, v any, t *Type) []byte {
+	switch t.Kind {
+	case Decimal, Date, Timestamp, TimestampTZ:
+		// Converted without putting the result into an interface, which
+		// would allocate for every value of every row checksummed.
+		n := normalize(v, 0)
+		if n == nil {
+			break
+		}
+		if t.Kind == Decimal {
+			if s, _, r := decimalOf(n, t); r == nil {
+				return append(dst, s...)
+			}
+		} else if tm, r := dateTimeOf(n, t); r == nil {
+			return appendTime(dst, tm, t)
+		}
+		return appendInvalid(dst, v)
 	}
+	c, r := convert(v, t, true)
+	if r != nil {
+		return appendInvalid(dst, v)
+	}
+	if out, ok := appendConverted(dst, c, t); ok {
+		return out
+	}
+	return fmt.Appendf(append(dst, escapeMarker+"?"...), "%T:%v", c, c)
+}
+
+// AppendConverted appends Canonical(c, t) for a value c that Convert
+// returned for t, without converting it again (see RowHasher.SumConverted
+// for the contract); a value of a Go type Convert never returns goes
+// through AppendCanonical.
+func AppendConverted(dst []byte, c any, t Type) []byte { return appendConvertedOr(dst, c, &t) }
+
+// appendConvertedOr is AppendConverted with the type by reference.
+func appendConvertedOr(dst []byte, c any, t *Type) []byte {
+	if out, ok := appendConverted(dst, c, t); ok {
+		return out
+	}
+	return appendCanonical(dst, c, t)
+}
+
+// appendConverted appends the canonical form of c, a value Convert
+// returned for t, without converting it again. ok is false (and dst
+// unchanged) for a Go type Convert never returns.
+func appendConverted(dst []byte, c any, t *Type) (_ []byte, ok bool) {
 	switch x := c.(type) {
 	case nil:
-		return append(dst, nullMarker...)
+		return append(dst, nullMarker...), true
 	case int64:
-		return strconv.AppendInt(dst, x, 10)
+		return strconv.AppendInt(dst, x, 10), true
 	case uint64:
-		return strconv.AppendUint(dst, x, 10)
+		return strconv.AppendUint(dst, x, 10), true
 	case float64:
 		if x == 0 {
-			return append(dst, '0') // -0 equals 0 in SQL
+			return append(dst, '0'), true // -0 equals 0 in SQL
 		}
-		return strconv.AppendFloat(dst, x, 'g', -1, floatBits(t))
+		return strconv.AppendFloat(dst, x, 'g', -1, floatBits(t)), true
 	case bool:
 		if x {
-			return append(dst, 't')
+			return append(dst, 't'), true
 		}
-		return append(dst, 'f')
+		return append(dst, 'f'), true
 	case string:
-		return appendCanonicalString(dst, x, t)
+		return appendCanonicalString(dst, x, t), true
 	case []byte:
 		if t.Kind == Any {
 			dst = append(dst, bytesMarker...) // not UTF-8, else it would be a string
@@ -75,22 +117,32 @@ func AppendCanonical(dst []byte, v any, t Type) []byte {
 				x = x[:len(x)-1]
 			}
 		}
-		return hex.AppendEncode(dst, x)
+		return hex.AppendEncode(dst, x), true
 	case time.Time:
-		switch t.Kind {
-		case Date:
-			return x.AppendFormat(dst, "2006-01-02")
-		case Timestamp:
-			return x.AppendFormat(dst, "2006-01-02T15:04:05.999999999")
-		case TimestampTZ:
-			return x.UTC().AppendFormat(dst, time.RFC3339Nano)
-		}
-		return x.AppendFormat(dst, time.RFC3339Nano)
+		return appendTime(dst, x, t), true
 	}
-	return fmt.Appendf(append(dst, escapeMarker+"?"...), "%T:%v", c, c)
+	return dst, false
 }
 
-func appendCanonicalString(dst []byte, s string, t Type) []byte {
+// appendInvalid appends the form of a value that does not convert.
+func appendInvalid(dst []byte, v any) []byte {
+	return fmt.Appendf(append(dst, invalidMarker...), "%T:%v", v, normalize(v, 0))
+}
+
+// appendTime appends the canonical form of a converted time.
+func appendTime(dst []byte, x time.Time, t *Type) []byte {
+	switch t.Kind {
+	case Date:
+		return appendDate(dst, x) // "2006-01-02"
+	case Timestamp:
+		return appendDateTime(dst, x, 'T', false) // "2006-01-02T15:04:05.999999999"
+	case TimestampTZ:
+		return appendDateTime(dst, x.UTC(), 'T', true) // time.RFC3339Nano in UTC
+	}
+	return appendDateTime(dst, x, 'T', true) // time.RFC3339Nano
+}
+
+func appendCanonicalString(dst []byte, s string, t *Type) []byte {
 	switch t.Kind {
 	case Text:
 		if t.Fixed {

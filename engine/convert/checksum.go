@@ -24,6 +24,21 @@ type RowHasher struct{ buf []byte }
 // type of values[i]; the two must be equally long (it panics otherwise —
 // a programming error, never a data error).
 func (h *RowHasher) Sum(values []any, types []Type) [32]byte {
+	return h.sum(values, types, false)
+}
+
+// SumConverted returns the same hash as Sum for values that Convert
+// returned for types (as copy's Plan.ConvertRow does), without converting
+// them a second time: Convert is idempotent, so Sum would only convert them
+// into themselves. A value of a Go type Convert never returns is converted
+// as Sum would; any other value that is not Convert's output for its type
+// (say, unconverted text into a decimal column) hashes differently from
+// Sum's — the caller guarantees it does not pass one.
+func (h *RowHasher) SumConverted(values []any, types []Type) [32]byte {
+	return h.sum(values, types, true)
+}
+
+func (h *RowHasher) sum(values []any, types []Type, converted bool) [32]byte {
 	if len(values) != len(types) {
 		panic(fmt.Sprintf("convert: RowHash of %d values with %d types", len(values), len(types)))
 	}
@@ -32,7 +47,11 @@ func (h *RowHasher) Sum(values []any, types []Type) [32]byte {
 	for i, v := range values {
 		at := len(b)
 		b = append(b, 0, 0, 0, 0)
-		b = AppendCanonical(b, v, types[i])
+		if converted {
+			b = appendConvertedOr(b, v, &types[i])
+		} else {
+			b = appendCanonical(b, v, &types[i])
+		}
 		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
 	h.buf = b

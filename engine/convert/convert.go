@@ -24,10 +24,14 @@ import (
 // and named byte slices, time.Time, pointers to those, driver.Valuer
 // implementations (pgtype values, sql.Null*) and, as a last resort,
 // fmt.Stringer.
-func Convert(v any, t Type) (any, *Reject) {
+func Convert(v any, t Type) (any, *Reject) { return convert(v, &t, false) }
+
+// convert is Convert with the type by reference (a Type is large; the
+// checksums convert every value of every row). nullable ignores NOT NULL.
+func convert(v any, t *Type, nullable bool) (any, *Reject) {
 	n := normalize(v, 0)
 	if n == nil {
-		if t.NotNull {
+		if t.NotNull && !nullable {
 			return nil, rejectf(ReasonNullViolation, t, nil, "cannot go into a NOT NULL column")
 		}
 		return nil, nil
@@ -173,7 +177,7 @@ func toAny(n any) any {
 // toBool accepts true/false/t/f/1/0/yes/no/on/off in any case, the
 // integers 0 and 1 (floats 0.0 and 1.0), and a single byte 0x00 or 0x01 (a
 // MySQL BIT(1) value).
-func toBool(n any, t Type) (any, *Reject) {
+func toBool(n any, t *Type) (any, *Reject) {
 	switch x := n.(type) {
 	case bool:
 		return n, nil

@@ -33,7 +33,21 @@ type decimal struct {
 // (strconv 'g', -1: 12.345 is "12.345", not 12.3449999…). The result is
 // the canonical text: no exponent, no leading zeros, no trailing
 // fractional zeros, no "-0".
-func toDecimal(n any, t Type) (any, *Reject) {
+func toDecimal(n any, t *Type) (any, *Reject) {
+	s, same, r := decimalOf(n, t)
+	switch {
+	case r != nil:
+		return nil, r
+	case same:
+		return n, nil // no allocation
+	}
+	return s, nil
+}
+
+// decimalOf is toDecimal without putting the result into an interface
+// (which allocates), for the canonical forms. same says the result is n,
+// a string, as it is.
+func decimalOf(n any, t *Type) (_ string, same bool, _ *Reject) {
 	var s string
 	switch x := n.(type) {
 	case string:
@@ -46,31 +60,32 @@ func toDecimal(n any, t Type) (any, *Reject) {
 		s = strconv.FormatUint(x, 10)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, rejectf(ReasonNotNumber, t, n, "cannot be stored in a decimal column")
+			return "", false, rejectf(ReasonNotNumber, t, n, "cannot be stored in a decimal column")
 		}
 		s = strconv.FormatFloat(x, 'g', -1, 64)
 	case float32:
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return nil, rejectf(ReasonNotNumber, t, n, "cannot be stored in a decimal column")
+			return "", false, rejectf(ReasonNotNumber, t, n, "cannot be stored in a decimal column")
 		}
 		s = strconv.FormatFloat(float64(x), 'g', -1, 32)
 	default:
-		return nil, rejectf(ReasonNotNumber, t, n, "is not a number")
+		return "", false, rejectf(ReasonNotNumber, t, n, "is not a number")
 	}
 	d, ok := parseDecimal(s)
 	if !ok {
-		return nil, rejectf(ReasonNotNumber, t, n, "is not a number")
+		return "", false, rejectf(ReasonNotNumber, t, n, "is not a number")
 	}
 	if r := d.fit(n, t); r != nil {
-		return nil, r
+		return "", false, r
 	}
-	if d.matches(s) {
-		if _, isString := n.(string); isString {
-			return n, nil
-		}
-		return s, nil
+	switch k := d.prefix(s); {
+	case k == len(s):
+		_, isString := n.(string)
+		return s, isString, nil
+	case k > 0:
+		return s[:k], false, nil // "12.3400": the canonical form is a prefix, not a copy
 	}
-	return d.String(), nil
+	return d.String(), false, nil
 }
 
 // parseDecimal reads [ws][+|-]digits[.digits][(e|E)[+|-]digits][ws], with
@@ -177,7 +192,7 @@ func (d decimal) digit(p int) byte {
 
 // fit checks d against a column's precision and scale (or, unconstrained,
 // against PostgreSQL's limits) and SQLite's 15 significant digits.
-func (d decimal) fit(n any, t Type) *Reject {
+func (d decimal) fit(n any, t *Type) *Reject {
 	if d.zero() {
 		return nil
 	}
@@ -238,14 +253,21 @@ func (d decimal) String() string {
 }
 
 // matches reports whether s is exactly d.String(), without allocating.
-func (d decimal) matches(s string) bool {
+func (d decimal) matches(s string) bool { return d.prefix(s) == len(s) }
+
+// prefix returns the length of d.String() when s starts with it (as
+// "12.3400" starts with "12.34"), else -1; it does not allocate.
+func (d decimal) prefix(s string) int {
 	if d.zero() {
-		return s == "0"
+		if s != "" && s[0] == '0' {
+			return 1
+		}
+		return -1
 	}
 	i := 0
 	if d.neg {
 		if s == "" || s[0] != '-' {
-			return false
+			return -1
 		}
 		i = 1
 	}
@@ -253,16 +275,16 @@ func (d decimal) matches(s string) bool {
 	for p := max(h, 0); p >= min(l, 0); p-- {
 		if p == -1 {
 			if i >= len(s) || s[i] != '.' {
-				return false
+				return -1
 			}
 			i++
 		}
 		if i >= len(s) || s[i] != d.digit(p) {
-			return false
+			return -1
 		}
 		i++
 	}
-	return i == len(s)
+	return i
 }
 
 // equal reports whether d and o are the same number.

@@ -11,7 +11,7 @@ var fuzzTypes = []Type{
 
 // FuzzConvert asserts that Convert never panics on text or bytes, that a
 // converted value converts to itself, and that it renders canonically like
-// its source.
+// its source, also without converting it again (SumConverted).
 func FuzzConvert(f *testing.F) {
 	for _, s := range []string{"12", " -7 ", "12.3400", "1e3", "héllo", "2024-02-29 13:45:10.5+02:00",
 		"0000-00-00", "13:45:10", "-838:59:59", "true", `{"a":[1.0]}`, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
@@ -41,5 +41,7 @@ func FuzzConvert(f *testing.F) {
 		if Canonical(out, ty) != Canonical(in, ty) {
 			t.Fatalf("%s: canonical of %q differs from its conversion %#v", ty, s, out)
 		}
+		var h RowHasher
+		checkSumConverted(t, &h, in, ty)
 	})
 }

@@ -47,6 +47,8 @@ func runConvert(t *testing.T, cases []convCase) {
 			if rej != nil || !same(again, got) {
 				t.Fatalf("Convert is not idempotent: %#v -> %#v, %v", got, again, rej)
 			}
+			var h RowHasher
+			checkSumConverted(t, &h, c.in, c.t)
 		})
 	}
 }

@@ -13,7 +13,7 @@ import (
 // in UTF-8; it is passed on as written (PostgreSQL's json keeps it
 // verbatim). jsonb additionally refuses the escape \u0000, as PostgreSQL
 // does. Numbers and booleans become their JSON text.
-func toJSON(n any, t Type) (any, *Reject) {
+func toJSON(n any, t *Type) (any, *Reject) {
 	var s string
 	switch x := n.(type) {
 	case string:
@@ -102,7 +102,7 @@ func appendJSONValue(dst []byte, v any) []byte {
 	case bool:
 		return strconv.AppendBool(dst, x)
 	case json.Number:
-		if d, ok := parseDecimal(string(x)); ok && d.fit(nil, Type{Kind: Decimal}) == nil {
+		if d, ok := parseDecimal(string(x)); ok && d.fit(nil, &Type{Kind: Decimal}) == nil {
 			return append(dst, d.String()...)
 		}
 		return append(dst, x...)

@@ -7,7 +7,7 @@ import (
 )
 
 // intBits is the width of an Integer type; 0 (or nonsense) means 64.
-func intBits(t Type) int {
+func intBits(t *Type) int {
 	if t.Bits <= 0 || t.Bits > 64 {
 		return 64
 	}
@@ -15,7 +15,7 @@ func intBits(t Type) int {
 }
 
 // floatBits is the width of a Float type: 32 or 64.
-func floatBits(t Type) int {
+func floatBits(t *Type) int {
 	if t.Bits == 32 {
 		return 32
 	}
@@ -27,7 +27,7 @@ func floatBits(t Type) int {
 // made only of zeros ("12.00") is accepted because it loses nothing, while
 // "1.5", "1e3", "" and "N/A" are not integers. A float must be integral. A
 // boolean becomes 0 or 1 (MySQL's and SQLite's booleans are integers).
-func toInteger(n any, t Type) (any, *Reject) {
+func toInteger(n any, t *Type) (any, *Reject) {
 	var neg bool
 	var mag uint64
 	switch x := n.(type) {
@@ -70,7 +70,7 @@ func toInteger(n any, t Type) (any, *Reject) {
 }
 
 // intCheck checks the range of t, and MySQL's YEAR range.
-func intCheck(n any, neg bool, mag uint64, t Type) *Reject {
+func intCheck(n any, neg bool, mag uint64, t *Type) *Reject {
 	if !intFits(neg, mag, t) {
 		return intRange(n, t)
 	}
@@ -80,7 +80,7 @@ func intCheck(n any, neg bool, mag uint64, t Type) *Reject {
 	return nil
 }
 
-func floatToInteger(n any, f float64, t Type) (any, *Reject) {
+func floatToInteger(n any, f float64, t *Type) (any, *Reject) {
 	switch {
 	case math.IsNaN(f):
 		return nil, rejectf(ReasonNotInteger, t, n, "is not an integer")
@@ -105,7 +105,7 @@ func absInt(x int64) uint64 {
 
 // intFits reports whether the integer with sign neg and magnitude mag fits
 // the width and signedness of t.
-func intFits(neg bool, mag uint64, t Type) bool {
+func intFits(neg bool, mag uint64, t *Type) bool {
 	b := intBits(t)
 	if t.Unsigned {
 		if neg {
@@ -131,7 +131,7 @@ func intValue(neg bool, mag uint64) any {
 }
 
 // intLimits renders the range of t, for messages.
-func intLimits(t Type) string {
+func intLimits(t *Type) string {
 	b := intBits(t)
 	if t.Unsigned {
 		max := uint64(math.MaxUint64)
@@ -147,7 +147,7 @@ func intLimits(t Type) string {
 	return strconv.FormatInt(min, 10) + " to " + strconv.FormatInt(max, 10)
 }
 
-func intRange(n any, t Type) *Reject {
+func intRange(n any, t *Type) *Reject {
 	return rejectf(ReasonOutOfRange, t, n, "is out of range: the column holds %s", intLimits(t))
 }
 
@@ -159,7 +159,7 @@ const (
 	intOverflow
 )
 
-func intTextReject(n any, st intStatus, t Type) *Reject {
+func intTextReject(n any, st intStatus, t *Type) *Reject {
 	if st == intOverflow {
 		return intRange(n, t)
 	}
@@ -208,7 +208,7 @@ func parseIntText[S ~string | ~[]byte](s S) (neg bool, mag uint64, st intStatus)
 // 32-bit float — when the float keeps the value's shortest decimal form
 // ("0.1" into real). NaN and ±Inf are accepted except by MySQL, which has
 // no such values.
-func toFloat(n any, t Type) (any, *Reject) {
+func toFloat(n any, t *Type) (any, *Reject) {
 	switch x := n.(type) {
 	case float64:
 		return floatFit(n, x, true, t)
@@ -234,14 +234,14 @@ func toFloat(n any, t Type) (any, *Reject) {
 	return nil, rejectf(ReasonNotNumber, t, n, "is not a number")
 }
 
-func floatLoss(n any, t Type) *Reject {
+func floatLoss(n any, t *Type) *Reject {
 	return rejectf(ReasonPrecisionLoss, t, n, "has more digits than a %d-bit float keeps; it would be rounded", floatBits(t))
 }
 
 // floatFit checks f against the width, the engine and a MySQL FLOAT(M,D)
 // declaration. same says n already is f as a float64, to be returned as it
 // is (no allocation).
-func floatFit(n any, f float64, same bool, t Type) (any, *Reject) {
+func floatFit(n any, f float64, same bool, t *Type) (any, *Reject) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		if t.Engine == EngineMySQL {
 			return nil, rejectf(ReasonNotNumber, t, n, "is not a number MySQL can store")
@@ -280,7 +280,7 @@ func floatFit(n any, f float64, same bool, t Type) (any, *Reject) {
 
 // textToFloat parses text as a float: a decimal literal (with optional
 // exponent) or NaN/Inf/Infinity. The float must keep every digit given.
-func textToFloat(n any, s string, t Type) (any, *Reject) {
+func textToFloat(n any, s string, t *Type) (any, *Reject) {
 	s = trimSpace(s)
 	switch strings.ToLower(strings.TrimLeft(s, "+-")) {
 	case "nan", "inf", "infinity":

@@ -110,6 +110,10 @@ func ParseMySQL(columnType string, notNull bool) Type {
 
 // isMySQLYear reports whether t is MySQL's YEAR, which holds 1901..2155
 // and 0.
-func isMySQLYear(t Type) bool {
-	return t.Engine == EngineMySQL && strings.HasPrefix(strings.ToLower(strings.TrimSpace(t.Decl)), "year")
+func isMySQLYear(t *Type) bool {
+	if t.Engine != EngineMySQL {
+		return false
+	}
+	d := strings.TrimSpace(t.Decl)
+	return len(d) >= 4 && strings.EqualFold(d[:4], "year")
 }

@@ -13,7 +13,7 @@ const maxShown = 40
 
 // rejectf builds a Reject whose message reads "<value> <predicate>
 // (target column type <decl>)".
-func rejectf(reason string, t Type, v any, predicate string, args ...any) *Reject {
+func rejectf(reason string, t *Type, v any, predicate string, args ...any) *Reject {
 	if len(args) > 0 {
 		predicate = fmt.Sprintf(predicate, args...)
 	}

@@ -13,7 +13,7 @@ import (
 // when it fits after trimming trailing spaces (CHAR semantics ignore them),
 // and is then stored trimmed. Numbers, booleans and times become their
 // text, which loses nothing.
-func toText(n any, t Type) (any, *Reject) {
+func toText(n any, t *Type) (any, *Reject) {
 	var s string
 	switch x := n.(type) {
 	case string:
@@ -40,7 +40,7 @@ func toText(n any, t Type) (any, *Reject) {
 		if x.IsZero() {
 			return nil, zeroTime(n, t)
 		}
-		s = x.Format("2006-01-02 15:04:05.999999999Z07:00")
+		s = string(appendDateTime(nil, x, ' ', true)) // "2006-01-02 15:04:05.999999999Z07:00"
 		n = s
 	default:
 		return nil, rejectf(ReasonInvalidText, t, n, "is not text")
@@ -61,7 +61,7 @@ func toText(n any, t Type) (any, *Reject) {
 }
 
 // checkText checks UTF-8, NUL bytes and the byte limit.
-func checkText(n any, s string, t Type) *Reject {
+func checkText(n any, s string, t *Type) *Reject {
 	if !utf8.ValidString(s) {
 		return rejectf(ReasonInvalidText, t, n, "is not valid UTF-8 text")
 	}
@@ -75,7 +75,7 @@ func checkText(n any, s string, t Type) *Reject {
 }
 
 // toEnum accepts exactly one of the type's values (case-sensitive).
-func toEnum(n any, t Type) (any, *Reject) {
+func toEnum(n any, t *Type) (any, *Reject) {
 	var s string
 	switch x := n.(type) {
 	case string:
@@ -93,7 +93,7 @@ func toEnum(n any, t Type) (any, *Reject) {
 	return nil, enumReject(n, t)
 }
 
-func enumReject(n any, t Type) *Reject {
+func enumReject(n any, t *Type) *Reject {
 	var b strings.Builder
 	for i, m := range t.Enum {
 		if i == 8 {
@@ -116,7 +116,7 @@ func enumReject(n any, t Type) *Reject {
 // bytes (MySQL BINARY(16)), and returns the lower-case 8-4-4-4-12 form.
 // Sixteen bytes that are all printable ASCII are refused: they could as
 // well be a 16-character text, and guessing would be silent.
-func toUUID(n any, t Type) (any, *Reject) {
+func toUUID(n any, t *Type) (any, *Reject) {
 	var s string
 	switch x := n.(type) {
 	case string:

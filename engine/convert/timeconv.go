@@ -1,8 +1,6 @@
 package convert
 
 import (
-	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -33,13 +31,26 @@ type civil struct {
 // which the MySQL driver delivers for the zero date, and a real value of
 // that moment cannot be told apart from it. Dates are returned as
 // midnight UTC, timestamps without time zone as their wall clock in UTC.
-func toDateTime(n any, t Type) (any, *Reject) {
+func toDateTime(n any, t *Type) (any, *Reject) {
+	tm, r := dateTimeOf(n, t)
+	if r != nil {
+		return nil, r
+	}
+	return tm, nil
+}
+
+// dateTimeOf is toDateTime without putting the result into an interface
+// (which allocates), for the canonical forms.
+func dateTimeOf(n any, t *Type) (time.Time, *Reject) {
 	var tm time.Time
 	switch x := n.(type) {
 	case time.Time:
-		if t.Kind == TimestampTZ {
+		switch {
+		case t.Kind == TimestampTZ:
 			tm = x.UTC()
-		} else {
+		case x.Location() == time.UTC: // its wall clock in UTC already (no monotonic reading in UTC)
+			tm = x
+		default:
 			y, mo, d := x.Date()
 			h, mi, s := x.Clock()
 			tm = time.Date(y, mo, d, h, mi, s, x.Nanosecond(), time.UTC)
@@ -49,52 +60,52 @@ func toDateTime(n any, t Type) (any, *Reject) {
 	case []byte:
 		return textToDateTime(n, string(x), t)
 	default:
-		return nil, rejectf(ReasonInvalidDate, t, n, "is not a date or time")
+		return time.Time{}, rejectf(ReasonInvalidDate, t, n, "is not a date or time")
 	}
 	return checkDateTime(n, tm, t)
 }
 
-func textToDateTime(n any, s string, t Type) (any, *Reject) {
+func textToDateTime(n any, s string, t *Type) (time.Time, *Reject) {
 	c, r := parseCivil(n, s, t)
 	if r != nil {
-		return nil, r
+		return time.Time{}, r
 	}
 	if c.hasZone && c.offset != 0 && t.Kind != TimestampTZ {
-		return nil, rejectf(ReasonInvalidDate, t, n, "carries a time-zone offset, which a column without time zone cannot keep")
+		return time.Time{}, rejectf(ReasonInvalidDate, t, n, "carries a time-zone offset, which a column without time zone cannot keep")
 	}
 	tm := time.Date(c.year, time.Month(c.month), c.day, c.hour, c.min, c.sec, c.nsec, time.UTC)
 	tm = tm.Add(-time.Duration(c.offset) * time.Second)
 	if c.excess {
-		return nil, rejectf(ReasonPrecisionLoss, t, n, "has fractional seconds finer than nanoseconds; they would be rounded")
+		return time.Time{}, rejectf(ReasonPrecisionLoss, t, n, "has fractional seconds finer than nanoseconds; they would be rounded")
 	}
 	return checkDateTime(n, tm, t)
 }
 
 // checkDateTime applies the checks shared by time.Time and text sources.
-func checkDateTime(n any, tm time.Time, t Type) (any, *Reject) {
+func checkDateTime(n any, tm time.Time, t *Type) (time.Time, *Reject) {
 	if tm.IsZero() {
-		return nil, zeroTime(n, t)
+		return time.Time{}, zeroTime(n, t)
 	}
 	if y := tm.Year(); y < 1 || y > 9999 {
-		return nil, rejectf(ReasonOutOfRange, t, n, "is outside the years 1 to 9999")
+		return time.Time{}, rejectf(ReasonOutOfRange, t, n, "is outside the years 1 to 9999")
 	}
 	if t.Kind == Date {
 		if h, m, s := tm.Clock(); h != 0 || m != 0 || s != 0 || tm.Nanosecond() != 0 {
-			return nil, rejectf(ReasonPrecisionLoss, t, n, "has a time of day, which a date column would drop")
+			return time.Time{}, rejectf(ReasonPrecisionLoss, t, n, "has a time of day, which a date column would drop")
 		}
 		return tm, nil
 	}
 	if r := checkFraction(n, tm.Nanosecond(), t); r != nil {
-		return nil, r
+		return time.Time{}, r
 	}
 	if t.Kind == TimestampTZ && t.Engine == EngineMySQL && (tm.Before(mysqlTimestampMin) || !tm.Before(mysqlTimestampMax)) {
-		return nil, rejectf(ReasonOutOfRange, t, n, "is outside MySQL's TIMESTAMP range, 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC")
+		return time.Time{}, rejectf(ReasonOutOfRange, t, n, "is outside MySQL's TIMESTAMP range, 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC")
 	}
 	return tm, nil
 }
 
 // checkFraction refuses fractional seconds finer than t.Scale digits.
-func checkFraction(n any, nsec int, t Type) *Reject {
+func checkFraction(n any, nsec int, t *Type) *Reject {
 	scale := min(max(t.Scale, 0), 9)
 	unit := 1
 	for range 9 - scale {
@@ -106,13 +117,13 @@ func checkFraction(n any, nsec int, t Type) *Reject {
 	return nil
 }
 
-func zeroTime(n any, t Type) *Reject {
+func zeroTime(n any, t *Type) *Reject {
 	return rejectf(ReasonInvalidDate, t, n, "is Go's zero time (0001-01-01 00:00:00 UTC), which the MySQL driver delivers for the zero date 0000-00-00; it cannot be told from a real date")
 }
 
 // parseCivil reads YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][ ][zone], zone
 // being Z, UTC, GMT or ±HH[[:]MM]. It validates the calendar.
-func parseCivil(n any, s string, t Type) (civil, *Reject) {
+func parseCivil(n any, s string, t *Type) (civil, *Reject) {
 	var c civil
 	p := scanner{s: trimSpace(s)}
 	bad := func() (civil, *Reject) {
@@ -167,7 +178,7 @@ func daysIn(year, month int) int {
 // 00:00:00 to 24:00:00; MySQL's TIME is a duration of up to ±838:59:59.
 // A time.Time gives its clock when its date is a placeholder (year 0 or
 // 1, or 1970-01-01); any other date would be dropped, so it is refused.
-func toTimeOfDay(n any, t Type) (any, *Reject) {
+func toTimeOfDay(n any, t *Type) (any, *Reject) {
 	var neg bool
 	var d int64 // nanoseconds
 	switch x := n.(type) {
@@ -204,7 +215,7 @@ func toTimeOfDay(n any, t Type) (any, *Reject) {
 }
 
 // parseTimeOfDay reads [-]H[HH]:MM[:SS[.fraction]].
-func parseTimeOfDay(n any, s string, t Type) (neg bool, d int64, r *Reject) {
+func parseTimeOfDay(n any, s string, t *Type) (neg bool, d int64, r *Reject) {
 	p := scanner{s: trimSpace(s)}
 	neg = p.take('-')
 	var h, m, sec, ns int
@@ -222,18 +233,16 @@ func parseTimeOfDay(n any, s string, t Type) (neg bool, d int64, r *Reject) {
 	return neg, d, nil
 }
 
+// formatTimeOfDay renders nanoseconds d as [-]HH:MM:SS[.fraction]: hours
+// with at least two digits, the fraction without trailing zeros and only
+// when nonzero.
 func formatTimeOfDay(neg bool, d int64) string {
-	sec := d / int64(time.Second)
-	s := fmt.Sprintf("%02d:%02d:%02d", sec/3600, sec/60%60, sec%60)
+	var buf [32]byte
+	b := buf[:0]
 	if neg {
-		s = "-" + s
+		b = append(b, '-')
 	}
-	if ns := d % int64(time.Second); ns != 0 {
-		f := strconv.FormatInt(ns+int64(time.Second), 10)[1:] // 9 digits
-		for f[len(f)-1] == '0' {
-			f = f[:len(f)-1]
-		}
-		s += "." + f
-	}
-	return s
+	sec := d / int64(time.Second)
+	b = appendClock(b, int(sec/3600), int(sec/60%60), int(sec%60), int(d%int64(time.Second)))
+	return string(b)
 }

@@ -91,7 +91,7 @@ func (t Type) String() string {
 	}
 	switch t.Kind {
 	case Integer:
-		s := "int" + strconv.Itoa(intBits(t))
+		s := "int" + strconv.Itoa(intBits(&t))
 		if t.Unsigned {
 			s = "u" + s
 		}
@@ -102,7 +102,7 @@ func (t Type) String() string {
 		}
 		return "decimal(" + strconv.Itoa(t.Precision) + "," + strconv.Itoa(t.Scale) + ")"
 	case Float:
-		return "float" + strconv.Itoa(floatBits(t))
+		return "float" + strconv.Itoa(floatBits(&t))
 	case Text:
 		switch {
 		case t.Length == 0:

@@ -17,6 +17,9 @@ type converter struct {
 	bytes int64             // bytes read since the last takeCasts
 	casts map[castKey]int64 // applied cast rules since the last takeCasts
 	order []castKey         // first-seen order of casts, for stable output
+	// scratch receives a row's converted values; they replace the source
+	// values only when the whole row converted.
+	scratch []any
 }
 
 type castKey struct{ column, from, to string }
@@ -31,10 +34,15 @@ func newConverter(p *Plan) *converter {
 	return &converter{p: p, casts: map[castKey]int64{}}
 }
 
-// convertBatch converts every row; a row with any value that does not fit
-// goes whole to the rejected list, naming the first column that failed.
+// convertBatch converts every row in place and returns the good ones (in
+// rows' own backing array); a row with any value that does not fit goes
+// whole to the rejected list, with its source values, naming the first
+// column that failed.
 func (cv *converter) convertBatch(rows [][]any) (good [][]any, rejected []Rejected) {
-	good = make([][]any, 0, len(rows))
+	if len(cv.scratch) != len(cv.p.Cols) {
+		cv.scratch = make([]any, len(cv.p.Cols))
+	}
+	good = rows[:0]
 	for _, row := range rows {
 		for i, v := range row {
 			cv.bytes += valueSize(v)
@@ -42,13 +50,15 @@ func (cv *converter) convertBatch(rows [][]any) (good [][]any, rejected []Reject
 				cv.countCast(c, v)
 			}
 		}
-		out, col, rej := cv.p.ConvertRow(row)
+		col, rej := cv.p.convertInto(cv.scratch, row)
 		if rej != nil {
 			rejected = append(rejected, cv.rejected(row, col, rej))
 			continue
 		}
-		good = append(good, out)
+		copy(row, cv.scratch)
+		good = append(good, row)
 	}
+	clear(cv.scratch)
 	return good, rejected
 }
 

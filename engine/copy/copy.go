@@ -202,34 +202,33 @@ type unit struct {
 }
 
 // copyUnit copies one key range batch by batch, each batch committed with
-// the range's checkpoint.
+// the range's checkpoint. Reading, converting and writing run on their own
+// goroutines (see pipeline.go), so a batch is converted while the previous
+// one is being written.
 func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink Sink) error {
 	p, name := u.plan, u.plan.Name
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches, readErr := readAhead(ctx, src, sink, p, u.after, u.batch)
-	cv := newConverter(p)
+	read, readErr := readAhead(ctx, src, sink, p, u.after, u.batch)
+	converted := convertAhead(ctx, p, read)
 	c := u.run.unitCounters(u.index)
 	after := u.after
-	for rows := range batches {
-		good, rejected := cv.convertBatch(rows)
-		if len(rejected) > 0 {
-			if err := sink.Rejects(ctx, name, rejected); err != nil {
+	for b := range converted {
+		if len(b.rejected) > 0 {
+			if err := sink.Rejects(ctx, name, b.rejected); err != nil {
 				return fmt.Errorf("recording rejects of %s: %w", name, err)
 			}
 		}
-		last := rows[len(rows)-1][:p.KeyCount]
-		c.Read += int64(len(rows))
-		c.Written += int64(len(good))
-		c.Rejected += int64(len(rejected))
-		c.Bytes += cv.bytes
-		cv.bytes = 0
-		m := db.Marker{CopyID: copyID, Table: u.marker, LastKey: last, Read: c.Read, Written: c.Written, Rejected: c.Rejected}
-		if err := load(ctx, dst, sink, p, good, m); err != nil {
+		c.Read += int64(b.read)
+		c.Written += int64(len(b.rows))
+		c.Rejected += int64(len(b.rejected))
+		c.Bytes += b.bytes
+		m := db.Marker{CopyID: copyID, Table: u.marker, LastKey: b.last, Read: c.Read, Written: c.Written, Rejected: c.Rejected}
+		if err := load(ctx, dst, sink, p, b.rows, m); err != nil {
 			return fmt.Errorf("writing a batch of %s after key %v: %w", name, keyText(after), err)
 		}
-		after = last
-		for _, cs := range cv.takeCasts() {
+		after = b.last
+		for _, cs := range b.casts {
 			sink.Cast(name, cs.column, cs.from, cs.to, cs.n)
 		}
 		if err := u.run.report(ctx, sink, u.index, c); err != nil {
@@ -239,44 +238,7 @@ func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink S
 	if err := <-readErr; err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
-	return nil
-}
-
-// readAhead reads batches on its own goroutine so reading and writing
-// overlap; at most two batches wait in memory.
-func readAhead(ctx context.Context, src db.DB, sink Sink, p *Plan, after []any, batch int) (<-chan [][]any, <-chan error) {
-	out := make(chan [][]any, 2)
-	errc := make(chan error, 1)
-	go func() {
-		defer close(out)
-		for {
-			var rows [][]any
-			err := retry(ctx, sink, p.Name, "reading a batch", func(ctx context.Context) (err error) {
-				rows, err = src.ReadBatch(ctx, p.Source, p.Cols, after, batch)
-				return err
-			})
-			if err != nil {
-				errc <- err
-				return
-			}
-			if len(rows) == 0 {
-				errc <- nil
-				return
-			}
-			select {
-			case out <- rows:
-			case <-ctx.Done():
-				errc <- ctx.Err()
-				return
-			}
-			if len(rows) < batch {
-				errc <- nil
-				return
-			}
-			after = rows[len(rows)-1][:p.KeyCount]
-		}
-	}()
-	return out, errc
+	return ctx.Err()
 }
 
 func keyText(k []any) string {

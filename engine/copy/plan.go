@@ -126,6 +126,15 @@ func indexOf(list []string, s string) int {
 // is for readers such as verify.
 func (p *Plan) ConvertRow(row []any) ([]any, string, *convert.Reject) {
 	out := make([]any, len(row))
+	if col, r := p.convertInto(out, row); r != nil {
+		return nil, col, r
+	}
+	return out, "", nil
+}
+
+// convertInto is ConvertRow writing into out (len(row) values); on a
+// reject out holds a partial row.
+func (p *Plan) convertInto(out, row []any) (string, *convert.Reject) {
 	for i, v := range row {
 		if c := p.casts[i]; c.rule.Map != nil {
 			if text, ok := textOf(v); ok {
@@ -139,9 +148,9 @@ func (p *Plan) ConvertRow(row []any) ([]any, string, *convert.Reject) {
 		}
 		conv, r := convert.Convert(v, p.Types[i])
 		if r != nil {
-			return nil, p.Cols[i], r
+			return p.Cols[i], r
 		}
 		out[i] = conv
 	}
-	return out, "", nil
+	return "", nil
 }

@@ -252,24 +252,26 @@ func (m *myDB) ReadBatch(ctx context.Context, t Table, cols []string, after []an
 	if err != nil {
 		return nil, fmt.Errorf("mysql: read %s: %w", t.Name, err)
 	}
-	names := make([]string, len(types))
-	for i, ct := range types {
-		names[i] = ct.DatabaseTypeName()
-	}
-	var out [][]any
-	vals := make([]any, len(types))
+	cs := make([]myColumn, len(types))
 	ptrs := make([]any, len(types))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	for i, ct := range types {
+		cs[i] = newMyColumn(ct.DatabaseTypeName())
+		if cs[i].kind == myNumber {
+			ptrs[i] = &cs[i].val
+		} else {
+			ptrs[i] = &cs[i].raw
+		}
 	}
+	alloc := newRowAlloc(len(types), limit)
+	var mem batchMem
+	out := make([][]any, 0, min(limit, 4096))
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("mysql: read %s: %w", t.Name, err)
 		}
-		row := make([]any, len(vals))
-		for i, v := range vals {
-			row[i] = myValue(names[i], v)
-			vals[i] = nil
+		row := alloc.row()
+		for i := range cs {
+			row[i] = cs[i].value(&mem)
 		}
 		out = append(out, row)
 	}

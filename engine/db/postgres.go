@@ -36,6 +36,7 @@ type pgDB struct {
 
 	mu            sync.Mutex
 	progressReady bool
+	copies        pgCopyCache // COPY statements and column types, by table
 }
 
 // openPostgres opens a pool from a URL or a libpq key=value DSN and checks
@@ -92,14 +93,6 @@ func (p *pgDB) quoteTable(name string) string {
 		return p.Quote(schema) + "." + p.Quote(table)
 	}
 	return p.Quote(name)
-}
-
-// ident is the table name as pgx.CopyFrom wants it.
-func (p *pgDB) ident(name string) pgx.Identifier {
-	if schema, table, ok := strings.Cut(name, "."); ok {
-		return pgx.Identifier{schema, table}
-	}
-	return pgx.Identifier{name}
 }
 
 // Tables lists ordinary and partitioned tables of current_schema().
@@ -197,13 +190,16 @@ func (p *pgDB) ReadBatch(ctx context.Context, t Table, cols []string, after []an
 		return nil, fmt.Errorf("postgres: read %s: %w", t.Name, err)
 	}
 	defer rows.Close()
-	m := rows.Conn().TypeMap()
-	var out [][]any
+	fds := rows.FieldDescriptions()
+	dec := pgDecoders(rows.Conn().TypeMap(), fds)
+	alloc := newRowAlloc(len(fds), limit)
+	var mem batchMem
+	out := make([][]any, 0, min(limit, 4096))
 	for rows.Next() {
-		raw, fds := rows.RawValues(), rows.FieldDescriptions()
-		row := make([]any, len(raw))
+		raw := rows.RawValues()
+		row := alloc.row()
 		for i := range raw {
-			if row[i], err = pgValue(m, fds[i], raw[i]); err != nil {
+			if row[i], err = dec[i].decode(raw[i], &mem); err != nil {
 				return nil, fmt.Errorf("postgres: read %s.%s: %w", t.Name, fds[i].Name, err)
 			}
 		}
@@ -289,8 +285,10 @@ func (p *pgDB) ensureProgress(ctx context.Context) error {
 }
 
 // LoadBatch copies rows with the COPY protocol and upserts the marker, in
-// one transaction. A decimal arrives as exact text and is parsed into
-// pgtype.Numeric (never through float64).
+// one transaction. The rows are encoded in COPY's binary format by one
+// encoder per column, chosen from the target column's type (see
+// pgColumnEncoder); a decimal arrives as exact text and goes to numeric's
+// base-10000 digits without passing through a float.
 func (p *pgDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]any, mark Marker) error {
 	if mark.Table == "" {
 		mark.Table = t.Name
@@ -308,8 +306,9 @@ func (p *pgDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]a
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 	if len(rows) > 0 {
-		n, err := tx.CopyFrom(ctx, p.ident(t.Name), cols, pgx.CopyFromSlice(len(rows), pgCopyRow(t, cols, rows)))
+		n, err := p.copyRows(ctx, tx.Conn(), t, cols, rows)
 		if err != nil {
+			p.forgetCopyTarget()
 			return fmt.Errorf("postgres: load %s: copy: %w", t.Name, err)
 		}
 		if n != int64(len(rows)) {
@@ -328,37 +327,6 @@ func (p *pgDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]a
 		return fmt.Errorf("postgres: load %s: commit: %w", t.Name, err)
 	}
 	return nil
-}
-
-// pgCopyRow returns the CopyFromSlice callback: rows as given, except
-// decimal strings parsed into pgtype.Numeric. Other strings (json, uuid,
-// time, enum, numeric of unknown kind) are encoded by pgx through the
-// column type's text input, which is exact.
-func pgCopyRow(t Table, cols []string, rows [][]any) func(int) ([]any, error) {
-	decimal := make([]bool, len(cols))
-	hasDecimal := false
-	for i, c := range cols {
-		if col, ok := t.Column(c); ok && col.Type.Kind == convert.Decimal {
-			decimal[i], hasDecimal = true, true
-		}
-	}
-	if !hasDecimal {
-		return func(i int) ([]any, error) { return rows[i], nil }
-	}
-	buf := make([]any, len(cols))
-	return func(i int) ([]any, error) {
-		copy(buf, rows[i])
-		for j, v := range buf {
-			if s, ok := v.(string); ok && decimal[j] {
-				var n pgtype.Numeric
-				if err := n.Scan(s); err != nil {
-					return nil, fmt.Errorf("column %s: %q is not a decimal: %w", cols[j], s, err)
-				}
-				buf[j] = n
-			}
-		}
-		return buf, nil
-	}
 }
 
 // Progress reads a copy checkpoint back; none when ProgressTable does not

@@ -24,8 +24,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -125,86 +123,6 @@ func pgMajor(version string) int {
 	return v[0]*10000 + v[1]*100
 }
 
-// pgEnvVars maps libpq connection keywords to the environment variables
-// libpq reads them from.
-var pgEnvVars = map[string]string{
-	"host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER",
-	"password": "PGPASSWORD", "passfile": "PGPASSFILE", "service": "PGSERVICE", "servicefile": "PGSERVICEFILE",
-	"options": "PGOPTIONS", "application_name": "PGAPPNAME", "connect_timeout": "PGCONNECT_TIMEOUT",
-	"sslmode": "PGSSLMODE", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslrootcert": "PGSSLROOTCERT",
-	"sslcrl": "PGSSLCRL", "sslcrldir": "PGSSLCRLDIR", "sslsni": "PGSSLSNI", "requirepeer": "PGREQUIREPEER",
-	"ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION", "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
-	"gssencmode": "PGGSSENCMODE", "krbsrvname": "PGKRBSRVNAME", "gsslib": "PGGSSLIB",
-	"channel_binding": "PGCHANNELBINDING", "target_session_attrs": "PGTARGETSESSIONATTRS",
-	"load_balance_hosts": "PGLOADBALANCEHOSTS", "requiressl": "PGREQUIRESSL", "sslcompression": "PGSSLCOMPRESSION",
-}
-
-// pgToolEnv turns the pool's DSN into libpq environment variables for
-// pg_dump and pg_restore, and returns the secrets to redact. Settings that
-// are pgx's own (pool sizes, runtime parameters such as search_path) are
-// left out: the tools set their own session.
-func (p *pgDB) pgToolEnv() (env, secrets []string, err error) {
-	cfg := p.pool.Config()
-	params := pgConnParams(cfg.ConnString())
-	cc := cfg.ConnConfig
-	fill := map[string]string{"dbname": cc.Database, "user": cc.User, "host": cc.Host, "port": fmt.Sprint(cc.Port)}
-	for k, v := range fill {
-		if params[k] == "" && v != "" && v != "0" {
-			params[k] = v
-		}
-	}
-	if params["password"] == "" && cc.Password != "" { // e.g. read by pgx from a passfile
-		params["password"] = cc.Password
-	}
-	if params["sslpassword"] != "" {
-		return nil, nil, errors.New("postgres: the DSN's sslpassword cannot be handed to pg_dump without showing it on its command line; use an unencrypted key or a service file")
-	}
-	for k, v := range params {
-		if name, ok := pgEnvVars[k]; ok && v != "" {
-			env = append(env, name+"="+v)
-		}
-	}
-	return env, []string{params["password"]}, nil
-}
-
-// pgConnParams reads a postgres:// URL (several host:port pairs allowed)
-// or libpq key=value pairs into keywords.
-func pgConnParams(dsn string) map[string]string {
-	rest, ok := cutScheme(dsn, "postgres://", "postgresql://")
-	if !ok {
-		return pgKeywords(dsn)
-	}
-	out := map[string]string{}
-	rest, query, _ := strings.Cut(rest, "?")
-	authority, path, _ := strings.Cut(rest, "/")
-	if i := strings.LastIndex(authority, "@"); i >= 0 {
-		user, pass, _ := strings.Cut(authority[:i], ":")
-		out["user"], out["password"] = unescape(user), unescape(pass)
-		authority = authority[i+1:]
-	}
-	var hosts, ports []string
-	for _, hp := range strings.Split(authority, ",") {
-		h, port, err := net.SplitHostPort(hp)
-		if err != nil {
-			h, port = strings.Trim(hp, "[]"), ""
-		}
-		hosts, ports = append(hosts, unescape(h)), append(ports, port)
-	}
-	if strings.Join(hosts, "") != "" {
-		out["host"] = strings.Join(hosts, ",")
-	}
-	if strings.Join(ports, "") != "" {
-		out["port"] = strings.Join(ports, ",")
-	}
-	out["dbname"] = unescape(path)
-	if q, err := url.ParseQuery(query); err == nil {
-		for k := range q {
-			out[k] = q.Get(k)
-		}
-	}
-	return out
-}
-
 // pgQuoteIdent double-quotes a name for a pg_dump pattern or SQL: inside
 // double quotes pattern characters (*, ?, .) are literal.
 func pgQuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -292,6 +210,45 @@ var pgSchemaEntry = regexp.MustCompile(`^\d+; \d+ \d+ (SCHEMA - |COMMENT - SCHEM
 // kept (left out of the restore's list) unless it no longer exists.
 // staged is not called: the dump file is checked by its sha256 before.
 func (p *pgDB) RestoreSnapshot(ctx context.Context, method, artefact string, _ func(view DB) error) error {
+	return p.restore(ctx, method, artefact, "")
+}
+
+// RestoreSnapshotScope is RestoreSnapshot knowing the manifest's scope
+// (`schema "name"`, as TakeSnapshot reports it): while that schema exists,
+// pg_restore -n restores exactly the objects in it — the archive's
+// entries but the schema's own (its CREATE, comment and grants, which
+// carry no schema) — without first reading the archive's table of
+// contents, which takes another start of pg_restore. Otherwise, as
+// RestoreSnapshot.
+func (p *pgDB) RestoreSnapshotScope(ctx context.Context, method, artefact, scope string, _ func(view DB) error) error {
+	schema, ok := pgScopeSchema(scope)
+	if ok {
+		var n int
+		err := p.pool.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname = $1`, schema).Scan(&n)
+		ok = err == nil && n == 1
+	}
+	if !ok {
+		schema = ""
+	}
+	return p.restore(ctx, method, artefact, schema)
+}
+
+// pgScopeSchema reads the schema name out of a scope `schema "name"`.
+func pgScopeSchema(scope string) (string, bool) {
+	q, ok := strings.CutPrefix(scope, "schema ")
+	if !ok || len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+		return "", false
+	}
+	name := q[1 : len(q)-1]
+	if strings.Contains(strings.ReplaceAll(name, `""`, ""), `"`) {
+		return "", false
+	}
+	return strings.ReplaceAll(name, `""`, `"`), true
+}
+
+// restore runs pg_restore: with -n schema when schema is set, else with a
+// list of the archive's entries that leaves the schema standing.
+func (p *pgDB) restore(ctx context.Context, method, artefact, schema string) error {
 	if _, err := FindSnapshotMethod(Postgres, p, method); err != nil {
 		return err
 	}
@@ -306,6 +263,33 @@ func (p *pgDB) RestoreSnapshot(ctx context.Context, method, artefact string, _ f
 	if _, err := os.Stat(artefact); err != nil {
 		return fmt.Errorf("postgres: restore: %w", err)
 	}
+	selection := "--schema=" + schema
+	if schema == "" {
+		tmpDir, err := privateDir()
+		if err != nil {
+			return fmt.Errorf("postgres: restore: %w", err)
+		}
+		defer os.RemoveAll(tmpDir)
+		listFile := filepath.Join(tmpDir, "restore.list")
+		if err := p.restoreList(ctx, restore, secrets, artefact, listFile); err != nil {
+			return err
+		}
+		selection = "--use-list=" + listFile
+	}
+	dbname := p.pool.Config().ConnConfig.Database
+	err = toolRun{tool: restore, env: env, secrets: secrets, args: []string{
+		"--clean", "--if-exists", "--single-transaction", "--no-owner", "--exit-on-error", "--no-password",
+		selection, "--dbname=dbname='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(dbname) + "'", artefact,
+	}}.run(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: restore of %s (nothing was changed): %w", artefact, err)
+	}
+	return nil
+}
+
+// restoreList writes the archive's table of contents to listFile with the
+// schema's own entries commented out, unless the schema no longer exists.
+func (p *pgDB) restoreList(ctx context.Context, restore Tool, secrets []string, artefact, listFile string) error {
 	var toc bytes.Buffer
 	if err := (toolRun{tool: restore, args: []string{"--list", artefact}, stdout: &toc, secrets: secrets}).run(ctx); err != nil {
 		return fmt.Errorf("postgres: restore: reading %s: %w", artefact, err)
@@ -317,22 +301,8 @@ func (p *pgDB) RestoreSnapshot(ctx context.Context, method, artefact string, _ f
 		}
 		list.WriteString(line + "\n")
 	}
-	tmpDir, err := privateDir()
-	if err != nil {
-		return fmt.Errorf("postgres: restore: %w", err)
-	}
-	defer os.RemoveAll(tmpDir)
-	listFile := filepath.Join(tmpDir, "restore.list")
 	if err := os.WriteFile(listFile, []byte(list.String()), 0o600); err != nil {
 		return fmt.Errorf("postgres: restore: %w", err)
-	}
-	dbname := p.pool.Config().ConnConfig.Database
-	err = toolRun{tool: restore, env: env, secrets: secrets, args: []string{
-		"--clean", "--if-exists", "--single-transaction", "--no-owner", "--exit-on-error", "--no-password",
-		"--use-list=" + listFile, "--dbname=dbname='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(dbname) + "'", artefact,
-	}}.run(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: restore of %s (nothing was changed): %w", artefact, err)
 	}
 	return nil
 }

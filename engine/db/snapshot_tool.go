@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tightrope/tightrope/journal"
 )
@@ -38,15 +39,32 @@ func findTool(method, install string, names ...string) (Tool, error) {
 }
 
 // toolVersion runs the tool with --version and returns the first line of
-// its answer.
+// its answer. Answers are kept for the process's lifetime, keyed by the
+// binary's path, size and modification time: every snapshot and restore
+// asks, and Debian's pg_dump and pg_restore are a Perl wrapper that takes
+// tens of milliseconds to start. (A wrapper can start dispatching to a
+// newly installed version without changing itself; the version only serves
+// the friendly pre-checks — pg_dump and pg_restore refuse versions they
+// cannot work with themselves.)
 func toolVersion(ctx context.Context, t Tool) (string, error) {
+	key := t.Path
+	if fi, err := os.Stat(t.Path); err == nil {
+		key = fmt.Sprintf("%s\x00%d\x00%d", t.Path, fi.Size(), fi.ModTime().UnixNano())
+	}
+	if v, ok := toolVersions.Load(key); ok {
+		return v.(string), nil
+	}
 	out, err := exec.CommandContext(ctx, t.Path, "--version").Output()
 	if err != nil {
 		return "", fmt.Errorf("%s --version: %w", t.Path, err)
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	toolVersions.Store(key, line)
 	return line, nil
 }
+
+// toolVersions caches toolVersion's answers.
+var toolVersions sync.Map
 
 var versionNumber = regexp.MustCompile(`(\d+)(?:\.(\d+))?(?:\.(\d+))?`)
 

@@ -46,6 +46,7 @@ type sqliteDB struct {
 	db   *sql.DB
 	path string // absolute path of the database file
 	now  func() time.Time
+	raw  sqliteRawPool // ReadBatch's own connections (see sqliteRaw)
 }
 
 var _ Snapshotter = (*sqliteDB)(nil)
@@ -109,7 +110,10 @@ func (d *sqliteDB) Describe() string { return "sqlite:" + filepath.Base(d.path) 
 
 func (d *sqliteDB) SQL() *sql.DB { return d.db }
 
-func (d *sqliteDB) Close() error { return d.db.Close() }
+func (d *sqliteDB) Close() error {
+	d.raw.close()
+	return d.db.Close()
+}
 
 // Quote wraps an identifier in double quotes, doubling embedded ones.
 func (d *sqliteDB) Quote(ident string) string {
@@ -211,80 +215,4 @@ func (d *sqliteDB) Count(ctx context.Context, table string) (int64, error) {
 		return 0, fmt.Errorf("sqlite: count %s: %w", table, err)
 	}
 	return n, nil
-}
-
-// ReadBatch reads one keyset page; see sqliteDB for the values returned.
-func (d *sqliteDB) ReadBatch(ctx context.Context, t Table, cols []string, after []any, limit int) ([][]any, error) {
-	if len(t.Key) == 0 {
-		return nil, fmt.Errorf("sqlite: read %s: table has no key", t.Name)
-	}
-	q, args := selectAfter(d.Quote, questionMark, t, cols, after, limit)
-	q = d.rawTimeKeys(t, cols, q)
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: read %s: %w", t.Name, err)
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		row := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range row {
-			ptrs[i] = &row[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("sqlite: read %s: %w", t.Name, err)
-		}
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: read %s: %w", t.Name, err)
-	}
-	return out, nil
-}
-
-// rawTimeKeys wraps q when a key column is declared DATE, DATETIME or
-// TIMESTAMP, so that column reaches the driver as an expression (+"col": the
-// unary plus is a no-op on the value but hides the declared type) and comes
-// back exactly as stored. Other columns keep their declared type through the
-// subquery. The outer ORDER BY sorts at most limit rows.
-func (d *sqliteDB) rawTimeKeys(t Table, cols []string, q string) string {
-	raw := map[string]bool{}
-	for _, k := range t.Key {
-		if c, ok := t.Column(k); ok && sqliteTimeDecl(c.Type.Decl) {
-			raw[k] = true
-		}
-	}
-	if len(raw) == 0 {
-		return q
-	}
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if raw[c] {
-			b.WriteString("+")
-		}
-		b.WriteString(d.Quote(c))
-	}
-	b.WriteString(" FROM (" + q + ") ORDER BY ")
-	for i, k := range t.Key {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(d.Quote(k))
-	}
-	return b.String()
-}
-
-// sqliteTimeDecl reports whether modernc turns TEXT values of a column with
-// this declared type into time.Time.
-func sqliteTimeDecl(decl string) bool {
-	switch strings.ToUpper(decl) {
-	case "DATE", "DATETIME", "TIMESTAMP":
-		return true
-	}
-	return false
 }

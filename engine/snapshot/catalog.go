@@ -123,7 +123,7 @@ func VerifyArtefact(ctx context.Context, m journal.SnapshotPayload, live db.DB) 
 		return err
 	}
 	defer view.Close()
-	got, err := checksums(ctx, view, names(m))
+	got, err := checksums(ctx, view, names(m), m.Tables)
 	if errors.Is(err, db.ErrNoTable) {
 		return fmt.Errorf("%w: %s: %w", ErrDamaged, m.Artefact, err)
 	}

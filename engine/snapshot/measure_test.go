@@ -6,6 +6,8 @@ package snapshot
 // It is slow, so it runs only with TIGHTROPE_SNAPSHOT_MEASURE=1:
 //
 //	TIGHTROPE_SNAPSHOT_MEASURE=1 go test ./engine/snapshot -run Measure -v
+//
+// TIGHTROPE_SNAPSHOT_MEASURE_ROUNDS sets the number of pairs (default 5).
 
 import (
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	osexecpkg "os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -30,6 +33,9 @@ func TestMeasure(t *testing.T) {
 		t.Skip("set TIGHTROPE_SNAPSHOT_MEASURE=1 to measure")
 	}
 	rounds := 5
+	if n, err := strconv.Atoi(os.Getenv("TIGHTROPE_SNAPSHOT_MEASURE_ROUNDS")); err == nil && n > 0 {
+		rounds = n // more pairs on a busy machine
+	}
 	t.Run("postgres", func(t *testing.T) {
 		d, dsn := pgServer(t)
 		exec(t, d, `CREATE TABLE bench (id bigint PRIMARY KEY, amount numeric(12,2), name varchar(40), at timestamp, note text)`,

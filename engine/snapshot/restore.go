@@ -48,6 +48,9 @@ func Restore(ctx context.Context, d db.DB, m journal.SnapshotPayload) (Result, e
 	if method.InServer != m.InServer {
 		return res, fmt.Errorf("snapshot %s: the manifest's artefact kind does not fit method %s", m.Label, method.Name)
 	}
+	if err := checkKinds(ctx, d, m); err != nil {
+		return res, err
+	}
 	start := time.Now()
 	if m.InServer {
 		if m.SHA256 != tablesDigest(m.Tables) {
@@ -62,10 +65,16 @@ func Restore(ctx context.Context, d db.DB, m journal.SnapshotPayload) (Result, e
 	start = time.Now()
 	var staged time.Duration
 	var stagedTables []journal.TableSnapshot
-	err = sn.RestoreSnapshot(ctx, method.Name, m.Artefact, func(view db.DB) error {
+	restore := sn.RestoreSnapshot
+	if sr, ok := sn.(db.ScopedRestorer); ok && m.Scope != "" {
+		restore = func(ctx context.Context, method, artefact string, staged func(db.DB) error) error {
+			return sr.RestoreSnapshotScope(ctx, method, artefact, m.Scope, staged)
+		}
+	}
+	err = restore(ctx, method.Name, m.Artefact, func(view db.DB) error {
 		t0 := time.Now()
 		defer func() { staged += time.Since(t0) }()
-		got, err := checksums(ctx, view, want)
+		got, err := checksums(ctx, view, want, m.Tables)
 		if err != nil {
 			return fmt.Errorf("checking the staged copy of %s: %w", m.Artefact, err)
 		}
@@ -88,7 +97,7 @@ func Restore(ctx context.Context, d db.DB, m journal.SnapshotPayload) (Result, e
 	if stagedTables != nil {
 		res.Tables, err = swappedIn(ctx, d, stagedTables)
 	} else {
-		res.Tables, err = checksums(ctx, d, want)
+		res.Tables, err = checksums(ctx, d, want, m.Tables)
 	}
 	if err != nil {
 		return res, fmt.Errorf("verifying the restore of %s: %w", m.Label, err)

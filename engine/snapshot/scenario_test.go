@@ -27,14 +27,39 @@ func request(dir, method string, minutes int) Request {
 		Method: method, Dir: dir, Now: clockAt(minutes)}
 }
 
-// liveChecksums reads the manifest's tables on d now.
+// liveChecksums reads the manifest's tables on d now, each checksum of
+// the kind the manifest holds.
 func liveChecksums(t testing.TB, d db.DB, m journal.SnapshotPayload) []journal.TableSnapshot {
+	t.Helper()
+	got, err := checksums(testCtx(t), d, names(m), m.Tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// canonicalChecksums reads the manifest's tables on d now with the
+// canonical, engine-neutral checksum: an independent witness of the
+// server-side checksums the manifests of server engines hold.
+func canonicalChecksums(t testing.TB, d db.DB, m journal.SnapshotPayload) []journal.TableSnapshot {
 	t.Helper()
 	got, err := verify.Checksums(testCtx(t), d, names(m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// wantKind is the checksum kind a capture of d records: the server's own,
+// canonical (no prefix) for SQLite.
+func wantKind(d db.DB) string {
+	switch d.Driver() {
+	case db.Postgres:
+		return db.ChecksumPostgres
+	case db.MySQL:
+		return db.ChecksumMySQL
+	}
+	return ""
 }
 
 func mustTake(t testing.TB, d db.DB, req Request) journal.SnapshotPayload {
@@ -63,10 +88,11 @@ func checkRoundTrip(t *testing.T, d db.DB, method string, inServer bool, extra .
 		t.Fatalf("tables %+v", m.Tables)
 	}
 	for _, tb := range m.Tables {
-		if want[tb.Table] != tb.Rows || tb.Checksum == "" {
-			t.Errorf("manifest table %+v, want %d rows", tb, want[tb.Table])
+		if want[tb.Table] != tb.Rows || tb.Checksum == "" || kindOf(tb.Checksum) != wantKind(d) {
+			t.Errorf("manifest table %+v, want %d rows and a %q checksum", tb, want[tb.Table], wantKind(d))
 		}
 	}
+	canonical := canonicalChecksums(t, d, m) // nothing writes: the data as captured
 	if strings.Contains(m.Database, "@") && strings.Contains(m.Database, ":") && strings.Contains(m.Database, "[") {
 		t.Errorf("database description %q", m.Database)
 	}
@@ -83,6 +109,11 @@ func checkRoundTrip(t *testing.T, d db.DB, method string, inServer bool, extra .
 		if got := liveChecksums(t, d, m); reflect.DeepEqual(got, m.Tables) {
 			t.Fatal("damage changed nothing")
 		}
+		for i, got := range liveChecksums(t, d, m) {
+			if got.Checksum == m.Tables[i].Checksum {
+				t.Errorf("the damage to %s left its checksum as it was", got.Table)
+			}
+		}
 		if err := VerifyArtefact(ctx, m, d); err != nil {
 			t.Fatalf("round %d: VerifyArtefact: %v", round, err)
 		}
@@ -95,6 +126,9 @@ func checkRoundTrip(t *testing.T, d db.DB, method string, inServer bool, extra .
 		}
 		if got := liveChecksums(t, d, m); !reflect.DeepEqual(got, m.Tables) {
 			t.Fatalf("round %d: after restore %+v, manifest %+v", round, got, m.Tables)
+		}
+		if got := canonicalChecksums(t, d, m); !reflect.DeepEqual(got, canonical) {
+			t.Fatalf("round %d: canonical checksums after restore %+v, at capture %+v", round, got, canonical)
 		}
 		if !slices.Equal(res.Extra, extra) {
 			t.Errorf("round %d: Extra = %q, want %q", round, res.Extra, extra)

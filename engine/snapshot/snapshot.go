@@ -12,7 +12,9 @@
 //	          mysqldump (--single-transaction)   a file, restored by piping it into mysql
 //
 // The manifest's checksums are read from exactly the data the artefact
-// holds, at the same instant (see the db adapters' TakeSnapshot).
+// holds, at the same instant (see the db adapters' TakeSnapshot); inside
+// the server where the engine can, so that no row is shipped to compute
+// them (see checksum.go for the kinds).
 package snapshot
 
 import (
@@ -26,11 +28,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
-	"github.com/tightrope/tightrope/engine/verify"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -94,7 +94,7 @@ func Take(ctx context.Context, d db.DB, req Request) (journal.SnapshotPayload, e
 	info, err := sn.TakeSnapshot(ctx, method.Name, dir, name, func(view db.DB) error {
 		names, err := view.Tables(ctx)
 		if err == nil {
-			tables, err = checksums(ctx, view, names)
+			tables, err = checksums(ctx, view, names, nil)
 		}
 		if err != nil {
 			return fmt.Errorf("reading the snapshot's checksums: %w", err)
@@ -210,41 +210,6 @@ func diff(want, got []journal.TableSnapshot) string {
 }
 
 func short(s string) string { return s[:min(12, len(s))] }
-
-// parallelTables is how many tables checksums reads at once.
-const parallelTables = 4
-
-// checksums is verify.Checksums over up to parallelTables tables at a
-// time (a database handle is a pool; a snapshot view serialises itself),
-// results in the order of names.
-func checksums(ctx context.Context, d db.DB, names []string) ([]journal.TableSnapshot, error) {
-	if len(names) < 2 {
-		return verify.Checksums(ctx, d, names)
-	}
-	out := make([]journal.TableSnapshot, len(names))
-	errs := make([]error, len(names))
-	sem := make(chan struct{}, parallelTables)
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				errs[i] = ctx.Err()
-				return
-			}
-			var ts []journal.TableSnapshot
-			if ts, errs[i] = verify.Checksums(ctx, d, []string{n}); errs[i] == nil {
-				out[i] = ts[0]
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
 
 // names lists the manifest's tables.
 func names(m journal.SnapshotPayload) []string {

@@ -63,7 +63,7 @@ func BenchmarkFirstPassRow(b *testing.B) {
 					b.Fatal(rej)
 				}
 				key, _ := intKey(conv[0])
-				if err := c.add(key, h.Sum(conv, p.Types)); err != nil {
+				if err := c.add(key, h.SumConverted(conv, p.Types)); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -31,6 +31,19 @@ func appendKey(dst []byte, vals []any, types []convert.Type) []byte {
 	return dst
 }
 
+// appendConvertedKey is appendKey for values Convert returned for types
+// (a source row through the plan): the same bytes, without converting the
+// values again.
+func appendConvertedKey(dst []byte, vals []any, types []convert.Type) []byte {
+	for i, v := range vals {
+		at := len(dst)
+		dst = append(dst, 0, 0, 0, 0)
+		dst = convert.AppendConverted(dst, v, types[i])
+		binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+	}
+	return dst
+}
+
 // showKey renders an encoded key for people: the canonical values joined
 // with commas, as the journal lists mismatching keys. NULL reads "NULL";
 // a value its column cannot hold reads as the value it is.

@@ -11,8 +11,10 @@ import (
 
 // Checksums reads every listed table of a database in key order and
 // returns its row count and the order-independent checksum of its
-// canonical values under its own column types. Snapshots record these at
-// capture and compare them after a restore.
+// canonical values under its own column types. Snapshots of engines that
+// cannot checksum in the server (SQLite) record these at capture and
+// compare them after a restore, as every manifest written before the
+// server-side kinds does (see package snapshot).
 func Checksums(ctx context.Context, d db.DB, tables []string) ([]journal.TableSnapshot, error) {
 	out := make([]journal.TableSnapshot, 0, len(tables))
 	for _, name := range tables {

@@ -79,7 +79,8 @@ func (r *run) descendBuckets(ctx context.Context, set []int, d *diffs) error {
 	}
 	k, types := r.p.KeyCount, r.p.Types[:r.p.KeyCount]
 	// Each key function runs on one goroutine only, so each has its buffer.
-	keyIn := func(buf *[]byte) func(vals []any) (string, bool) {
+	// The source's values are converted already, the target's raw.
+	keyIn := func(buf *[]byte, appendKey func([]byte, []any, []convert.Type) []byte) func(vals []any) (string, bool) {
 		return func(vals []any) (string, bool) {
 			*buf = appendKey((*buf)[:0], vals[:k], types)
 			if !in[bucketOf(r.seed, *buf, buckets)] {
@@ -90,7 +91,7 @@ func (r *run) descendBuckets(ctx context.Context, set []int, d *diffs) error {
 	}
 	var srcBuf, dstBuf []byte
 	m := &matcher[string]{want: map[string][32]byte{}, d: d, show: showKey}
-	return compare(ctx, r, r.srcT, r.dstT, nil, m, keyIn(&srcBuf), keyIn(&dstBuf))
+	return compare(ctx, r, r.srcT, r.dstT, nil, m, keyIn(&srcBuf, appendConvertedKey), keyIn(&dstBuf, appendKey))
 }
 
 // compare reads a part of the source into m (the rows for which srcKey
@@ -115,7 +116,7 @@ func compare[K cmp.Ordered](ctx context.Context, r *run, st, dt db.Table, after 
 					continue // expected missing
 				}
 				if key, ok := srcKey(conv); ok {
-					m.want[key] = h.Sum(conv, types)
+					m.want[key] = h.SumConverted(conv, types)
 				}
 			}
 			return nil

@@ -161,9 +161,9 @@ func (r *run) scanSource(ctx context.Context, b *bounds) error {
 				r.rejected++
 				continue
 			}
-			sum := h.Sum(conv, r.p.Types)
+			sum := h.SumConverted(conv, r.p.Types) // converted already: not again
 			if !r.ranges {
-				enc = appendKey(enc[:0], conv[:k], r.p.Types[:k])
+				enc = appendConvertedKey(enc[:0], conv[:k], r.p.Types[:k])
 				r.srcSums[bucketOf(r.seed, enc, buckets)].Add(sum)
 				continue
 			}

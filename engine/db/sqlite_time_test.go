@@ -1,0 +1,162 @@
+package db
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSQLiteTimeColumnsMatchDriver reads time-declared columns holding
+// every kind of value through ReadBatch (stored text, parsed here) and
+// through the driver directly (its own parsing): the same values.
+func TestSQLiteTimeColumnsMatchDriver(t *testing.T) {
+	texts := []string{
+		"2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31 23:59:59.999999999", "2024-01-01 10:00:00",
+		"2024-01-01T10:00:00", "2024-01-01 10:00:00.5", "2024-01-01T10:00:00.123456789", "2024-01-01 10:00",
+		"2024-01-01T10:00", "2024-01-01 10:00:00Z", "2024-01-01T10:00:00.5Z", "2024-01-01 10:00:00+02:00",
+		"2024-01-01T10:00:00.25-07:30", "2024-01-01 10:00:00.1234567891", "2024-01-01 10:00:00,5",
+		"2026-01-02 03:04:05.5 +0000 UTC", "2026-01-02 03:04:05.5 +0100 CET m=+0.000000001", "2024-01-01 24:00:00",
+		"2024-13-01", "2024-04-31", "soon", "", "2024-1-1", " 2024-01-01", "2024-01-01 ", "2024-01-01 10:00:00.",
+		"2024-01-01Z", "2024-01-01 10:00:60", "20240101",
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		s := fmt.Sprintf("%04d-%02d-%02d", r.IntN(10000), r.IntN(14), r.IntN(33))
+		if r.IntN(4) > 0 {
+			s += fmt.Sprintf("%c%02d:%02d:%02d", " T"[r.IntN(2)], r.IntN(25), r.IntN(61), r.IntN(61))
+			if n := r.IntN(11); n > 0 {
+				s += fmt.Sprintf(".%0*d", n, r.Int64N(1<<62)%int64(pow10(min(n, 18))))
+			}
+		}
+		texts = append(texts, s)
+	}
+	path := newSQLiteFile(t, `CREATE TABLE tv (id INTEGER PRIMARY KEY, d DATE, dt DATETIME, ts TIMESTAMP, n TEXT)`)
+	d := openTestSQLite(t, path)
+	tx, err := d.SQL().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range texts {
+		if _, err := tx.Exec(`INSERT INTO tv VALUES (?, ?, ?, ?, ?)`, i+1, s, s, s, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, v := range []any{int64(1700000000), 1.5, []byte("2024-01-01"), nil} {
+		if _, err := tx.Exec(`INSERT INTO tv VALUES (?, ?, ?, ?, 'x')`, len(texts)+i+1, v, v, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	tb := mustTable(t, d, "tv")
+	cols := colNames(tb)
+	got := readAll(t, d, tb, cols, 500)
+	rows, err := d.SQL().Query(`SELECT id, d, dt, ts, n FROM tv ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for r := 0; rows.Next(); r++ {
+		want := make([]any, 5)
+		ptrs := []any{&want[0], &want[1], &want[2], &want[3], &want[4]}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if !sameValue(got[r][i], want[i]) {
+				t.Errorf("row %d %s: ReadBatch %T %#v, driver %T %#v", r+1, cols[i], got[r][i], got[r][i], want[i], want[i])
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameValue compares values, times by instant, wall clock and zone.
+func sameValue(a, b any) bool {
+	ta, ok1 := a.(time.Time)
+	tb, ok2 := b.(time.Time)
+	if ok1 || ok2 {
+		return ok1 && ok2 && ta.Equal(tb) && ta.String() == tb.String()
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// TestSQLiteRawMatchesDriver reads values of every storage class, in
+// columns of every kind of declared type (and in keys declared as times),
+// through the raw connection and through the driver: the same values, the
+// same Go types, page by page.
+func TestSQLiteRawMatchesDriver(t *testing.T) {
+	path := newSQLiteFile(t,
+		`CREATE TABLE m (k DATETIME, id INTEGER, a, i INTEGER, r REAL, s TEXT, b BLOB, n NUMERIC, d DATE, ts TIMESTAMP,
+			PRIMARY KEY (k, id)) WITHOUT ROWID`)
+	d := openTestSQLite(t, path)
+	vals := []any{nil, int64(0), int64(-9223372036854775808), int64(9223372036854775807), 0.0, -1.5, 1e308,
+		"", "héllo 🎁", "2024-01-01 10:00:00", "2024-01-01", "12.50", []byte{}, []byte{0, 1, 0xff}, []byte("2024-01-01"),
+		"a\x00b"}
+	n := 0
+	for _, v := range vals {
+		for _, k := range []any{"2024-01-01", "2024-01-01 00:00:00+00:00", int64(5), 2.5, "x"} {
+			n++
+			sqliteExec(t, d, fmt.Sprintf(`INSERT INTO m VALUES (%s, %d, %s, %s, %s, %s, %s, %s, %s, %s)`,
+				lit(k), n, lit(v), lit(v), lit(v), lit(v), lit(v), lit(v), lit(v), lit(v)))
+		}
+	}
+	tb := mustTable(t, d, "m")
+	cols := colNames(tb)
+	ctx := testCtx(t)
+	var after []any
+	for pages := 0; ; pages++ {
+		q, args := selectAfter(d.Quote, questionMark, tb, cols, after, 7)
+		raw, err := d.readRaw(ctx, tb, cols, q, args, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drv, err := d.readDriver(ctx, tb, cols, q, args, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) != len(drv) {
+			t.Fatalf("page %d: %d rows raw, %d through the driver", pages, len(raw), len(drv))
+		}
+		for r := range raw {
+			for i := range cols {
+				if !sameValue(raw[r][i], drv[r][i]) || fmt.Sprintf("%T", raw[r][i]) != fmt.Sprintf("%T", drv[r][i]) {
+					t.Errorf("page %d row %d %s: raw %T %#v, driver %T %#v", pages, r, cols[i], raw[r][i], raw[r][i], drv[r][i], drv[r][i])
+				}
+			}
+		}
+		if len(raw) < 7 {
+			if pages*7+len(raw) != n {
+				t.Fatalf("read %d rows, want %d", pages*7+len(raw), n)
+			}
+			return
+		}
+		after = raw[len(raw)-1][:2]
+	}
+}
+
+// lit renders a value as an SQLite literal of its storage class.
+func lit(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case int64:
+		return fmt.Sprint(x)
+	case float64:
+		return fmt.Sprintf("%v", x)
+	case string:
+		if strings.ContainsRune(x, 0) {
+			return fmt.Sprintf("CAST(x'%x' AS TEXT)", x)
+		}
+		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
+	case []byte:
+		return fmt.Sprintf("x'%x'", x)
+	}
+	panic(v)
+}

@@ -93,10 +93,9 @@ func (p *pgDB) copyRows(ctx context.Context, conn *pgx.Conn, t Table, cols []str
 		return 0, err
 	}
 	s := newPgCopyStream(pgEncoders(conn.TypeMap(), ct.oids), cols, rows)
-	defer s.release()
 	tag, err := conn.PgConn().CopyFrom(ctx, s, ct.sql)
-	if s.err != nil {
-		return 0, s.err // the value that could not be encoded, rather than the server's echo of it
+	if encErr := s.finish(); encErr != nil {
+		return 0, encErr // the value that could not be encoded, rather than the server's echo of it
 	}
 	if err != nil {
 		return 0, err
@@ -112,17 +111,21 @@ var pgCopyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 var pgCopyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
 
 // pgCopyStream is an io.Reader producing the binary COPY data of rows,
-// encoded as the server reads it.
+// encoded as the server reads it. pgconn reads it on a goroutine of its
+// own, which may outlive CopyFrom when the connection fails; finish waits
+// for a read under way and ends the stream.
 type pgCopyStream struct {
-	cols  []pgColumnEncoder
-	names []string // column names, for errors
-	rows  [][]any
-	next  int    // the next row to encode; len(rows) then means the trailer is due
-	done  bool   // the trailer is in buf
-	buf   []byte // encoded, not yet read: buf[off:]
-	off   int
-	bufp  *[]byte
-	err   error // the first encoding error
+	mu     sync.Mutex
+	closed bool
+	cols   []pgColumnEncoder
+	names  []string // column names, for errors
+	rows   [][]any
+	next   int    // the next row to encode; len(rows) then means the trailer is due
+	done   bool   // the trailer is in buf
+	buf    []byte // encoded, not yet read: buf[off:]
+	off    int
+	bufp   *[]byte
+	err    error // the first encoding error
 }
 
 func newPgCopyStream(cols []pgColumnEncoder, names []string, rows [][]any) *pgCopyStream {
@@ -132,17 +135,28 @@ func newPgCopyStream(cols []pgColumnEncoder, names []string, rows [][]any) *pgCo
 	return s
 }
 
-// release returns the buffer to the pool; s must not be read afterwards.
-func (s *pgCopyStream) release() {
+// finish ends the stream once a read under way is done (later reads see
+// the end), returns the buffer to the pool, and returns the encoding
+// error, if any.
+func (s *pgCopyStream) finish() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
 	if s.bufp != nil {
 		*s.bufp = s.buf[:0]
 		pgCopyBufs.Put(s.bufp)
 		s.bufp, s.buf = nil, nil
 	}
+	return s.err
 }
 
 // Read fills p with the next encoded rows.
 func (s *pgCopyStream) Read(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, io.EOF
+	}
 	if s.err != nil {
 		return 0, s.err
 	}

@@ -263,7 +263,7 @@ func BenchmarkPgCopyEncode(b *testing.B) {
 			}
 		}
 		done += len(s.rows)
-		s.release()
+		s.finish()
 	}
 }
 

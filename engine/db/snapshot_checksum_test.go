@@ -64,7 +64,8 @@ func TestPostgresSnapshotChecksum(t *testing.T) {
 			 '1970-01-01 00:00:00+00', '00:00:00', '-3 mins', NULL, 'null', '[]', '{}', '{NULL}', 'sad', 1, 0, '(0,0)', B'0000', 'empty'),
 			(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 			 NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
-		`CREATE TABLE nokey (a int, b text)`, `INSERT INTO nokey VALUES (1, 'x'), (2, 'y'), (1, 'x'), (NULL, NULL)`)
+		`CREATE TABLE nokey (a int, b text)`, `INSERT INTO nokey VALUES (1, 'x'), (2, 'y'), (1, 'x'), (NULL, NULL)`,
+		`CREATE TABLE textkey (k text PRIMARY KEY, v int)`, `INSERT INTO textkey VALUES ('a', 1), ('b', 2), ('c', NULL)`)
 	like := "CREATE TABLE %s (LIKE %s INCLUDING ALL)"
 	var changes []string
 	for _, set := range []string{"i = 3", "n = 1.11", "f = 0.1000000000000001", "r = 0.50001", "b = NOT b", "t = 'a,c'",
@@ -79,6 +80,9 @@ func TestPostgresSnapshotChecksum(t *testing.T) {
 	checkServerChecksum(t, d, "kinds", ChecksumPostgres, like, changes)
 	checkServerChecksum(t, d, "nokey", ChecksumPostgres, like, []string{"UPDATE %[1]s SET b = 'y' WHERE b = 'x' AND a = 1 AND ctid = (SELECT min(ctid) FROM %[1]s WHERE a = 1)",
 		"UPDATE %[1]s SET a = 3 - a WHERE a IS NOT NULL", "DELETE FROM %[1]s WHERE a IS NULL", "INSERT INTO %[1]s VALUES (1, 'x')"})
+
+	checkServerChecksum(t, d, "textkey", ChecksumPostgres, like, []string{"UPDATE %[1]s SET v = 3 - v WHERE v IS NOT NULL",
+		"UPDATE %[1]s SET k = 'd' WHERE k = 'c'", "UPDATE %[1]s SET v = NULL WHERE k = 'a'"})
 
 	// The session's settings do not matter (values hashed as their text
 	// render under fixed ones).

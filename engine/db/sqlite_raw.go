@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -30,7 +31,7 @@ type sqliteRawPool struct {
 	closed bool
 }
 
-// rawConn takes an idle raw connection or opens one on path.
+// get takes an idle raw connection or opens one on path.
 func (p *sqliteRawPool) get(path string) (*sqliteRaw, error) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
@@ -69,7 +70,9 @@ func (p *sqliteRawPool) close() {
 }
 
 // openSQLiteRaw opens path as openSQLite does (read-write, never
-// creating it, waiting up to 5s for locks), without SQLite's mutex.
+// creating it), without SQLite's mutex. It installs no busy timeout:
+// query waits for locks itself (busyWait), so that the wait ends with the
+// context.
 func openSQLiteRaw(path string) (*sqliteRaw, error) {
 	c := &sqliteRaw{tls: libc.NewTLS()}
 	name, err := libc.CString(sqliteURI(path, "mode=rw"))
@@ -93,7 +96,6 @@ func openSQLiteRaw(path string) (*sqliteRaw, error) {
 		c.close()
 		return nil, err
 	}
-	sqlite3.Xsqlite3_busy_timeout(c.tls, c.db, 5000)
 	return c, nil
 }
 
@@ -138,9 +140,10 @@ func rawArgs(args []any) bool {
 // sqliteRawRow receives one row: the statement, for the column accessors.
 type sqliteRawRow func(stmt uintptr) error
 
-// query runs q with args and calls row for every row, checking ctx every
-// 256 rows. decl receives the declared types of the result columns
-// (upper-cased, as the driver reports them) before the first row.
+// query runs q with args and calls row for every row. decl receives the
+// declared types of the result columns (upper-cased, as the driver
+// reports them) before the first row. It ends with ctx: waits for a lock
+// at once, a statement running within SQLite by sqlite3_interrupt.
 func (c *sqliteRaw) query(ctx context.Context, q string, args []any, decl func([]string), row sqliteRawRow) error {
 	zq, err := libc.CString(q)
 	if err != nil {
@@ -152,16 +155,37 @@ func (c *sqliteRaw) query(ctx context.Context, q string, args []any, decl func([
 		return fmt.Errorf("sqlite: out of memory")
 	}
 	defer libc.Xfree(c.tls, pstmt)
-	*(*uintptr)(cptr(pstmt)) = 0
-	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, zq, -1, pstmt, 0); rc != sqlite3.SQLITE_OK {
-		return c.err(rc)
-	}
-	stmt := *(*uintptr)(cptr(pstmt))
-	defer sqlite3.Xsqlite3_finalize(c.tls, stmt)
-	var texts []uintptr // bound text, freed after the statement
+	var texts []uintptr // bound text, freed after the statement is finalized
 	defer func() {
 		for _, p := range texts {
 			libc.Xfree(c.tls, p)
+		}
+	}()
+	*(*uintptr)(cptr(pstmt)) = 0
+	for busy := 0; ; busy++ {
+		rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, zq, -1, pstmt, 0)
+		if rc == sqlite3.SQLITE_OK {
+			break
+		}
+		if rc != sqlite3.SQLITE_BUSY || !busyWait(ctx, busy) {
+			return c.ctxErr(ctx, rc)
+		}
+	}
+	stmt := *(*uintptr)(cptr(pstmt))
+	defer sqlite3.Xsqlite3_finalize(c.tls, stmt)
+	// sqlite3_interrupt is safe from another goroutine (on a TLS of its
+	// own); it is over before the statement is finalized and the
+	// connection reused or closed.
+	interrupted := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(interrupted)
+		tls := libc.NewTLS()
+		sqlite3.Xsqlite3_interrupt(tls, c.db)
+		tls.Close()
+	})
+	defer func() {
+		if !stop() {
+			<-interrupted
 		}
 	}()
 	for i, a := range args {
@@ -202,7 +226,7 @@ func (c *sqliteRaw) query(ctx context.Context, q string, args []any, decl func([
 		decls[i] = strings.ToUpper(libc.GoString(sqlite3.Xsqlite3_column_decltype(c.tls, stmt, int32(i))))
 	}
 	decl(decls)
-	for n := 0; ; n++ {
+	for n, busy := 0, 0; ; {
 		if n%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -213,11 +237,60 @@ func (c *sqliteRaw) query(ctx context.Context, q string, args []any, decl func([
 			if err := row(stmt); err != nil {
 				return err
 			}
+			n++
 		case sqlite3.SQLITE_DONE:
 			return nil
+		case sqlite3.SQLITE_BUSY:
+			// Before the first row the read has taken no lock yet and the
+			// step may simply be tried again; later, the batch fails and
+			// is read again whole (a locked database is transient).
+			if n > 0 || !busyWait(ctx, busy) {
+				return c.ctxErr(ctx, rc)
+			}
+			busy++
 		default:
-			return c.err(rc)
+			return c.ctxErr(ctx, rc)
 		}
+	}
+}
+
+// ctxErr is the context's error when it has ended (the call was
+// interrupted or gave up waiting), else the result code's.
+func (c *sqliteRaw) ctxErr(ctx context.Context, rc int32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.err(rc)
+}
+
+// The retry schedule of SQLite's own busy callback (sqliteDefaultBusyCallback):
+// the delay before each retry in ms, then the last delay again, for up to
+// sqliteBusyTimeout in all (the adapter's busy_timeout).
+var sqliteBusyDelays = [...]time.Duration{1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100}
+
+const sqliteBusyTimeout = 5 * time.Second
+
+// busyWait sleeps before retry number count of a call that found the
+// database locked. It returns false, at once, when the waits so far reach
+// sqliteBusyTimeout, and, as soon as it happens, when ctx ends.
+func busyWait(ctx context.Context, count int) bool {
+	var total, d time.Duration
+	for i := 0; i <= count; i++ {
+		d = sqliteBusyDelays[min(i, len(sqliteBusyDelays)-1)] * time.Millisecond
+		if i < count {
+			total += d
+		}
+	}
+	if total >= sqliteBusyTimeout {
+		return false
+	}
+	t := time.NewTimer(min(d, sqliteBusyTimeout-total))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

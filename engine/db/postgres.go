@@ -96,8 +96,19 @@ func (p *pgDB) quoteTable(name string) string {
 }
 
 // Tables lists ordinary and partitioned tables of current_schema().
-func (p *pgDB) Tables(ctx context.Context) ([]string, error) {
-	rows, err := p.pool.Query(ctx, `SELECT n.nspname, c.relname FROM pg_class c
+func (p *pgDB) Tables(ctx context.Context) ([]string, error) { return pgTables(ctx, p.pool) }
+
+// pgQuerier is what the catalog reads need: a pool, or the transaction of a
+// snapshot view.
+type pgQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// pgTables lists the tables of current_schema() (without ProgressTable);
+// a name containing a dot is qualified with its schema.
+func pgTables(ctx context.Context, q pgQuerier) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT n.nspname, c.relname FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> $1
 		ORDER BY c.relname`, ProgressTable)
@@ -122,15 +133,20 @@ func (p *pgDB) Tables(ctx context.Context) ([]string, error) {
 // Table reads the columns (format_type, NOT NULL; dropped ones skipped) in
 // attnum order and the primary key in key order.
 func (p *pgDB) Table(ctx context.Context, name string) (Table, error) {
+	return pgTable(ctx, p.pool, p.quoteTable, name)
+}
+
+// pgTable reads a table's shape through q; quoteTable quotes its name.
+func pgTable(ctx context.Context, q pgQuerier, quoteTable func(string) string, name string) (Table, error) {
 	t := Table{Name: name}
 	var oid *uint32
-	if err := p.pool.QueryRow(ctx, `SELECT to_regclass($1)::oid`, p.quoteTable(name)).Scan(&oid); err != nil {
+	if err := q.QueryRow(ctx, `SELECT to_regclass($1)::oid`, quoteTable(name)).Scan(&oid); err != nil {
 		return t, fmt.Errorf("postgres: table %s: %w", name, err)
 	}
 	if oid == nil {
 		return t, fmt.Errorf("postgres: table %s: %w", name, ErrNoTable)
 	}
-	rows, err := p.pool.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod), attnotnull
+	rows, err := q.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod), attnotnull
 		FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, *oid)
 	if err == nil {
 		t.Columns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Column, error) {
@@ -143,7 +159,7 @@ func (p *pgDB) Table(ctx context.Context, name string) (Table, error) {
 	if err != nil {
 		return t, fmt.Errorf("postgres: table %s: columns: %w", name, err)
 	}
-	rows, err = p.pool.Query(ctx, `SELECT a.attname FROM pg_index i
+	rows, err = q.Query(ctx, `SELECT a.attname FROM pg_index i
 		CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
 		WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord`, *oid)

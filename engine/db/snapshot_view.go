@@ -13,8 +13,6 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/tightrope/tightrope/engine/convert"
 )
 
 // errReadOnlyView is returned by the views' LoadBatch.
@@ -39,64 +37,14 @@ func (v *pgTxView) Close() error          { return nil }
 func (v *pgTxView) Tables(ctx context.Context) ([]string, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	rows, err := v.tx.Query(ctx, `SELECT n.nspname, c.relname FROM pg_class c
-		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> $1
-		ORDER BY c.relname`, ProgressTable)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: list tables: %w", err)
-	}
-	var out []string
-	for rows.Next() {
-		var schema, name string
-		if err := rows.Scan(&schema, &name); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if strings.Contains(name, ".") {
-			name = schema + "." + name
-		}
-		out = append(out, name)
-	}
-	return out, rows.Err()
+	return pgTables(ctx, v.tx)
 }
 
 // Table reads the table's shape as pgDB.Table does, in the snapshot.
 func (v *pgTxView) Table(ctx context.Context, name string) (Table, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	t := Table{Name: name}
-	var oid *uint32
-	if err := v.tx.QueryRow(ctx, `SELECT to_regclass($1)::oid`, v.p.quoteTable(name)).Scan(&oid); err != nil {
-		return t, fmt.Errorf("postgres: table %s: %w", name, err)
-	}
-	if oid == nil {
-		return t, fmt.Errorf("postgres: table %s: %w", name, ErrNoTable)
-	}
-	rows, err := v.tx.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod), attnotnull
-		FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, *oid)
-	if err == nil {
-		t.Columns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Column, error) {
-			var col, typ string
-			var notNull bool
-			err := r.Scan(&col, &typ, &notNull)
-			return Column{Name: col, Type: convert.ParsePostgres(typ, notNull)}, err
-		})
-	}
-	if err != nil {
-		return t, fmt.Errorf("postgres: table %s: columns: %w", name, err)
-	}
-	rows, err = v.tx.Query(ctx, `SELECT a.attname FROM pg_index i
-		CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-		WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord`, *oid)
-	if err == nil {
-		t.Key, err = pgx.CollectRows(rows, pgx.RowTo[string])
-	}
-	if err != nil {
-		return t, fmt.Errorf("postgres: table %s: primary key: %w", name, err)
-	}
-	return t, nil
+	return pgTable(ctx, v.tx, v.p.quoteTable, name)
 }
 
 // Count counts the rows in the snapshot.

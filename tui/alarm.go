@@ -159,18 +159,6 @@ func (m Model) alarmLines(w int) []string {
 	return out
 }
 
-// fmtTrigger formats a trigger's observed value or threshold in its unit.
-func fmtTrigger(trigger string, v float64) string {
-	switch trigger {
-	case "reject_rate", "overrun":
-		return fmtPct(v)
-	case "cdc_lag": // milliseconds, like engine.Command.Limit
-		return fmtDur(time.Duration(v) * time.Millisecond)
-	default:
-		return fmt.Sprintf("%g", v)
-	}
-}
-
 // fmtEvidence prints evidence as "k=v · k=v", keys sorted.
 func fmtEvidence(ev map[string]any) string {
 	keys := make([]string, 0, len(ev))

@@ -2,8 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"github.com/tightrope/tightrope/human"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,25 +11,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// fmtInt formats n with thousands separators: 1234567 → "1,234,567".
-func fmtInt(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// The shared wording (package human); fmtDur stays the console's own,
+// compact for narrow panes.
+var (
+	fmtInt       = human.Int
+	fmtObjective = human.Objective
+	fmtPct       = human.Pct
+	fmtTrigger   = human.Trigger
+)
 
 // fmtCount is a compact count: "980", "12.3k", "1.04M".
 func fmtCount(n int64) string {
@@ -62,19 +51,6 @@ func fmtDur(d time.Duration) string {
 	}
 }
 
-// fmtObjective prints a runbook duration the way a runbook spells it: "45m",
-// "4h", "1h30m", "0s".
-func fmtObjective(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 // fmtClock is a running clock: "0:32:10".
 func fmtClock(d time.Duration) string {
 	if d < 0 {
@@ -96,22 +72,6 @@ func fmtStamp(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d.%d", sec/3600, sec/60%60, sec%60, t)
 	}
 	return fmt.Sprintf("%02d:%02d.%d", sec/60, sec%60, t)
-}
-
-// fmtPct formats a fraction as a percentage with a precision that keeps
-// small thresholds readable: 0.001 → "0.100%", 0.42 → "42.0%".
-func fmtPct(f float64) string {
-	v := f * 100
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return "–"
-	case v >= 10:
-		return fmt.Sprintf("%.1f%%", v)
-	case v >= 1:
-		return fmt.Sprintf("%.2f%%", v)
-	default:
-		return fmt.Sprintf("%.3f%%", v)
-	}
 }
 
 // fmtRate formats rows per second: "980/s", "4,980/s", "1.2M/s".

@@ -10,19 +10,14 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/tightrope/tightrope/internal/dbtest"
 )
 
 // mysqlDSN returns the MySQL test DSN (driver form), or skips (fails under CI=true).
 func mysqlDSN(t *testing.T) string {
 	t.Helper()
-	dsn := os.Getenv("TIGHTROPE_TEST_MYSQL_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TIGHTROPE_TEST_MYSQL_DSN is not set under CI")
-		}
-		t.Skip("set TIGHTROPE_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test' to run")
-	}
-	return dsn
+	return dbtest.ServerDSN(t, dbtest.MySQLEnv, "root@tcp(127.0.0.1:3306)/test")
 }
 
 // exampleDatabases creates a fresh MySQL database loaded with the example's

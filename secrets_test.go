@@ -15,19 +15,13 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/tightrope/tightrope/demo"
+	"github.com/tightrope/tightrope/internal/dbtest"
 )
 
 // pgDSN returns the PostgreSQL test DSN, or skips (fails under CI=true).
 func pgDSN(t *testing.T) string {
 	t.Helper()
-	dsn := os.Getenv("TIGHTROPE_TEST_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TIGHTROPE_TEST_PG_DSN is not set under CI")
-		}
-		t.Skip("set TIGHTROPE_TEST_PG_DSN=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run")
-	}
-	return dsn
+	return dbtest.ServerDSN(t, dbtest.PostgresEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 }
 
 // TestNoSecretLeaves runs a migration whose target DSN carries a password

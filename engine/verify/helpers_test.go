@@ -8,14 +8,9 @@ package verify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,14 +19,28 @@ import (
 
 	copyengine "github.com/tightrope/tightrope/engine/copy"
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/internal/dbtest"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
 const (
 	pgDSNEnv    = "TIGHTROPE_TEST_PG_DSN"
 	mysqlDSNEnv = "TIGHTROPE_TEST_MYSQL_DSN"
-	openDSNEnv  = "TIGHTROPE_VERIFY_TEST_DSN" // set just before db.Open reads it
 )
+
+// The helpers shared with the other engine packages' tests.
+var (
+	serverDSN  = dbtest.ServerDSN
+	serverDown = dbtest.ServerDown
+	testCtx    = dbtest.Ctx
+	openDSN    = dbtest.Open
+	mustExec   = dbtest.MustExec
+	insertRows = dbtest.InsertRows
+	count      = dbtest.Count
+)
+
+// uniqueName is a lower-case identifier unique to this test run.
+func uniqueName(t testing.TB) string { return dbtest.UniqueName(t, "trv") }
 
 // smallSizes shrinks the package's sizes for one test, so that a table of
 // a few hundred rows spans many batches, chunks and buckets.
@@ -40,60 +49,6 @@ func smallSizes(t *testing.T, batch, chunk, nBuckets, held int) {
 	old := [4]int{readBatch, chunkRows, buckets, heldRows}
 	readBatch, chunkRows, buckets, heldRows = batch, chunk, nBuckets, held
 	t.Cleanup(func() { readBatch, chunkRows, buckets, heldRows = old[0], old[1], old[2], old[3] })
-}
-
-// serverDSN returns the DSN held by env; unset, it skips the test, or
-// fails it under CI.
-func serverDSN(t testing.TB, env, example string) string {
-	t.Helper()
-	dsn := os.Getenv(env)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set; CI must run the integration tests", env)
-		}
-		t.Skipf("set %s=%s to run", env, example)
-	}
-	return dsn
-}
-
-// serverDown skips (fails under CI) when a server does not answer.
-func serverDown(t testing.TB, env string, err error) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s: cannot connect: %v", env, err)
-	}
-	t.Skipf("%s: cannot connect: %v", env, err)
-}
-
-// testCtx is a context bounded by the test's life.
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// uniqueName is a lower-case identifier unique to this test run.
-func uniqueName(t testing.TB) string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
-	return fmt.Sprintf("trv_%.40s_%s", name, hex.EncodeToString(b))
-}
-
-// openDSN opens a database through db.Open, as a runbook connection would.
-func openDSN(t testing.TB, driver, dsn string) (db.DB, error) {
-	t.Helper()
-	c := runbooks.Connection{Name: driver, Driver: driver, DSNEnv: openDSNEnv}
-	if driver == db.SQLite {
-		c = runbooks.Connection{Name: driver, Driver: driver, Path: dsn}
-	} else {
-		t.Setenv(openDSNEnv, dsn)
-	}
-	d, err := db.Open(testCtx(t), c, "")
-	if err == nil {
-		t.Cleanup(func() { d.Close() })
-	}
-	return d, err
 }
 
 // newDB makes a fresh, empty database of the driver for this test.
@@ -179,55 +134,6 @@ func newMySQL(t testing.TB, keep string) db.DB {
 		t.Fatal(err)
 	}
 	return d
-}
-
-// mustExec runs statements on the database's pool.
-func mustExec(t testing.TB, d db.DB, stmts ...string) {
-	t.Helper()
-	for _, s := range stmts {
-		if _, err := d.SQL().Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
-// insertRows inserts rows into table with parameters, in one transaction
-// of multi-row INSERTs.
-func insertRows(t testing.TB, d db.DB, table string, cols []string, rows [][]any) {
-	t.Helper()
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = d.Quote(c)
-	}
-	tx, err := d.SQL().Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	const per = 200
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
-		var groups []string
-		var args []any
-		for _, r := range chunk {
-			ph := make([]string, len(r))
-			for i := range r {
-				ph[i] = "?"
-				if d.Driver() == db.Postgres {
-					ph[i] = fmt.Sprintf("$%d", len(args)+i+1)
-				}
-			}
-			groups = append(groups, "("+strings.Join(ph, ", ")+")")
-			args = append(args, r...)
-		}
-		q := "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES " + strings.Join(groups, ", ")
-		if _, err := tx.Exec(q, args...); err != nil {
-			t.Fatalf("insert into %s: %v", table, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // createTable creates a table from per-driver column lists.

@@ -98,12 +98,8 @@ func execute(ctx context.Context, rb *runbooks.Runbook, f runFlags, mode string,
 		return err
 	}
 	defer store.Close()
-	events, err := journal.ReadAll(f.journal)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(out, "journal: %s\n", f.journal)
-	return conduct(ctx, rb, store, journal.Fold(events), f, out)
+	return conduct(ctx, rb, store, journal.Fold([]journal.Event{store.First()}), f, out)
 }
 
 // conduct runs a conductor over an open journal, in the console or plain.

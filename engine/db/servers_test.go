@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/tightrope/tightrope/runbooks"
 	"os"
 	"reflect"
 	"regexp"
@@ -340,6 +341,26 @@ func checkParallelLoads(t *testing.T, d DB, tables ...string) {
 		mustProgress(t, d, Marker{CopyID: "par", Table: name, LastKey: []any{int64(999)}, Read: 1000, Written: 1000})
 		if n, err := d.Count(ctx, name); err != nil || n != 1000 {
 			t.Fatalf("Count(%s) = %d, %v", name, n, err)
+		}
+	}
+}
+
+// checkOpenHidesPassword opens each DSN (each must fail) directly and through
+// Open from a dsn_env variable, and requires that no error shows secret.
+func checkOpenHidesPassword(t *testing.T, ctx context.Context, driver, secret string, dsns []string, open opener) {
+	t.Helper()
+	for _, dsn := range dsns {
+		_, err := open(ctx, dsn)
+		if err == nil {
+			t.Fatalf("open %q succeeded", RedactDSN(driver, dsn))
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error shows the password: %v", err)
+		}
+		t.Setenv("TR_TEST_OPEN_DSN", dsn)
+		_, err = Open(ctx, runbooks.Connection{Name: "conn", Driver: driver, DSNEnv: "TR_TEST_OPEN_DSN"}, "")
+		if err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("Open: error %v", err)
 		}
 	}
 }

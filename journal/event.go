@@ -236,6 +236,14 @@ type AwaitingPayload struct {
 	Who      string   `json:"who"` // who may answer
 }
 
+// What the run can wait for (AwaitingPayload.Kind, DecisionPayload.Kind).
+const (
+	AwaitManual  = "manual"  // a manual step's checklist and confirmation
+	AwaitGate    = "gate"    // go / no-go
+	AwaitTrigger = "trigger" // a rollback trigger met: continue or roll back
+	AwaitRerun   = "rerun"   // resume: run again a step that may have had side effects?
+)
+
 // Choices a person can make.
 const (
 	ChoiceConfirm  = "confirm"  // manual step done

@@ -1,0 +1,63 @@
+package runbooks
+
+// The rollback triggers a runbook may watch, by the name it spells them.
+const (
+	TriggerRejectRate     = "reject_rate"
+	TriggerOverrun        = "overrun"
+	TriggerVerifyMismatch = "verify_mismatch"
+	TriggerCDCLag         = "cdc_lag"
+	TriggerStepFailed     = "step_failed"
+)
+
+// Unit is what a trigger's observed value and threshold measure.
+type Unit string
+
+// Trigger units.
+const (
+	UnitFraction Unit = "fraction" // 0.001 is 0.1%
+	UnitRows     Unit = "rows"
+	UnitMillis   Unit = "ms"
+	UnitNone     Unit = "" // step_failed: no number to compare
+)
+
+// Scope is what one trigger's limit applies to: a "continue" raises the
+// limit for that scope only.
+type Scope string
+
+// Trigger scopes.
+const (
+	ScopeTable Scope = "table" // one table of one step
+	ScopeRun   Scope = "run"   // the whole run
+	ScopeStep  Scope = "step"  // one step
+)
+
+// TriggerSpec describes one rollback trigger: its runbook name, the unit of
+// its values and the scope of a limit accepted past it.
+type TriggerSpec struct {
+	Name  string
+	Unit  Unit
+	Scope Scope
+	Doc   string // one line, for help and lint messages
+}
+
+// triggerSpecs is the trigger registry, in the order messages list them.
+var triggerSpecs = []TriggerSpec{
+	{TriggerRejectRate, UnitFraction, ScopeTable, "rows rejected / rows read of a table, judged after each batch"},
+	{TriggerOverrun, UnitFraction, ScopeRun, "elapsed time / objectives.expected, judged at safe points"},
+	{TriggerVerifyMismatch, UnitRows, ScopeTable, "rows that differ between source and target in one table"},
+	{TriggerCDCLag, UnitMillis, ScopeRun, "change-capture lag behind the source"},
+	{TriggerStepFailed, UnitNone, ScopeStep, "a failed step waits for a decision instead of its on_failure"},
+}
+
+// TriggerSpecs lists every trigger this build knows.
+func TriggerSpecs() []TriggerSpec { return append([]TriggerSpec(nil), triggerSpecs...) }
+
+// TriggerByName returns the spec of a trigger.
+func TriggerByName(name string) (TriggerSpec, bool) {
+	for _, t := range triggerSpecs {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return TriggerSpec{}, false
+}

@@ -30,6 +30,9 @@ func resumeCmd() *cobra.Command {
 				return fmt.Errorf("%s: this run already ended (%s); nothing to resume", args[0], state.Outcome)
 			}
 			rb := state.Runbook
+			if f.observer, err = checkRole(rb, f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+				return err
+			}
 			store, err := journal.OpenWriter(args[0], journal.WithSecrets(connectionSecrets(rb)...))
 			if err != nil {
 				return err

@@ -30,6 +30,7 @@ type runFlags struct {
 	plain      bool
 	autoDecide string
 	onRerun    string
+	observer   bool // confirmed up front: not the decision-maker, going on as observer-operator
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -37,6 +38,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.plain, "plain", false, "print the run as lines instead of the console (default when stdout is not a terminal)")
 	cmd.Flags().StringVar(&f.autoDecide, "auto-decide", "", "answer manual steps, gates and triggers for a scripted run: continue | rollback")
 	cmd.Flags().StringVar(&f.onRerun, "on-rerun", "", "after a crash, whether a shell/sql step that was running runs again: rerun | skip (default: ask)")
+	cmd.Flags().BoolVar(&f.observer, "observer", false, "not the decision-maker: go on as observer-operator without being asked")
 }
 
 func (f *runFlags) validate() error {
@@ -73,6 +75,9 @@ func runCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
+			if f.observer, err = checkRole(rb, f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+				return err
+			}
 			if f.journal == "" {
 				f.journal = defaultJournalPath(filepath.Dir(args[0]), rb.MigrationID)
 			}
@@ -108,7 +113,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	defer stop()
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
-		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun,
+		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
 	}
 	plain := f.plain || !isTerminal(out)
 	var printer *tui.Plain

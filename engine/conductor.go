@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	copyengine "github.com/tightrope/tightrope/engine/copy"
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/engine/notify"
 	"github.com/tightrope/tightrope/journal"
@@ -40,8 +41,20 @@ type Options struct {
 	// OnEvent sees every event after it was folded (plain mode prints it).
 	// It is called with the conductor's lock held: it must not call back.
 	OnEvent func(journal.Event, *journal.State)
+	// Observer: the operator is not the decision-maker and confirmed going
+	// on as an observer-operator; the run journals that before its first
+	// step.
+	Observer bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// WatchEvery is how often the watchdog looks at the clock; default 1s.
+	WatchEvery time.Duration
+	// NotifyDrain is how long the end of a run waits for queued
+	// notifications; default 15s.
+	NotifyDrain time.Duration
+	// Copy tunes the copier's retries and bounds; zero fields take the
+	// copier's defaults (tests shorten them).
+	Copy copyengine.Tuning
 }
 
 // Conductor runs one runbook. Create it with New, start it with Run, and
@@ -49,20 +62,20 @@ type Options struct {
 type Conductor struct {
 	opts Options
 
-	mu    sync.Mutex // guards state and serialises appends with folds
-	state journal.State
-	dirty bool
+	appendMu sync.Mutex // serialises journal appends, so events fold in seq order
+	mu       sync.Mutex // guards state, dirty and changed; never held across a disk write
+	state    journal.State
+	dirty    bool
+	changed  chan struct{} // closed and replaced at every fold: waiters re-read the state
 
 	cmds    chan Command
 	answers chan Command
 	updates chan journal.State
 	done    chan struct{}
 
-	decideMu  sync.Mutex         // one decision at a time (parallel copies may trigger together)
-	overrunMu sync.Mutex         // one overrun check at a time
-	hold      sync.RWMutex       // write-locked while a decision is pending: every copy waits at its next batch
-	limits    map[string]float64 // thresholds raised by "continue", by trigger scope
-	ctl       *controls
+	decideMu  sync.Mutex   // one decision at a time (parallel copies may trigger together)
+	overrunMu sync.Mutex   // one overrun check at a time
+	hold      sync.RWMutex // write-locked while a decision is pending: every copy waits at its next batch
 
 	dbsMu sync.Mutex
 	dbs   map[string]db.DB
@@ -95,18 +108,44 @@ func New(opts Options) *Conductor {
 	if opts.SnapshotDir == "" {
 		opts.SnapshotDir = filepath.Join(filepath.Dir(opts.Journal.Path()), "snapshots")
 	}
+	if opts.WatchEvery <= 0 {
+		opts.WatchEvery = time.Second
+	}
+	if opts.NotifyDrain <= 0 {
+		opts.NotifyDrain = 15 * time.Second
+	}
 	return &Conductor{
 		opts:    opts,
 		state:   opts.State,
+		changed: make(chan struct{}),
 		cmds:    make(chan Command, 64),
 		answers: make(chan Command, 1),
 		updates: make(chan journal.State, 1),
 		done:    make(chan struct{}),
-		limits:  map[string]float64{},
 		failing: map[string]int{},
-		ctl:     newControls(),
 		dbs:     map[string]db.DB{},
 	}
+}
+
+// ErrNotDecisionMaker is returned by Run, before the first step, when
+// --auto-decide would answer for someone who is not the decision-maker.
+var ErrNotDecisionMaker = errors.New("not the decision-maker")
+
+// checkAutoDecide refuses scripted answers given in anyone's name but the
+// decision-maker's.
+func checkAutoDecide(rb *runbooks.Runbook, operator, autoDecide string) error {
+	if autoDecide == "" || rb.DecisionMaker == "" || operator == rb.DecisionMaker {
+		return nil
+	}
+	return fmt.Errorf("%w: --auto-decide answers gates and triggers in the name of whoever runs it, "+
+		"and only %s may decide this runbook (this is %s): start it as --as %s, or without --auto-decide as an observer-operator",
+		ErrNotDecisionMaker, rb.DecisionMaker, operator, rb.DecisionMaker)
+}
+
+// CheckAutoDecide is the decision-maker rule for scripted runs, for the
+// command line to apply before it creates or opens a journal.
+func CheckAutoDecide(rb *runbooks.Runbook, operator, autoDecide string) error {
+	return checkAutoDecide(rb, operator, autoDecide)
 }
 
 // Updates streams state snapshots, about ten a second while things change;
@@ -138,11 +177,15 @@ const Interrupted = "interrupted"
 // run_finished — unless the run was interrupted from outside, which leaves
 // it resumable, like a crash would, but with a log line saying so.
 func (c *Conductor) Run(parent context.Context) (string, error) {
+	defer close(c.done) // the one place done is closed: publish sends the final state and stops
+	go c.publish()
+	if err := checkAutoDecide(c.opts.Runbook, c.opts.Operator, c.opts.AutoDecide); err != nil {
+		return journal.OutcomeFailed, err
+	}
 	ctx, cancel := context.WithCancel(parent)
 	c.abort = cancel
 	defer cancel()
 	c.startNotifier()
-	go c.publish()
 	go c.serveCommands(ctx)
 	go c.watchdog(ctx)
 	defer c.closeDBs()
@@ -151,8 +194,13 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 		if _, err := c.emit(c.opts.Operator, "", journal.RunResumed, journal.RunResumedPayload{
 			Operator: c.opts.Operator, ToolVersion: Version, FromSeq: c.state.LastSeq,
 		}); err != nil {
-			return c.finishSilently(err)
+			return journal.OutcomeFailed, err
 		}
+		c.resumePaused()
+	}
+	if c.opts.Observer {
+		c.logf("", "warn", "%s is not the decision-maker (%s) and goes on as observer-operator: only %s can answer gates and triggers",
+			c.opts.Operator, c.opts.Runbook.DecisionMaker, c.opts.Runbook.DecisionMaker)
 	}
 	var outcome string
 	var runErr error
@@ -170,7 +218,6 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	} else if parent.Err() != nil {
 		c.logf("", "warn", "interrupted by %s (the console closed or a signal): resume with tightrope resume", c.opts.Operator)
 		c.stopNotifier()
-		close(c.done)
 		return Interrupted, fmt.Errorf("interrupted: %w", parent.Err())
 	}
 	msg := ""
@@ -181,20 +228,23 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 		Outcome: outcome, Error: msg, DurationMS: c.opts.Now().Sub(start).Milliseconds(),
 	})
 	c.stopNotifier()
-	close(c.done)
 	return outcome, errors.Join(runErr, err)
 }
 
 // walk runs the steps in order, skipping those a previous process finished
 // or the decision-maker skipped; a failed step may be retried.
 func (c *Conductor) walk(ctx context.Context) (string, error) {
-	if c.state.RollingBack { // the last process died during the rollback: finish it
+	if c.isRollingBack() { // the last process died during the rollback: finish it
 		return c.rollback(ctx, "resuming the interrupted rollback")
 	}
-	resumed := c.midFlight()
+	if err := c.askAgain(ctx); errors.Is(err, ErrRollback) {
+		return c.rollback(ctx, err.Error())
+	} else if err != nil {
+		return journal.OutcomeFailed, err
+	}
 	for i := 0; i < len(c.opts.Runbook.Steps); i++ {
 		step := c.opts.Runbook.Steps[i]
-		if st := c.stepState(step.ID, false); st.Status == journal.StatusDone || st.Status == journal.StatusSkipped {
+		if st := c.stepState(step.ID, false); c.passed(step, st) {
 			continue
 		}
 		if err := c.safePoint(ctx, step.ID); errors.Is(err, ErrRollback) {
@@ -202,13 +252,14 @@ func (c *Conductor) walk(ctx context.Context) (string, error) {
 		} else if err != nil {
 			return journal.OutcomeAborted, err
 		}
-		if reason, ok := c.ctl.takeSkip(step.ID); ok {
-			if _, err := c.emit(c.opts.Operator, step.ID, journal.StepSkipped, journal.ControlPayload{Reason: reason}); err != nil {
+		st := c.stepState(step.ID, false)
+		if st.SkipRequest != "" { // asked for before the step started, maybe by an earlier process
+			if _, err := c.emit(st.SkipRequestedBy, step.ID, journal.StepSkipped, journal.ControlPayload{Reason: st.SkipRequest}); err != nil {
 				return journal.OutcomeFailed, err
 			}
 			continue
 		}
-		if resumed[step.ID] && hasSideEffects(step) {
+		if st.Interrupted && hasSideEffects(step) && st.Rerun != journal.ChoiceRerun {
 			again, err := c.askRerun(ctx, step)
 			if err != nil {
 				return journal.OutcomeFailed, err
@@ -238,6 +289,47 @@ func (c *Conductor) walk(ctx context.Context) (string, error) {
 		}
 	}
 	return journal.OutcomeFinished, nil
+}
+
+// passed tells the steps the walk goes past: done or skipped, or failed
+// and already dealt with — waived by the decision-maker, or left behind by
+// on_failure: continue.
+func (c *Conductor) passed(step runbooks.Step, st journal.StepState) bool {
+	switch st.Status {
+	case journal.StatusDone, journal.StatusSkipped:
+		return true
+	case journal.StatusFailed:
+		return st.Waived || (!c.opts.Runbook.Triggers.StepFailed && step.OnFailure == runbooks.OnFailureContinue)
+	}
+	return false
+}
+
+// askAgain asks the decision-maker again the trigger question that was
+// pending when the last process stopped, before anything else runs: the
+// evidence is the one frozen then. A "continue" leaves its limit in the
+// journal, so the trigger does not fire again for the same numbers.
+func (c *Conductor) askAgain(ctx context.Context) error {
+	var u *journal.Pending
+	c.withState(func(s *journal.State) {
+		if s.Unanswered != nil && s.Unanswered.Trigger != nil {
+			p := *s.Unanswered
+			u = &p
+		}
+	})
+	if u == nil {
+		return nil
+	}
+	c.logf(u.StepID, "warn", "the last process stopped while %s waited for a decision on %s: asking again", u.Who, u.Trigger.Trigger)
+	c.decideMu.Lock()
+	defer c.decideMu.Unlock()
+	answer, err := c.await(ctx, u.StepID, u.AwaitingPayload, u.Trigger)
+	if err != nil {
+		return err
+	}
+	if answer.Choice == journal.ChoiceRollback {
+		return fmt.Errorf("%s: %w", u.Trigger.Trigger, ErrRollback)
+	}
+	return nil
 }
 
 // retryStep is afterFailure's answer for "run the failed step again".
@@ -276,22 +368,6 @@ func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failur
 	}
 }
 
-// midFlight lists the steps a previous process started and did not finish.
-func (c *Conductor) midFlight() map[string]bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string]bool{}
-	if c.state.LastSeq <= 1 {
-		return out
-	}
-	for _, st := range c.state.Steps {
-		if !st.Rollback && (st.Status == journal.StatusRunning || st.Status == journal.StatusWaiting) {
-			out[st.ID] = true
-		}
-	}
-	return out
-}
-
 // hasSideEffects tells the steps that must not run twice unasked: shell and
 // SQL steps not declared idempotent. Copy resumes from its checkpoint;
 // verify and snapshot simply run again.
@@ -307,10 +383,10 @@ func hasSideEffects(step runbooks.Step) bool {
 // stopped should run again. Any operator may answer; skipping needs a reason.
 func (c *Conductor) askRerun(ctx context.Context, step runbooks.Step) (bool, error) {
 	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
-		Kind:     "rerun",
+		Kind:     journal.AwaitRerun,
 		Question: fmt.Sprintf("step %s (%s) was running when the last process stopped and may have had side effects: run it again?", step.ID, step.Kind),
 		Choices:  []string{journal.ChoiceRerun, journal.ChoiceSkip}, Who: "the operator",
-	}, "")
+	}, nil)
 	if err != nil {
 		return false, err
 	}
@@ -328,21 +404,55 @@ func (c *Conductor) emit(actor, stepID string, typ journal.Type, payload any) (j
 	})
 }
 
-// emitFrom folds the event that write appended (durably, first).
+// emitFrom folds the event that write appended (durably, first). Appends
+// are serialised by appendMu so events fold in seq order; the state lock is
+// taken only for the fold, so readers of the state never wait on a disk
+// write.
 func (c *Conductor) emitFrom(write func() (journal.Event, error)) (journal.Event, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.appendMu.Lock()
+	defer c.appendMu.Unlock()
 	ev, err := write()
 	if err != nil {
 		return ev, fmt.Errorf("journal: %w", err)
 	}
+	c.mu.Lock()
 	c.state.Apply(ev)
 	c.dirty = true
+	close(c.changed)
+	c.changed = make(chan struct{})
 	if c.opts.OnEvent != nil {
 		c.opts.OnEvent(ev, &c.state)
 	}
+	c.mu.Unlock()
 	c.notifier.Notify(ev) // never blocks; a nil dispatcher does nothing
 	return ev, nil
+}
+
+// waitFor returns once ok holds of the state (checked at every fold), or
+// with ctx's error.
+func (c *Conductor) waitFor(ctx context.Context, ok func(*journal.State) bool) error {
+	for {
+		c.mu.Lock()
+		if ok(&c.state) {
+			c.mu.Unlock()
+			return nil
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// withState runs fn on the live state under the state lock; fn must not
+// block or call back into the conductor.
+func (c *Conductor) withState(fn func(*journal.State)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fn(&c.state)
 }
 
 // logf journals an engine message for the log pane.
@@ -383,11 +493,6 @@ func (c *Conductor) publish() {
 			return
 		}
 	}
-}
-
-func (c *Conductor) finishSilently(err error) (string, error) {
-	close(c.done)
-	return journal.OutcomeFailed, err
 }
 
 func (c *Conductor) stepState(id string, rollback bool) journal.StepState {

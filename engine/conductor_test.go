@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -232,35 +233,26 @@ func TestOnlyTheDecisionMakerDecides(t *testing.T) {
 
 func waitPending(t *testing.T, c *Conductor, kind string) journal.Pending {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if p := c.pending(); p != nil && p.Kind == kind {
-			return *p
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("the run never waited for a %s answer; state: %+v", kind, c.State().Pending)
-	return journal.Pending{}
+	s := waitState(t, c, "a "+kind+" question", func(s journal.State) bool { return s.Pending != nil && s.Pending.Kind == kind })
+	return *s.Pending
 }
 
 func waitRefused(t *testing.T, c *Conductor, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		events, err := journal.ReadAll(c.opts.Journal.Path())
-		if err != nil {
-			t.Fatal(err)
-		}
-		count := 0
-		for _, e := range events {
-			if e.Type == journal.Refused {
-				count++
-			}
-		}
-		if count >= n {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+	waitState(t, c, fmt.Sprintf("%d refusals", n), func(s journal.State) bool { return s.LastSeq > 0 && refusals(c) >= n })
+}
+
+// refusals counts the refused events journaled so far.
+func refusals(c *Conductor) int {
+	events, err := journal.ReadAll(c.opts.Journal.Path())
+	if err != nil {
+		return 0
 	}
-	t.Fatalf("fewer than %d refusals were journaled", n)
+	count := 0
+	for _, e := range events {
+		if e.Type == journal.Refused {
+			count++
+		}
+	}
+	return count
 }

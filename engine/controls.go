@@ -2,108 +2,52 @@ package engine
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	"github.com/tightrope/tightrope/journal"
 )
 
-// controls holds what operator commands flip: the pause gate and the steps
-// asked to be skipped. The conductor polls them at its safe points.
-type controls struct {
-	mu       sync.Mutex
-	paused   bool
-	released chan struct{} // closed when the pause is lifted
-	skips    map[string]string
-}
-
-func newControls() *controls {
-	c := &controls{skips: map[string]string{}, released: make(chan struct{})}
-	close(c.released)
-	return c
-}
-
-// pause closes the gate; it reports whether anything changed.
-func (k *controls) pause() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.paused {
-		return false
-	}
-	k.paused, k.released = true, make(chan struct{})
-	return true
-}
-
-// unpause opens the gate; it reports whether anything changed.
-func (k *controls) unpause() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if !k.paused {
-		return false
-	}
-	k.paused = false
-	close(k.released)
-	return true
-}
-
-// wait returns once the run is not paused (or ctx ends).
-func (k *controls) wait(ctx context.Context) error {
-	k.mu.Lock()
-	ch := k.released
-	k.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (k *controls) requestSkip(stepID, reason string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.skips[stepID] = reason
-}
-
-// takeSkip returns the reason a step was asked to be skipped, once.
-func (k *controls) takeSkip(stepID string) (string, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	r, ok := k.skips[stepID]
-	delete(k.skips, stepID)
-	return r, ok
-}
+// Operator controls: pause and resume, skip, retry, abort. Each is checked
+// by the permission policy (policy.go), journaled with its actor, and acted
+// on from the folded state only — so a resumed run sees the same pause, the
+// same skip requests and the same limits as the process that stopped.
 
 // safePoint holds while a decision is pending or the run is paused. Steps
 // call it between batches; the walk calls it between steps.
 func (c *Conductor) safePoint(ctx context.Context, stepID string) error {
 	c.waitWhileHeld()
-	if err := c.ctl.wait(ctx); err != nil {
+	if err := c.waitFor(ctx, func(s *journal.State) bool { return !s.Paused }); err != nil {
 		return err
 	}
 	return c.checkOverrun(ctx, stepID)
 }
 
-// control handles pause, resume, skip, retry and abort. Pause, resume and
-// notes are anyone's; skip, retry and abort are the decision-maker's, and
-// a refusal is journaled with the reason.
-func (c *Conductor) control(cmd Command) {
-	dm := c.opts.Runbook.DecisionMaker
-	if (cmd.Kind == CmdSkip || cmd.Kind == CmdRetry || cmd.Kind == CmdAbort) && cmd.Actor != dm {
-		_, _ = c.emit(cmd.Actor, cmd.StepID, journal.Refused, journal.RefusedPayload{
-			Choice: string(cmd.Kind), Reason: fmt.Sprintf("only %s may %s; this is %s", dm, cmd.Kind, cmd.Actor),
+// resumePaused says, when a resumed run's journal ends paused, that it
+// stays paused. A scripted run (--auto-decide) cannot be unpaused by
+// anyone, so it lifts the pause itself, on the record.
+func (c *Conductor) resumePaused() {
+	var paused bool
+	var by string
+	c.withState(func(s *journal.State) { paused, by = s.Paused, s.PausedBy })
+	if !paused {
+		return
+	}
+	if c.opts.AutoDecide != "" {
+		_, _ = c.emit(c.opts.Operator, "", journal.Unpaused, journal.ControlPayload{
+			Reason: "--auto-decide: a scripted resume does not hold on the pause " + by + " left",
 		})
 		return
 	}
+	c.logf("", "warn", "the run was paused by %s when the last process stopped; it stays paused until someone resumes it", by)
+}
+
+// control acts on pause, resume, skip, retry and abort once the policy
+// allowed them.
+func (c *Conductor) control(cmd Command) {
 	switch cmd.Kind {
 	case CmdPause:
-		if c.ctl.pause() {
-			_, _ = c.emit(cmd.Actor, "", journal.Paused, journal.ControlPayload{Reason: cmd.Text})
-		}
+		_, _ = c.emit(cmd.Actor, "", journal.Paused, journal.ControlPayload{Reason: cmd.Text})
 	case CmdResume:
-		if c.ctl.unpause() {
-			_, _ = c.emit(cmd.Actor, "", journal.Unpaused, journal.ControlPayload{Reason: cmd.Text})
-		}
+		_, _ = c.emit(cmd.Actor, "", journal.Unpaused, journal.ControlPayload{Reason: cmd.Text})
 	case CmdAbort:
 		c.abortOnce.Do(func() {
 			c.aborted.Store(true)
@@ -111,38 +55,33 @@ func (c *Conductor) control(cmd Command) {
 			c.abort()
 		})
 	case CmdSkip:
-		if cmd.Text == "" {
-			c.refuse(cmd, "skipping a step needs a reason")
-			return
-		}
-		if p := c.pending(); p != nil && p.StepID == cmd.StepID && p.Kind != "trigger" {
+		p := c.pending()
+		switch {
+		case p != nil && p.StepID == cmd.StepID && p.Kind != journal.AwaitTrigger:
 			c.answer(Command{Kind: CmdDecide, Actor: cmd.Actor, StepID: cmd.StepID, Choice: journal.ChoiceSkip, Text: cmd.Text})
-			return
-		}
-		if p := c.pending(); p != nil && p.Kind == "trigger" && p.StepID == cmd.StepID {
+		case p != nil && p.StepID == cmd.StepID:
 			// A failed step's trigger: skipping it is continuing without it.
 			c.answer(Command{Kind: CmdDecide, Actor: cmd.Actor, StepID: cmd.StepID, Choice: journal.ChoiceContinue, Text: "skip: " + cmd.Text})
-			return
+		default:
+			_, _ = c.emit(cmd.Actor, cmd.StepID, journal.SkipRequested, journal.ControlPayload{Reason: cmd.Text})
 		}
-		st := c.stepState(cmd.StepID, false)
-		if st.Status != journal.StatusPending {
-			c.refuse(cmd, fmt.Sprintf("step %s is %s; only a pending, waiting or failed step can be skipped", cmd.StepID, st.Status))
-			return
-		}
-		c.ctl.requestSkip(cmd.StepID, cmd.Text)
-		c.logf(cmd.StepID, "warn", "%s asked to skip step %s: %s", cmd.Actor, cmd.StepID, cmd.Text)
 	case CmdRetry:
 		p := c.pending()
-		if p == nil || p.Kind != "trigger" || p.Trigger == nil || p.Trigger.Trigger != "step_failed" {
-			c.refuse(cmd, "nothing to retry: no failed step is waiting for a decision")
-			return
-		}
 		c.answer(Command{Kind: CmdDecide, Actor: cmd.Actor, StepID: p.StepID, Choice: journal.ChoiceRetry, Text: cmd.Text})
 	}
 }
 
+// refuse journals a command the policy refused, with its reason.
 func (c *Conductor) refuse(cmd Command, reason string) {
-	_, _ = c.emit(cmd.Actor, cmd.StepID, journal.Refused, journal.RefusedPayload{Choice: string(cmd.Kind), Reason: reason})
+	choice := cmd.Choice
+	if choice == "" {
+		choice = string(cmd.Kind)
+	}
+	stepID := cmd.StepID
+	if p := c.pending(); stepID == "" && p != nil {
+		stepID = p.StepID
+	}
+	_, _ = c.emit(cmd.Actor, stepID, journal.Refused, journal.RefusedPayload{Choice: choice, Reason: reason})
 }
 
 // answer hands an answer to the waiting step, unless one is on its way.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,17 +60,22 @@ func waitOutcome(t *testing.T, done <-chan string, want string) {
 	}
 }
 
+// waitState waits, event by event, until ok holds of the run's state.
 func waitState(t *testing.T, c *Conductor, what string, ok func(journal.State) bool) journal.State {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if s := c.State(); ok(s) {
-			return s
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var got journal.State
+	if err := c.waitFor(ctx, func(s *journal.State) bool {
+		if ok(*s) {
+			got = s.Clone()
+			return true
 		}
-		time.Sleep(5 * time.Millisecond)
+		return false
+	}); err != nil {
+		t.Fatalf("waited in vain for %s", what)
 	}
-	t.Fatalf("waited in vain for %s", what)
-	return journal.State{}
+	return got
 }
 
 func stepStatus(s journal.State, id string) string {
@@ -92,14 +98,27 @@ func TestPauseHoldsBetweenSteps(t *testing.T) {
 	waitState(t, r.c, "the pause", func(s journal.State) bool { return s.Paused && s.PausedBy == "bob" })
 	r.c.Send(Command{Kind: CmdConfirm, Actor: "bob", StepID: "ready"})
 	waitState(t, r.c, "the manual step done", func(s journal.State) bool { return stepStatus(s, "ready") == journal.StatusDone })
-	time.Sleep(100 * time.Millisecond)
-	if st := stepStatus(r.c.State(), "after"); st != journal.StatusPending {
-		t.Fatalf("a step started while paused: %s", st)
-	}
 	r.c.Send(Command{Kind: CmdResume, Actor: "carol"})
 	waitOutcome(t, done, journal.OutcomeFinished)
 	if s := r.c.State(); s.Paused {
 		t.Error("still paused at the end")
+	}
+	// The journal's order proves the hold: "after" started only once the
+	// pause was lifted.
+	events, err := journal.ReadAll(r.journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := false
+	for _, e := range events {
+		switch {
+		case e.Type == journal.Paused:
+			paused = true
+		case e.Type == journal.Unpaused:
+			paused = false
+		case e.Type == journal.StepStarted && e.StepID == "after" && paused:
+			t.Fatalf("seq %d: step after started while paused", e.Seq)
+		}
 	}
 }
 
@@ -115,7 +134,10 @@ func TestSkipIsTheDecisionMakers(t *testing.T) {
 	r.c.Send(Command{Kind: CmdSkip, Actor: "alice", StepID: "later", Text: ""})
 	waitRefused(t, r.c, 2) // no reason
 	r.c.Send(Command{Kind: CmdSkip, Actor: "alice", StepID: "later", Text: "the hook was retired last week"})
-	time.Sleep(50 * time.Millisecond)
+	waitState(t, r.c, "the skip request", func(s journal.State) bool {
+		st, _ := s.StepByID("later")
+		return st.SkipRequest != ""
+	})
 	r.c.Send(Command{Kind: CmdConfirm, Actor: "alice", StepID: "ready"})
 	waitOutcome(t, done, journal.OutcomeFinished)
 	if st := stepStatus(r.c.State(), "later"); st != journal.StatusSkipped {
@@ -130,7 +152,7 @@ steps:
 `, "alice", "")
 	done := runAsync(r)
 	p := waitPending(t, r.c, "trigger")
-	if p.Trigger == nil || p.Trigger.Trigger != "step_failed" || !containsString(p.Choices, journal.ChoiceRetry) {
+	if p.Trigger == nil || p.Trigger.Trigger != "step_failed" || !slices.Contains(p.Choices, journal.ChoiceRetry) {
 		t.Fatalf("pending %+v", p)
 	}
 	r.c.Send(Command{Kind: CmdRetry, Actor: "bob"})
@@ -266,7 +288,21 @@ steps:
 	if outcome != journal.OutcomeFinished {
 		t.Fatalf("resumed run: %q %v", outcome, err)
 	}
-	if st := stepStatus(c.State(), "flaky"); st != journal.StatusDone {
-		t.Errorf("flaky is %s after the resume; it should have run again and passed", st)
+	// The question pending when the console closed is asked again, and
+	// answered as the uninterrupted run would have been: continue without
+	// the failed step (--auto-decide continue), which is not run again.
+	end := c.State()
+	if n := len(end.Decisions); n != 1 || end.Decisions[0].Trigger != "step_failed" || end.Decisions[0].Choice != journal.ChoiceContinue {
+		t.Fatalf("decisions after the resume: %+v", end.Decisions)
+	}
+	if len(end.Triggers) != 1 {
+		t.Errorf("the trigger fired %d times; it should be asked again, not fired again", len(end.Triggers))
+	}
+	flaky, _ := end.StepByID("flaky")
+	if flaky.Status != journal.StatusFailed || !flaky.Waived || flaky.Attempts != 1 {
+		t.Errorf("flaky: %+v; it should stay failed and waived, run once", flaky)
+	}
+	if st := stepStatus(end, "last"); st != journal.StatusDone {
+		t.Errorf("last is %s", st)
 	}
 }

@@ -101,6 +101,9 @@ func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.
 	return err
 }
 
+// Tuning passes the conductor's copy tuning (Options.Copy) to the copier.
+func (s *copySink) Tuning() copyengine.Tuning { return s.c.opts.Copy }
+
 func (s *copySink) Cast(table, column, from, to string, n int64) {
 	_, _ = s.c.emit(s.c.opts.Operator, s.step.ID, journal.CastApplied, journal.CastPayload{
 		Table: table, Column: column, From: from, To: to, Count: n,
@@ -158,15 +161,14 @@ func (s *copySink) checkRejectRate(ctx context.Context, k copyengine.Counters) e
 		return nil
 	}
 	rate := float64(k.Rejected) / float64(k.Read)
-	scope := "reject_rate/" + s.step.ID + "/" + k.Table
-	threshold := s.c.limit(scope, *limit)
+	threshold := s.c.limit(runbooks.TriggerRejectRate, s.step.ID, k.Table, *limit)
 	if rate <= threshold {
 		return nil
 	}
 	ev := s.c.evidence()
 	ev["table"], ev["read"], ev["rejected"] = k.Table, k.Read, k.Rejected
 	answer, err := s.c.raise(ctx, s.step.ID, journal.TriggerPayload{
-		Trigger: "reject_rate", Table: k.Table, Observed: rate, Threshold: threshold,
+		Trigger: runbooks.TriggerRejectRate, Table: k.Table, Observed: rate, Threshold: threshold,
 		Message:  fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", k.Table, pct(rate), k.Rejected, k.Read, pct(threshold)),
 		Evidence: ev,
 	})
@@ -179,7 +181,6 @@ func (s *copySink) checkRejectRate(ctx context.Context, k copyengine.Counters) e
 		s.mu.Unlock()
 		return s.rollback
 	}
-	s.c.accept(scope, answer, rate)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // autoActor marks answers given by --auto-decide in the journal.
@@ -26,95 +27,57 @@ func (c *Conductor) serveCommands(ctx context.Context) {
 	}
 }
 
+// handle checks a command against the permission policy — a refusal is
+// journaled with its reason — and acts on it.
 func (c *Conductor) handle(cmd Command) {
+	var why string
+	stale := false
+	c.withState(func(s *journal.State) {
+		why = Permit(s, cmd)
+		switch cmd.Kind {
+		case CmdCheck, CmdConfirm, CmdDecide: // a late answer to a question already answered: dropped
+			stale = s.Pending == nil || (cmd.StepID != "" && cmd.StepID != s.Pending.StepID)
+		}
+	})
+	if stale {
+		return
+	}
+	if why != "" {
+		if cmd.Kind != CmdNote || cmd.Text != "" {
+			c.refuse(cmd, why)
+		}
+		return
+	}
 	switch cmd.Kind {
 	case CmdNote:
-		if cmd.Text != "" {
-			_, _ = c.emit(cmd.Actor, cmd.StepID, journal.Note, journal.NotePayload{Text: cmd.Text})
-		}
+		_, _ = c.emit(cmd.Actor, cmd.StepID, journal.Note, journal.NotePayload{Text: cmd.Text})
 	case CmdAbort, CmdPause, CmdResume, CmdSkip, CmdRetry:
 		c.control(cmd)
 	case CmdCheck:
 		p := c.pending()
-		if p == nil || p.Kind != "manual" || p.StepID != cmd.StepID {
-			return
-		}
-		st := c.stepState(cmd.StepID, c.isRollingBack())
-		if cmd.Index < 0 || cmd.Index >= len(st.Checked) || st.Checked[cmd.Index] {
-			return
-		}
 		item := ""
-		if step, ok := c.opts.Runbook.StepByID(cmd.StepID); ok && cmd.Index < len(step.Checklist) {
+		if step, ok := c.opts.Runbook.StepByID(p.StepID); ok && cmd.Index < len(step.Checklist) {
 			item = step.Checklist[cmd.Index]
 		}
-		_, _ = c.emit(cmd.Actor, cmd.StepID, journal.ChecklistChecked, journal.ChecklistPayload{Index: cmd.Index, Item: item})
+		_, _ = c.emit(cmd.Actor, p.StepID, journal.ChecklistChecked, journal.ChecklistPayload{Index: cmd.Index, Item: item})
 	case CmdConfirm, CmdDecide:
-		p := c.pending()
-		if p == nil || (cmd.StepID != "" && cmd.StepID != p.StepID) {
-			return
-		}
-		if reason := c.mayAnswer(p, cmd); reason != "" {
-			_, _ = c.emit(cmd.Actor, p.StepID, journal.Refused, journal.RefusedPayload{Choice: cmd.Choice, Reason: reason})
-			return
-		}
 		c.answer(cmd)
 	}
-}
-
-// mayAnswer returns why cmd cannot answer p, or "" when it can.
-func (c *Conductor) mayAnswer(p *journal.Pending, cmd Command) string {
-	dm := c.opts.Runbook.DecisionMaker
-	switch p.Kind {
-	case "manual":
-		if cmd.Kind != CmdConfirm {
-			return "a manual step is confirmed, not decided"
-		}
-		st := c.stepState(p.StepID, c.isRollingBack())
-		for i, done := range st.Checked {
-			if !done {
-				return fmt.Sprintf("checklist item %d is not ticked", i+1)
-			}
-		}
-		return ""
-	case "rerun":
-		if !containsString(p.Choices, cmd.Choice) {
-			return fmt.Sprintf("%q is not one of %v", cmd.Choice, p.Choices)
-		}
-		if cmd.Choice == journal.ChoiceSkip && cmd.Text == "" {
-			return "skipping a step needs a reason"
-		}
-		return ""
-	case "gate", "trigger":
-		if cmd.Actor != dm {
-			return fmt.Sprintf("only %s may decide; this is %s", dm, cmd.Actor)
-		}
-		if !containsString(p.Choices, cmd.Choice) {
-			return fmt.Sprintf("%q is not one of %v", cmd.Choice, p.Choices)
-		}
-		if cmd.Choice == journal.ChoiceContinue && len(cmd.Text) < 10 {
-			return "continuing past a trigger needs a typed justification (10 characters at least)"
-		}
-		if cmd.Choice == journal.ChoiceContinue && cmd.Limit > 0 && p.Trigger != nil && cmd.Limit < p.Trigger.Observed {
-			return fmt.Sprintf("the new limit %g is below what was observed (%g): the trigger would fire again at once", cmd.Limit, p.Trigger.Observed)
-		}
-		return ""
-	}
-	return "nothing is waiting for an answer"
 }
 
 // await records that the run waits for a person and returns the answer.
 // With --auto-decide the answer is given at once and marked as automatic;
 // a rerun question is answered only by --on-rerun, never guessed.
-func (c *Conductor) await(ctx context.Context, stepID string, a journal.AwaitingPayload, trigger string) (Command, error) {
+func (c *Conductor) await(ctx context.Context, stepID string, a journal.AwaitingPayload, t *journal.TriggerPayload) (Command, error) {
 	if _, err := c.emit(c.opts.Operator, stepID, journal.Awaiting, a); err != nil {
 		return Command{}, err
 	}
 	var cmd Command
-	auto := c.opts.AutoDecide != "" && (a.Kind != "rerun" || c.opts.OnRerun != "")
+	auto := c.opts.AutoDecide != "" && (a.Kind != journal.AwaitRerun || c.opts.OnRerun != "")
 	switch {
 	case auto:
 		cmd = c.autoAnswer(stepID, a)
-	case a.Kind == "rerun" && c.opts.AutoDecide != "":
+	case a.Kind == journal.AwaitRerun && c.opts.AutoDecide != "":
 		return Command{}, fmt.Errorf("step %s may have had side effects when the last process stopped: "+
 			"answer in the console, or resume with --on-rerun rerun|skip", stepID)
 	default:
@@ -128,11 +91,30 @@ func (c *Conductor) await(ctx context.Context, stepID string, a journal.Awaiting
 	if cmd.Kind == CmdConfirm {
 		choice = journal.ChoiceConfirm
 	}
-	_, err := c.emit(cmd.Actor, stepID, journal.Decision, journal.DecisionPayload{
-		Kind: a.Kind, Choice: choice, Justification: cmd.Text, Trigger: trigger, Auto: auto, Limit: cmd.Limit,
-	})
+	d := journal.DecisionPayload{Kind: a.Kind, Choice: choice, Justification: cmd.Text, Auto: auto}
+	if t != nil {
+		d.Trigger, d.Table = t.Trigger, t.Table
+		if choice == journal.ChoiceContinue {
+			d.Limit, d.LimitDefault = limitAccepted(t, cmd.Limit)
+		}
+	}
+	_, err := c.emit(cmd.Actor, stepID, journal.Decision, d)
 	cmd.Choice = choice
 	return cmd, err
+}
+
+// limitAccepted is the threshold a "continue" past t leaves in force for
+// its scope: the one the decision-maker typed, or else twice the observed
+// value (marked as the default). A trigger without a number (step_failed)
+// has none.
+func limitAccepted(t *journal.TriggerPayload, typed float64) (float64, bool) {
+	if spec, _ := runbooks.TriggerByName(t.Trigger); spec.Unit == runbooks.UnitNone {
+		return 0, false
+	}
+	if typed > 0 {
+		return typed, false
+	}
+	return 2 * t.Observed, true
 }
 
 // autoAnswer answers for a scripted run: manual steps are confirmed with
@@ -142,7 +124,7 @@ func (c *Conductor) autoAnswer(stepID string, a journal.AwaitingPayload) Command
 	actor := c.opts.Operator
 	why := fmt.Sprintf(autoJustification, c.opts.AutoDecide)
 	switch a.Kind {
-	case "manual":
+	case journal.AwaitManual:
 		if step, ok := c.opts.Runbook.StepByID(stepID); ok {
 			st := c.stepState(stepID, c.isRollingBack())
 			for i, item := range step.Checklist {
@@ -153,9 +135,9 @@ func (c *Conductor) autoAnswer(stepID string, a journal.AwaitingPayload) Command
 			}
 		}
 		return Command{Kind: CmdConfirm, Actor: actor, StepID: stepID}
-	case "rerun":
+	case journal.AwaitRerun:
 		return Command{Kind: CmdDecide, Actor: actor, StepID: stepID, Choice: c.opts.OnRerun, Text: "--on-rerun " + c.opts.OnRerun}
-	case "gate":
+	case journal.AwaitGate:
 		choice := journal.ChoiceGo
 		if c.opts.AutoDecide == journal.ChoiceRollback {
 			choice = journal.ChoiceNoGo
@@ -182,36 +164,25 @@ func (c *Conductor) raise(ctx context.Context, stepID string, t journal.TriggerP
 		return Command{}, err
 	}
 	choices := []string{journal.ChoiceContinue, journal.ChoiceRollback}
-	if t.Trigger == "step_failed" {
+	if t.Trigger == runbooks.TriggerStepFailed {
 		choices = append(choices, journal.ChoiceRetry)
 	}
 	return c.await(ctx, stepID, journal.AwaitingPayload{
-		Kind: "trigger", Question: t.Message + " — continue or roll back?",
+		Kind: journal.AwaitTrigger, Question: t.Message + " — continue or roll back?",
 		Choices: choices, Who: c.opts.Runbook.DecisionMaker,
-	}, t.Trigger)
+	}, &t)
 }
 
-// limit is the threshold in force for a trigger scope: the runbook's, or
-// what the decision-maker accepted when continuing past it.
-func (c *Conductor) limit(scope string, runbook float64) float64 {
-	c.decideMu.Lock()
-	defer c.decideMu.Unlock()
-	if v, ok := c.limits[scope]; ok {
+// limit is the threshold in force for a trigger in a step and table: the
+// one the last "continue" for that scope left in the journal, or the
+// runbook's.
+func (c *Conductor) limit(trigger, stepID, table string, runbook float64) float64 {
+	v, ok := 0.0, false
+	c.withState(func(s *journal.State) { v, ok = s.Limit(trigger, stepID, table) })
+	if ok {
 		return v
 	}
 	return runbook
-}
-
-// accept records the limit a "continue" leaves in force: the one the
-// decision-maker typed, or else twice the observed value.
-func (c *Conductor) accept(scope string, cmd Command, observed float64) {
-	v := cmd.Limit
-	if v <= 0 {
-		v = 2 * observed
-	}
-	c.decideMu.Lock()
-	defer c.decideMu.Unlock()
-	c.limits[scope] = v
 }
 
 // evidence freezes the numbers a decision is taken on.
@@ -258,13 +229,4 @@ func (c *Conductor) isRollingBack() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.state.RollingBack
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/tightrope/tightrope/engine/notify"
 	"github.com/tightrope/tightrope/journal"
 )
-
-// NotifyDrain is how long the end of a run waits for queued notifications.
-var NotifyDrain = 15 * time.Second
 
 // failingAfter is how many failures in a row of one notifier raise a warning.
 const failingAfter = 3
@@ -54,12 +50,12 @@ func (c *Conductor) recordNotification(p journal.NotifiedPayload) {
 	}
 }
 
-// stopNotifier delivers what is queued, for at most NotifyDrain.
+// stopNotifier delivers what is queued, for at most Options.NotifyDrain.
 func (c *Conductor) stopNotifier() {
 	if c.notifier == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), NotifyDrain)
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.NotifyDrain)
 	defer cancel()
 	_ = c.notifier.Close(ctx)
 }

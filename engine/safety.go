@@ -12,9 +12,9 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// verifyStep compares the step's tables between source and target. More
-// differing rows than the verify_mismatch trigger allows raise it; with no
-// such trigger any difference fails the step.
+// verifyStep compares the step's tables between source and target. A
+// table with more differing rows than the verify_mismatch trigger allows it
+// raises the trigger; with no such trigger any difference fails the step.
 func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	src, err := c.database(ctx, step.From)
 	if err != nil {
@@ -58,25 +58,37 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	if configured == nil {
 		return fmt.Errorf("%d rows differ between source and target", res.Mismatches)
 	}
-	const scope = "verify_mismatch"
-	allowed := c.limit(scope, float64(*configured))
-	if float64(res.Mismatches) <= allowed {
+	// The trigger is judged per table: a limit accepted for one table
+	// leaves every other table to the runbook's threshold.
+	for _, check := range res.Tables {
+		if err := c.judgeMismatch(ctx, step.ID, check, float64(*configured)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// judgeMismatch raises verify_mismatch for one table whose differing rows
+// exceed the limit in force for it.
+func (c *Conductor) judgeMismatch(ctx context.Context, stepID string, check journal.TableCheck, configured float64) error {
+	allowed := c.limit(runbooks.TriggerVerifyMismatch, stepID, check.Table, configured)
+	if float64(check.Mismatches) <= allowed {
 		return nil
 	}
 	ev := c.evidence()
-	ev["mismatches"] = res.Mismatches
-	answer, err := c.raise(ctx, step.ID, journal.TriggerPayload{
-		Trigger: "verify_mismatch", Observed: float64(res.Mismatches), Threshold: allowed,
-		Message:  fmt.Sprintf("%d rows differ between source and target (allowed: %g)", res.Mismatches, allowed),
+	ev["table"], ev["mismatches"] = check.Table, check.Mismatches
+	answer, err := c.raise(ctx, stepID, journal.TriggerPayload{
+		Trigger: runbooks.TriggerVerifyMismatch, Table: check.Table,
+		Observed: float64(check.Mismatches), Threshold: allowed,
+		Message:  fmt.Sprintf("%d rows of %s differ between source and target (allowed: %g)", check.Mismatches, check.Table, allowed),
 		Evidence: ev,
 	})
 	if err != nil {
 		return err
 	}
 	if answer.Choice == journal.ChoiceRollback {
-		return fmt.Errorf("verification mismatch: %w", ErrRollback)
+		return fmt.Errorf("verification mismatch in %s: %w", check.Table, ErrRollback)
 	}
-	c.accept(scope, answer, float64(res.Mismatches))
 	return nil
 }
 

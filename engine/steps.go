@@ -79,8 +79,8 @@ func (c *Conductor) manual(ctx context.Context, step runbooks.Step) error {
 		who = "the operator"
 	}
 	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
-		Kind: "manual", Question: q, Choices: []string{journal.ChoiceConfirm}, Who: who,
-	}, "")
+		Kind: journal.AwaitManual, Question: q, Choices: []string{journal.ChoiceConfirm}, Who: who,
+	}, nil)
 	if err == nil && cmd.Choice == journal.ChoiceSkip {
 		return fmt.Errorf("%w by %s: %s", errSkipped, cmd.Actor, cmd.Text)
 	}
@@ -89,9 +89,9 @@ func (c *Conductor) manual(ctx context.Context, step runbooks.Step) error {
 
 func (c *Conductor) gate(ctx context.Context, step runbooks.Step) error {
 	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
-		Kind: "gate", Question: step.Question, Choices: []string{journal.ChoiceGo, journal.ChoiceNoGo},
+		Kind: journal.AwaitGate, Question: step.Question, Choices: []string{journal.ChoiceGo, journal.ChoiceNoGo},
 		Who: c.opts.Runbook.DecisionMaker,
-	}, "")
+	}, nil)
 	if err != nil {
 		return err
 	}

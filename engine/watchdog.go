@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
-
-// WatchEvery is how often the watchdog looks at the clock.
-var WatchEvery = time.Second
 
 // checkOverrun raises the overrun trigger when the run's elapsed time passes
 // the threshold in force (objectives.expected × triggers.overrun). It is
@@ -23,8 +21,7 @@ func (c *Conductor) checkOverrun(ctx context.Context, stepID string) error {
 	}
 	c.overrunMu.Lock()
 	defer c.overrunMu.Unlock()
-	const scope = "overrun"
-	threshold := c.limit(scope, *overrun)
+	threshold := c.limit(runbooks.TriggerOverrun, stepID, "", *overrun)
 	elapsed := c.opts.Now().Sub(c.startedAt())
 	ratio := float64(elapsed) / float64(expected)
 	if ratio <= threshold {
@@ -32,7 +29,7 @@ func (c *Conductor) checkOverrun(ctx context.Context, stepID string) error {
 	}
 	ev := c.evidence()
 	answer, err := c.raise(ctx, stepID, journal.TriggerPayload{
-		Trigger: "overrun", Observed: ratio, Threshold: threshold,
+		Trigger: runbooks.TriggerOverrun, Observed: ratio, Threshold: threshold,
 		Message: fmt.Sprintf("the run has taken %s, %s of the expected %s (threshold %s)",
 			elapsed.Round(time.Second), pct(ratio), expected, pct(threshold)),
 		Evidence: ev,
@@ -43,7 +40,6 @@ func (c *Conductor) checkOverrun(ctx context.Context, stepID string) error {
 	if answer.Choice == journal.ChoiceRollback {
 		return fmt.Errorf("overrun: %w", ErrRollback)
 	}
-	c.accept(scope, answer, ratio)
 	return nil
 }
 
@@ -57,7 +53,7 @@ func (c *Conductor) watchdog(ctx context.Context) {
 	}
 	lead := max(window/10, 5*time.Minute)
 	var once [2]sync.Once
-	tick := time.NewTicker(WatchEvery)
+	tick := time.NewTicker(c.opts.WatchEvery)
 	defer tick.Stop()
 	for {
 		select {

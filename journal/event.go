@@ -258,7 +258,13 @@ const (
 
 // DecisionPayload is an answer to an Awaiting, with its justification.
 type DecisionPayload struct {
-	Limit         float64 `json:"limit,omitempty"` // continue: the new threshold accepted (see engine.Command.Limit)
+	// Limit, on a "continue" past a trigger, is the threshold in force from
+	// now on for the trigger's scope (Trigger, the event's step, Table): the
+	// one the decision-maker typed, or the default (twice the observed
+	// value) with LimitDefault set. The fold keeps it in State.Limits.
+	Limit         float64 `json:"limit,omitempty"`
+	LimitDefault  bool    `json:"limit_default,omitempty"`
+	Table         string  `json:"table,omitempty"` // the trigger's table, for table-scoped limits
 	Kind          string  `json:"kind"`            // manual | gate | trigger | rerun
 	Choice        string  `json:"choice"`
 	Justification string  `json:"justification,omitempty"`

@@ -29,6 +29,9 @@ type State struct {
 	Current   string      // id of the step running or waiting, if any
 	Tables    []TableState
 	Pending   *Pending // non-nil while the run waits for a person
+	// Unanswered is the trigger question that was pending when the last
+	// process stopped: a resumed run asks it again before anything else.
+	Unanswered *Pending
 	Triggers  []TriggerPayload
 	Decisions []DecisionRecord
 	Snapshots []SnapshotPayload
@@ -38,8 +41,9 @@ type State struct {
 	Notes     []NoteRecord
 	Log       []LogRecord
 
-	Paused        bool
+	Paused        bool   // held at the next safe point until unpaused; survives a resume
 	PausedBy      string
+	Limits        []LimitRecord // thresholds raised by "continue", latest last (see Limit)
 	Notifications []NotifiedPayload
 	Warnings      []WarningPayload
 
@@ -64,6 +68,20 @@ type StepState struct {
 	Expected   time.Duration
 	Checked    []bool // manual: checklist items ticked
 	Attempts   int
+
+	// SkipRequest is the reason the decision-maker gave for skipping this
+	// step before it started (SkipRequestedBy asked); the walk honours it.
+	SkipRequest     string
+	SkipRequestedBy string
+	// Interrupted: the step was running or waiting when a process stopped
+	// (set by run_resumed, cleared when it starts again). A step with side
+	// effects is not run again without an answer to the rerun question,
+	// which Rerun holds (rerun | skip) once given.
+	Interrupted bool
+	Rerun       string
+	// Waived: the step failed and the decision-maker chose to go on without
+	// it (step_failed → continue); the walk passes it, also after a resume.
+	Waived bool
 }
 
 // TableState is one table's copy counters and rejects.
@@ -138,12 +156,24 @@ func (s *State) Apply(e Event) {
 			}
 		}
 	case RunResumed:
+		if s.Pending != nil && s.Pending.Kind == AwaitTrigger {
+			s.Unanswered = s.Pending
+		}
 		s.Pending = nil
+		for i := range s.Steps {
+			st := &s.Steps[i]
+			switch {
+			case st.Rollback:
+			case st.Status == StatusRunning, st.Status == StatusWaiting, st.Status == StatusFailed && !st.Waived:
+				st.Interrupted = true
+			}
+		}
 	case StepStarted:
 		var p StepStartedPayload
 		_ = e.Decode(&p)
 		st := s.step(e.StepID, p.Kind, p.Title, p.Rollback)
 		st.Status, st.Error, st.StartedAt, st.FinishedAt = StatusRunning, "", e.At, time.Time{}
+		st.Interrupted, st.Rerun, st.Waived = false, "", false
 		st.Attempts++
 		s.Current = e.StepID
 	case StepFinished:
@@ -219,7 +249,20 @@ func (s *State) Apply(e Event) {
 		var p DecisionPayload
 		_ = e.Decode(&p)
 		s.Decisions = append(s.Decisions, DecisionRecord{DecisionPayload: p, Actor: e.Actor, StepID: e.StepID, At: e.At, Seq: e.Seq})
-		s.Pending = nil
+		s.Pending, s.Unanswered = nil, nil
+		s.setLimit(e, p)
+		if e.StepID != "" {
+			switch st := s.step(e.StepID, "", "", false); {
+			case p.Kind == AwaitRerun:
+				st.Rerun = p.Choice
+			case p.Kind == AwaitTrigger && p.Trigger == runbooks.TriggerStepFailed:
+				// The failed step stays failed: retried (asked for, so no
+				// rerun question) or waived (the walk goes on without it).
+				st.Status = StatusFailed
+				st.Rerun = map[bool]string{true: ChoiceRerun}[p.Choice == ChoiceRetry]
+				st.Waived = p.Choice == ChoiceContinue
+			}
+		}
 		if e.StepID != "" {
 			if st := s.step(e.StepID, "", "", false); st.Status == StatusWaiting {
 				st.Status = StatusRunning
@@ -239,9 +282,14 @@ func (s *State) Apply(e Event) {
 		s.Paused, s.PausedBy = true, e.Actor
 	case Unpaused:
 		s.Paused, s.PausedBy = false, ""
+	case SkipRequested:
+		var p ControlPayload
+		_ = e.Decode(&p)
+		st := s.step(e.StepID, "", "", false)
+		st.SkipRequest, st.SkipRequestedBy = p.Reason, e.Actor
 	case StepSkipped:
 		st := s.step(e.StepID, "", "", false)
-		st.Status = StatusSkipped
+		st.Status, st.SkipRequest, st.SkipRequestedBy, st.Interrupted = StatusSkipped, "", "", false
 		if s.Pending != nil && s.Pending.StepID == e.StepID {
 			s.Pending = nil
 		}
@@ -315,11 +363,16 @@ func (s State) Clone() State {
 		p := *s.Pending
 		c.Pending = &p
 	}
+	if s.Unanswered != nil {
+		p := *s.Unanswered
+		c.Unanswered = &p
+	}
 	if s.Rollback != nil {
 		r := *s.Rollback
 		c.Rollback = &r
 	}
 	c.Triggers = append([]TriggerPayload(nil), s.Triggers...)
+	c.Limits = append([]LimitRecord(nil), s.Limits...)
 	c.Decisions = append([]DecisionRecord(nil), s.Decisions...)
 	c.Snapshots = append([]SnapshotPayload(nil), s.Snapshots...)
 	c.Restores = append([]RestorePayload(nil), s.Restores...)

@@ -2,8 +2,8 @@ package tui
 
 import (
 	"fmt"
-	"slices"
 
+	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -42,28 +42,18 @@ func (m Model) controlActions() []action {
 		quietly(offer(k.Abort, vAbort, m.abortReason()))}
 }
 
-// onlyDecisionMaker says why this operator may not do verb, or "".
+// onlyDecisionMaker says why this operator may not do verb, or "" (the
+// engine's policy, worded once).
 func (m Model) onlyDecisionMaker(verb string) string {
-	dm := decider(m.state)
-	if (m.state.Runbook != nil && m.state.Runbook.DecisionMaker != "") || (m.state.Pending != nil && m.state.Pending.Who != "") {
-		if dm != m.c.Operator {
-			return fmt.Sprintf("Only %s may %s — you are %s", dm, verb, orNobody(m.c.Operator))
-		}
-	}
-	return ""
+	return engine.OnlyDecisionMaker(&m.state, m.c.Operator, verb)
 }
 
 // failedPending reports whether the run holds on a failed step
 // (a step_failed trigger, which offers retry).
-func (m Model) failedPending() bool { return holdsOnFailure(m.state.Pending) }
+func (m Model) failedPending() bool { return engine.HoldsOnFailure(m.state.Pending) }
 
 // holdsOnFailure reports whether pd is a step_failed trigger.
-func holdsOnFailure(pd *journal.Pending) bool {
-	if pd == nil || pd.Kind != "trigger" {
-		return false
-	}
-	return (pd.Trigger != nil && pd.Trigger.Trigger == "step_failed") || slices.Contains(pd.Choices, journal.ChoiceRetry)
-}
+func holdsOnFailure(pd *journal.Pending) bool { return engine.HoldsOnFailure(pd) }
 
 // skipTarget is the step s would skip: the manual step waiting, the failed
 // step the run holds on, or else the next step that has not started; or
@@ -82,11 +72,11 @@ func (m Model) skipTarget() (string, string) {
 	var id string
 	if pd := s.Pending; pd != nil {
 		switch {
-		case pd.Kind == "manual", m.failedPending():
+		case pd.Kind == journal.AwaitManual, m.failedPending():
 			id = pd.StepID
-		case pd.Kind == "gate":
+		case pd.Kind == journal.AwaitGate:
 			return "", "a gate is answered, not skipped: g go · n no-go"
-		case pd.Kind == "rerun":
+		case pd.Kind == journal.AwaitRerun:
 			return "", "answer the rerun question first: d"
 		default:
 			return "", "answer the trigger first: d to decide"
@@ -94,7 +84,7 @@ func (m Model) skipTarget() (string, string) {
 	} else if id = nextPendingStep(s); id == "" {
 		return "", "nothing to skip: no step is pending"
 	}
-	return id, m.onlyDecisionMaker("skip")
+	return id, engine.MayAct(&s, m.c.Operator, engine.CmdSkip, id)
 }
 
 // nextPendingStep is the first runbook step that has not started.
@@ -123,22 +113,17 @@ func (m Model) retryTarget() (string, string) {
 		}
 		return "", "nothing to retry: no step has failed"
 	}
-	return s.Pending.StepID, m.onlyDecisionMaker("retry")
+	return s.Pending.StepID, engine.MayAct(&s, m.c.Operator, engine.CmdRetry, s.Pending.StepID)
 }
 
 // abortReason says why A cannot stop the run, or "". A running rollback is
 // not stopped halfway: a half-run rollback is worse than a finished one.
 func (m Model) abortReason() string {
 	s := m.state
-	switch {
-	case m.readOnlyReason() != "":
-		return m.readOnlyReason()
-	case s.Outcome != "":
-		return "the run has ended"
-	case s.RollingBack && s.Rollback == nil:
-		return "the rollback runs to the end: a half-run rollback is worse than a finished one"
+	if r := m.readOnlyReason(); r != "" {
+		return r
 	}
-	return m.onlyDecisionMaker("abort")
+	return engine.MayAct(&s, m.c.Operator, engine.CmdAbort, "")
 }
 
 // stepWhat is "check (verify)" for a dialog's text.

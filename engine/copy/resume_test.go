@@ -36,13 +36,6 @@ type cut struct {
 
 var cutPlan = []cut{{2, 0}, {5, 1}, {9, 300}, {14, 2500}, {19, 6000}, {24, 9000}}
 
-// fastRetries makes the copy wait 5ms before its first retry, for this test.
-func fastRetries(t *testing.T) {
-	old := copyengine.RetryWait
-	copyengine.RetryWait = 5 * time.Millisecond
-	t.Cleanup(func() { copyengine.RetryWait = old })
-}
-
 // setHook installs the sink's Progress hook.
 func (s *memSink) setHook(f func(c copyengine.Counters) error) {
 	s.mu.Lock()
@@ -134,7 +127,6 @@ func checkNoDuplicates(t *testing.T, d db.DB, table, key string) {
 func TestCopySurvivesDroppedTargetConnections(t *testing.T) {
 	for _, pair := range [][2]string{{db.MySQL, db.Postgres}, {db.Postgres, db.MySQL}} {
 		t.Run(pair[0]+"_to_"+pair[1], func(t *testing.T) {
-			fastRetries(t)
 			f := newResumeFixture(t, pair[0], pair[1])
 			p := startProxy(t, f.dst.addr)
 			sink := newSink()
@@ -152,7 +144,6 @@ func TestCopySurvivesDroppedTargetConnections(t *testing.T) {
 func TestCopySurvivesDroppedSourceConnections(t *testing.T) {
 	for _, pair := range [][2]string{{db.MySQL, db.Postgres}, {db.Postgres, db.MySQL}} {
 		t.Run(pair[0]+"_to_"+pair[1], func(t *testing.T) {
-			fastRetries(t)
 			f := newResumeFixture(t, pair[0], pair[1])
 			p := startProxy(t, f.src.addr)
 			sink := newSink()
@@ -184,7 +175,6 @@ func TestCopyGivesUpOnAnUnreachableServer(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fastRetries(t)
 			f := newResumeFixture(t, tc.from, tc.to)
 			far := f.dst
 			if tc.viaSource {
@@ -217,8 +207,8 @@ func TestCopyGivesUpOnAnUnreachableServer(t *testing.T) {
 			if elapsed > 15*time.Second {
 				t.Errorf("the copy took %s to give up", elapsed)
 			}
-			if !strings.Contains(err.Error(), "gave up") || sink.retryCount() < copyengine.Retries {
-				t.Errorf("error %q after %d retries; want it to give up after %d", err, sink.retryCount(), copyengine.Retries)
+			if !strings.Contains(err.Error(), "gave up") || sink.retryCount() < copyengine.DefaultTuning.Retries {
+				t.Errorf("error %q after %d retries; want it to give up after %d", err, sink.retryCount(), copyengine.DefaultTuning.Retries)
 			}
 			t.Logf("gave up after %s and %d retries: %v", elapsed.Round(time.Millisecond), sink.retryCount(), err)
 
@@ -249,7 +239,6 @@ func TestCopyGivesUpOnAnUnreachableServer(t *testing.T) {
 func TestCopyLostCommit(t *testing.T) {
 	for _, to := range []string{db.Postgres, db.MySQL} {
 		t.Run(to, func(t *testing.T) {
-			fastRetries(t)
 			f := newResumeFixture(t, db.SQLite, to)
 			p := startProxy(t, f.dst.addr)
 			sink := newSink()

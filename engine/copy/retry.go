@@ -9,60 +9,37 @@ import (
 	"github.com/tightrope/tightrope/engine/db"
 )
 
-// Retries is how often a batch read or write is retried after a lost
-// connection before the copy fails; the waits double from RetryWait.
-var (
-	Retries   = 6
-	RetryWait = 250 * time.Millisecond
-)
-
-// BatchTimeout bounds one attempt at reading or writing a batch. A
-// connection that stays open but never answers (a network partition) is
-// then retried like a dropped one instead of stalling the run.
-var BatchTimeout = 2 * time.Minute
-
-// Sleep waits between retries; tests replace it to run without waiting.
-var Sleep = func(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // retry runs op until it succeeds, fails with an error a retry cannot
-// cure, or has failed Retries+1 times. Every retry is reported to the sink
-// (and so journaled) before the wait.
+// cure, or has failed Retries+1 times (the sink's Tuning). Every retry is
+// reported to the sink (and so journaled) before the wait.
 func retry(ctx context.Context, sink Sink, table, what string, op func(context.Context) error) error {
-	wait := RetryWait
+	tn := tuningOf(sink)
+	wait := tn.RetryWait
 	for attempt := 1; ; attempt++ {
-		err := attemptWithin(ctx, op)
+		err := attemptWithin(ctx, tn.BatchTimeout, op)
 		if err == nil || !db.IsTransient(err) {
 			return err
 		}
-		if attempt > Retries {
+		if attempt > tn.Retries {
 			return fmt.Errorf("%s: gave up after %d attempts: %w", what, attempt, err)
 		}
 		sink.Retry(table, attempt, wait, fmt.Errorf("%s: %w", what, err))
-		if err := Sleep(ctx, wait); err != nil {
+		if err := tn.Sleep(ctx, wait); err != nil {
 			return err
 		}
 		wait = min(2*wait, 8*time.Second)
 	}
 }
 
-// attemptWithin runs one attempt under BatchTimeout. An attempt that ran
+// attemptWithin runs one attempt bounded by timeout. An attempt that ran
 // out of time while the run itself goes on is reported as a lost
 // connection, so retry treats it like one.
-func attemptWithin(ctx context.Context, op func(context.Context) error) error {
-	actx, cancel := context.WithTimeout(ctx, BatchTimeout)
+func attemptWithin(ctx context.Context, timeout time.Duration, op func(context.Context) error) error {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := op(actx)
 	if err != nil && ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
-		return fmt.Errorf("no answer within %s: %w", BatchTimeout, errNoAnswer)
+		return fmt.Errorf("no answer within %s: %w", timeout, errNoAnswer)
 	}
 	return err
 }

@@ -15,7 +15,10 @@ import (
 type retrySink struct {
 	Sink
 	retries int
+	tuning  Tuning
 }
+
+func (s *retrySink) Tuning() Tuning { return s.tuning }
 
 func (s *retrySink) Retry(string, int, time.Duration, error) { s.retries++ }
 
@@ -24,9 +27,7 @@ func (s *retrySink) Retry(string, int, time.Duration, error) { s.retries++ }
 // out, is retried like a dropped connection, and fails the copy in bounded
 // time instead of stalling it.
 func TestASilentConnectionIsRetriedThenSurfaced(t *testing.T) {
-	defer func(b time.Duration, w time.Duration, r int) { BatchTimeout, RetryWait, Retries = b, w, r }(BatchTimeout, RetryWait, Retries)
-	BatchTimeout, RetryWait, Retries = 50*time.Millisecond, time.Millisecond, 3
-	sink := &retrySink{}
+	sink := &retrySink{tuning: Tuning{BatchTimeout: 50 * time.Millisecond, RetryWait: time.Millisecond, Retries: 3}}
 	attempts := 0
 	start := time.Now()
 	err := retry(context.Background(), sink, "orders", "writing a batch", func(ctx context.Context) error {

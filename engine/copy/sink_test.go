@@ -46,6 +46,11 @@ func newSink() *memSink {
 	return &memSink{rejects: map[string]copyengine.Rejected{}, created: map[string][]db.Mapping{}}
 }
 
+// Tuning makes the copy wait 5ms before its first retry, for these tests.
+func (s *memSink) Tuning() copyengine.Tuning {
+	return copyengine.Tuning{RetryWait: 5 * time.Millisecond}
+}
+
 func rejectKey(table string, key map[string]any) string {
 	b, _ := json.Marshal(key) // map keys marshal sorted
 	return table + "\x00" + string(b)

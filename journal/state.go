@@ -25,23 +25,23 @@ type State struct {
 	LastAt      time.Time // time of the last event
 	LastSeq     int64
 
-	Steps     []StepState // the runbook steps, then the rollback steps
-	Current   string      // id of the step running or waiting, if any
-	Tables    []TableState
-	Pending   *Pending // non-nil while the run waits for a person
+	Steps   []StepState // the runbook steps, then the rollback steps
+	Current string      // id of the step running or waiting, if any
+	Tables  []TableState
+	Pending *Pending // non-nil while the run waits for a person
 	// Unanswered is the trigger question that was pending when the last
 	// process stopped: a resumed run asks it again before anything else.
 	Unanswered *Pending
-	Triggers  []TriggerPayload
-	Decisions []DecisionRecord
-	Snapshots []SnapshotPayload
-	Restores  []RestorePayload
-	Verifies  []VerifyPayload
-	Casts     []CastPayload
-	Notes     []NoteRecord
-	Log       []LogRecord
+	Triggers   []TriggerPayload
+	Decisions  []DecisionRecord
+	Snapshots  []SnapshotPayload
+	Restores   []RestorePayload
+	Verifies   []VerifyPayload
+	Casts      []CastPayload
+	Notes      []NoteRecord
+	Log        []LogRecord
 
-	Paused        bool   // held at the next safe point until unpaused; survives a resume
+	Paused        bool // held at the next safe point until unpaused; survives a resume
 	PausedBy      string
 	Limits        []LimitRecord // thresholds raised by "continue", latest last (see Limit)
 	Notifications []NotifiedPayload

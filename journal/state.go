@@ -258,9 +258,10 @@ func (s *State) Apply(e Event) {
 			case p.Kind == AwaitTrigger && p.Trigger == runbooks.TriggerStepFailed:
 				// The failed step stays failed: retried (asked for, so no
 				// rerun question) or waived (the walk goes on without it).
-				st.Status = StatusFailed
-				st.Rerun = map[bool]string{true: ChoiceRerun}[p.Choice == ChoiceRetry]
-				st.Waived = p.Choice == ChoiceContinue
+				st.Status, st.Rerun, st.Waived = StatusFailed, "", p.Choice == ChoiceContinue
+				if p.Choice == ChoiceRetry {
+					st.Rerun = ChoiceRerun
+				}
 			}
 		}
 		if e.StepID != "" {

@@ -341,7 +341,7 @@ const retryStep = "retry"
 func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failure error) (string, error) {
 	if c.opts.Runbook.Triggers.StepFailed {
 		t := journal.TriggerPayload{
-			Trigger: "step_failed", Observed: 1, Threshold: 0,
+			Trigger: runbooks.TriggerStepFailed, Observed: 1, Threshold: 0,
 			Message:  fmt.Sprintf("step %s failed: %v", step.ID, failure),
 			Evidence: c.evidence(),
 		}

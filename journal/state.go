@@ -184,7 +184,7 @@ func (s *State) Apply(e Event) {
 		if s.Current == e.StepID {
 			s.Current = ""
 		}
-		if s.Pending != nil && s.Pending.StepID == e.StepID && s.Pending.Kind != "trigger" {
+		if s.Pending != nil && s.Pending.StepID == e.StepID && s.Pending.Kind != AwaitTrigger {
 			s.Pending = nil
 		}
 	case ChecklistChecked:
@@ -237,7 +237,7 @@ func (s *State) Apply(e Event) {
 		var p AwaitingPayload
 		_ = e.Decode(&p)
 		pd := &Pending{AwaitingPayload: p, StepID: e.StepID, Since: e.At}
-		if p.Kind == "trigger" && len(s.Triggers) > 0 {
+		if p.Kind == AwaitTrigger && len(s.Triggers) > 0 {
 			t := s.Triggers[len(s.Triggers)-1]
 			pd.Trigger = &t
 		}

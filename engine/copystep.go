@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -156,32 +157,23 @@ func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
 // that table's threshold to the limit the decision-maker typed, or else to
 // twice the rate observed.
 func (s *copySink) checkRejectRate(ctx context.Context, k copyengine.Counters) error {
-	limit := s.c.opts.Runbook.Triggers.RejectRate
-	if limit == nil || k.Read == 0 || (k.Read < minRowsForRate && !k.Done) {
+	if k.Read == 0 || (k.Read < minRowsForRate && !k.Done) {
 		return nil
 	}
 	rate := float64(k.Rejected) / float64(k.Read)
-	threshold := s.c.limit(runbooks.TriggerRejectRate, s.step.ID, k.Table, *limit)
-	if rate <= threshold {
-		return nil
-	}
-	ev := s.c.evidence()
-	ev["table"], ev["read"], ev["rejected"] = k.Table, k.Read, k.Rejected
-	answer, err := s.c.raise(ctx, s.step.ID, journal.TriggerPayload{
-		Trigger: runbooks.TriggerRejectRate, Table: k.Table, Observed: rate, Threshold: threshold,
-		Message:  fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", k.Table, pct(rate), k.Rejected, k.Read, pct(threshold)),
-		Evidence: ev,
+	err := s.c.judge(ctx, measure{
+		trigger: runbooks.TriggerRejectRate, stepID: s.step.ID, table: k.Table, observed: rate,
+		message: func(threshold float64) string {
+			return fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", k.Table, pct(rate), k.Rejected, k.Read, pct(threshold))
+		},
+		evidence: map[string]any{"table": k.Table, "read": k.Read, "rejected": k.Rejected},
 	})
-	if err != nil {
-		return err
-	}
-	if answer.Choice == journal.ChoiceRollback {
+	if errors.Is(err, ErrRollback) {
 		s.mu.Lock()
-		s.rollback = fmt.Errorf("reject rate of %s: %w", k.Table, ErrRollback)
+		s.rollback = err
 		s.mu.Unlock()
-		return s.rollback
 	}
-	return nil
+	return err
 }
 
 // pct formats a fraction as a percentage with up to three decimals.

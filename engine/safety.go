@@ -54,14 +54,13 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	if res.Mismatches == 0 {
 		return nil
 	}
-	configured := c.opts.Runbook.Triggers.VerifyMismatch
-	if configured == nil {
+	if _, watched := c.opts.Runbook.Triggers.Threshold(runbooks.TriggerVerifyMismatch); !watched {
 		return fmt.Errorf("%d rows differ between source and target", res.Mismatches)
 	}
 	// The trigger is judged per table: a limit accepted for one table
 	// leaves every other table to the runbook's threshold.
 	for _, check := range res.Tables {
-		if err := c.judgeMismatch(ctx, step.ID, check, float64(*configured)); err != nil {
+		if err := c.judgeMismatch(ctx, step.ID, check); err != nil {
 			return err
 		}
 	}
@@ -70,26 +69,14 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 
 // judgeMismatch raises verify_mismatch for one table whose differing rows
 // exceed the limit in force for it.
-func (c *Conductor) judgeMismatch(ctx context.Context, stepID string, check journal.TableCheck, configured float64) error {
-	allowed := c.limit(runbooks.TriggerVerifyMismatch, stepID, check.Table, configured)
-	if float64(check.Mismatches) <= allowed {
-		return nil
-	}
-	ev := c.evidence()
-	ev["table"], ev["mismatches"] = check.Table, check.Mismatches
-	answer, err := c.raise(ctx, stepID, journal.TriggerPayload{
-		Trigger: runbooks.TriggerVerifyMismatch, Table: check.Table,
-		Observed: float64(check.Mismatches), Threshold: allowed,
-		Message:  fmt.Sprintf("%d rows of %s differ between source and target (allowed: %g)", check.Mismatches, check.Table, allowed),
-		Evidence: ev,
+func (c *Conductor) judgeMismatch(ctx context.Context, stepID string, check journal.TableCheck) error {
+	return c.judge(ctx, measure{
+		trigger: runbooks.TriggerVerifyMismatch, stepID: stepID, table: check.Table, observed: float64(check.Mismatches),
+		message: func(allowed float64) string {
+			return fmt.Sprintf("%d rows of %s differ between source and target (allowed: %g)", check.Mismatches, check.Table, allowed)
+		},
+		evidence: map[string]any{"table": check.Table, "mismatches": check.Mismatches},
 	})
-	if err != nil {
-		return err
-	}
-	if answer.Choice == journal.ChoiceRollback {
-		return fmt.Errorf("verification mismatch in %s: %w", check.Table, ErrRollback)
-	}
-	return nil
 }
 
 // snapshotStep takes and verifies a labelled snapshot of a connection.

@@ -15,32 +15,21 @@ import (
 // called at safe points — between steps and between copy batches — so a
 // long shell step that overruns is judged when it ends.
 func (c *Conductor) checkOverrun(ctx context.Context, stepID string) error {
-	overrun, expected := c.opts.Runbook.Triggers.Overrun, c.opts.Runbook.Objectives.Expected
-	if overrun == nil || expected <= 0 {
+	expected := c.opts.Runbook.Objectives.Expected
+	if expected <= 0 {
 		return nil
 	}
 	c.overrunMu.Lock()
 	defer c.overrunMu.Unlock()
-	threshold := c.limit(runbooks.TriggerOverrun, stepID, "", *overrun)
 	elapsed := c.opts.Now().Sub(c.startedAt())
 	ratio := float64(elapsed) / float64(expected)
-	if ratio <= threshold {
-		return nil
-	}
-	ev := c.evidence()
-	answer, err := c.raise(ctx, stepID, journal.TriggerPayload{
-		Trigger: runbooks.TriggerOverrun, Observed: ratio, Threshold: threshold,
-		Message: fmt.Sprintf("the run has taken %s, %s of the expected %s (threshold %s)",
-			elapsed.Round(time.Second), pct(ratio), expected, pct(threshold)),
-		Evidence: ev,
+	return c.judge(ctx, measure{
+		trigger: runbooks.TriggerOverrun, stepID: stepID, observed: ratio,
+		message: func(threshold float64) string {
+			return fmt.Sprintf("the run has taken %s, %s of the expected %s (threshold %s)",
+				elapsed.Round(time.Second), pct(ratio), expected, pct(threshold))
+		},
 	})
-	if err != nil {
-		return err
-	}
-	if answer.Choice == journal.ChoiceRollback {
-		return fmt.Errorf("overrun: %w", ErrRollback)
-	}
-	return nil
 }
 
 // watchdog warns, without stopping anything, when the maintenance window

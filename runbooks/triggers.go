@@ -61,3 +61,29 @@ func TriggerByName(name string) (TriggerSpec, bool) {
 	}
 	return TriggerSpec{}, false
 }
+
+// Threshold is the runbook's threshold for the named trigger, in the
+// trigger's unit, and whether the runbook watches it at all.
+func (t Triggers) Threshold(name string) (float64, bool) {
+	switch name {
+	case TriggerRejectRate:
+		if t.RejectRate != nil {
+			return *t.RejectRate, true
+		}
+	case TriggerOverrun:
+		if t.Overrun != nil {
+			return *t.Overrun, true
+		}
+	case TriggerVerifyMismatch:
+		if t.VerifyMismatch != nil {
+			return float64(*t.VerifyMismatch), true
+		}
+	case TriggerCDCLag:
+		if t.CDCLag != nil {
+			return float64(t.CDCLag.Milliseconds()), true
+		}
+	case TriggerStepFailed:
+		return 0, t.StepFailed
+	}
+	return 0, false
+}

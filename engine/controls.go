@@ -67,6 +67,9 @@ func (c *Conductor) control(cmd Command) {
 		}
 	case CmdRetry:
 		p := c.pending()
+		if p == nil { // answered in the meantime
+			return
+		}
 		c.answer(Command{Kind: CmdDecide, Actor: cmd.Actor, StepID: p.StepID, Choice: journal.ChoiceRetry, Text: cmd.Text})
 	}
 }

@@ -55,6 +55,9 @@ func (c *Conductor) handle(cmd Command) {
 		c.control(cmd)
 	case CmdCheck:
 		p := c.pending()
+		if p == nil { // answered in the meantime
+			return
+		}
 		item := ""
 		if step, ok := c.opts.Runbook.StepByID(p.StepID); ok && cmd.Index < len(step.Checklist) {
 			item = step.Checklist[cmd.Index]

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // Operator controls: pause / resume, skip, retry and abort. Who may do
@@ -59,10 +60,10 @@ func (m Model) failedPending() bool { return holdsOnFailure(m.state.Pending) }
 
 // holdsOnFailure reports whether pd is a step_failed trigger.
 func holdsOnFailure(pd *journal.Pending) bool {
-	if pd == nil || pd.Kind != "trigger" {
+	if pd == nil || pd.Kind != journal.AwaitTrigger {
 		return false
 	}
-	return (pd.Trigger != nil && pd.Trigger.Trigger == "step_failed") || slices.Contains(pd.Choices, journal.ChoiceRetry)
+	return (pd.Trigger != nil && pd.Trigger.Trigger == runbooks.TriggerStepFailed) || slices.Contains(pd.Choices, journal.ChoiceRetry)
 }
 
 // skipTarget is the step s would skip: the manual step waiting, the failed
@@ -82,11 +83,11 @@ func (m Model) skipTarget() (string, string) {
 	var id string
 	if pd := s.Pending; pd != nil {
 		switch {
-		case pd.Kind == "manual", m.failedPending():
+		case pd.Kind == journal.AwaitManual, m.failedPending():
 			id = pd.StepID
-		case pd.Kind == "gate":
+		case pd.Kind == journal.AwaitGate:
 			return "", "a gate is answered, not skipped: g go · n no-go"
-		case pd.Kind == "rerun":
+		case pd.Kind == journal.AwaitRerun:
 			return "", "answer the rerun question first: d"
 		default:
 			return "", "answer the trigger first: d to decide"

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // Int formats n with thousands separators: 1234567 → "1,234,567".
@@ -80,14 +82,16 @@ func Dur(d time.Duration) string {
 	}
 }
 
-// Trigger formats a trigger's observed value or threshold in its unit: a
-// percentage for reject_rate and overrun, a duration for cdc_lag (whose
-// values are milliseconds, like engine.Command.Limit), a count otherwise.
+// Trigger formats a trigger's observed value or threshold by the unit the
+// trigger registry (runbooks.TriggerSpecs) gives it: a percentage for a
+// fraction, a duration for milliseconds (like engine.Command.Limit), a
+// count otherwise — rows, and triggers this build does not know.
 func Trigger(trigger string, v float64) string {
-	switch trigger {
-	case "reject_rate", "overrun":
+	spec, _ := runbooks.TriggerByName(trigger)
+	switch spec.Unit {
+	case runbooks.UnitFraction:
 		return Pct(v)
-	case "cdc_lag":
+	case runbooks.UnitMillis:
 		return Dur(time.Duration(v) * time.Millisecond)
 	default:
 		return fmt.Sprintf("%g", v)

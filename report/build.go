@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -18,6 +19,8 @@ type builder struct {
 	await *awaiting      // the open question, if any
 	rb    *Rollback
 	took  map[string]int64 // step id → duration_ms of its last step_finished
+
+	resumedBy []string // operators of run_resumed, in order
 }
 
 // awaiting is an open question with when it was asked.
@@ -35,7 +38,7 @@ func build(name string, events []journal.Event, rejects []journal.RejectRecord, 
 		b.event(e)
 	}
 	b.steps()
-	b.summary(events)
+	b.summary()
 	b.integrity(vr)
 	b.data(rejects)
 	b.safetyNet()
@@ -59,87 +62,71 @@ func (b *builder) add(e journal.Event, kind, text string) {
 }
 
 // event records what one event adds to the report; b.s already holds it.
+// An event whose payload does not decode is listed as a journal problem
+// and adds nothing else.
 func (b *builder) event(e journal.Event) {
-	switch e.Type {
-	case journal.RunStarted:
-		var p journal.RunStartedPayload
-		_ = e.Decode(&p)
+	payload, err := journal.Decode(e)
+	if err != nil {
+		b.problem(e, err)
+		return
+	}
+	switch p := payload.(type) {
+	case journal.RunStartedPayload:
 		text := "mode " + p.Mode
 		if p.Fault != "" {
 			text += ", fault " + p.Fault
 		}
 		b.add(e, "run_started", text+", operator "+p.Operator)
-	case journal.StepStarted:
+	case journal.StepStartedPayload:
 		if _, ok := b.first[e.StepID]; !ok {
 			b.first[e.StepID] = len(b.r.Timeline)
 			b.add(e, "step", "")
 		}
 		delete(b.took, e.StepID)
-	case journal.StepFinished:
-		var p journal.StepFinishedPayload
-		_ = e.Decode(&p)
+	case journal.StepFinishedPayload:
 		b.took[e.StepID] = p.DurationMS
-	case journal.Note:
-		var p journal.NotePayload
-		_ = e.Decode(&p)
+	case journal.NotePayload:
 		b.add(e, "note", p.Text)
-	case journal.TriggerFired:
-		b.trigger(e)
-	case journal.Awaiting:
-		var p journal.AwaitingPayload
-		_ = e.Decode(&p)
+	case journal.TriggerPayload:
+		b.trigger(e, p)
+	case journal.AwaitingPayload:
 		b.await = &awaiting{AwaitingPayload: p, stepID: e.StepID, at: e.At}
-	case journal.Decision:
-		b.decision(e)
-	case journal.Refused:
-		var p journal.RefusedPayload
-		_ = e.Decode(&p)
+	case journal.DecisionPayload:
+		b.decision(e, p)
+	case journal.RefusedPayload:
 		b.r.Decisions.Refusals = append(b.r.Decisions.Refusals, Refusal{
 			Seq: e.Seq, At: e.At, OffsetMS: b.offset(e.At), StepID: e.StepID, Actor: e.Actor, Choice: p.Choice, Reason: p.Reason,
 		})
 		b.add(e, "refused", fmt.Sprintf("%s may not %s: %s", e.Actor, p.Choice, p.Reason))
-	case journal.Warning:
-		var p journal.WarningPayload
-		_ = e.Decode(&p)
+	case journal.WarningPayload:
 		b.r.Communication.Warnings = append(b.r.Communication.Warnings, Warning{OffsetMS: b.offset(e.At), Kind: p.Kind, Message: p.Message})
 		b.add(e, "warning", p.Kind+": "+p.Message)
-	case journal.Notified:
-		var p journal.NotifiedPayload
-		_ = e.Decode(&p)
+	case journal.NotifiedPayload:
 		b.r.Communication.Notifications = append(b.r.Communication.Notifications, Notification{
 			OffsetMS: b.offset(e.At), Event: string(p.Event), Seq: p.Seq, Target: p.Target, OK: p.OK, Error: p.Error, DurationMS: p.DurationMS,
 		})
-	case journal.Paused, journal.Unpaused, journal.StepSkipped, journal.Aborted:
-		var p journal.ControlPayload
-		_ = e.Decode(&p)
+	case journal.ControlPayload:
 		kind := map[journal.Type]string{journal.Paused: "paused", journal.Unpaused: "unpaused",
 			journal.StepSkipped: "skipped", journal.Aborted: "aborted"}[e.Type]
 		b.add(e, kind, p.Reason)
-	case journal.RunResumed:
-		var p journal.RunResumedPayload
-		_ = e.Decode(&p)
+	case journal.RunResumedPayload:
 		b.await = nil
+		b.resumedBy = append(b.resumedBy, p.Operator)
 		b.add(e, "resumed", fmt.Sprintf("resumed by %s from event %d", p.Operator, p.FromSeq))
-	case journal.VerifyResult:
-		var p journal.VerifyPayload
-		_ = e.Decode(&p)
+	case journal.VerifyPayload:
 		b.r.Data.Verifies = append(b.r.Data.Verifies, Verify{
 			Seq: e.Seq, OffsetMS: b.offset(e.At), StepID: e.StepID, Mismatches: p.Mismatches, Tables: p.Tables,
 		})
-	case journal.RestoreFinished:
-		var p journal.RestorePayload
-		_ = e.Decode(&p)
+	case journal.RestorePayload:
 		b.restore(e.StepID, p)
-	case journal.RollbackStarted:
-		var p journal.RollbackPayload
-		_ = e.Decode(&p)
+	case journal.RollbackPayload:
+		if e.Type == journal.RollbackFinished {
+			b.rollbackFinished(e, p)
+			break
+		}
 		b.rb = &Rollback{Reason: p.Reason, OffsetMS: b.offset(e.At)}
 		b.add(e, "rollback_started", p.Reason)
-	case journal.RollbackFinished:
-		b.rollbackFinished(e)
-	case journal.RunFinished:
-		var p journal.RunFinishedPayload
-		_ = e.Decode(&p)
+	case journal.RunFinishedPayload:
 		text := outcomeText(p.Outcome)
 		if p.Error != "" {
 			text += ": " + p.Error
@@ -148,10 +135,18 @@ func (b *builder) event(e journal.Event) {
 	}
 }
 
+// problem lists an event whose payload does not decode.
+func (b *builder) problem(e journal.Event, err error) {
+	pr := Problem{Seq: e.Seq, Type: string(e.Type), StepID: e.StepID, Error: err.Error()}
+	var pe *journal.PayloadError
+	if errors.As(err, &pe) {
+		pr.Error = pe.Err.Error() // seq and type have their own fields
+	}
+	b.r.Problems = append(b.r.Problems, pr)
+}
+
 // trigger records a trigger with its frozen evidence.
-func (b *builder) trigger(e journal.Event) {
-	var p journal.TriggerPayload
-	_ = e.Decode(&p)
+func (b *builder) trigger(e journal.Event, p journal.TriggerPayload) {
 	t := Trigger{
 		Seq: e.Seq, At: e.At, OffsetMS: b.offset(e.At), StepID: e.StepID, Trigger: p.Trigger, Table: p.Table,
 		Observed: p.Observed, Threshold: p.Threshold, Message: p.Message, Evidence: evidence(p.Evidence),
@@ -166,9 +161,7 @@ func (b *builder) trigger(e journal.Event) {
 
 // decision records a decision with the question it answered and how long
 // the question waited, and hands it to the trigger it settles.
-func (b *builder) decision(e journal.Event) {
-	var p journal.DecisionPayload
-	_ = e.Decode(&p)
+func (b *builder) decision(e journal.Event, p journal.DecisionPayload) {
 	d := Decision{
 		Seq: e.Seq, At: e.At, OffsetMS: b.offset(e.At), StepID: e.StepID, Kind: p.Kind, Actor: e.Actor,
 		Choice: p.Choice, Justification: p.Justification, Limit: p.Limit, Trigger: p.Trigger, Auto: p.Auto,
@@ -178,7 +171,7 @@ func (b *builder) decision(e journal.Event) {
 	}
 	b.await = nil
 	b.r.Decisions.Decisions = append(b.r.Decisions.Decisions, d)
-	if p.Kind == "trigger" || p.Trigger != "" {
+	if p.Kind == journal.AwaitTrigger || p.Trigger != "" {
 		// The latest trigger still open, of the same kind when the
 		// decision names it, is the one answered.
 		ts := b.r.Decisions.Triggers
@@ -225,9 +218,7 @@ func (b *builder) restore(stepID string, p journal.RestorePayload) {
 }
 
 // rollbackFinished closes the rollback, timed against the RTO.
-func (b *builder) rollbackFinished(e journal.Event) {
-	var p journal.RollbackPayload
-	_ = e.Decode(&p)
+func (b *builder) rollbackFinished(e journal.Event, p journal.RollbackPayload) {
 	if b.rb == nil {
 		b.rb = &Rollback{Reason: p.Reason, OffsetMS: b.offset(e.At)}
 	}

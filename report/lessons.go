@@ -19,6 +19,14 @@ func lessons(r *Report, s *journal.State) []string {
 	} else if in.RejectsReason != "" {
 		add("the reject rows are not bound to the journal's chain (%s): the rejects shown are untrusted", in.RejectsReason)
 	}
+	if ps := r.Problems; len(ps) > 0 {
+		verb := "are"
+		if len(ps) == 1 {
+			verb = "is"
+		}
+		add("%s could not be read and %s left out of this report (first: seq %d, %s payload: %s)",
+			plural(int64(len(ps)), "event", "events"), verb, ps[0].Seq, ps[0].Type, ps[0].Error)
+	}
 	out = append(out, runLesson(r, s)...)
 	for _, t := range r.Decisions.Triggers {
 		out = append(out, triggerLesson(r, t))
@@ -108,7 +116,7 @@ func triggerLesson(r *Report, t Trigger) string {
 		l += " on " + t.Table
 	}
 	l += fmt.Sprintf(" at %s (threshold %s)", fmtTrigger(t.Trigger, t.Observed), fmtTrigger(t.Trigger, t.Threshold))
-	if tb := findTable(r, t.Table); t.Trigger == "reject_rate" && tb != nil && len(tb.Reasons) > 0 {
+	if tb := findTable(r, t.Table); t.Trigger == runbooks.TriggerRejectRate && tb != nil && len(tb.Reasons) > 0 {
 		var parts []string
 		for _, rs := range tb.Reasons {
 			for _, c := range rs.Columns {

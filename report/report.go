@@ -23,6 +23,7 @@ type Report struct {
 	Journal       string        `json:"journal"` // base name of the journal file
 	Summary       Summary       `json:"summary"`
 	Integrity     Integrity     `json:"integrity"`
+	Problems      []Problem     `json:"journal_problems"` // events whose payload could not be read
 	Timeline      []Entry       `json:"timeline"`
 	Decisions     Decisions     `json:"decisions"`
 	Data          Data          `json:"data"`
@@ -70,6 +71,18 @@ type Integrity struct {
 	Rejects       int64  `json:"rejects"`
 	RejectsReason string `json:"rejects_reason,omitempty"`
 	Verdict       string `json:"verdict"` // the line `tightrope journal verify` prints
+}
+
+// Problem is an event the report could not read: its payload does not
+// decode into its type's struct (journal.Decode). The chain may still
+// verify. The event is left out of what the report builds from events
+// (timeline, decisions, communication, verifies); what it builds from the
+// fold (journal.State) shows what the fold made of it.
+type Problem struct {
+	Seq    int64  `json:"seq"`
+	Type   string `json:"type"`
+	StepID string `json:"step_id,omitempty"`
+	Error  string `json:"error"`
 }
 
 // Entry is one line of the timeline. Kind is step or rollback_step (Step

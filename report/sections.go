@@ -12,7 +12,7 @@ import (
 )
 
 // summary fills the run at a glance.
-func (b *builder) summary(events []journal.Event) {
+func (b *builder) summary() {
 	s, sum := &b.s, &b.r.Summary
 	sum.Mode, sum.Fault, sum.RunID, sum.RunbookSHA256, sum.ToolVersion = s.Mode, s.Fault, s.RunID, s.RunbookSHA, s.ToolVersion
 	sum.Outcome, sum.OutcomeText, sum.Error = s.Outcome, outcomeText(s.Outcome), s.OutcomeErr
@@ -27,12 +27,8 @@ func (b *builder) summary(events []journal.Event) {
 		sum.ExpectedMS, sum.WindowMS, sum.RTOMS, sum.RPOMS = ms(o.Expected), ms(o.Window), ms(o.RTO), ms(o.RPO)
 	}
 	sum.Operators = appendNew(sum.Operators, s.Operator)
-	for _, e := range events {
-		if e.Type == journal.RunResumed {
-			var p journal.RunResumedPayload
-			_ = e.Decode(&p)
-			sum.Operators = appendNew(sum.Operators, p.Operator)
-		}
+	for _, op := range b.resumedBy {
+		sum.Operators = appendNew(sum.Operators, op)
 	}
 	for _, d := range s.Decisions {
 		sum.DecidedBy = appendNew(sum.DecidedBy, d.Actor)

@@ -225,33 +225,43 @@ func (d *decoder) envName(f field) string {
 	return s
 }
 
-// triggers decodes the rollback triggers.
+// triggers decodes the rollback triggers; the keys allowed are the names
+// in the trigger registry (triggers.go).
 func (d *decoder) triggers(f field) Triggers {
 	var t Triggers
-	kv := d.fields(f, "triggers", "reject_rate", "overrun", "verify_mismatch", "cdc_lag", "step_failed")
-	if v, ok := kv["reject_rate"]; ok {
+	kv := d.fields(f, "triggers", triggerNames()...)
+	if v, ok := kv[TriggerRejectRate]; ok {
 		p := d.percent(v)
 		t.RejectRate = &p
 	}
-	if v, ok := kv["overrun"]; ok {
+	if v, ok := kv[TriggerOverrun]; ok {
 		p := d.percent(v)
 		t.Overrun = &p
 	}
-	if v, ok := kv["verify_mismatch"]; ok {
+	if v, ok := kv[TriggerVerifyMismatch]; ok {
 		n, ok := d.integer(v)
 		if ok && n < 0 {
-			d.errorAt(v.pos(), "verify_mismatch must not be negative")
+			d.errorAt(v.pos(), "%s must not be negative", TriggerVerifyMismatch)
 		}
 		t.VerifyMismatch = &n
 	}
-	if v, ok := kv["cdc_lag"]; ok {
+	if v, ok := kv[TriggerCDCLag]; ok {
 		lag := d.duration(v)
 		t.CDCLag = &lag
 	}
-	if v, ok := kv["step_failed"]; ok {
+	if v, ok := kv[TriggerStepFailed]; ok {
 		t.StepFailed = d.boolean(v)
 	}
 	return t
+}
+
+// triggerNames are the registry's trigger names, in its order.
+func triggerNames() []string {
+	names := make([]string, len(triggerSpecs))
+	for i, t := range triggerSpecs {
+		names[i] = t.Name
+	}
+	return names
 }
 
 // notify decodes the communication plan.

@@ -39,7 +39,7 @@ func (m Model) readOnlyReason() string {
 // manualStep is the manual step waiting for the operator, if any.
 func (m Model) manualStep() (journal.StepState, bool) {
 	pd := m.state.Pending
-	if pd == nil || pd.Kind != "manual" {
+	if pd == nil || pd.Kind != journal.AwaitManual {
 		return journal.StepState{}, false
 	}
 	return stepByID(m.state, pd.StepID), true
@@ -90,7 +90,7 @@ func (m Model) offered() []action {
 	if pd := m.state.Pending; pd != nil && m.player == nil && !m.closed {
 		ro := m.readOnlyReason()
 		switch pd.Kind {
-		case "manual":
+		case journal.AwaitManual:
 			ss := stepByID(m.state, pd.StepID)
 			if len(ss.Checked) > 0 {
 				reason := ro
@@ -104,12 +104,12 @@ func (m Model) offered() []action {
 				reason = fmt.Sprintf("tick %d more first: %s", len(left), left[0].item)
 			}
 			out = append(out, offer(k.Confirm, vConfirm, reason))
-		case "gate":
+		case journal.AwaitGate:
 			r := m.decideReason()
 			out = append(out, offer(k.Go, vGo, r), offer(k.NoGo, vNoGo, r))
-		case "trigger":
+		case journal.AwaitTrigger:
 			out = append(out, allow(k.Decide, vDecide))
-		case "rerun":
+		case journal.AwaitRerun:
 			d := allow(k.Decide, vDecide)
 			d.SetHelp(k.Decide.Help().Key, "answer")
 			out = append(out, d)
@@ -181,7 +181,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 	case vDecide:
 		m.dismissed = time.Time{}
 		kind := dlgTrigger
-		if pd.Kind == "rerun" {
+		if pd.Kind == journal.AwaitRerun {
 			kind = dlgRerun
 		}
 		m.push(m.answering(&dialog{kind: kind}))

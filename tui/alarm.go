@@ -35,22 +35,22 @@ func (m Model) needLines(w int) []string {
 	st, s := m.c.Styles, m.state
 	pd := s.Pending
 	switch {
-	case pd != nil && pd.Kind == "trigger":
+	case pd != nil && pd.Kind == journal.AwaitTrigger:
 		return m.alarmLines(w)
 	case s.RollingBack && s.Rollback == nil:
 		return []string{st.Alarm.Render(padRight(" ↺ ROLLING BACK since "+s.RollbackAt.Format("15:04:05")+
 			" — the rollback procedure is running", w))}
-	case pd != nil && pd.Kind == "gate":
+	case pd != nil && pd.Kind == journal.AwaitGate:
 		q := pd.Question
 		if q == "" {
 			q = planStep(s, pd.StepID).Question
 		}
 		return []string{st.Attention.Render(truncate(fmt.Sprintf("⏸ GATE %s: %s — waiting for %s (g go · n no-go)",
 			pd.StepID, q, decider(s)), w))}
-	case pd != nil && pd.Kind == "manual":
+	case pd != nil && pd.Kind == journal.AwaitManual:
 		return []string{st.Attention.Render(truncate(fmt.Sprintf("⏸ MANUAL %s: %s — waiting for the operator (space ticks · enter confirms)",
 			pd.StepID, stepByID(s, pd.StepID).Title), w))}
-	case pd != nil && pd.Kind == "rerun":
+	case pd != nil && pd.Kind == journal.AwaitRerun:
 		return []string{st.Attention.Render(truncate(fmt.Sprintf("⏸ RERUN? step %s was running when the last process stopped — anyone may answer (d)",
 			stepWhat(s, pd.StepID)), w))}
 	case pd != nil:

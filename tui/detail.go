@@ -129,7 +129,7 @@ func (p *detailPane) lines(w, h int) []string {
 		must = append(must, p.checklist(ss, plan, w)...)
 	}
 	q := plan.Question
-	if s.Pending != nil && s.Pending.StepID == id && s.Pending.Question != "" && s.Pending.Kind != "trigger" {
+	if s.Pending != nil && s.Pending.StepID == id && s.Pending.Question != "" && s.Pending.Kind != journal.AwaitTrigger {
 		q = s.Pending.Question
 	}
 	if q != "" {
@@ -238,16 +238,16 @@ func (p *detailPane) waitingLine(id string) string {
 		return ""
 	}
 	switch pd.Kind {
-	case "manual":
+	case journal.AwaitManual:
 		return st.Attention.Render("⏸ waiting for the operator: tick each item (space), then confirm (enter)")
-	case "gate":
+	case journal.AwaitGate:
 		return st.Attention.Render("⏸ waiting for " + decider(p.state) + ": g go · n no-go")
-	case "trigger":
+	case journal.AwaitTrigger:
 		if holdsOnFailure(pd) {
 			return st.Danger.Render("⚠ waiting for " + decider(p.state) + " to decide: retry, roll back or continue without it")
 		}
 		return st.Danger.Render("⚠ waiting for " + decider(p.state) + " to decide: roll back or continue")
-	case "rerun":
+	case journal.AwaitRerun:
 		return st.Attention.Render("⏸ it may have had side effects: run it again (y) or skip it (s)? anyone may answer (d)")
 	}
 	return ""

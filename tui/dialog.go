@@ -164,7 +164,7 @@ func (m *Model) syncDialogs() {
 		last := m.state.Decisions[len(m.state.Decisions)-1]
 		m.flash = fmt.Sprintf("decision recorded: %s chose %s", last.Actor, last.Choice)
 	}
-	if pd == nil || (pd.Kind != "trigger" && pd.Kind != "rerun") || m.c.Mode == ModeReplay || pd.Since.Equal(m.dismissed) {
+	if pd == nil || (pd.Kind != journal.AwaitTrigger && pd.Kind != journal.AwaitRerun) || m.c.Mode == ModeReplay || pd.Since.Equal(m.dismissed) {
 		return
 	}
 	for _, d := range m.dialogs {
@@ -173,7 +173,7 @@ func (m *Model) syncDialogs() {
 		}
 	}
 	base := &dialog{kind: dlgTrigger}
-	if pd.Kind == "rerun" {
+	if pd.Kind == journal.AwaitRerun {
 		base.kind = dlgRerun
 	}
 	m.dialogs = append([]*dialog{m.answering(base)}, m.dialogs...)

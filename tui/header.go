@@ -150,7 +150,7 @@ func (h *headerPane) where() string {
 		return st.Muted.Render("session ended")
 	case s.RollingBack:
 		return st.Danger.Render("↺ ROLLING BACK")
-	case s.Pending != nil && s.Pending.Kind == "trigger":
+	case s.Pending != nil && s.Pending.Kind == journal.AwaitTrigger:
 		return st.Danger.Render("⚠ decision required")
 	case s.Paused:
 		return st.Attention.Render("⏸ PAUSED by " + orNobody(s.PausedBy))

@@ -8,56 +8,43 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
-)
-
-// limitUnit is how people think of a trigger's threshold.
-type limitUnit int
-
-const (
-	unitPercent  limitUnit = iota // reject_rate, overrun: "8%" (the engine keeps a fraction)
-	unitRows                      // verify_mismatch: "12" rows
-	unitDuration                  // cdc_lag: "45s" (the engine keeps milliseconds)
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // limitSpec is the new threshold a decision-maker may accept when
-// continuing past a measured trigger: its unit, and the observed value it
-// may not be below. Values are in the engine's unit (engine.Command.Limit):
-// a fraction, rows, or milliseconds.
+// continuing past a measured trigger: its unit from the trigger registry,
+// and the observed value it may not be below. Values are in the engine's
+// unit (engine.Command.Limit): a fraction, rows, or milliseconds. People
+// type and read them as "8%", "12" rows and "45s".
 type limitSpec struct {
 	trigger  string
-	unit     limitUnit
+	unit     runbooks.Unit
 	observed float64
 }
 
-// limitFor is the limit a trigger takes, or false when it takes none
-// (step_failed, or a trigger this console does not know).
+// limitFor is the limit a trigger takes, or false when it takes none (a
+// trigger without a number, like step_failed, or one this console does not
+// know).
 func limitFor(t *journal.TriggerPayload) (limitSpec, bool) {
 	if t == nil {
 		return limitSpec{}, false
 	}
-	l := limitSpec{trigger: t.Trigger, observed: t.Observed}
-	switch t.Trigger {
-	case "reject_rate", "overrun":
-		l.unit = unitPercent
-	case "verify_mismatch":
-		l.unit = unitRows
-	case "cdc_lag":
-		l.unit = unitDuration
-	default:
-		return limitSpec{}, false
+	switch spec, _ := runbooks.TriggerByName(t.Trigger); spec.Unit {
+	case runbooks.UnitFraction, runbooks.UnitRows, runbooks.UnitMillis:
+		return limitSpec{trigger: t.Trigger, unit: spec.Unit, observed: t.Observed}, true
 	}
-	return l, true
+	return limitSpec{}, false // UnitNone, or a trigger this console does not know
 }
 
 // what names the threshold and its unit for the form's label.
 func (l limitSpec) what() string {
 	switch l.unit {
-	case unitRows:
+	case runbooks.UnitRows:
 		return "rows that may differ"
-	case unitDuration:
+	case runbooks.UnitMillis:
 		return "lag as a duration"
 	}
-	if l.trigger == "overrun" {
+	if l.trigger == runbooks.TriggerOverrun {
 		return "elapsed / expected in %"
 	}
 	return "reject rate in %"
@@ -69,9 +56,9 @@ func (l limitSpec) what() string {
 // "152%" → "200%", "37s" → "45s").
 func (l limitSpec) suggest() string {
 	switch l.unit {
-	case unitRows:
+	case runbooks.UnitRows:
 		return l.format(math.Ceil(l.observed))
-	case unitDuration:
+	case runbooks.UnitMillis:
 		want := time.Duration(l.observed*1.2) * time.Millisecond
 		for _, d := range niceDurations {
 			if d >= want {
@@ -109,9 +96,9 @@ func niceCeil(x float64) float64 {
 // format prints an engine-unit value in the user's unit.
 func (l limitSpec) format(v float64) string {
 	switch l.unit {
-	case unitRows:
+	case runbooks.UnitRows:
 		return strconv.FormatInt(int64(math.Ceil(v-1e-9)), 10)
-	case unitDuration:
+	case runbooks.UnitMillis:
 		d := time.Duration(math.Ceil(v-1e-9)) * time.Millisecond
 		if d >= time.Second {
 			d = d.Round(10 * time.Millisecond)
@@ -143,14 +130,14 @@ func (l limitSpec) parse(text string) (float64, error) {
 	}
 	var v float64
 	switch l.unit {
-	case unitRows:
+	case runbooks.UnitRows:
 		t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(t, "rows"), "row"))
 		n, err := strconv.ParseInt(t, 10, 64)
 		if err != nil || n < 0 {
 			return 0, fmt.Errorf("“%s” is not a number of rows (e.g. %s)", text, l.suggest())
 		}
 		v = float64(n)
-	case unitDuration:
+	case runbooks.UnitMillis:
 		if n, err := strconv.ParseFloat(t, 64); err == nil {
 			t = strconv.FormatFloat(n, 'f', -1, 64) + "s" // a bare number is seconds
 		}

@@ -176,7 +176,7 @@ func (m Model) windowTitle() string {
 	if rb := m.state.Runbook; rb != nil {
 		t += " · " + rb.MigrationID
 	}
-	if pd := m.state.Pending; pd != nil && pd.Kind == "trigger" {
+	if pd := m.state.Pending; pd != nil && pd.Kind == journal.AwaitTrigger {
 		return "⚠ ALARM — " + t
 	}
 	return t

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // plainEvery is how often (in event time) plain mode prints a table's
@@ -48,33 +50,33 @@ func (p *Plain) line(s *journal.State, at time.Time, format string, args ...any)
 	p.printf("[%s] %s\n", fmtStamp(at.Sub(s.StartedAt)), fmt.Sprintf(format, args...))
 }
 
-// Event prints e, which has just been applied to s.
+// Event prints e, which has just been applied to s. A payload that does
+// not decode is printed as a problem line, never skipped in silence.
 func (p *Plain) Event(e journal.Event, s *journal.State) {
 	switch e.Type {
 	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked:
 	default:
 		p.flushRejects(s, e.At, "")
 	}
-	switch e.Type {
-	case journal.RunStarted:
+	payload, err := journal.Decode(e)
+	if err != nil {
+		p.line(s, e.At, "%s", problemText(err))
+		return
+	}
+	switch pl := payload.(type) {
+	case journal.RunStartedPayload:
 		p.runStarted(e, s)
-	case journal.RunResumed:
-		var pl journal.RunResumedPayload
-		_ = e.Decode(&pl)
+	case journal.RunResumedPayload:
 		p.line(s, e.At, "run resumed by %s from event %d", pl.Operator, pl.FromSeq)
-	case journal.StepStarted:
-		var pl journal.StepStartedPayload
-		_ = e.Decode(&pl)
+	case journal.StepStartedPayload:
 		what := "step"
 		if pl.Rollback {
 			what = "rollback step"
 		}
 		p.line(s, e.At, "%s: %s started (%s) %s", e.StepID, what, pl.Kind, pl.Title)
-	case journal.StepFinished:
-		p.stepFinished(e, s)
-	case journal.ChecklistChecked:
-		var pl journal.ChecklistPayload
-		_ = e.Decode(&pl)
+	case journal.StepFinishedPayload:
+		p.stepFinished(e, s, pl)
+	case journal.ChecklistPayload:
 		n := len(planStep(*s, e.StepID).Checklist)
 		if n == 0 {
 			n = len(stepByID(*s, e.StepID).Checked)
@@ -84,9 +86,7 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 			of += fmt.Sprintf("/%d", n)
 		}
 		p.line(s, e.At, "%s: checked [%s] %s (by %s)", e.StepID, of, pl.Item, e.Actor)
-	case journal.Log:
-		var pl journal.LogPayload
-		_ = e.Decode(&pl)
+	case journal.LogPayload:
 		id := e.StepID
 		if id == "" {
 			id = "run"
@@ -96,38 +96,28 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 			stream = pl.Stream + ": "
 		}
 		p.line(s, e.At, "%s | %s%s", id, stream, pl.Line)
-	case journal.Progress:
-		var pl journal.ProgressPayload
-		_ = e.Decode(&pl)
-		if last, ok := p.lastProgress[pl.Table]; !ok || e.At.Sub(last) >= plainEvery {
+	case journal.ProgressPayload:
+		if e.Type == journal.TableCopied {
+			p.flushRejects(s, e.At, pl.Table)
+			p.line(s, e.At, "%s: copied · read %d written %d rejected %d %s", pl.Table, pl.Read, pl.Written, pl.Rejected, balance(pl))
+		} else if last, ok := p.lastProgress[pl.Table]; !ok || e.At.Sub(last) >= plainEvery {
 			p.lastProgress[pl.Table] = e.At
 			p.line(s, e.At, "%s: %s", pl.Table, progressText(pl))
 		}
-	case journal.TableCopied:
-		var pl journal.ProgressPayload
-		_ = e.Decode(&pl)
-		p.flushRejects(s, e.At, pl.Table)
-		p.line(s, e.At, "%s: copied · read %d written %d rejected %d %s", pl.Table, pl.Read, pl.Written, pl.Rejected, balance(pl))
-	case journal.RowsRejected:
-		p.rowsRejected(e, s)
-	case journal.CastApplied:
-		var pl journal.CastPayload
-		_ = e.Decode(&pl)
+	case journal.RejectsPayload:
+		p.rowsRejected(e, s, pl)
+	case journal.CastPayload:
 		p.line(s, e.At, "%s.%s: cast %q -> %s (%d values)", pl.Table, pl.Column, pl.From, pl.To, pl.Count)
-	case journal.VerifyResult:
-		p.verify(e, s)
-	case journal.SnapshotTaken:
-		var pl journal.SnapshotPayload
-		_ = e.Decode(&pl)
+	case journal.VerifyPayload:
+		p.verify(e, s, pl)
+	case journal.SnapshotPayload:
 		verified := "NOT verified"
 		if snapshotVerified(pl) {
 			verified = "verified"
 		}
 		p.line(s, e.At, "snapshot %s of %s taken in %s · %d tables %s · est. restore %s",
 			pl.Label, pl.Connection, fmtDur(ms(pl.DurationMS)), len(pl.Tables), verified, vsRTOText(ms(pl.EstRestoreMS), rto(*s)))
-	case journal.RestoreFinished:
-		var pl journal.RestorePayload
-		_ = e.Decode(&pl)
+	case journal.RestorePayload:
 		limit := rto(*s)
 		if pl.RTOMS > 0 {
 			limit = ms(pl.RTOMS)
@@ -137,47 +127,25 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 			verified = "verified"
 		}
 		p.line(s, e.At, "restore of %s finished in %s · %s", pl.Snapshot, vsRTOText(ms(pl.DurationMS), limit), verified)
-	case journal.TriggerFired:
-		var pl journal.TriggerPayload
-		_ = e.Decode(&pl)
-		where := ""
-		if pl.Table != "" {
-			where = " " + pl.Table
-		}
-		if pl.Trigger == "step_failed" { // no numbers to compare: the message says it all
-			p.line(s, e.At, "TRIGGER %s%s: %s", pl.Trigger, where, pl.Message)
-		} else {
-			p.line(s, e.At, "TRIGGER %s%s: %s (observed %s, threshold %s)", pl.Trigger, where, pl.Message,
-				fmtTrigger(pl.Trigger, pl.Observed), fmtTrigger(pl.Trigger, pl.Threshold))
-		}
-		if ev := fmtEvidence(pl.Evidence); ev != "" {
-			p.line(s, e.At, "  evidence: %s", ev)
-		}
-	case journal.Awaiting:
-		var pl journal.AwaitingPayload
-		_ = e.Decode(&pl)
+	case journal.TriggerPayload:
+		p.trigger(e, s, pl)
+	case journal.AwaitingPayload:
 		who := pl.Who
 		if who == "" {
 			who = decider(*s)
 		}
 		p.line(s, e.At, "waiting for %s: %s [%s]", who, pl.Question, strings.Join(pl.Choices, "/"))
-	case journal.Decision:
-		p.decision(e, s)
-	case journal.Refused:
-		var pl journal.RefusedPayload
-		_ = e.Decode(&pl)
+	case journal.DecisionPayload:
+		p.decision(e, s, pl)
+	case journal.RefusedPayload:
 		p.line(s, e.At, "refused: %s may not %s: %s", e.Actor, pl.Choice, pl.Reason)
-	case journal.Note:
-		var pl journal.NotePayload
-		_ = e.Decode(&pl)
+	case journal.NotePayload:
 		p.line(s, e.At, "note by %s: %s", e.Actor, pl.Text)
-	case journal.RollbackStarted:
-		var pl journal.RollbackPayload
-		_ = e.Decode(&pl)
-		p.line(s, e.At, "ROLLBACK started: %s", pl.Reason)
-	case journal.RollbackFinished:
-		var pl journal.RollbackPayload
-		_ = e.Decode(&pl)
+	case journal.RollbackPayload:
+		if e.Type == journal.RollbackStarted {
+			p.line(s, e.At, "ROLLBACK started: %s", pl.Reason)
+			break
+		}
 		limit := rto(*s)
 		if pl.RTOMS > 0 {
 			limit = ms(pl.RTOMS)
@@ -187,16 +155,46 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 			ok = "FAILED: " + pl.Reason
 		}
 		p.line(s, e.At, "rollback finished in %s · %s", vsRTOText(ms(pl.DurationMS), limit), ok)
-	case journal.Paused, journal.Unpaused, journal.StepSkipped, journal.Aborted, journal.Notified, journal.Warning:
-		p.control(e, s)
-	case journal.RunFinished:
-		var pl journal.RunFinishedPayload
-		_ = e.Decode(&pl)
+	case journal.ControlPayload:
+		p.control(e, s, pl)
+	case journal.NotifiedPayload:
+		p.notified(e, s, pl)
+	case journal.WarningPayload:
+		p.line(s, e.At, "WARNING %s: %s", pl.Kind, pl.Message)
+	case journal.RunFinishedPayload:
 		msg := pl.Outcome
 		if pl.Error != "" {
 			msg += ": " + pl.Error
 		}
 		p.line(s, e.At, "run finished: %s in %s", msg, fmtDur(ms(pl.DurationMS)))
+	}
+}
+
+// problemText words an event that could not be read:
+// "seq 42: cannot read trigger payload: json: ...".
+func problemText(err error) string {
+	var pe *journal.PayloadError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("seq %d: cannot read %s payload: %v", pe.Seq, pe.Type, pe.Err)
+	}
+	return err.Error()
+}
+
+// trigger prints a trigger met, in its unit, with its evidence.
+func (p *Plain) trigger(e journal.Event, s *journal.State, pl journal.TriggerPayload) {
+	where := ""
+	if pl.Table != "" {
+		where = " " + pl.Table
+	}
+	if spec, ok := runbooks.TriggerByName(pl.Trigger); ok && spec.Unit == runbooks.UnitNone {
+		// no numbers to compare: the message says it all
+		p.line(s, e.At, "TRIGGER %s%s: %s", pl.Trigger, where, pl.Message)
+	} else {
+		p.line(s, e.At, "TRIGGER %s%s: %s (observed %s, threshold %s)", pl.Trigger, where, pl.Message,
+			fmtTrigger(pl.Trigger, pl.Observed), fmtTrigger(pl.Trigger, pl.Threshold))
+	}
+	if ev := fmtEvidence(pl.Evidence); ev != "" {
+		p.line(s, e.At, "  evidence: %s", ev)
 	}
 }
 
@@ -214,9 +212,7 @@ func (p *Plain) runStarted(e journal.Event, s *journal.State) {
 	p.line(s, e.At, "%s", head)
 }
 
-func (p *Plain) stepFinished(e journal.Event, s *journal.State) {
-	var pl journal.StepFinishedPayload
-	_ = e.Decode(&pl)
+func (p *Plain) stepFinished(e journal.Event, s *journal.State, pl journal.StepFinishedPayload) {
 	d := ms(pl.DurationMS)
 	if d == 0 {
 		d = stepDuration(stepByID(*s, e.StepID), e.At)
@@ -233,9 +229,7 @@ func (p *Plain) stepFinished(e journal.Event, s *journal.State) {
 
 // rowsRejected accumulates rejects and prints them at most every
 // plainEvery per table, so a bad column does not flood the log.
-func (p *Plain) rowsRejected(e journal.Event, s *journal.State) {
-	var pl journal.RejectsPayload
-	_ = e.Decode(&pl)
+func (p *Plain) rowsRejected(e journal.Event, s *journal.State, pl journal.RejectsPayload) {
 	if p.rejects[pl.Table] == nil {
 		p.rejects[pl.Table] = map[string]int64{}
 		p.order = append(p.order, pl.Table)
@@ -288,9 +282,7 @@ func (p *Plain) flushRejects(s *journal.State, at time.Time, table string) {
 	p.order = keep
 }
 
-func (p *Plain) verify(e journal.Event, s *journal.State) {
-	var pl journal.VerifyPayload
-	_ = e.Decode(&pl)
+func (p *Plain) verify(e journal.Event, s *journal.State, pl journal.VerifyPayload) {
 	for _, t := range pl.Tables {
 		verdict := "ok"
 		if t.Mismatches > 0 || t.SourceRows != t.TargetRows+t.Rejected {

@@ -7,12 +7,10 @@ import (
 )
 
 // The lines plain mode prints for what people did: decisions, operator
-// controls, notifications and warnings.
+// controls and notifications.
 
 // decision prints a decision with its justification and any new limit.
-func (p *Plain) decision(e journal.Event, s *journal.State) {
-	var pl journal.DecisionPayload
-	_ = e.Decode(&pl)
+func (p *Plain) decision(e journal.Event, s *journal.State, pl journal.DecisionPayload) {
 	line := fmt.Sprintf("decision by %s: %s (%s)", e.Actor, pl.Choice, pl.Kind)
 	if pl.Trigger != "" {
 		line += " on trigger " + pl.Trigger
@@ -31,36 +29,29 @@ func (p *Plain) decision(e journal.Event, s *journal.State) {
 	p.line(s, e.At, "%s", line)
 }
 
-// control prints an operator control (pause, resume, skip, abort), a
-// notifier run, or an early warning.
-func (p *Plain) control(e journal.Event, s *journal.State) {
-	var c journal.ControlPayload
-	why := func() string {
-		if e.Decode(&c) == nil && c.Reason != "" {
-			return ": " + c.Reason
-		}
-		return ""
+// control prints an operator control: pause, resume, skip, abort.
+func (p *Plain) control(e journal.Event, s *journal.State, c journal.ControlPayload) {
+	why := ""
+	if c.Reason != "" {
+		why = ": " + c.Reason
 	}
 	switch e.Type {
 	case journal.Paused:
-		p.line(s, e.At, "PAUSED by %s%s", e.Actor, why())
+		p.line(s, e.At, "PAUSED by %s%s", e.Actor, why)
 	case journal.Unpaused:
-		p.line(s, e.At, "resumed by %s%s", e.Actor, why())
+		p.line(s, e.At, "resumed by %s%s", e.Actor, why)
 	case journal.StepSkipped:
-		p.line(s, e.At, "%s: SKIPPED by %s%s", e.StepID, e.Actor, why())
+		p.line(s, e.At, "%s: SKIPPED by %s%s", e.StepID, e.Actor, why)
 	case journal.Aborted:
-		p.line(s, e.At, "ABORTED by %s%s", e.Actor, why())
-	case journal.Notified:
-		var n journal.NotifiedPayload
-		_ = e.Decode(&n)
-		if n.OK {
-			p.line(s, e.At, "notified %s of %s (event %d)", n.Target, n.Event, n.Seq)
-		} else {
-			p.line(s, e.At, "notify FAILED: %s of %s (event %d): %s", n.Target, n.Event, n.Seq, n.Error)
-		}
-	case journal.Warning:
-		var w journal.WarningPayload
-		_ = e.Decode(&w)
-		p.line(s, e.At, "WARNING %s: %s", w.Kind, w.Message)
+		p.line(s, e.At, "ABORTED by %s%s", e.Actor, why)
+	}
+}
+
+// notified prints one run of a notifier.
+func (p *Plain) notified(e journal.Event, s *journal.State, n journal.NotifiedPayload) {
+	if n.OK {
+		p.line(s, e.At, "notified %s of %s (event %d)", n.Target, n.Event, n.Seq)
+	} else {
+		p.line(s, e.At, "notify FAILED: %s of %s (event %d): %s", n.Target, n.Event, n.Seq, n.Error)
 	}
 }

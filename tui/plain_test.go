@@ -120,3 +120,61 @@ func TestPlainIsDeterministic(t *testing.T) {
 		t.Fatalf("two renderings differ:\n%s\n---\n%s", a, b)
 	}
 }
+
+// TestPlainPayloadProblems checks that an event whose payload does not fit
+// its struct is printed as a problem line, that the events around it print
+// as usual, and that a type this build does not know prints nothing.
+func TestPlainPayloadProblems(t *testing.T) {
+	s := time.Second
+	events := []journal.Event{
+		event(1, 0, journal.RunStarted, "", "alice", journal.RunStartedPayload{Operator: "alice", Mode: "live"}),
+		event(2, 1*s, journal.StepStarted, "copy", "", journal.StepStartedPayload{Kind: "copy", Title: "Copy"}),
+		event(3, 2*s, journal.TriggerFired, "copy", "", map[string]any{"trigger": "reject_rate", "observed": "lots"}),
+		event(4, 3*s, "from_the_future", "copy", "", map[string]any{"x": 1}),
+		event(5, 4*s, journal.Paused, "", "bob", journal.ControlPayload{Reason: "coffee"}),
+		event(6, 5*s, journal.Unpaused, "", "bob", journal.ControlPayload{}),
+		event(7, 6*s, journal.Notified, "", "", journal.NotifiedPayload{Event: journal.TriggerFired, Seq: 3, Target: "./page.sh", Error: "exit 1"}),
+		event(8, 7*s, journal.Warning, "", "", journal.WarningPayload{Kind: "window", Message: "5m left"}),
+		event(9, 8*s, journal.Note, "", "carol", map[string]any{"text": 12}),
+	}
+	var out bytes.Buffer
+	p := NewPlain(&out)
+	var st journal.State
+	for _, e := range events {
+		st.Apply(e)
+		p.Event(e, &st)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"[00:01.0] copy: step started (copy) Copy\n",
+		"[00:02.0] seq 3: cannot read trigger payload: json: ",
+		"[00:04.0] PAUSED by bob: coffee\n",
+		"[00:05.0] resumed by bob\n",
+		"[00:06.0] notify FAILED: ./page.sh of trigger (event 3): exit 1\n",
+		"[00:07.0] WARNING window: 5m left\n",
+		"[00:08.0] seq 9: cannot read note payload: ",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if l := lineWith(got, "seq 3:"); !strings.Contains(l, "observed") {
+		t.Errorf("the problem line does not name the field: %q", l)
+	}
+	if strings.Contains(got, "[00:03.0]") {
+		t.Errorf("an unknown event type printed a line:\n%s", got)
+	}
+	if strings.Contains(got, "TRIGGER") {
+		t.Errorf("a trigger that could not be read printed as one:\n%s", got)
+	}
+}
+
+// lineWith is the first line of s that contains sub.
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}

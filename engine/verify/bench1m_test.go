@@ -71,13 +71,14 @@ func benchTables(t *testing.T) (my, pg db.DB) {
 func plainRead(ctx context.Context, d db.DB, t db.Table, cols []string) (int, error) {
 	n := 0
 	var after []any
+	batch := DefaultSizes().ReadBatch // as verify reads
 	for {
-		rows, err := d.ReadBatch(ctx, t, cols, after, readBatch)
+		rows, err := d.ReadBatch(ctx, t, cols, after, batch)
 		if err != nil {
 			return n, err
 		}
 		n += len(rows)
-		if len(rows) < readBatch {
+		if len(rows) < batch {
 			return n, nil
 		}
 		after = rows[len(rows)-1][:1]

@@ -51,12 +51,13 @@ func benchRowsOf(n int) [][]any {
 
 func BenchmarkFirstPassRow(b *testing.B) {
 	p := benchPlan(b)
-	rows := benchRowsOf(chunkRows)
+	sizes := DefaultSizes()
+	rows := benchRowsOf(sizes.ChunkRows)
 	b.Run("source", func(b *testing.B) {
 		var h convert.RowHasher
 		b.ReportAllocs()
 		for b.Loop() {
-			c := chunker{b: newBounds()}
+			c := chunker{b: newBounds(), rows: sizes.ChunkRows}
 			for _, row := range rows {
 				conv, _, rej := p.ConvertRow(row)
 				if rej != nil {
@@ -95,12 +96,12 @@ func BenchmarkFirstPassRow(b *testing.B) {
 	})
 	b.Run("bucket key", func(b *testing.B) {
 		var enc []byte
-		seed := newRun(nil, nil, p, nil).seed
+		seed := newRun(nil, nil, p, nil, sizes).seed
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, row := range rows {
 				enc = appendKey(enc[:0], row[:1], p.Types[:1])
-				_ = bucketOf(seed, enc, buckets)
+				_ = bucketOf(seed, enc, sizes.Buckets)
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")

@@ -53,7 +53,7 @@ func tableChecksum(ctx context.Context, d db.DB, name string) (journal.TableSnap
 	// selves; a value its own column cannot hold hashes as invalid.
 	var sum convert.Checksum
 	var h convert.RowHasher
-	err = stream(ctx, d, t, cols, len(t.Key), nil, func(batch [][]any) error {
+	err = stream(ctx, d, t, cols, len(t.Key), nil, DefaultSizes().ReadBatch, func(batch [][]any) error {
 		for _, row := range batch {
 			sum.Add(h.Sum(row, types))
 		}

@@ -5,7 +5,7 @@ package verify
 // on its own (keyset reads after the previous bound, up to its bound), so
 // the cost is proportional to the differences. Buckets are read in rounds:
 // each round is one more full read of each side, keeping the rows of as
-// many mismatching buckets as heldRows allows.
+// many mismatching buckets as Sizes.HeldRows allows.
 
 import (
 	"cmp"
@@ -47,7 +47,7 @@ func (r *run) descend(ctx context.Context, bad []int) (*diffs, error) {
 	}
 	for len(bad) > 0 {
 		n, held := 0, int64(0)
-		for n < len(bad) && (n == 0 || held+r.srcSums[bad[n]].Count() <= int64(heldRows)) {
+		for n < len(bad) && (n == 0 || held+r.srcSums[bad[n]].Count() <= int64(r.sizes.HeldRows)) {
 			held += r.srcSums[bad[n]].Count()
 			n++
 		}
@@ -73,7 +73,7 @@ func (r *run) descendRange(ctx context.Context, i int, d *diffs) error {
 // descendBuckets compares the rows of some buckets, reading both sides
 // whole and keeping only those buckets' rows.
 func (r *run) descendBuckets(ctx context.Context, set []int, d *diffs) error {
-	in := make([]bool, buckets)
+	in := make([]bool, r.sizes.Buckets)
 	for _, b := range set {
 		in[b] = true
 	}
@@ -83,7 +83,7 @@ func (r *run) descendBuckets(ctx context.Context, set []int, d *diffs) error {
 	keyIn := func(buf *[]byte, appendKey func([]byte, []any, []convert.Type) []byte) func(vals []any) (string, bool) {
 		return func(vals []any) (string, bool) {
 			*buf = appendKey((*buf)[:0], vals[:k], types)
-			if !in[bucketOf(r.seed, *buf, buckets)] {
+			if !in[bucketOf(r.seed, *buf, r.sizes.Buckets)] {
 				return "", false
 			}
 			return string(*buf), true
@@ -109,7 +109,7 @@ func compare[K cmp.Ordered](ctx context.Context, r *run, st, dt db.Table, after 
 	go func() {
 		defer close(srcDone)
 		var h convert.RowHasher
-		srcErr = stream(ctx, r.src, st, r.p.Cols, k, after, func(rows [][]any) error {
+		srcErr = stream(ctx, r.src, st, r.p.Cols, k, after, r.sizes.ReadBatch, func(rows [][]any) error {
 			for _, row := range rows {
 				conv, _, rej := r.p.ConvertRow(row)
 				if rej != nil {
@@ -127,7 +127,7 @@ func compare[K cmp.Ordered](ctx context.Context, r *run, st, dt db.Table, after 
 	}()
 	var h convert.RowHasher
 	waited := false
-	err := stream(ctx, r.dst, dt, r.p.Cols, k, after, func(rows [][]any) error {
+	err := stream(ctx, r.dst, dt, r.p.Cols, k, after, r.sizes.ReadBatch, func(rows [][]any) error {
 		if !waited {
 			<-srcDone
 			if waited = true; srcErr != nil {

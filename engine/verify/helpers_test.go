@@ -42,14 +42,9 @@ var (
 // uniqueName is a lower-case identifier unique to this test run.
 func uniqueName(t testing.TB) string { return dbtest.UniqueName(t, "trv") }
 
-// smallSizes shrinks the package's sizes for one test, so that a table of
-// a few hundred rows spans many batches, chunks and buckets.
-func smallSizes(t *testing.T, batch, chunk, nBuckets, held int) {
-	t.Helper()
-	old := [4]int{readBatch, chunkRows, buckets, heldRows}
-	readBatch, chunkRows, buckets, heldRows = batch, chunk, nBuckets, held
-	t.Cleanup(func() { readBatch, chunkRows, buckets, heldRows = old[0], old[1], old[2], old[3] })
-}
+// manySizes make a table of a few hundred rows span many batches, chunks,
+// buckets and descent rounds.
+var manySizes = Sizes{ReadBatch: 7, ChunkRows: 10, Buckets: 8, HeldRows: 15}
 
 // newDB makes a fresh, empty database of the driver for this test.
 func newDB(t testing.TB, driver string) db.DB {

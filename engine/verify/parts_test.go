@@ -58,7 +58,7 @@ func TestAssignerStopsWhenCancelled(t *testing.T) {
 }
 
 func TestChunkerRefusesUnorderedKeys(t *testing.T) {
-	c := chunker{b: newBounds()}
+	c := chunker{b: newBounds(), rows: 10}
 	for _, k := range []int64{1, 2, 5} {
 		if err := c.add(k, [32]byte{}); err != nil {
 			t.Fatal(err)
@@ -108,7 +108,7 @@ func TestShowKey(t *testing.T) {
 // pass by ranges meets it in the target and the table is verified by
 // buckets instead, naming the stray key.
 func TestVerifyFallsBackToBuckets(t *testing.T) {
-	smallSizes(t, 3, 4, 4, 100)
+	sizes := Sizes{ReadBatch: 3, ChunkRows: 4, Buckets: 4, HeldRows: 100}
 	src, dst := newDB(t, db.SQLite), newDB(t, db.SQLite)
 	mustExec(t, src, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
 	mustExec(t, dst, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
@@ -123,11 +123,11 @@ func TestVerifyFallsBackToBuckets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newRun(src, dst, p, nil)
+	r := newRun(src, dst, p, nil, sizes)
 	if err := r.firstPass(testCtx(t)); !r.ranges || !errors.Is(err, errUnordered) {
 		t.Fatalf("first pass by ranges: ranges %v, %v; want errUnordered", r.ranges, err)
 	}
-	check := verifyTable(t, src, dst, "t", runbooks.Step{})
+	check := verifyTable(t, sizes, src, dst, "t", runbooks.Step{})
 	if check.Mismatches != 1 || !sameKeys(check.MismatchKeys, []string{"abc (extra in target)"}) {
 		t.Errorf("%+v", check)
 	}
@@ -226,7 +226,7 @@ func (f *failingDB) ReadBatch(ctx context.Context, t db.Table, cols []string, af
 // ends the verify with that error (not with the other side's
 // cancellation), and nothing hangs.
 func TestVerifyReportsReadErrors(t *testing.T) {
-	smallSizes(t, 7, 10, 8, 15)
+	sizes := manySizes
 	for _, f := range []fixture{itemsFixture(), tagsFixture()} {
 		s, d := newDB(t, db.SQLite), newDB(t, db.SQLite)
 		createTable(t, s, f.table, f.ddl)
@@ -234,7 +234,7 @@ func TestVerifyReportsReadErrors(t *testing.T) {
 		insertRows(t, s, f.table, f.cols, f.rows)
 		copyTable(t, s, d, f.table, runbooks.Step{})
 		f.edits(t, s, d)
-		onePass := len(f.rows)/readBatch + 1
+		onePass := len(f.rows)/sizes.ReadBatch + 1
 		for _, c := range []struct {
 			name     string
 			side     string
@@ -252,7 +252,7 @@ func TestVerifyReportsReadErrors(t *testing.T) {
 			} else {
 				dst = &failingDB{DB: d, failAt: c.failAt}
 			}
-			_, err := Table(testCtx(t), src, dst, f.table, runbooks.Step{})
+			_, err := TableWith(testCtx(t), src, dst, f.table, runbooks.Step{}, sizes)
 			if !errors.Is(err, errBoom) || !strings.Contains(err.Error(), c.whichErr) {
 				t.Errorf("%s, %s: got %v, want boom while %s", f.table, c.name, err, c.whichErr)
 			}

@@ -1,7 +1,7 @@
 package verify
 
 // Key ranges: for a single-column integer key, chunks are ranges of the
-// key cut by the source's key order, every chunkRows converted rows. The
+// key cut by the source's key order, every Sizes.ChunkRows converted rows. The
 // source publishes each chunk's last key (its bound) as it reads; the
 // target, read at the same time, puts each row into the chunk whose range
 // holds its key, comparing in Go. Integers compare the same in every
@@ -143,6 +143,7 @@ func (a *assigner) chunk(ctx context.Context, k int64) (int, error) {
 // chunker accounts the source's rows into chunks by key range.
 type chunker struct {
 	b    *bounds
+	rows int                // rows per chunk
 	sums []convert.Checksum // closed chunks
 	cur  convert.Checksum
 	last int64
@@ -150,14 +151,14 @@ type chunker struct {
 }
 
 // add puts a converted source row (key k, hash h) into the current chunk
-// and closes the chunk at chunkRows rows. Keys must rise strictly.
+// and closes the chunk at c.rows rows. Keys must rise strictly.
 func (c *chunker) add(k int64, h [32]byte) error {
 	if c.any && k <= c.last {
 		return errUnordered
 	}
 	c.any, c.last = true, k
 	c.cur.Add(h)
-	if c.cur.Count() == int64(chunkRows) {
+	if c.cur.Count() == int64(c.rows) {
 		c.sums = append(c.sums, c.cur)
 		c.cur = convert.Checksum{}
 		c.b.add(k)

@@ -6,12 +6,12 @@ import (
 	"github.com/tightrope/tightrope/engine/db"
 )
 
-// stream reads t in key order, starting after the key after (nil: from
-// the start) and up to t.Upper when it is set, and hands every batch to fn
+// stream reads t in key order, batch rows a read, starting after the key
+// after (nil: from the start) and up to t.Upper when it is set, and hands every batch to fn
 // on the calling goroutine while a reader goroutine already fetches the
 // next one (two batches at most are held ahead). fn must not modify the
 // rows. An error from fn stops the reader and is returned.
-func stream(ctx context.Context, d db.DB, t db.Table, cols []string, keyCount int, after []any, fn func(rows [][]any) error) error {
+func stream(ctx context.Context, d db.DB, t db.Table, cols []string, keyCount int, after []any, batch int, fn func(rows [][]any) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan [][]any, 2)
@@ -19,7 +19,7 @@ func stream(ctx context.Context, d db.DB, t db.Table, cols []string, keyCount in
 	go func() {
 		defer close(batches)
 		for {
-			rows, err := d.ReadBatch(ctx, t, cols, after, readBatch)
+			rows, err := d.ReadBatch(ctx, t, cols, after, batch)
 			if err != nil {
 				readErr <- err
 				return
@@ -32,7 +32,7 @@ func stream(ctx context.Context, d db.DB, t db.Table, cols []string, keyCount in
 					return
 				}
 			}
-			if len(rows) < readBatch {
+			if len(rows) < batch {
 				readErr <- nil
 				return
 			}

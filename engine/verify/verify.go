@@ -6,7 +6,7 @@
 //
 //  1. One read of each side, both at once, computes the row count and the
 //     order-independent checksum of canonical values of the whole table
-//     and of every chunk: key ranges of chunkRows source rows for a
+//     and of every chunk: key ranges of Sizes.ChunkRows source rows for a
 //     single-column integer key (ranges.go), buckets by key hash for any
 //     other key (buckets.go). Equal chunks: done, the table is equal.
 //  2. Only the chunks that differ are read again and compared row by row
@@ -28,27 +28,57 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// Sizes; variables so that tests can make small tables span many chunks.
-var (
-	readBatch = 5000   // keyset page size
-	chunkRows = 10_000 // source rows per key range
-	buckets   = 4096   // buckets of a table verified by key hash
-	// heldRows bounds the source rows one round of a bucket descent holds
+// Sizes are the sizes one verify works in. A field of zero (or less)
+// takes its value from DefaultSizes; tests pass small sizes so that a
+// table of a few hundred rows spans many batches, chunks and buckets.
+type Sizes struct {
+	ReadBatch int // keyset page size
+	ChunkRows int // source rows per key range
+	Buckets   int // buckets of a table verified by key hash
+	// HeldRows bounds the source rows one round of a bucket descent holds
 	// in memory; more mismatching rows take more rounds (full reads).
-	heldRows = 20 * chunkRows
-)
+	HeldRows int
+}
+
+// DefaultSizes returns the sizes Table verifies with.
+func DefaultSizes() Sizes {
+	return Sizes{ReadBatch: 5000, ChunkRows: 10_000, Buckets: 4096, HeldRows: 20 * 10_000}
+}
+
+// orDefault returns s with every unset field taken from DefaultSizes.
+func (s Sizes) orDefault() Sizes {
+	d := DefaultSizes()
+	set := func(v, def int) int {
+		if v <= 0 {
+			return def
+		}
+		return v
+	}
+	return Sizes{
+		ReadBatch: set(s.ReadBatch, d.ReadBatch),
+		ChunkRows: set(s.ChunkRows, d.ChunkRows),
+		Buckets:   set(s.Buckets, d.Buckets),
+		HeldRows:  set(s.HeldRows, d.HeldRows),
+	}
+}
 
 // maxKeys is how many differing keys a table check lists.
 const maxKeys = 20
 
-// Table compares one table of the source with the target.
+// Table compares one table of the source with the target, in the
+// DefaultSizes.
 func Table(ctx context.Context, src, dst db.DB, name string, step runbooks.Step) (journal.TableCheck, error) {
+	return TableWith(ctx, src, dst, name, step, Sizes{})
+}
+
+// TableWith is Table in the given sizes (unset fields: DefaultSizes).
+func TableWith(ctx context.Context, src, dst db.DB, name string, step runbooks.Step, sizes Sizes) (journal.TableCheck, error) {
 	check := journal.TableCheck{Table: name}
 	p, err := copyengine.MakePlan(ctx, src, dst, name, step, nil)
 	if err != nil {
 		return check, err
 	}
-	r := newRun(src, dst, p, step.Casts)
+	r := newRun(src, dst, p, step.Casts, sizes)
 	err = r.firstPass(ctx)
 	if errors.Is(err, errUnordered) {
 		r.ranges = false
@@ -88,6 +118,7 @@ type run struct {
 	src, dst   db.DB
 	p          *copyengine.Plan
 	srcT, dstT db.Table // what is read on each side: the plan's tables, both by the source key
+	sizes      Sizes    // every field set
 	ranges     bool     // chunks are key ranges (else buckets)
 	seed       maphash.Seed
 	bounds     []int64            // ranges: the last key of each closed chunk
@@ -96,8 +127,8 @@ type run struct {
 	rejected   int64 // source rows that do not convert: expected missing
 }
 
-func newRun(src, dst db.DB, p *copyengine.Plan, casts []runbooks.Cast) *run {
-	r := &run{src: src, dst: dst, p: p, srcT: p.Source, dstT: p.Target, seed: maphash.MakeSeed()}
+func newRun(src, dst db.DB, p *copyengine.Plan, casts []runbooks.Cast, sizes Sizes) *run {
+	r := &run{src: src, dst: dst, p: p, srcT: p.Source, dstT: p.Target, sizes: sizes.orDefault(), seed: maphash.MakeSeed()}
 	r.dstT.Key = p.Source.Key
 	if len(p.Source.Key) == 1 {
 		sk, _ := p.Source.Column(p.Source.Key[0])
@@ -114,8 +145,8 @@ func (r *run) firstPass(ctx context.Context) error {
 	r.rejected, r.bounds = 0, nil
 	r.srcSums, r.dstSums = nil, nil
 	if !r.ranges {
-		r.srcSums = make([]convert.Checksum, buckets)
-		r.dstSums = make([]convert.Checksum, buckets)
+		r.srcSums = make([]convert.Checksum, r.sizes.Buckets)
+		r.dstSums = make([]convert.Checksum, r.sizes.Buckets)
 	}
 	b := newBounds()
 	var wg sync.WaitGroup
@@ -152,9 +183,9 @@ func (r *run) firstPass(ctx context.Context) error {
 func (r *run) scanSource(ctx context.Context, b *bounds) error {
 	var h convert.RowHasher
 	var enc []byte
-	c := chunker{b: b}
+	c := chunker{b: b, rows: r.sizes.ChunkRows}
 	k := r.p.KeyCount
-	err := stream(ctx, r.src, r.srcT, r.p.Cols, k, nil, func(rows [][]any) error {
+	err := stream(ctx, r.src, r.srcT, r.p.Cols, k, nil, r.sizes.ReadBatch, func(rows [][]any) error {
 		for _, row := range rows {
 			conv, _, rej := r.p.ConvertRow(row)
 			if rej != nil {
@@ -164,7 +195,7 @@ func (r *run) scanSource(ctx context.Context, b *bounds) error {
 			sum := h.SumConverted(conv, r.p.Types) // converted already: not again
 			if !r.ranges {
 				enc = appendConvertedKey(enc[:0], conv[:k], r.p.Types[:k])
-				r.srcSums[bucketOf(r.seed, enc, buckets)].Add(sum)
+				r.srcSums[bucketOf(r.seed, enc, r.sizes.Buckets)].Add(sum)
 				continue
 			}
 			key, ok := intKey(conv[0])
@@ -192,12 +223,12 @@ func (r *run) scanTarget(ctx context.Context, b *bounds) error {
 	var enc []byte
 	a := assigner{b: b}
 	k, types := r.p.KeyCount, r.p.Types
-	return stream(ctx, r.dst, r.dstT, r.p.Cols, k, nil, func(rows [][]any) error {
+	return stream(ctx, r.dst, r.dstT, r.p.Cols, k, nil, r.sizes.ReadBatch, func(rows [][]any) error {
 		for _, row := range rows {
 			sum := h.Sum(row, types)
 			if !r.ranges {
 				enc = appendKey(enc[:0], row[:k], types[:k])
-				r.dstSums[bucketOf(r.seed, enc, buckets)].Add(sum)
+				r.dstSums[bucketOf(r.seed, enc, r.sizes.Buckets)].Add(sum)
 				continue
 			}
 			key, ok := targetKey(row[0], types[0])

@@ -119,7 +119,7 @@ func pairsFixture() fixture {
 
 // run copies the fixture's table, expects a clean verify, applies the
 // edits and expects exactly the fixture's keys.
-func (f fixture) run(t *testing.T, src, dst db.DB) {
+func (f fixture) run(t *testing.T, sizes Sizes, src, dst db.DB) {
 	t.Helper()
 	createTable(t, src, f.table, f.ddl)
 	createTable(t, dst, f.table, f.ddl)
@@ -128,13 +128,13 @@ func (f fixture) run(t *testing.T, src, dst db.DB) {
 	if c.Rejected != 0 || c.Written != int64(len(f.rows)) {
 		t.Fatalf("copy: %+v", c)
 	}
-	check := verifyTable(t, src, dst, f.table, runbooks.Step{})
+	check := verifyTable(t, sizes, src, dst, f.table, runbooks.Step{})
 	if check.Mismatches != 0 || check.SourceChecksum != check.TargetChecksum ||
 		check.SourceRows != int64(len(f.rows)) || check.TargetRows != int64(len(f.rows)) || check.Rejected != 0 {
 		t.Fatalf("after a clean copy: %+v", check)
 	}
 	f.edits(t, src, dst)
-	check = verifyTable(t, src, dst, f.table, runbooks.Step{})
+	check = verifyTable(t, sizes, src, dst, f.table, runbooks.Step{})
 	if check.Mismatches != int64(len(f.want)) || !sameKeys(check.MismatchKeys, f.want) {
 		t.Errorf("after the edits: %d mismatches, keys %q\nwant %d, keys %q", check.Mismatches, check.MismatchKeys, len(f.want), f.want)
 	}
@@ -145,14 +145,14 @@ func (f fixture) run(t *testing.T, src, dst db.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := newRun(src, dst, p, nil); r.firstPass(testCtx(t)) != nil || r.ranges != f.ranges {
+	if r := newRun(src, dst, p, nil, sizes); r.firstPass(testCtx(t)) != nil || r.ranges != f.ranges {
 		t.Errorf("chunked by ranges: %v, want %v", r.ranges, f.ranges)
 	}
 }
 
-func verifyTable(t *testing.T, src, dst db.DB, name string, step runbooks.Step) journal.TableCheck {
+func verifyTable(t *testing.T, sizes Sizes, src, dst db.DB, name string, step runbooks.Step) journal.TableCheck {
 	t.Helper()
-	check, err := Table(testCtx(t), src, dst, name, step)
+	check, err := TableWith(testCtx(t), src, dst, name, step, sizes)
 	if err != nil {
 		t.Fatalf("verify %s (%s → %s): %v", name, src.Driver(), dst.Driver(), err)
 	}
@@ -172,8 +172,7 @@ func TestVerifyNamesDifferences(t *testing.T) {
 	for _, dir := range directions {
 		for _, f := range []fixture{itemsFixture(), tagsFixture(), pairsFixture()} {
 			t.Run(dir[0]+"_to_"+dir[1]+"/"+f.table, func(t *testing.T) {
-				smallSizes(t, 7, 10, 8, 15) // many batches, chunks, buckets and descent rounds
-				f.run(t, newDB(t, dir[0]), newDB(t, dir[1]))
+				f.run(t, manySizes, newDB(t, dir[0]), newDB(t, dir[1]))
 			})
 		}
 	}
@@ -184,7 +183,7 @@ func TestVerifyNamesDifferences(t *testing.T) {
 func TestVerifyDefaultSizes(t *testing.T) {
 	for _, f := range []fixture{itemsFixture(), tagsFixture()} {
 		t.Run(f.table, func(t *testing.T) {
-			f.run(t, newDB(t, db.SQLite), newDB(t, db.SQLite))
+			f.run(t, Sizes{}, newDB(t, db.SQLite), newDB(t, db.SQLite))
 		})
 	}
 }
@@ -200,7 +199,7 @@ var readingsDDL = map[string]string{
 func TestVerifyHonoursCastsAndRejects(t *testing.T) {
 	for _, to := range []string{db.SQLite, db.Postgres, db.MySQL} {
 		t.Run("sqlite_to_"+to, func(t *testing.T) {
-			smallSizes(t, 3, 2, 4, 3)
+			sizes := Sizes{ReadBatch: 3, ChunkRows: 2, Buckets: 4, HeldRows: 3}
 			src, dst := newDB(t, db.SQLite), newDB(t, to)
 			createTable(t, src, "readings", map[string]string{db.SQLite: "id INTEGER PRIMARY KEY, val TEXT"})
 			createTable(t, dst, "readings", readingsDDL)
@@ -211,14 +210,14 @@ func TestVerifyHonoursCastsAndRejects(t *testing.T) {
 			if c.Written != 5 || c.Rejected != 1 {
 				t.Fatalf("copy: %+v", c)
 			}
-			check := verifyTable(t, src, dst, "readings", step)
+			check := verifyTable(t, sizes, src, dst, "readings", step)
 			if check.Mismatches != 0 || check.Rejected != 1 || check.SourceRows != 6 || check.TargetRows != 5 ||
 				check.SourceChecksum != check.TargetChecksum {
 				t.Errorf("with the cast rule: %+v", check)
 			}
 			// Without the rule, N/A does not convert: expected missing, but
 			// the target holds it (as NULL).
-			check = verifyTable(t, src, dst, "readings", runbooks.Step{})
+			check = verifyTable(t, sizes, src, dst, "readings", runbooks.Step{})
 			if check.Mismatches != 1 || check.Rejected != 2 || !sameKeys(check.MismatchKeys, []string{"2 (extra in target)"}) {
 				t.Errorf("without the cast rule: %+v", check)
 			}
@@ -229,33 +228,34 @@ func TestVerifyHonoursCastsAndRejects(t *testing.T) {
 func TestVerifyReadsEachSideOnce(t *testing.T) {
 	for _, f := range []fixture{itemsFixture(), tagsFixture()} {
 		t.Run(f.table, func(t *testing.T) {
-			smallSizes(t, 7, 10, 8, 1000)
+			sizes := manySizes
+			sizes.HeldRows = 1000 // one descent round
 			s, d := newDB(t, db.SQLite), newDB(t, db.SQLite)
 			createTable(t, s, f.table, f.ddl)
 			createTable(t, d, f.table, f.ddl)
 			insertRows(t, s, f.table, f.cols, f.rows)
 			copyTable(t, s, d, f.table, runbooks.Step{})
 			src, dst := &countingDB{DB: s}, &countingDB{DB: d}
-			if check := verifyTable(t, src, dst, f.table, runbooks.Step{}); check.Mismatches != 0 {
+			if check := verifyTable(t, sizes, src, dst, f.table, runbooks.Step{}); check.Mismatches != 0 {
 				t.Fatalf("clean: %+v", check)
 			}
 			n := len(f.rows)
 			for side, c := range map[string]*countingDB{"source": src, "target": dst} {
-				if calls, rows := c.reads(); calls != n/readBatch+1 || rows != n {
-					t.Errorf("%s: %d reads of %d rows, want one pass: %d reads of %d rows", side, calls, rows, n/readBatch+1, n)
+				if calls, rows := c.reads(); calls != n/sizes.ReadBatch+1 || rows != n {
+					t.Errorf("%s: %d reads of %d rows, want one pass: %d reads of %d rows", side, calls, rows, n/sizes.ReadBatch+1, n)
 				}
 			}
 			// One changed row: ranges re-read one chunk, buckets one more pass.
 			mustExec(t, d, "UPDATE "+f.table+" SET "+f.cols[2]+" = NULL WHERE "+f.cols[0]+" = "+sqlLiteral(f.rows[40][0]))
 			src.reset()
 			dst.reset()
-			check := verifyTable(t, src, dst, f.table, runbooks.Step{})
+			check := verifyTable(t, sizes, src, dst, f.table, runbooks.Step{})
 			if check.Mismatches != 1 {
 				t.Fatalf("one change: %+v", check)
 			}
 			want := 2 * n // buckets: a second full read
 			if f.table == "items" {
-				want = n + chunkRows
+				want = n + sizes.ChunkRows
 			}
 			if _, rows := src.reads(); rows != want {
 				t.Errorf("one change: the source gave %d rows, want %d", rows, want)

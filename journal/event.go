@@ -80,9 +80,6 @@ type Event struct {
 	Hash     string
 }
 
-// Decode unmarshals the payload into v.
-func (e Event) Decode(v any) error { return json.Unmarshal(e.Payload, v) }
-
 // RunStartedPayload binds the run to its runbook, tool and operator.
 type RunStartedPayload struct {
 	RunbookText   string `json:"runbook_text"`

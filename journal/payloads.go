@@ -45,6 +45,7 @@ var payloadOf = map[Type]payloadSpec{
 	Aborted:          payload[ControlPayload](),
 	Notified:         payload[NotifiedPayload](),
 	Warning:          payload[WarningPayload](),
+	SkipRequested:    payload[ControlPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -47,6 +47,10 @@ type State struct {
 	Notifications []NotifiedPayload
 	Warnings      []WarningPayload
 
+	// Problems lists events whose payload did not decode ("seq 42: trigger
+	// payload: ..."): left out of the fold, shown by the readers.
+	Problems []string
+
 	RollingBack bool
 	RollbackAt  time.Time
 	Rollback    *RollbackPayload // set when the rollback finished
@@ -134,15 +138,19 @@ func Fold(events []Event) State {
 	return s
 }
 
-// Apply folds one event into the state.
+// Apply folds one event into the state. The payload is decoded once
+// (Decode); an event whose payload does not decode is recorded in
+// Problems and otherwise left out, never half-applied.
 func (s *State) Apply(e Event) {
 	s.LastSeq, s.LastAt = e.Seq, e.At
+	pl, err := Decode(e)
+	if err != nil {
+		s.Problems = append(s.Problems, err.Error())
+		return
+	}
 	switch e.Type {
 	case RunStarted:
-		var p RunStartedPayload
-		if e.Decode(&p) != nil {
-			return
-		}
+		p := pl.(RunStartedPayload)
 		s.RunbookSHA, s.Operator, s.Mode, s.Fault, s.ToolVersion = p.RunbookSHA256, p.Operator, p.Mode, p.Fault, p.ToolVersion
 		s.StartedAt, s.RunID = e.At, e.Hash
 		if rb, err := runbooks.Parse(p.RunbookPath, []byte(p.RunbookText)); err == nil {
@@ -169,16 +177,14 @@ func (s *State) Apply(e Event) {
 			}
 		}
 	case StepStarted:
-		var p StepStartedPayload
-		_ = e.Decode(&p)
+		p := pl.(StepStartedPayload)
 		st := s.step(e.StepID, p.Kind, p.Title, p.Rollback)
 		st.Status, st.Error, st.StartedAt, st.FinishedAt = StatusRunning, "", e.At, time.Time{}
 		st.Interrupted, st.Rerun, st.Waived = false, "", false
 		st.Attempts++
 		s.Current = e.StepID
 	case StepFinished:
-		var p StepFinishedPayload
-		_ = e.Decode(&p)
+		p := pl.(StepFinishedPayload)
 		st := s.step(e.StepID, "", "", false)
 		st.Status, st.Error, st.FinishedAt = p.Status, p.Error, e.At
 		if s.Current == e.StepID {
@@ -188,54 +194,44 @@ func (s *State) Apply(e Event) {
 			s.Pending = nil
 		}
 	case ChecklistChecked:
-		var p ChecklistPayload
-		_ = e.Decode(&p)
+		p := pl.(ChecklistPayload)
 		st := s.step(e.StepID, "", "", false)
 		if p.Index >= 0 && p.Index < len(st.Checked) {
 			st.Checked[p.Index] = true
 		}
 	case Log:
-		var p LogPayload
-		_ = e.Decode(&p)
+		p := pl.(LogPayload)
 		s.appendLog(LogRecord{At: e.At, StepID: e.StepID, Stream: p.Stream, Line: p.Line})
 	case Progress, TableCopied:
-		var p ProgressPayload
-		_ = e.Decode(&p)
+		p := pl.(ProgressPayload)
 		t := s.table(p.Table, e.At)
 		t.ProgressPayload, t.UpdatedAt = p, e.At
 		if e.Type == TableCopied {
 			t.Done = true
 		}
 	case RowsRejected:
-		var p RejectsPayload
-		_ = e.Decode(&p)
+		p := pl.(RejectsPayload)
 		t := s.table(p.Table, e.At)
 		for reason, n := range p.ByReason {
 			t.ByReason[reason] += n
 		}
 	case CastApplied:
-		var p CastPayload
-		_ = e.Decode(&p)
+		p := pl.(CastPayload)
 		s.Casts = append(s.Casts, p)
 	case VerifyResult:
-		var p VerifyPayload
-		_ = e.Decode(&p)
+		p := pl.(VerifyPayload)
 		s.Verifies = append(s.Verifies, p)
 	case SnapshotTaken:
-		var p SnapshotPayload
-		_ = e.Decode(&p)
+		p := pl.(SnapshotPayload)
 		s.Snapshots = append(s.Snapshots, p)
 	case RestoreFinished:
-		var p RestorePayload
-		_ = e.Decode(&p)
+		p := pl.(RestorePayload)
 		s.Restores = append(s.Restores, p)
 	case TriggerFired:
-		var p TriggerPayload
-		_ = e.Decode(&p)
+		p := pl.(TriggerPayload)
 		s.Triggers = append(s.Triggers, p)
 	case Awaiting:
-		var p AwaitingPayload
-		_ = e.Decode(&p)
+		p := pl.(AwaitingPayload)
 		pd := &Pending{AwaitingPayload: p, StepID: e.StepID, Since: e.At}
 		if p.Kind == AwaitTrigger && len(s.Triggers) > 0 {
 			t := s.Triggers[len(s.Triggers)-1]
@@ -246,8 +242,7 @@ func (s *State) Apply(e Event) {
 			s.step(e.StepID, "", "", false).Status = StatusWaiting
 		}
 	case Decision:
-		var p DecisionPayload
-		_ = e.Decode(&p)
+		p := pl.(DecisionPayload)
 		s.Decisions = append(s.Decisions, DecisionRecord{DecisionPayload: p, Actor: e.Actor, StepID: e.StepID, At: e.At, Seq: e.Seq})
 		s.Pending, s.Unanswered = nil, nil
 		s.setLimit(e, p)
@@ -270,22 +265,19 @@ func (s *State) Apply(e Event) {
 			}
 		}
 	case Note:
-		var p NotePayload
-		_ = e.Decode(&p)
+		p := pl.(NotePayload)
 		s.Notes = append(s.Notes, NoteRecord{Text: p.Text, Actor: e.Actor, At: e.At})
 	case RollbackStarted:
 		s.RollingBack, s.RollbackAt, s.Pending = true, e.At, nil
 	case RollbackFinished:
-		var p RollbackPayload
-		_ = e.Decode(&p)
+		p := pl.(RollbackPayload)
 		s.Rollback = &p
 	case Paused:
 		s.Paused, s.PausedBy = true, e.Actor
 	case Unpaused:
 		s.Paused, s.PausedBy = false, ""
 	case SkipRequested:
-		var p ControlPayload
-		_ = e.Decode(&p)
+		p := pl.(ControlPayload)
 		st := s.step(e.StepID, "", "", false)
 		st.SkipRequest, st.SkipRequestedBy = p.Reason, e.Actor
 	case StepSkipped:
@@ -295,16 +287,13 @@ func (s *State) Apply(e Event) {
 			s.Pending = nil
 		}
 	case Notified:
-		var p NotifiedPayload
-		_ = e.Decode(&p)
+		p := pl.(NotifiedPayload)
 		s.Notifications = append(s.Notifications, p)
 	case Warning:
-		var p WarningPayload
-		_ = e.Decode(&p)
+		p := pl.(WarningPayload)
 		s.Warnings = append(s.Warnings, p)
 	case RunFinished:
-		var p RunFinishedPayload
-		_ = e.Decode(&p)
+		p := pl.(RunFinishedPayload)
 		s.Outcome, s.OutcomeErr, s.FinishedAt, s.Pending, s.Current = p.Outcome, p.Error, e.At, nil, ""
 	}
 }
@@ -383,6 +372,7 @@ func (s State) Clone() State {
 	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
 	c.Warnings = append([]WarningPayload(nil), s.Warnings...)
 	c.Log = append([]LogRecord(nil), s.Log...)
+	c.Problems = append([]string(nil), s.Problems...)
 	return c
 }
 

@@ -23,9 +23,8 @@ func TestAppendReturnsTheStoredEvent(t *testing.T) {
 	if want := `{"bytes":0,"elapsed_ms":0,"read":10,"rejected":1,"table":"orders","total":0,"total_exact":false,"written":9}`; string(ev.Payload) != want {
 		t.Errorf("payload = %s, want canonical %s", ev.Payload, want)
 	}
-	var p ProgressPayload
-	if err := ev.Decode(&p); err != nil || p.Written != 9 {
-		t.Errorf("Decode = %+v, %v", p, err)
+	if pl, err := Decode(ev); err != nil || pl.(ProgressPayload).Written != 9 {
+		t.Errorf("Decode = %+v, %v", pl, err)
 	}
 	evs, err := ReadAll(path)
 	if err != nil {
@@ -34,8 +33,9 @@ func TestAppendReturnsTheStoredEvent(t *testing.T) {
 	if len(evs) != 2 || evs[0].Type != RunStarted {
 		t.Fatalf("ReadAll = %d events", len(evs))
 	}
-	var first RunStartedPayload
-	if err := evs[0].Decode(&first); err != nil || first.RunbookText != testRunbook || len(first.RunbookSHA256) != 64 {
+	pl, err := Decode(evs[0])
+	first, _ := pl.(RunStartedPayload)
+	if err != nil || first.RunbookText != testRunbook || len(first.RunbookSHA256) != 64 {
 		t.Errorf("seq 1 payload = %+v, %v: want the runbook text and its sha256", first, err)
 	}
 	if got := evs[1]; got.At != ev.At || string(got.Payload) != string(ev.Payload) || got.Hash != ev.Hash {

@@ -134,8 +134,9 @@ func (m matcher) match(e journal.Event) bool {
 		return true
 	}
 	if m.failed && e.Type == journal.StepFinished {
-		var p journal.StepFinishedPayload
-		return e.Decode(&p) == nil && p.Status == journal.StatusFailed
+		p, _ := journal.Decode(e)
+		fin, ok := p.(journal.StepFinishedPayload)
+		return ok && fin.Status == journal.StatusFailed
 	}
 	return false
 }

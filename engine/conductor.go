@@ -292,15 +292,11 @@ func (c *Conductor) midFlight() map[string]bool {
 	return out
 }
 
-// hasSideEffects tells the steps that must not run twice unasked: shell and
-// SQL steps not declared idempotent. Copy resumes from its checkpoint;
-// verify and snapshot simply run again.
+// hasSideEffects tells the steps that must not run twice unasked; the
+// runbooks kind registry says which (shell, sql and switch steps not
+// declared idempotent).
 func hasSideEffects(step runbooks.Step) bool {
-	switch step.Kind {
-	case runbooks.KindShell, runbooks.KindSQL, runbooks.KindSwitch:
-		return !step.Idempotent
-	}
-	return false
+	return step.HasSideEffects()
 }
 
 // askRerun asks whether a step that was running when the last process

@@ -4,7 +4,8 @@ package runbooks
 
 import "time"
 
-// Step kinds understood by the engine.
+// Step kinds a runbook may name; kinds.go says what each allows and
+// requires. Which of them this build can run is the engine's to say.
 const (
 	KindManual     = "manual"
 	KindGate       = "gate"

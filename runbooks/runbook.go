@@ -45,7 +45,7 @@ type Runbook struct {
 	Steps         []Step
 	Rollback      []Step
 
-	at map[string]position // where each top-level key is, set by Parse; for Lint
+	at map[string]position // where each top-level key and "triggers.<name>" is, set by Parse; for Lint and KeyError
 }
 
 // Objectives are the numbers agreed before the window opens.

@@ -82,6 +82,7 @@ func (r *Runbook) KeyError(path string, format string, args ...any) Error {
 	return r.errorAt(r.at[path], format, args...)
 }
 
+// errorAt places an error at p, with p's line of r.Text as its source.
 func (r *Runbook) errorAt(p position, format string, args ...any) Error {
 	if p.line < 1 {
 		p = position{line: 1, col: 1, width: 1}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/engine/notify"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -43,6 +44,9 @@ func lintCmd() *cobra.Command {
 			bad := 0
 			for _, path := range args {
 				rb, err := runbooks.Load(path)
+				if err == nil {
+					err = engine.Check(rb)
+				}
 				if err == nil {
 					err = checkNotify(rb)
 				}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -25,6 +26,9 @@ func resumeCmd() *cobra.Command {
 			state := journal.Fold(events)
 			if state.Runbook == nil {
 				return fmt.Errorf("%s: the embedded runbook does not parse with this version", args[0])
+			}
+			if err := engine.Check(state.Runbook); err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("%s: this build cannot run the embedded runbook:\n%w", args[0], err)}
 			}
 			if state.Outcome != "" {
 				return fmt.Errorf("%s: this run already ended (%s); nothing to resume", args[0], state.Outcome)

@@ -70,6 +70,9 @@ func runCmd() *cobra.Command {
 			}
 			rb, err := runbooks.Load(args[0])
 			if err == nil {
+				err = engine.Check(rb)
+			}
+			if err == nil {
 				err = checkNotify(rb)
 			}
 			if err != nil {

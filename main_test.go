@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/tightrope/tightrope/journal"
 )
 
 // binary is the tightrope binary built once for these tests.
@@ -199,5 +201,56 @@ steps:
 	good, code := tightrope(t, nil, "lint", "runbooks/examples/demo.yaml")
 	if code != 0 {
 		t.Errorf("demo.yaml: exit %d\n%s", code, good)
+	}
+}
+
+// TestLintAndRunRefuseAKindThisBuildCannotRun: a switch step passes the
+// runbook loader but not Check: lint exits 2 naming its position, and run
+// exits 2 before creating a journal.
+func TestLintAndRunRefuseAKindThisBuildCannotRun(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "runbook.yaml")
+	text := `version: 1
+name: Switch
+migration_id: MIG-SW
+decision_maker: alice
+connections:
+  source: { driver: sqlite, path: a.db }
+  target: { driver: sqlite, path: b.db }
+steps:
+  - { id: go, kind: gate, question: Go? }
+  - id: cutover
+    kind: switch
+    run: ./flip.sh
+`
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := path + `:10:5: step "cutover" is a switch step, which this build cannot run (it runs: manual, gate,`
+	out, code := tightrope(t, nil, "lint", path)
+	if code != 2 || !strings.Contains(out, want) || !strings.Contains(out, "  10 |   - id: cutover\n     |     ^") {
+		t.Fatalf("lint: exit %d, want 2 and %q:\n%s", code, want, out)
+	}
+	out, code = tightrope(t, nil, "run", "--plain", "--as", "alice", "--auto-decide", "continue", path)
+	if code != 2 || !strings.Contains(out, want) {
+		t.Fatalf("run: exit %d, want 2 and %q:\n%s", code, want, out)
+	}
+	if journals, _ := filepath.Glob(filepath.Join(dir, "*.journal*")); len(journals) > 0 {
+		t.Errorf("run created %v for a runbook it cannot run", journals)
+	}
+	// A journal written by a build that ran switch steps does not resume here.
+	j := filepath.Join(dir, "old.journal")
+	store, err := journal.Create(j, journal.RunStartedPayload{RunbookText: text, RunbookPath: path,
+		ToolVersion: "future", Operator: "alice", Mode: journal.ModeLive}, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	out, code = tightrope(t, nil, "resume", "--plain", "--as", "alice", j)
+	if code != 2 || !strings.Contains(out, want) {
+		t.Fatalf("resume: exit %d, want 2 and %q:\n%s", code, want, out)
+	}
+	if out, code := tightrope(t, nil, "lint", "runbooks/examples/mysql-to-postgres.yaml"); code != 0 {
+		t.Errorf("mysql-to-postgres.yaml: exit %d\n%s", code, out)
 	}
 }

@@ -368,15 +368,12 @@ func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failur
 	}
 }
 
-// hasSideEffects tells the steps that must not run twice unasked: shell and
-// SQL steps not declared idempotent. Copy resumes from its checkpoint;
-// verify and snapshot simply run again.
+// hasSideEffects tells the steps that must not run twice unasked; the
+// runbooks kind registry says which (shell, sql and switch steps not
+// declared idempotent). Copy resumes from its checkpoint; verify and
+// snapshot simply run again.
 func hasSideEffects(step runbooks.Step) bool {
-	switch step.Kind {
-	case runbooks.KindShell, runbooks.KindSQL, runbooks.KindSwitch:
-		return !step.Idempotent
-	}
-	return false
+	return step.HasSideEffects()
 }
 
 // askRerun asks whether a step that was running when the last process

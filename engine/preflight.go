@@ -10,11 +10,15 @@ import (
 )
 
 // preflight checks, before the first step of a new run, what would
-// otherwise fail in the middle of the window: every connection opens, and
-// every snapshot step's native tool is there, new enough, and can write
-// its artefact. All problems are reported at once.
+// otherwise fail in the middle of the window: this build can run the
+// runbook (Check), every connection opens, and every snapshot step's native
+// tool is there, new enough, and can write its artefact. All problems are
+// reported at once.
 func (c *Conductor) preflight(ctx context.Context) error {
 	var problems []error
+	if err := Check(c.opts.Runbook); err != nil {
+		problems = append(problems, err)
+	}
 	for _, conn := range c.opts.Runbook.Connections {
 		if !c.uses(conn.Name) {
 			continue

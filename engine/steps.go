@@ -39,34 +39,40 @@ func (c *Conductor) runStep(ctx context.Context, step runbooks.Step, rollback bo
 	return err
 }
 
+// stepAction runs one step of its kind.
+type stepAction func(c *Conductor, ctx context.Context, step runbooks.Step) error
+
+// stepActions is every step kind this build can run, with its action: a new
+// kind is one entry here (and its entry in runbooks/kinds.go). Check refuses
+// a runbook with a kind missing here before anything runs.
+var stepActions = map[string]stepAction{
+	runbooks.KindManual:   (*Conductor).manual,
+	runbooks.KindGate:     (*Conductor).gate,
+	runbooks.KindShell:    (*Conductor).shell,
+	runbooks.KindSQL:      (*Conductor).sqlStep,
+	runbooks.KindCopy:     (*Conductor).copyStep,
+	runbooks.KindVerify:   (*Conductor).verifyStep,
+	runbooks.KindSnapshot: (*Conductor).snapshotStep,
+	runbooks.KindRestore:  (*Conductor).restoreStep,
+	runbooks.KindWait:     (*Conductor).wait,
+}
+
 // action runs what the step's kind does.
 func (c *Conductor) action(ctx context.Context, step runbooks.Step) error {
-	switch step.Kind {
-	case runbooks.KindManual:
-		return c.manual(ctx, step)
-	case runbooks.KindGate:
-		return c.gate(ctx, step)
-	case runbooks.KindShell:
-		return c.shell(ctx, step)
-	case runbooks.KindSQL:
-		return c.sqlStep(ctx, step)
-	case runbooks.KindCopy:
-		return c.copyStep(ctx, step)
-	case runbooks.KindVerify:
-		return c.verifyStep(ctx, step)
-	case runbooks.KindSnapshot:
-		return c.snapshotStep(ctx, step)
-	case runbooks.KindRestore:
-		return c.restoreStep(ctx, step)
-	case runbooks.KindWait:
-		select {
-		case <-time.After(step.Duration):
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if run, ok := stepActions[step.Kind]; ok {
+		return run(c, ctx, step)
 	}
 	return fmt.Errorf("step kind %q is not supported by this version", step.Kind)
+}
+
+// wait waits for the step's duration.
+func (c *Conductor) wait(ctx context.Context, step runbooks.Step) error {
+	select {
+	case <-time.After(step.Duration):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *Conductor) manual(ctx context.Context, step runbooks.Step) error {

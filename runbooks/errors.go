@@ -58,15 +58,42 @@ func (l ErrorList) Err() error {
 	return l
 }
 
-// sort orders the list by line, then column; errors at the same place keep
+// Sort orders the list by line, then column; errors at the same place keep
 // the order in which they were found.
-func (l ErrorList) sort() {
+func (l ErrorList) Sort() {
 	sort.SliceStable(l, func(i, j int) bool {
 		if l[i].Line != l[j].Line {
 			return l[i].Line < l[j].Line
 		}
 		return l[i].Col < l[j].Col
 	})
+}
+
+// StepError is an error at a step of r, shown like the loader's errors:
+// for checks made after loading, such as what a build can run.
+func (r *Runbook) StepError(st Step, format string, args ...any) Error {
+	return r.errorAt(position{line: st.Line, col: st.Col, width: 1}, format, args...)
+}
+
+// KeyError is an error at a key of r, shown like the loader's errors. path
+// is a top-level key ("strategy") or a trigger ("triggers.cdc_lag"); an
+// absent key places the error at line 1.
+func (r *Runbook) KeyError(path string, format string, args ...any) Error {
+	return r.errorAt(r.at[path], format, args...)
+}
+
+// errorAt places an error at p, with p's line of r.Text as its source.
+func (r *Runbook) errorAt(p position, format string, args ...any) Error {
+	if p.line < 1 {
+		p = position{line: 1, col: 1, width: 1}
+	}
+	text := strings.TrimPrefix(strings.ReplaceAll(string(r.Text), "\r\n", "\n"), "\ufeff")
+	lines := strings.Split(text, "\n")
+	src := ""
+	if len(r.Text) > 0 && p.line <= len(lines) {
+		src = lines[p.line-1]
+	}
+	return Error{File: r.Path, Line: p.line, Col: max(p.col, 1), Width: p.width, Msg: fmt.Sprintf(format, args...), Source: src}
 }
 
 // Warning is a non-fatal finding of Lint: the runbook is valid but probably

@@ -31,7 +31,7 @@ func Parse(path string, text []byte) (*Runbook, error) {
 	d := newDecoder(path, body)
 	rb := d.decode(body)
 	if len(d.errs) > 0 {
-		d.errs.sort()
+		d.errs.Sort()
 		return nil, d.errs
 	}
 	rb.Path = path
@@ -137,7 +137,7 @@ func (d *decoder) runbook(root field) *Runbook {
 		rb.Connections = d.connections(f)
 	}
 	if f, ok := kv["triggers"]; ok {
-		rb.Triggers = d.triggers(f)
+		rb.Triggers = d.triggers(f, rb.at)
 	}
 	if f, ok := kv["notify"]; ok {
 		rb.Notify = d.notify(f)
@@ -225,11 +225,15 @@ func (d *decoder) envName(f field) string {
 	return s
 }
 
-// triggers decodes the rollback triggers; the keys allowed are the names
-// in the trigger registry (triggers.go).
-func (d *decoder) triggers(f field) Triggers {
+// triggers decodes the rollback triggers and records where each is, as
+// "triggers.<name>" in at; the keys allowed are the names in the trigger
+// registry (triggers.go).
+func (d *decoder) triggers(f field, at map[string]position) Triggers {
 	var t Triggers
 	kv := d.fields(f, "triggers", triggerNames()...)
+	for name, v := range kv {
+		at["triggers."+name] = posOf(v.key)
+	}
 	if v, ok := kv[TriggerRejectRate]; ok {
 		p := d.percent(v)
 		t.RejectRate = &p

@@ -4,7 +4,8 @@ package runbooks
 
 import "time"
 
-// Step kinds understood by the engine.
+// Step kinds a runbook may name; kinds.go says what each allows and
+// requires. Which of them this build can run is the engine's to say.
 const (
 	KindManual     = "manual"
 	KindGate       = "gate"
@@ -44,7 +45,7 @@ type Runbook struct {
 	Steps         []Step
 	Rollback      []Step
 
-	at map[string]position // where each top-level key is, set by Parse; for Lint
+	at map[string]position // where each top-level key and "triggers.<name>" is, set by Parse; for Lint and KeyError
 }
 
 // Objectives are the numbers agreed before the window opens.

@@ -9,28 +9,9 @@ import (
 	"github.com/goccy/go-yaml/ast"
 )
 
-// kinds lists the step kinds in the order messages show them.
-var kinds = []string{KindManual, KindGate, KindShell, KindSQL, KindCopy, KindVerify,
-	KindSnapshot, KindRestore, KindCDCStart, KindCDCCatchup, KindSwitch, KindWait}
-
-// commonStepKeys are allowed in every step.
+// commonStepKeys are allowed in every step; each kind adds its own
+// (kinds.go).
 var commonStepKeys = []string{"id", "kind", "title", "owner", "expected", "on_failure", "idempotent"}
-
-// kindKeys are the keys each kind adds to the common ones.
-var kindKeys = map[string][]string{
-	KindManual:     {"instructions", "checklist"},
-	KindGate:       {"question"},
-	KindShell:      {"run", "undo"},
-	KindSQL:        {"run", "on"},
-	KindCopy:       {"tables", "from", "to", "batch", "parallel", "create", "key", "casts"},
-	KindVerify:     {"tables", "from", "to"},
-	KindSnapshot:   {"of", "method"},
-	KindRestore:    {"snapshot"},
-	KindCDCStart:   {"tables", "from", "to"},
-	KindCDCCatchup: {"from", "to"},
-	KindSwitch:     {"run", "undo"},
-	KindWait:       {"duration"},
-}
 
 // Defaults for copy steps.
 const (
@@ -100,12 +81,13 @@ func (d *decoder) step(e field) (Step, bool) {
 		d.errorAt(ref.pos, "step has no id")
 	}
 	if f, ok := kv["kind"]; ok {
-		st.Kind = d.oneOf(f, kinds...)
+		st.Kind = d.oneOf(f, Kinds()...)
 	} else {
-		d.errorAt(ref.pos, "%s has no kind (one of %s)", label, strings.Join(kinds, ", "))
+		d.errorAt(ref.pos, "%s has no kind (one of %s)", label, strings.Join(Kinds(), ", "))
 	}
 
-	allowed := append(slices.Clone(commonStepKeys), kindKeys[st.Kind]...)
+	spec, _ := kindByName(st.Kind) // the zero spec when the kind is missing or wrong
+	allowed := append(slices.Clone(commonStepKeys), spec.keys...)
 	for _, f := range fs {
 		if slices.Contains(allowed, f.name) {
 			d.stepField(&st, f, &ref)
@@ -123,7 +105,7 @@ func (d *decoder) step(e field) (Step, bool) {
 			d.unknownKey(f, label, allowed)
 		}
 	}
-	d.stepDefaults(&st, kv, ref, label)
+	d.stepDefaults(&st, spec, kv, ref, label)
 	d.refs = append(d.refs, ref)
 	return st, true
 }
@@ -133,8 +115,8 @@ func isStepKey(key string) bool {
 	if slices.Contains(commonStepKeys, key) {
 		return true
 	}
-	for _, keys := range kindKeys {
-		if slices.Contains(keys, key) {
+	for _, k := range kindSpecs {
+		if slices.Contains(k.keys, key) {
 			return true
 		}
 	}
@@ -201,56 +183,19 @@ func (d *decoder) stepField(st *Step, f field, ref *stepRef) {
 	}
 }
 
-// stepDefaults checks the fields a kind requires and fills in defaults.
-func (d *decoder) stepDefaults(st *Step, kv map[string]field, ref stepRef, label string) {
-	need := func(key, why string) {
-		if _, ok := kv[key]; !ok {
-			d.errorAt(ref.pos, "%s needs %s: %s", label, key, why)
+// stepDefaults checks the fields the step's kind requires, fills in its
+// defaults and runs its kind's checks.
+func (d *decoder) stepDefaults(st *Step, spec kindSpec, kv map[string]field, ref stepRef, label string) {
+	for _, r := range spec.requires {
+		if !has(kv, r.key) {
+			d.errorAt(ref.pos, "%s needs %s: %s", label, r.key, r.why)
 		}
 	}
-	switch st.Kind {
-	case KindGate:
-		need("question", "what the decision-maker answers go / no-go to")
-	case KindShell, KindSwitch:
-		need("run", "the command to run")
-	case KindSQL:
-		need("run", "the statements to run")
-		need("on", "the connection to run them on")
-	case KindCopy, KindVerify, KindCDCStart:
-		need("tables", "a list of tables or the word all")
-	case KindRestore:
-		need("snapshot", "the id of the snapshot step to restore")
-	case KindWait:
-		need("duration", "how long to wait, like 5m")
+	if spec.defaults != nil {
+		spec.defaults(st, func(key string) bool { return has(kv, key) })
 	}
-	switch st.Kind {
-	case KindCopy, KindVerify, KindCDCStart, KindCDCCatchup:
-		if st.From == "" && !has(kv, "from") {
-			st.From = "source"
-		}
-		if st.To == "" && !has(kv, "to") {
-			st.To = "target"
-		}
-		if st.From != "" && st.From == st.To {
-			d.errorAt(ref.first("to", "from"), "%s: from and to both name connection %q", label, st.From)
-		}
-	case KindSnapshot:
-		if !has(kv, "of") {
-			st.Of = "source"
-		}
-	}
-	if st.Kind == KindCopy {
-		for i, c := range st.Casts {
-			if !st.All && c.Table != "" && len(st.Tables) > 0 && !slices.Contains(st.Tables, c.Table) {
-				d.errorAt(ref.castAt[i], "cast for table %q, which %s does not copy", c.Table, label)
-			}
-		}
-		if st.Batch == 0 && !has(kv, "batch") {
-			st.Batch = DefaultBatch
-		}
-		if st.Parallel == 0 && !has(kv, "parallel") {
-			st.Parallel = DefaultParallel
-		}
+	if spec.check != nil {
+		spec.check(stepCheck{d: d, st: st, ref: ref, label: label})
 	}
 }
 

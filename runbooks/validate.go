@@ -6,7 +6,8 @@ import (
 )
 
 // validate runs the checks that span steps: unique ids across steps and
-// rollback, connections that exist, restores that name a snapshot step.
+// rollback, and each kind's refs (connections that exist, restores that
+// name a snapshot step).
 func (d *decoder) validate(rb *Runbook) {
 	all := make([]Step, 0, len(rb.Steps)+len(rb.Rollback))
 	all = append(append(all, rb.Steps...), rb.Rollback...)
@@ -24,17 +25,8 @@ func (d *decoder) validate(rb *Runbook) {
 				first[st.ID] = p
 			}
 		}
-		label := fmt.Sprintf("%s step %q", st.Kind, st.ID)
-		switch st.Kind {
-		case KindSQL:
-			d.connRef(rb, ref, label, "on", st.On)
-		case KindCopy, KindVerify, KindCDCStart, KindCDCCatchup:
-			d.connRef(rb, ref, label, "from", st.From)
-			d.connRef(rb, ref, label, "to", st.To)
-		case KindSnapshot:
-			d.connRef(rb, ref, label, "of", st.Of)
-		case KindRestore:
-			d.snapshotRef(rb, ref, label, st.Snapshot)
+		if k, _ := kindByName(st.Kind); k.refs != nil {
+			k.refs(refCheck{d: d, rb: rb, st: st, ref: ref, label: fmt.Sprintf("%s step %q", st.Kind, st.ID)})
 		}
 	}
 }

@@ -193,24 +193,49 @@ func (p *detailPane) checklist(ss journal.StepState, plan runbooks.Step, w int) 
 	return out
 }
 
-// commandLines is the command or SQL a step runs, or what it copies.
+// commandLines is the command or SQL a step runs, or what it copies: its
+// kind's entry in stepDetails, or defaultDetail.
 func (p *detailPane) commandLines(plan runbooks.Step, w int) []string {
-	st := p.c.Styles
-	var out []string
-	switch plan.Kind {
-	case runbooks.KindShell:
-		for _, l := range wrap("$ "+plan.Run, w) {
-			out = append(out, st.Accent.Render(l))
-		}
-		if plan.Undo != "" {
-			out = append(out, st.Muted.Render(truncate("undo: "+plan.Undo, w)))
-		}
-	case runbooks.KindSQL:
-		out = append(out, st.Muted.Render("SQL on "+plan.On+":"))
+	if detail, ok := stepDetails[plan.Kind]; ok {
+		return detail(p.c.Styles, plan, w)
+	}
+	return defaultDetail(p.c.Styles, plan, w)
+}
+
+// stepDetail renders what a step of one kind does, for the detail pane.
+type stepDetail func(st *Styles, plan runbooks.Step, w int) []string
+
+// stepDetails are the kinds whose detail defaultDetail does not say well.
+var stepDetails = map[string]stepDetail{
+	runbooks.KindSQL: func(st *Styles, plan runbooks.Step, w int) []string {
+		out := []string{st.Muted.Render("SQL on " + plan.On + ":")}
 		for _, l := range wrap(plan.Run, w-2) {
 			out = append(out, st.Accent.Render("  "+l))
 		}
-	case runbooks.KindCopy, runbooks.KindVerify:
+		return out
+	},
+	runbooks.KindSnapshot: func(st *Styles, plan runbooks.Step, w int) []string {
+		return []string{st.Muted.Render(truncate("snapshot of "+plan.Of, w))}
+	},
+	runbooks.KindRestore: func(st *Styles, plan runbooks.Step, w int) []string {
+		return []string{st.Muted.Render(truncate("restore snapshot "+plan.Snapshot, w))}
+	},
+}
+
+// defaultDetail shows what a step of any kind may carry: the command it
+// runs and its undo (shell, switch), the tables it moves with its batch and
+// parallelism (copy, verify, cdc-start), how long it waits.
+func defaultDetail(st *Styles, plan runbooks.Step, w int) []string {
+	var out []string
+	if plan.Run != "" {
+		for _, l := range wrap("$ "+plan.Run, w) {
+			out = append(out, st.Accent.Render(l))
+		}
+	}
+	if plan.Undo != "" {
+		out = append(out, st.Muted.Render(truncate("undo: "+plan.Undo, w)))
+	}
+	if plan.All || len(plan.Tables) > 0 {
 		tables := strings.Join(plan.Tables, ", ")
 		if plan.All {
 			tables = "all tables"
@@ -223,10 +248,9 @@ func (p *detailPane) commandLines(plan runbooks.Step, w int) []string {
 			line += fmt.Sprintf(" · parallel %d", plan.Parallel)
 		}
 		out = append(out, st.Muted.Render(truncate(line, w)))
-	case runbooks.KindSnapshot:
-		out = append(out, st.Muted.Render(truncate("snapshot of "+plan.Of, w)))
-	case runbooks.KindRestore:
-		out = append(out, st.Muted.Render(truncate("restore snapshot "+plan.Snapshot, w)))
+	}
+	if plan.Duration > 0 {
+		out = append(out, st.Muted.Render(truncate("wait "+fmtObjective(plan.Duration), w)))
 	}
 	return out
 }

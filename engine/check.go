@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// strategies are the runbook strategies this build carries out.
+var strategies = []string{"snapshot"}
+
+// Check is the one check of a loaded runbook against what this build can
+// run: every step kind (in steps and rollback) has an action, the strategy
+// is one it carries out, and no trigger is watched that nothing feeds. It
+// returns a runbooks.ErrorList placed like the loader's errors, or nil.
+// lint, run and resume call it before anything starts; so does pre-flight.
+func Check(rb *runbooks.Runbook) error {
+	var errs runbooks.ErrorList
+	if rb.Strategy != "" && !slices.Contains(strategies, rb.Strategy) {
+		errs = append(errs, rb.KeyError("strategy", "strategy %s is not supported by this build (it carries out: %s)",
+			rb.Strategy, strings.Join(strategies, ", ")))
+	}
+	if rb.Triggers.CDCLag != nil {
+		errs = append(errs, rb.KeyError("triggers."+runbooks.TriggerCDCLag,
+			"trigger %s cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",
+			runbooks.TriggerCDCLag))
+	}
+	for _, st := range slices.Concat(rb.Steps, rb.Rollback) {
+		if _, ok := stepActions[st.Kind]; !ok {
+			errs = append(errs, rb.StepError(st, "step %q is %s %s step, which this build cannot run (it runs: %s)",
+				st.ID, article(st.Kind), st.Kind, strings.Join(RunnableKinds(), ", ")))
+		}
+	}
+	errs.Sort()
+	return errs.Err()
+}
+
+// RunnableKinds lists the step kinds this build can run, in the order
+// runbooks lists kinds.
+func RunnableKinds() []string {
+	var out []string
+	for _, k := range runbooks.Kinds() {
+		if _, ok := stepActions[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// article is "a" or "an" before a kind's name.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}

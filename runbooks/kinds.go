@@ -1,0 +1,157 @@
+package runbooks
+
+import "slices"
+
+// kindSpec is one step kind as a runbook spells it. The loader decodes,
+// defaults and checks every step through its kind's spec; the engine asks
+// it whether a step has side effects. A new kind is one entry here (plus its
+// Kind constant, the Step fields and key decoders of any new keys, and its
+// action in engine).
+type kindSpec struct {
+	name     string
+	keys     []string      // runbook keys the kind adds to commonStepKeys
+	requires []requirement // keys a step of the kind must write
+	// defaults fills in what the step left out; written tells whether the
+	// step wrote a key (an invalid value gets no default).
+	defaults func(st *Step, written func(key string) bool)
+	check    func(c stepCheck) // kind-specific checks, after the defaults
+	refs     func(c refCheck)  // checks against the whole runbook (validate.go)
+	// sideEffects: running the step twice may repeat what cannot be taken
+	// back, so a resumed run asks before running it again (unless the step
+	// says idempotent: true).
+	sideEffects bool
+}
+
+// requirement is a key a kind requires and why, for the "needs" message.
+type requirement struct{ key, why string }
+
+// kindSpecs is the step-kind registry, in the order messages list kinds.
+var kindSpecs = []kindSpec{
+	{name: KindManual, keys: []string{"instructions", "checklist"}},
+	{name: KindGate, keys: []string{"question"},
+		requires: []requirement{{"question", "what the decision-maker answers go / no-go to"}}},
+	{name: KindShell, keys: []string{"run", "undo"},
+		requires: []requirement{{"run", "the command to run"}}, sideEffects: true},
+	{name: KindSQL, keys: []string{"run", "on"},
+		requires: []requirement{{"run", "the statements to run"}, {"on", "the connection to run them on"}},
+		refs:     func(c refCheck) { c.conn("on", c.st.On) }, sideEffects: true},
+	{name: KindCopy, keys: []string{"tables", "from", "to", "batch", "parallel", "create", "key", "casts"},
+		requires: []requirement{needTables}, defaults: copyDefaults, check: checkCopy, refs: refsFromTo},
+	{name: KindVerify, keys: []string{"tables", "from", "to"},
+		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo},
+	{name: KindSnapshot, keys: []string{"of", "method"},
+		defaults: func(st *Step, written func(string) bool) {
+			if !written("of") {
+				st.Of = "source"
+			}
+		},
+		refs: func(c refCheck) { c.conn("of", c.st.Of) }},
+	{name: KindRestore, keys: []string{"snapshot"},
+		requires: []requirement{{"snapshot", "the id of the snapshot step to restore"}},
+		refs:     func(c refCheck) { c.d.snapshotRef(c.rb, c.ref, c.label, c.st.Snapshot) }},
+	{name: KindCDCStart, keys: []string{"tables", "from", "to"},
+		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo},
+	{name: KindCDCCatchup, keys: []string{"from", "to"},
+		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo},
+	{name: KindSwitch, keys: []string{"run", "undo"},
+		requires: []requirement{{"run", "the command to run"}}, sideEffects: true},
+	{name: KindWait, keys: []string{"duration"},
+		requires: []requirement{{"duration", "how long to wait, like 5m"}}},
+}
+
+var needTables = requirement{"tables", "a list of tables or the word all"}
+
+// Kinds lists every step kind a runbook may use, in the order messages
+// list them. Whether this build can run a kind is the engine's to say.
+func Kinds() []string {
+	out := make([]string, len(kindSpecs))
+	for i, k := range kindSpecs {
+		out[i] = k.name
+	}
+	return out
+}
+
+// kindByName returns the spec of a kind; the zero spec for an unknown one.
+func kindByName(name string) (kindSpec, bool) {
+	i := slices.IndexFunc(kindSpecs, func(k kindSpec) bool { return k.name == name })
+	if i < 0 {
+		return kindSpec{}, false
+	}
+	return kindSpecs[i], true
+}
+
+// HasSideEffects reports whether running the step again after a crash may
+// repeat effects nobody can take back, so a resumed run asks first: its
+// kind has side effects (shell, sql, switch) and it is not declared
+// idempotent. Copy resumes from its checkpoint; verify and snapshot simply
+// run again.
+func (s Step) HasSideEffects() bool {
+	k, _ := kindByName(s.Kind)
+	return k.sideEffects && !s.Idempotent
+}
+
+// stepCheck is one decoded step as a kind's check sees it.
+type stepCheck struct {
+	d     *decoder
+	st    *Step
+	ref   stepRef
+	label string // step "id"
+}
+
+// refCheck is one step of a decoded runbook as a kind's refs check sees it.
+type refCheck struct {
+	d     *decoder
+	rb    *Runbook
+	st    Step
+	ref   stepRef
+	label string // kind step "id"
+}
+
+// conn checks that the connection the step names under key exists.
+func (c refCheck) conn(key, name string) { c.d.connRef(c.rb, c.ref, c.label, key, name) }
+
+// fromToDefaults reads from the connection named source into the one
+// named target unless the step says otherwise.
+func fromToDefaults(st *Step, written func(string) bool) {
+	if !written("from") {
+		st.From = "source"
+	}
+	if !written("to") {
+		st.To = "target"
+	}
+}
+
+// copyDefaults adds a copy's batch size and parallelism.
+func copyDefaults(st *Step, written func(string) bool) {
+	fromToDefaults(st, written)
+	if !written("batch") {
+		st.Batch = DefaultBatch
+	}
+	if !written("parallel") {
+		st.Parallel = DefaultParallel
+	}
+}
+
+// checkFromTo refuses a step that reads and writes the same connection.
+func checkFromTo(c stepCheck) {
+	if c.st.From != "" && c.st.From == c.st.To {
+		c.d.errorAt(c.ref.first("to", "from"), "%s: from and to both name connection %q", c.label, c.st.From)
+	}
+}
+
+// checkCopy adds, to checkFromTo, that every cast names a copied table.
+func checkCopy(c stepCheck) {
+	checkFromTo(c)
+	st := c.st
+	for i, cast := range st.Casts {
+		if !st.All && cast.Table != "" && len(st.Tables) > 0 && !slices.Contains(st.Tables, cast.Table) {
+			c.d.errorAt(c.ref.castAt[i], "cast for table %q, which %s does not copy", cast.Table, c.label)
+		}
+	}
+}
+
+// refsFromTo checks the connections a step reads from and writes to.
+func refsFromTo(c refCheck) {
+	c.conn("from", c.st.From)
+	c.conn("to", c.st.To)
+}

@@ -1,0 +1,28 @@
+package runbooks
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestKindRegistry: every kind constant has one entry, in the order the
+// messages list them, and only the kinds with side effects ask on resume.
+func TestKindRegistry(t *testing.T) {
+	want := []string{KindManual, KindGate, KindShell, KindSQL, KindCopy, KindVerify,
+		KindSnapshot, KindRestore, KindCDCStart, KindCDCCatchup, KindSwitch, KindWait}
+	if got := strings.Join(Kinds(), " "); got != strings.Join(want, " ") {
+		t.Fatalf("Kinds() = %s", got)
+	}
+	asks := map[string]bool{KindShell: true, KindSQL: true, KindSwitch: true}
+	for _, k := range want {
+		if got := (Step{Kind: k}).HasSideEffects(); got != asks[k] {
+			t.Errorf("%s: HasSideEffects %v", k, got)
+		}
+		if (Step{Kind: k, Idempotent: true}).HasSideEffects() {
+			t.Errorf("%s: an idempotent step has side effects", k)
+		}
+	}
+	if (Step{Kind: "teleport"}).HasSideEffects() {
+		t.Error("an unknown kind has side effects")
+	}
+}

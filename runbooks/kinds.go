@@ -2,11 +2,28 @@ package runbooks
 
 import "slices"
 
+// Step kinds a runbook may name; kindSpecs below says what each allows and
+// requires. Which of them this build can run is the engine's to say.
+const (
+	KindManual     = "manual"
+	KindGate       = "gate"
+	KindShell      = "shell"
+	KindSQL        = "sql"
+	KindCopy       = "copy"
+	KindVerify     = "verify"
+	KindSnapshot   = "snapshot"
+	KindRestore    = "restore"
+	KindCDCStart   = "cdc-start"
+	KindCDCCatchup = "cdc-catchup"
+	KindSwitch     = "switch"
+	KindWait       = "wait"
+)
+
 // kindSpec is one step kind as a runbook spells it. The loader decodes,
 // defaults and checks every step through its kind's spec; the engine asks
-// it whether a step has side effects. A new kind is one entry here (plus its
-// Kind constant, the Step fields and key decoders of any new keys, and its
-// action in engine).
+// it whether a step has side effects. A new kind is its Kind constant and
+// one entry here (plus the Step fields and key decoders of any new keys,
+// and its action in engine/steps.go).
 type kindSpec struct {
 	name     string
 	keys     []string      // runbook keys the kind adds to commonStepKeys

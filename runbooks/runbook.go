@@ -4,23 +4,6 @@ package runbooks
 
 import "time"
 
-// Step kinds a runbook may name; kinds.go says what each allows and
-// requires. Which of them this build can run is the engine's to say.
-const (
-	KindManual     = "manual"
-	KindGate       = "gate"
-	KindShell      = "shell"
-	KindSQL        = "sql"
-	KindCopy       = "copy"
-	KindVerify     = "verify"
-	KindSnapshot   = "snapshot"
-	KindRestore    = "restore"
-	KindCDCStart   = "cdc-start"
-	KindCDCCatchup = "cdc-catchup"
-	KindSwitch     = "switch"
-	KindWait       = "wait"
-)
-
 // Failure policies a step may declare with on_failure.
 const (
 	OnFailureStop     = "stop"

@@ -170,6 +170,9 @@ func WatchPlain(ctx context.Context, path string, every time.Duration, p *Plain,
 					break follow
 				}
 				s.Apply(e)
+				if last != nil && last.Stopped { // an event is a sign of life: say so before it
+					judgeNow()
+				}
 				p.Event(e, &s)
 			case <-beat.C:
 				judgeNow()

@@ -74,12 +74,9 @@ func AcquireLease(journalPath string, o LeaseOptions) (*Lease, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: lease: %w", journalPath, err)
 	}
-	if err := lockFile(f); err != nil {
+	if err := lockOrRefuse(f, journalPath, o); err != nil {
 		_ = f.Close()
-		if errors.Is(err, errLocked) {
-			return nil, heldBy(journalPath, o)
-		}
-		return nil, fmt.Errorf("journal %s: lease: lock: %w", journalPath, err)
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	now := o.Now().UTC()
@@ -97,13 +94,21 @@ func AcquireLease(journalPath string, o LeaseOptions) (*Lease, error) {
 	return l, nil
 }
 
-// heldBy builds the refusal, reading the holder's info. A holder that took
-// the lock an instant ago may not have written its info yet, and the file
-// may still say who held it before (a process since killed): both are
-// waited out for up to o.HolderWait.
-func heldBy(journalPath string, o LeaseOptions) error {
+// lockOrRefuse takes the lock on f, or returns the refusal naming the
+// holder. A holder that took the lock an instant ago may not have written
+// its info yet, and the file may still name the writer before it (killed,
+// or letting go this very moment): both are waited out for up to
+// o.HolderWait, trying the lock again meanwhile.
+func lockOrRefuse(f *os.File, journalPath string, o LeaseOptions) error {
 	deadline := time.Now().Add(o.HolderWait)
 	for {
+		err := lockFile(f)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errLocked) {
+			return fmt.Errorf("journal %s: lease: lock: %w", journalPath, err)
+		}
 		info, err := ReadLease(journalPath)
 		if err == nil && info.PID != 0 && info.Released.IsZero() && !staleHolder(info) {
 			return &LeaseHeldError{Journal: journalPath, Holder: info, Checked: o.Now()}

@@ -251,3 +251,43 @@ func TestReadLeaseRetriesAHalfWrittenFile(t *testing.T) {
 		t.Errorf("ReadLease of a journal without a lease: %v", err)
 	}
 }
+
+// TestAcquireWhileTheHolderLetsGo: the holder has written "released" but
+// not yet unlocked; a writer arriving then waits for the lock instead of
+// being refused by a holder on its way out.
+func TestAcquireWhileTheHolderLetsGo(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "run.journal")
+	host, _ := os.Hostname()
+	leaving := fmt.Sprintf(`{"host":%q,"pid":%d,"started":"2026-03-01T09:00:00Z","heartbeat":"2026-03-01T09:00:05Z","released":"2026-03-01T09:00:05Z"}`, host, os.Getpid())
+	if err := os.WriteFile(LeasePath(path), []byte(leaving), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(LeasePath(path), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		t.Fatal(err)
+	}
+	_, err = AcquireLease(path, LeaseOptions{HolderWait: 50 * time.Millisecond})
+	var held *LeaseHeldError
+	if !errors.As(err, &held) || held.Holder.PID != 0 {
+		t.Fatalf("while the lock stays taken: %v; a released holder must not be named", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		l, err := AcquireLease(path, LeaseOptions{HolderWait: 5 * time.Second})
+		if err == nil {
+			err = l.Release()
+		}
+		got <- err
+	}()
+	if err := unlockFile(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("acquire while the holder let go: %v", err)
+	}
+}

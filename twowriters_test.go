@@ -32,7 +32,12 @@ type twoWriters struct {
 	src, dst *sql.DB
 }
 
-func newTwoWriters(t *testing.T, rows int) *twoWriters {
+// holdStep is a first step that keeps the run alive, before its copy,
+// until the test creates the file "go" beside the runbook.
+const holdStep = `  - { id: hold, kind: shell, run: "while [ ! -e go ]; do sleep 0.02; done" }
+`
+
+func newTwoWriters(t *testing.T, rows int, extraSteps ...string) *twoWriters {
 	t.Helper()
 	dir := t.TempDir()
 	w := &twoWriters{kc: killCase{name: "two_writers", tables: []string{"items"}, rows: rows, parallel: 1}, dir: dir,
@@ -67,7 +72,7 @@ connections:
   target: { driver: sqlite, path: dst.db }
 triggers: { reject_rate: 5% }
 steps:
-  - { id: copy, kind: copy, tables: [items], batch: 100 }
+` + strings.Join(extraSteps, "") + `  - { id: copy, kind: copy, tables: [items], batch: 100 }
   - { id: check, kind: verify, tables: [items] }
 `
 	if err := os.WriteFile(w.runbook, []byte(text), 0o644); err != nil {
@@ -255,9 +260,9 @@ func TestTwoResumesAtOnceOnlyOneWrites(t *testing.T) {
 
 func TestRunOnAJournalHeldByALiveRun(t *testing.T) {
 	t.Parallel()
-	w := newTwoWriters(t, 20000)
+	w := newTwoWriters(t, 20000, holdStep)
 	first := startBinary(t, w.runArgs()...)
-	first.waitFor(t, "started (copy)", 30*time.Second)
+	first.waitFor(t, "hold: step started", 30*time.Second) // it is live until the file "go" exists
 	pid := first.cmd.Process.Pid
 
 	start := time.Now()
@@ -267,10 +272,13 @@ func TestRunOnAJournalHeldByALiveRun(t *testing.T) {
 	if strings.Contains(out, "already exists") {
 		t.Errorf("the second run is refused for the file, not for its live writer:\n%s", out)
 	}
+	t.Logf("the second run was refused in %s (process start to exit): %s", took.Round(time.Millisecond), firstLine(out))
 	out, code = tightrope(t, nil, w.resumeArgs()...)
 	refusedNaming(t, "a resume of a live run", code, out, pid)
-	t.Logf("the second writer was refused in %s (process start to exit): %s", took.Round(time.Millisecond), firstLine(out))
 
+	if err := os.WriteFile(filepath.Join(w.dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if code := first.wait(t, 60*time.Second); code != 0 {
 		t.Fatalf("the first run exited %d:\n%s", code, first.output())
 	}

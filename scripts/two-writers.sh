@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two writers, one journal: the demonstration by hand, on SQLite.
 #
-# Builds tightrope, copies ROWS rows (default 60000; one in 200 is rejected)
+# Builds tightrope, copies ROWS rows (default 100000; one in 200 is rejected)
 # into a target table WITHOUT a primary key, SIGKILLs the run mid-copy,
 # then starts two `tightrope resume` at the same instant. Exactly one may
 # write: the other must exit 1 naming the holder. Prints who won and the
@@ -12,7 +12,7 @@
 #   ROWS=200000 KEEP=1 scripts/two-writers.sh
 set -euo pipefail
 
-ROWS=${ROWS:-60000}
+ROWS=${ROWS:-100000}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/two-writers.XXXXXX")
 if [[ -z "${KEEP:-}" ]]; then trap 'rm -rf "$work"' EXIT; else echo "work directory: $work"; fi

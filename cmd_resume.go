@@ -19,6 +19,11 @@ func resumeCmd() *cobra.Command {
 			if err := f.validate(); err != nil {
 				return err
 			}
+			lease, err := takeLease(args[0], f.as, true) // before the fold, so it cannot be stale
+			if err != nil {
+				return err
+			}
+			defer lease.Release()
 			events, err := journal.ReadAll(args[0])
 			if err != nil {
 				return err

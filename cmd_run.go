@@ -98,6 +98,11 @@ func execute(ctx context.Context, rb *runbooks.Runbook, f runFlags, mode string,
 	sum := sha256.Sum256(rb.Text)
 	host, _ := os.Hostname()
 	abs, _ := filepath.Abs(rb.Path)
+	lease, err := takeLease(f.journal, f.as, false) // before the first event, held to the end
+	if err != nil {
+		return err
+	}
+	defer lease.Release()
 	store, err := journal.Create(f.journal, journal.RunStartedPayload{
 		RunbookText: string(rb.Text), RunbookSHA256: hex.EncodeToString(sum[:]), RunbookPath: abs,
 		ToolVersion: version, Operator: f.as, Mode: mode, Host: host,

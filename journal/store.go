@@ -113,6 +113,7 @@ func Create(path string, first RunStartedPayload, actor string, opts ...Option) 
 		if s != nil {
 			_ = s.db.Close()
 		}
+		// Never the ".lease" sidecar: it may be another process's lock.
 		for _, side := range []string{"", "-wal", "-shm"} {
 			_ = os.Remove(path + side)
 		}

@@ -20,6 +20,9 @@ func (m Model) bannerLines(w int) []string {
 	}
 	out := m.needLines(w)
 	st, s := m.c.Styles, m.state
+	if l := m.live; l != nil && l.Stopped && s.Outcome == "" {
+		out = append([]string{st.Alarm.Render(padRight(truncate(" ■ "+l.stoppedText(m.c.Now()), w), w))}, out...)
+	}
 	if s.Paused {
 		out = append(out, st.Attention.Render(truncate(" ⏸ PAUSED by "+orNobody(s.PausedBy)+
 			" — the run holds at its next safe point · p resumes", w)))

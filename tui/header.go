@@ -16,6 +16,7 @@ type headerPane struct {
 	state  journal.State
 	replay *ReplayStatus // nil unless replaying
 	closed bool          // the session ended
+	live   *Liveness     // the writer's heartbeat, when watching
 }
 
 func newHeader(c *Common) *headerPane {
@@ -31,8 +32,15 @@ func (h *headerPane) Update(msg tea.Msg) tea.Cmd {
 		h.state = msg.State
 	case sessionDoneMsg:
 		h.closed = true
+	case livenessMsg:
+		h.live = &msg.Liveness
 	}
 	return nil
+}
+
+// stopped reports whether the watched run's writer has fallen silent.
+func (h *headerPane) stopped() bool {
+	return h.live != nil && h.live.Stopped && h.state.Outcome == "" && !h.closed
 }
 
 func (h *headerPane) lines(w, _ int) []string {
@@ -86,6 +94,9 @@ func (h *headerPane) lines(w, _ int) []string {
 func (h *headerPane) clockLine() string {
 	st, s := h.c.Styles, h.state
 	el := h.c.elapsed(s)
+	if h.stopped() { // the clock stopped with the writer
+		el = min(el, max(h.live.LastSign.Sub(s.StartedAt), 0))
+	}
 	elStyle := st.Bold
 	parts := []string{}
 	if rb := s.Runbook; rb != nil {
@@ -125,6 +136,14 @@ func prefixJoin(sep string, parts []string) string {
 func (h *headerPane) statusLine() string {
 	st := h.c.Styles
 	status := h.where()
+	if l := h.live; l != nil && h.state.Outcome == "" && !h.closed && !l.Stopped {
+		sign := st.Muted.Render("last sign of life " + fmtAgo(l.ago(h.c.Now())) + " ago")
+		if status == "" {
+			status = sign
+		} else {
+			status += st.Muted.Render(" · ") + sign
+		}
+	}
 	if n := failedNotifications(h.state); n > 0 {
 		note := st.Danger.Render(fmt.Sprintf("notify: %d failed", n))
 		if status == "" {
@@ -148,6 +167,8 @@ func (h *headerPane) where() string {
 		return st.Danger.Render("✗ " + s.Outcome)
 	case h.closed:
 		return st.Muted.Render("session ended")
+	case h.stopped():
+		return st.Danger.Render("■ stopped — no heartbeat for " + fmtAgo(h.live.ago(h.c.Now())))
 	case s.RollingBack:
 		return st.Danger.Render("↺ ROLLING BACK")
 	case s.Pending != nil && s.Pending.Kind == journal.AwaitTrigger:

@@ -17,8 +17,9 @@ type Model struct {
 	c      *Common
 
 	state  journal.State
-	have   bool // a snapshot has arrived
-	closed bool // the session's Updates closed: the run is over
+	have   bool      // a snapshot has arrived
+	closed bool      // the session's Updates closed: the run is over
+	live   *Liveness // the writer's heartbeat, when the session is a LivenessSource
 
 	header  *headerPane
 	steps   *stepsPane
@@ -63,9 +64,27 @@ func New(sess engine.Session, opts Options) Model {
 	return m
 }
 
-// Init starts reading snapshots, and the clock while a run is live.
+// Init starts reading snapshots (and the writer's heartbeat when
+// watching), and the clock while a run is live.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(waitForState(m.sess.Updates()), m.tick())
+	return tea.Batch(waitForState(m.sess.Updates()), m.waitForLiveness(), m.tick())
+}
+
+// waitForLiveness reads one judgement of the writer's heartbeat, if the
+// session gives them; the root issues it again after each.
+func (m Model) waitForLiveness() tea.Cmd {
+	ls, ok := m.sess.(LivenessSource)
+	if !ok {
+		return nil
+	}
+	ch := ls.Liveness()
+	return func() tea.Msg {
+		l, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return livenessMsg{Liveness: l}
+	}
 }
 
 // waitForState reads one snapshot; the root issues it again after each
@@ -107,6 +126,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.pruneSent()
 		m.refreshReplay()
 		cmd = waitForState(m.sess.Updates())
+	case livenessMsg:
+		m.live = &msg.Liveness
+		m.fanOut(msg)
+		cmd = m.waitForLiveness()
 	case sessionDoneMsg:
 		m.closed = true
 		m.fanOut(msg)

@@ -14,5 +14,9 @@ type stateMsg struct{ State journal.State }
 // and the last snapshot has been delivered.
 type sessionDoneMsg struct{}
 
+// livenessMsg carries a new judgement of a watched run's writer (its
+// heartbeat) from a LivenessSource session.
+type livenessMsg struct{ Liveness Liveness }
+
 // tickMsg re-renders the running clock once a second while a run is live.
 type tickMsg time.Time

@@ -25,8 +25,9 @@ func checkRole(rb *runbooks.Runbook, f runFlags, in io.Reader, out io.Writer) (b
 		return false, nil
 	}
 	fmt.Fprintf(out, "%s is not this runbook's decision-maker (%s).\n"+
-		"As an observer-operator you can run the steps, tick checklists, pause and add notes,\n"+
-		"but only %s can answer gates and triggers, and skip, retry or abort.\n", f.as, dm, dm)
+		"As an observer-operator you can run the steps, tick checklists, pause\n"+
+		"and add notes, but only %s can answer gates and triggers, and skip,\n"+
+		"retry or abort.\n", f.as, dm, dm)
 	if f.observer {
 		fmt.Fprintf(out, "going on as observer-operator (--observer)\n")
 		return true, nil

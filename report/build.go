@@ -107,7 +107,7 @@ func (b *builder) event(e journal.Event) {
 		})
 	case journal.ControlPayload:
 		kind := map[journal.Type]string{journal.Paused: "paused", journal.Unpaused: "unpaused",
-			journal.StepSkipped: "skipped", journal.Aborted: "aborted"}[e.Type]
+			journal.StepSkipped: "skipped", journal.SkipRequested: "skip requested", journal.Aborted: "aborted"}[e.Type]
 		b.add(e, kind, p.Reason)
 	case journal.RunResumedPayload:
 		b.await = nil

@@ -14,10 +14,17 @@ func (p *Plain) decision(e journal.Event, s *journal.State, pl journal.DecisionP
 	line := fmt.Sprintf("decision by %s: %s (%s)", e.Actor, pl.Choice, pl.Kind)
 	if pl.Trigger != "" {
 		line += " on trigger " + pl.Trigger
+		if pl.Table != "" {
+			line += " for " + pl.Table
+		}
 	}
 	if pl.Limit > 0 {
 		if l, ok := limitFor(&journal.TriggerPayload{Trigger: pl.Trigger}); ok {
-			line += " with a new limit of " + l.format(pl.Limit)
+			what := "a new limit"
+			if pl.LimitDefault {
+				what = "the default limit (twice the observed)"
+			}
+			line += " with " + what + " of " + l.format(pl.Limit)
 		}
 	}
 	if pl.Auto {
@@ -42,6 +49,8 @@ func (p *Plain) control(e journal.Event, s *journal.State, c journal.ControlPayl
 		p.line(s, e.At, "resumed by %s%s", e.Actor, why)
 	case journal.StepSkipped:
 		p.line(s, e.At, "%s: SKIPPED by %s%s", e.StepID, e.Actor, why)
+	case journal.SkipRequested:
+		p.line(s, e.At, "%s: %s asked to skip it when the run reaches it%s", e.StepID, e.Actor, why)
 	case journal.Aborted:
 		p.line(s, e.At, "ABORTED by %s%s", e.Actor, why)
 	}

@@ -178,3 +178,31 @@ func lineWith(s, sub string) string {
 	}
 	return ""
 }
+
+// TestPlainControlLines: a skip request and a continue with the default
+// limit read as what they leave in force.
+func TestPlainControlLines(t *testing.T) {
+	s := time.Second
+	events := []journal.Event{
+		event(1, 0, journal.RunStarted, "", "alice", journal.RunStartedPayload{Operator: "alice", Mode: "live"}),
+		event(2, 1*s, journal.SkipRequested, "hook", "alice", journal.ControlPayload{Reason: "retired last week"}),
+		event(3, 2*s, journal.Decision, "copy", "alice", journal.DecisionPayload{Kind: journal.AwaitTrigger, Choice: journal.ChoiceContinue,
+			Trigger: "reject_rate", Table: "orders", Limit: 0.2, LimitDefault: true, Justification: "known N/A ratings"}),
+	}
+	var out bytes.Buffer
+	p := NewPlain(&out)
+	var st journal.State
+	for _, e := range events {
+		st.Apply(e)
+		p.Event(e, &st)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"hook: alice asked to skip it when the run reaches it: retired last week",
+		"decision by alice: continue (trigger) on trigger reject_rate for orders with the default limit (twice the observed) of 20%",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}

@@ -63,7 +63,8 @@ func (m Model) needLines(w int) []string {
 }
 
 // warningsLine is the latest warning of each kind ("window: closes in
-// 18m · rto: …"), oldest kind first; "" when there is none.
+// 18m · rto: …"), oldest kind first, then any events the fold could not
+// read; "" when there is none.
 func warningsLine(s journal.State) string {
 	var kinds []string
 	latest := map[string]string{}
@@ -80,6 +81,9 @@ func warningsLine(s journal.State) string {
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
 		parts[i] = k + ": " + latest[k]
+	}
+	if n := len(s.Problems); n > 0 { // events whose payload did not decode
+		parts = append(parts, fmt.Sprintf("journal: %d unreadable event(s), first %s", n, s.Problems[0]))
 	}
 	return strings.Join(parts, " · ")
 }

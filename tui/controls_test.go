@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -343,4 +344,13 @@ func TestWatchModeIsReadOnly(t *testing.T) {
 	wantCmds(t, sess)
 	mustContain(t, m, "WATCH", "read-only · decides: alice", "watching — read-only")
 	mustNotContain(t, m, "p pause")
+}
+
+// TestUnreadableEventsAreShown: an event the fold could not decode is not
+// silently dropped from the console.
+func TestUnreadableEventsAreShown(t *testing.T) {
+	s := journal.State{Problems: []string{"seq 42: trigger payload: json: cannot unmarshal string"}}
+	if got := warningsLine(s); !strings.Contains(got, "1 unreadable event(s), first seq 42: trigger payload") {
+		t.Fatalf("warnings line %q", got)
+	}
 }

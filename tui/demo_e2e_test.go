@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -57,20 +58,20 @@ func TestDemoThroughTheRootModel(t *testing.T) {
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.NoTTY)))
 
 	waitFor(t, c, "the checklist", func(s journal.State) bool { return s.Pending != nil && s.Pending.Kind == "manual" })
-	time.Sleep(500 * time.Millisecond) // the console learns of it on the next snapshot
+	onScreen(t, tm, "MANUAL freeze") // the console learns of it from its next snapshot
 	tm.Send(key(' '))
 	tm.Send(key(' '))
 	waitFor(t, c, "both ticks", func(s journal.State) bool { return allTicked(s, "freeze") })
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 
 	waitFor(t, c, "the reject-rate trigger", func(s journal.State) bool { return s.Pending != nil && s.Pending.Kind == "trigger" })
-	time.Sleep(500 * time.Millisecond)
+	onScreen(t, tm, "DECISION REQUIRED")
 	tm.Send(key('c'))
 	tm.Type("N/A ratings were never numbers; products fixed after cutover")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 
 	waitFor(t, c, "the gate", func(s journal.State) bool { return s.Pending != nil && s.Pending.Kind == "gate" })
-	time.Sleep(500 * time.Millisecond)
+	onScreen(t, tm, "GATE go")
 	tm.Send(key('g'))
 	tm.Send(key('y'))
 
@@ -100,6 +101,13 @@ func TestDemoThroughTheRootModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// onScreen waits until the console has drawn text.
+func onScreen(t *testing.T, tm *teatest.TestModel, text string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+		teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func key(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Text: string(r)} }

@@ -42,7 +42,7 @@ func resumeCmd() *cobra.Command {
 			if f.observer, err = checkRole(rb, f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
 				return err
 			}
-			store, err := journal.OpenWriter(args[0], journal.WithSecrets(connectionSecrets(rb)...))
+			store, err := journal.OpenWriter(args[0], journal.WithSecrets(connectionSecrets(rb)...), journal.WithSecrets(string(f.key)), journal.WithKey(f.key))
 			if err != nil {
 				return err
 			}

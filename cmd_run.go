@@ -31,6 +31,8 @@ type runFlags struct {
 	autoDecide string
 	onRerun    string
 	observer   bool // confirmed up front: not the decision-maker, going on as observer-operator
+	keyFile    string
+	key        []byte // journal key (HMAC chain); nil for an unkeyed journal
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -39,6 +41,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.autoDecide, "auto-decide", "", "answer manual steps, gates and triggers for a scripted run: continue | rollback")
 	cmd.Flags().StringVar(&f.onRerun, "on-rerun", "", "after a crash, whether a shell/sql step that was running runs again: rerun | skip (default: ask)")
 	cmd.Flags().BoolVar(&f.observer, "observer", false, "not the decision-maker: go on as observer-operator without being asked")
+	keyFileFlag(cmd, &f.keyFile)
 }
 
 func (f *runFlags) validate() error {
@@ -55,6 +58,11 @@ func (f *runFlags) validate() error {
 	if f.as == "" {
 		return usageError{fmt.Errorf("--as is empty and the login name is unknown: say who you are")}
 	}
+	var err error
+	if f.key, err = journalKey(f.keyFile); err != nil {
+		return err
+	}
+	hideKey()
 	return nil
 }
 
@@ -106,12 +114,15 @@ func execute(ctx context.Context, rb *runbooks.Runbook, f runFlags, mode string,
 	store, err := journal.Create(f.journal, journal.RunStartedPayload{
 		RunbookText: string(rb.Text), RunbookSHA256: hex.EncodeToString(sum[:]), RunbookPath: abs,
 		ToolVersion: version, Operator: f.as, Mode: mode, Host: host,
-	}, f.as, journal.WithSecrets(connectionSecrets(rb)...))
+	}, f.as, journal.WithSecrets(connectionSecrets(rb)...), journal.WithSecrets(string(f.key)), journal.WithKey(f.key))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	fmt.Fprintf(out, "journal: %s\n", f.journal)
+	if len(f.key) > 0 {
+		fmt.Fprintf(out, "journal chain: %s, key %s (keep the key: the journal verifies and resumes only with it)\n", journal.ChainHMAC, journal.KeyID(f.key))
+	}
 	return conduct(ctx, rb, store, journal.Fold([]journal.Event{store.First()}), f, out)
 }
 

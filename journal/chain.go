@@ -51,20 +51,38 @@ type VerifyReport struct {
 	Reason    string // why BrokenSeq is broken
 	Head      string // hash of the last event of the unbroken chain: write it down to detect a truncated tail later
 
+	Chain      string // ChainSHA256 or ChainHMAC, as the journal declares in run_started
+	KeyID      string // the declared key's public id (ChainHMAC only)
+	KeyChecked bool   // every hash was checked as an HMAC under the key given
+	KeyProblem string // why the key given and the journal do not go together; "" when they do
+	Truncated  string // why the head seal and the end of the chain disagree (ChainHMAC with the key); "" when they agree
+
 	Rejects       int64  // reject rows checked
 	RejectsReason string // first reject batch not bound to the chain; "" when all are
 }
 
-// OK reports whether the chain is whole and every reject row is bound to it.
-func (r VerifyReport) OK() bool { return r.BrokenSeq == 0 && r.RejectsReason == "" }
+// OK reports whether the chain is whole, checked with the key when the
+// journal is keyed, its seal matches its end, and every reject row is bound
+// to it.
+func (r VerifyReport) OK() bool {
+	return r.BrokenSeq == 0 && r.RejectsReason == "" && r.KeyProblem == "" && r.Truncated == ""
+}
 
 // String is the one-line verdict `tightrope journal verify` prints.
 func (r VerifyReport) String() string {
 	var b strings.Builder
-	if r.BrokenSeq != 0 {
+	switch {
+	case r.BrokenSeq != 0:
 		fmt.Fprintf(&b, "BROKEN at seq %d: %s (%d events in the file)", r.BrokenSeq, r.Reason, r.Events)
-	} else {
+	case r.KeyProblem != "":
+		fmt.Fprintf(&b, "NOT VERIFIED: %s (%d events, head %s)", r.KeyProblem, r.Events, r.Head)
+	case r.Truncated != "":
+		fmt.Fprintf(&b, "TRUNCATED: %s", r.Truncated)
+	default:
 		fmt.Fprintf(&b, "OK: %d events, head %s", r.Events, r.Head)
+		if r.KeyChecked {
+			fmt.Fprintf(&b, " (%s chain, key %s, seal matches)", ChainHMAC, r.KeyID)
+		}
 	}
 	switch {
 	case r.RejectsReason != "":
@@ -78,12 +96,26 @@ func (r VerifyReport) String() string {
 // Verify opens the journal read-only and recomputes its hash chain from seq
 // 1. It reports the first broken seq: a changed byte in any field, a missing
 // event (a gap), events out of order, a first event that is not RunStarted.
-// A truncated tail is still a valid chain: compare Events or Head with a
-// value recorded elsewhere (a report, a ticket) to detect it. Verify also
-// recomputes the digest of every reject batch and checks a chained
-// rows_rejected event carries it. The error is for a file that cannot be
-// read as a journal; a broken chain is reported in the result.
-func Verify(path string) (VerifyReport, error) {
+// Verify also recomputes the digest of every reject batch and checks a
+// chained rows_rejected event carries it. The error is for a file that
+// cannot be read as a journal; a broken chain is reported in the result.
+//
+// An unkeyed (sha256) chain can be recomputed by anyone: it catches edits
+// that were not re-chained, and a truncated tail is still a valid chain, so
+// compare Events or Head with a value recorded elsewhere (a notification, a
+// report, a ticket). A keyed journal (WithKey at Create) is checked only
+// with its key (opts: WithKey): without it, or with another key, the result
+// is not OK and says so (KeyProblem), and a key given for an unkeyed journal
+// is not OK either (a keyed journal stripped and re-chained looks like
+// that). With the key, a rewritten or re-chained history breaks at its first
+// changed event, and events cut from the end are caught by the head seal
+// (Truncated), unless an older copy of the whole file or its seal was put
+// back: only a head recorded outside the machine catches that.
+func Verify(path string, opts ...Option) (VerifyReport, error) {
+	var o Store
+	for _, f := range opts {
+		f(&o)
+	}
 	db, err := openRead(path)
 	if err != nil {
 		return VerifyReport{}, err
@@ -91,9 +123,14 @@ func Verify(path string) (VerifyReport, error) {
 	defer db.Close()
 	ctx := context.Background()
 	var res VerifyReport
-	bound, err := verifyChain(ctx, db, &res)
+	bound, last, err := verifyChain(ctx, db, o.key, &res)
 	if err != nil {
 		return res, fmt.Errorf("journal %s: verify: %w", path, err)
+	}
+	if res.KeyChecked && res.BrokenSeq == 0 {
+		if res.Truncated, err = checkSeal(ctx, db, o.key, last, res.Head); err != nil {
+			return res, fmt.Errorf("journal %s: verify seal: %w", path, err)
+		}
 	}
 	if err := verifyRejects(ctx, db, bound, &res); err != nil {
 		return res, fmt.Errorf("journal %s: verify rejects: %w", path, err)
@@ -101,17 +138,46 @@ func Verify(path string) (VerifyReport, error) {
 	return res, nil
 }
 
+// keyFor decides, from seq 1's declared chain and the key given, which key
+// checks the hashes (nil: plain sha256) and whether hashes can be checked at
+// all; it records the declaration and any key problem in res.
+func keyFor(first rawEvent, key []byte, res *VerifyReport) (mac []byte, check bool, err error) {
+	kind, id, err := chainOf(first.payload)
+	if err != nil {
+		return nil, false, err
+	}
+	res.Chain, res.KeyID = kind, id
+	switch {
+	case kind == ChainSHA256 && len(key) > 0:
+		res.KeyProblem = "a key was given but this journal's chain is unkeyed sha256: it was written without a key, or stripped of its key and re-chained"
+		return nil, true, nil
+	case kind == ChainSHA256:
+		return nil, true, nil
+	case len(key) == 0:
+		res.KeyProblem = fmt.Sprintf("this journal's chain is keyed (%s, key %s): give its key (TIGHTROPE_JOURNAL_KEY, TIGHTROPE_JOURNAL_KEY_FILE or --key-file) to verify it; only its order and links were checked", ChainHMAC, id)
+		return nil, false, nil
+	case KeyID(key) != id:
+		res.KeyProblem = fmt.Sprintf("the key given (%s) is not the key this journal declares (%s): a wrong key, or a journal re-keyed by someone else; only its order and links were checked", KeyID(key), id)
+		return nil, false, nil
+	}
+	res.KeyChecked = true
+	return key, true, nil
+}
+
 // verifyChain walks the events in seq order and fills res. It returns the
-// rows digests named by rows_rejected events of the unbroken chain.
-func verifyChain(ctx context.Context, db *sql.DB, res *VerifyReport) (map[string]int64, error) {
+// rows digests named by rows_rejected events of the unbroken chain and the
+// last seq of that chain.
+func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport) (map[string]int64, int64, error) {
 	rows, err := db.QueryContext(ctx,
 		`SELECT seq, at, actor, step_id, type, payload_json, prev_hash, hash FROM events ORDER BY seq`)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	bound := map[string]int64{}
 	prev, want := zeroHash, int64(1)
+	var mac []byte
+	check := true
 	broken := func(seq int64, format string, args ...any) {
 		if res.BrokenSeq == 0 {
 			res.BrokenSeq, res.Reason = seq, fmt.Sprintf(format, args...)
@@ -120,18 +186,25 @@ func verifyChain(ctx context.Context, db *sql.DB, res *VerifyReport) (map[string
 	for rows.Next() {
 		var r rawEvent
 		if err := rows.Scan(&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		res.Events++
 		if res.BrokenSeq != 0 {
 			continue
+		}
+		if r.seq == 1 && Type(r.typ) == RunStarted {
+			var err error
+			if mac, check, err = keyFor(r, key, res); err != nil {
+				broken(1, "run_started: %v", err)
+				continue
+			}
 		}
 		switch {
 		case r.seq != want:
 			broken(want, "seq %d is missing or out of place (found seq %d)", want, r.seq)
 		case r.prev != prev:
 			broken(r.seq, "prev_hash does not match the hash of seq %d (event removed, reordered or rewritten)", r.seq-1)
-		case chainHash(r.seq, r.prev, r.at, r.actor, r.stepID, r.typ, r.payload) != r.hash:
+		case check && eventHash(mac, r.seq, r.prev, r.at, r.actor, r.stepID, r.typ, r.payload) != r.hash:
 			broken(r.seq, "hash mismatch: the event was changed after it was written")
 		case r.seq == 1 && Type(r.typ) != RunStarted:
 			broken(r.seq, "first event is %q, not %q", r.typ, RunStarted)
@@ -151,12 +224,12 @@ func verifyChain(ctx context.Context, db *sql.DB, res *VerifyReport) (map[string
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if res.Events == 0 {
 		broken(1, "the journal holds no events")
 	}
-	return bound, nil
+	return bound, want - 1, nil
 }
 
 // rawEvent is an events row as stored, before parsing.

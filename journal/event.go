@@ -90,6 +90,11 @@ type RunStartedPayload struct {
 	Mode          string `json:"mode"`
 	Host          string `json:"host,omitempty"`
 	Fault         string `json:"fault,omitempty"` // drill mode: the injected fault
+	// Chain is the journal's chain kind (ChainHMAC for a keyed journal;
+	// empty, meaning ChainSHA256, otherwise) and KeyID the key's public id
+	// (KeyID). Create sets both from WithKey; the key itself is never stored.
+	Chain string `json:"chain,omitempty"`
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // RunResumedPayload marks a process picking up an interrupted run.

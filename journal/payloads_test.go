@@ -150,8 +150,10 @@ func TestPayloadsRoundTrip(t *testing.T) {
 	first := want[RunStarted].(RunStartedPayload)
 	sum := sha256.Sum256([]byte(first.RunbookText))
 	first.RunbookSHA256 = hex.EncodeToString(sum[:]) // Create checks it
+	key := []byte("0123456789abcdef-round-trip")
+	first.Chain, first.KeyID = ChainHMAC, KeyID(key) // Create sets them from the key
 	want[RunStarted] = first
-	s, err := Create(path, first, "alice", WithClock(testClock()))
+	s, err := Create(path, first, "alice", WithClock(testClock()), WithKey(key))
 	if err != nil {
 		t.Fatal(err)
 	}

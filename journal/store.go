@@ -53,6 +53,7 @@ type Store struct {
 
 	mu  sync.Mutex // serialises writes; guards red
 	red redactor
+	key []byte // journal key (WithKey): the chain is an HMAC chain with a head seal
 }
 
 // Option configures a Store before Create or OpenWriter writes anything.
@@ -84,6 +85,9 @@ func Create(path string, first RunStartedPayload, actor string, opts ...Option) 
 	default:
 		return nil, fmt.Errorf("journal %s: runbook_sha256 %s does not match the runbook text (%s)", path, first.RunbookSHA256, want)
 	}
+	if err := keyedFirst(&first, opts); err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
 	for _, side := range []string{"-wal", "-journal"} {
 		if _, err := os.Stat(path + side); err == nil {
 			return nil, fmt.Errorf("journal %s: stale %s file beside it: %w", path, side, ErrExists)
@@ -104,6 +108,11 @@ func Create(path string, first RunStartedPayload, actor string, opts ...Option) 
 			if _, err := tx.Exec(schemaSQL); err != nil {
 				return fmt.Errorf("journal %s: schema: %w", path, err)
 			}
+			if len(s.key) > 0 {
+				if _, err := tx.Exec(sealSQL); err != nil {
+					return fmt.Errorf("journal %s: seal: %w", path, err)
+				}
+			}
 			var err error
 			s.first, err = s.insertEvent(context.Background(), tx, actor, "", RunStarted, first)
 			return err
@@ -123,16 +132,23 @@ func Create(path string, first RunStartedPayload, actor string, opts ...Option) 
 }
 
 // OpenWriter opens an existing journal to append to it (resume). It first
-// verifies the hash chain and refuses a broken one with ErrChainBroken.
-// Unbound reject rows (a crash between AddRejects and its event) do not
-// prevent resuming.
+// verifies the hash chain and refuses a broken one with ErrChainBroken. A
+// keyed journal needs its key (WithKey) and a key needs a keyed journal,
+// else ErrKey; a keyed journal whose head seal does not match its end (events
+// cut from it) is refused with ErrChainBroken. Unbound reject rows (a crash
+// between AddRejects and its event) do not prevent resuming.
 func OpenWriter(path string, opts ...Option) (*Store, error) {
-	res, err := Verify(path)
+	res, err := Verify(path, opts...)
 	if err != nil {
 		return nil, err
 	}
-	if res.BrokenSeq != 0 {
+	switch {
+	case res.BrokenSeq != 0:
 		return nil, fmt.Errorf("journal %s: seq %d: %s: %w", path, res.BrokenSeq, res.Reason, ErrChainBroken)
+	case res.KeyProblem != "":
+		return nil, fmt.Errorf("journal %s: %s: %w", path, res.KeyProblem, ErrKey)
+	case res.Truncated != "":
+		return nil, fmt.Errorf("journal %s: %s: %w", path, res.Truncated, ErrChainBroken)
 	}
 	s, err := openWriter(path, "rw", opts)
 	if err != nil {
@@ -246,13 +262,18 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, actor, stepID strin
 		Seq: seq + 1, At: when, Actor: s.red.text(actor), StepID: s.red.text(stepID),
 		Type: typ, Payload: body, PrevHash: prev,
 	}
-	ev.Hash = chainHash(ev.Seq, ev.PrevHash, at, ev.Actor, ev.StepID, string(ev.Type), ev.Payload)
+	ev.Hash = eventHash(s.key, ev.Seq, ev.PrevHash, at, ev.Actor, ev.StepID, string(ev.Type), ev.Payload)
 	_, err = tx.ExecContext(ctx,
 		`INSERT INTO events (seq, at, actor, step_id, type, payload_json, prev_hash, hash)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.Seq, at, ev.Actor, ev.StepID, string(ev.Type), string(ev.Payload), ev.PrevHash, ev.Hash)
 	if err != nil {
 		return Event{}, fmt.Errorf("journal: append seq %d: %w", ev.Seq, err)
+	}
+	if len(s.key) > 0 {
+		if err := writeSeal(ctx, tx, s.key, ev.Seq, ev.Hash); err != nil {
+			return Event{}, err
+		}
 	}
 	return ev, nil
 }

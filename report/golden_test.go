@@ -17,9 +17,9 @@ import (
 // a limit, notifications, a pause), a verify that finds a differing row,
 // a rollback with a restore, and the end. When finish is false it stops
 // in the middle of the copy, as a killed process would.
-func writeGoldenRun(t *testing.T, finish bool) string {
+func writeGoldenRun(t *testing.T, finish bool, opts ...journal.Option) string {
 	t.Helper()
-	h := newHandJournal(t)
+	h := newHandJournal(t, opts...)
 	m, s := time.Minute, time.Second
 	h.at(1*s, "alice", "freeze", journal.StepStarted, journal.StepStartedPayload{Kind: "manual", Title: "Put the shop into maintenance mode"})
 	h.at(1*s, "alice", "freeze", journal.Awaiting, journal.AwaitingPayload{Kind: "manual", Question: "Put the shop into maintenance mode", Choices: []string{"confirm"}, Who: "bob"})

@@ -134,14 +134,14 @@ type handJournal struct {
 	now   time.Time
 }
 
-func newHandJournal(t *testing.T) *handJournal {
+func newHandJournal(t *testing.T, opts ...journal.Option) *handJournal {
 	t.Helper()
 	h := &handJournal{t: t, path: filepath.Join(t.TempDir(), "golden.journal")}
 	h.start = time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC)
 	h.now = h.start
 	store, err := journal.Create(h.path, journal.RunStartedPayload{
 		RunbookText: goldenRunbook, RunbookPath: "shop.yaml", ToolVersion: "test", Operator: "alice", Mode: journal.ModeLive,
-	}, "alice", journal.WithClock(func() time.Time { return h.now }))
+	}, "alice", append([]journal.Option{journal.WithClock(func() time.Time { return h.now })}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

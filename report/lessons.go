@@ -16,6 +16,10 @@ func lessons(r *Report, s *journal.State) []string {
 
 	if in := r.Integrity; in.BrokenSeq != 0 {
 		add("the journal's hash chain is broken at seq %d (%s): every number in this report is untrusted", in.BrokenSeq, in.Reason)
+	} else if in.KeyProblem != "" {
+		add("the journal was not verified with its key (%s): every number in this report is untrusted", in.KeyProblem)
+	} else if in.Truncated != "" {
+		add("the journal was cut (%s): the end of the run is missing from this report", in.Truncated)
 	} else if in.RejectsReason != "" {
 		add("the reject rows are not bound to the journal's chain (%s): the rejects shown are untrusted", in.RejectsReason)
 	}

@@ -66,6 +66,11 @@ type Integrity struct {
 	Untrusted     bool   `json:"untrusted"`
 	Events        int64  `json:"events"`
 	Head          string `json:"head"`
+	Chain         string `json:"chain"`                 // sha256 | hmac-sha256, as the journal declares
+	KeyID         string `json:"key_id,omitempty"`      // hmac-sha256: the key's public id
+	KeyChecked    bool   `json:"key_checked"`           // every hash checked under the journal key
+	KeyProblem    string `json:"key_problem,omitempty"` // keyed journal without its key, wrong key, key for an unkeyed journal
+	Truncated     string `json:"truncated,omitempty"`   // keyed journal whose head seal names a later end
 	BrokenSeq     int64  `json:"broken_seq,omitempty"`
 	Reason        string `json:"reason,omitempty"`
 	Rejects       int64  `json:"rejects"`
@@ -314,9 +319,10 @@ type Warning struct {
 
 // Build reads the journal at path (events, rejects, hash chain) and returns
 // its post-mortem. A broken chain does not stop it: the report is marked
-// untrusted. The error is for a file that cannot be read as a journal.
-func Build(path string) (*Report, error) {
-	vr, err := journal.Verify(path)
+// untrusted. opts (journal.WithKey) verify a keyed journal with its key.
+// The error is for a file that cannot be read as a journal.
+func Build(path string, opts ...journal.Option) (*Report, error) {
+	vr, err := journal.Verify(path, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,7 @@ func outcomeText(outcome string) string {
 func (b *builder) integrity(vr journal.VerifyReport) {
 	b.r.Integrity = Integrity{
 		OK: vr.OK(), Untrusted: !vr.OK(), Events: vr.Events, Head: vr.Head, BrokenSeq: vr.BrokenSeq,
+		Chain: vr.Chain, KeyID: vr.KeyID, KeyChecked: vr.KeyChecked, KeyProblem: vr.KeyProblem, Truncated: vr.Truncated,
 		Reason: vr.Reason, Rejects: vr.Rejects, RejectsReason: vr.RejectsReason, Verdict: vr.String(),
 	}
 }

@@ -92,6 +92,12 @@ func view(r *Report) document {
 			d.Banner = append(d.Banner,
 				fmt.Sprintf("UNTRUSTED: the journal's hash chain is broken at seq %d: %s.", in.BrokenSeq, in.Reason),
 				fmt.Sprintf("The journal was changed after it was written: nothing from seq %d on can be checked, reject rows included. This report was built from it all the same.", in.BrokenSeq))
+		case in.KeyProblem != "":
+			d.Banner = append(d.Banner, "UNTRUSTED: the journal was not verified with its key: "+in.KeyProblem+".",
+				"This report was built from it all the same.")
+		case in.Truncated != "":
+			d.Banner = append(d.Banner, "UNTRUSTED: the journal was cut: "+in.Truncated+".",
+				"The events shown verify, but the end of the run is missing from this report.")
 		case in.RejectsReason != "":
 			d.Banner = append(d.Banner, "UNTRUSTED: reject rows are not bound to the journal's chain: "+in.RejectsReason+".",
 				"The events verify; the rejects shown in section 4 cannot be trusted.")
@@ -161,6 +167,14 @@ func summaryView(r *Report) section {
 		row("journal", code(r.Journal), txt(" · "), bad(fmt.Sprintf("BROKEN at seq %d (%d events in the file): %s", in.BrokenSeq, in.Events, in.Reason)))
 	} else {
 		row("journal", code(r.Journal), txt(fmt.Sprintf(" · chain OK: %d events, head ", in.Events)), code(in.Head))
+	}
+	switch {
+	case in.KeyProblem != "":
+		row("journal key", bad("NOT VERIFIED: "+in.KeyProblem))
+	case in.Truncated != "":
+		row("journal key", bad("TRUNCATED: "+in.Truncated))
+	case in.KeyChecked:
+		row("journal key", txt(in.Chain+" chain checked with key "), code(in.KeyID), txt(", head seal matches"))
 	}
 	switch {
 	case in.RejectsReason != "":

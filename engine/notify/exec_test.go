@@ -42,7 +42,7 @@ func TestExecFailureRecordedAndNextRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m Message
-	if err := json.Unmarshal(b, &m); err != nil || m.Seq != 2 || m.Type != journal.Decision || m.MigrationID != "MIG-7" ||
+	if err := json.Unmarshal(b, &m); err != nil || m.Seq != 2 || m.HeadHash != headHash(2) || m.Type != journal.Decision || m.MigrationID != "MIG-7" ||
 		!strings.Contains(string(m.Payload), `"choice":"rollback"`) {
 		t.Errorf("command got %s (%v)", b, err)
 	}

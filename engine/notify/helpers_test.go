@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +24,7 @@ func ev(t *testing.T, seq int64, typ journal.Type, p any) journal.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return journal.Event{Seq: seq, At: at, Actor: "alice", StepID: "copy", Type: typ, Payload: b}
+	return journal.Event{Seq: seq, At: at, Actor: "alice", StepID: "copy", Type: typ, Payload: b, Hash: headHash(seq)}
 }
 
 // recorder collects what the dispatcher records.
@@ -102,3 +103,6 @@ func within(t *testing.T, limit time.Duration, what string, f func()) time.Durat
 	}
 	return took
 }
+
+// headHash is the chain hash ev gives the event of seq: 64 hex digits.
+func headHash(seq int64) string { return fmt.Sprintf("%064x", seq) }

@@ -9,10 +9,14 @@ import (
 )
 
 // Message is the JSON document a notifier receives: the event, with the
-// migration it belongs to. Field order is the order on the wire.
+// migration it belongs to. Field order is the order on the wire. Seq and
+// HeadHash are a witness of the journal outside the machine: the journal
+// held at least Seq events, the last with this hash, so a journal later cut
+// or re-chained no longer matches what the notifier received.
 type Message struct {
 	Seq         int64           `json:"seq"`
-	At          string          `json:"at"` // RFC 3339, UTC, nanoseconds
+	HeadHash    string          `json:"head_hash"` // the event's chain hash: the journal's head when it was written
+	At          string          `json:"at"`        // RFC 3339, UTC, nanoseconds
 	Actor       string          `json:"actor"`
 	StepID      string          `json:"step_id"`
 	Type        journal.Type    `json:"type"`
@@ -48,6 +52,7 @@ func encode(e journal.Event, opts Options) ([]byte, error) {
 	}
 	return marshal(Message{
 		Seq:         e.Seq,
+		HeadHash:    e.Hash,
 		At:          e.At.UTC().Format(time.RFC3339Nano),
 		Actor:       red(e.Actor),
 		StepID:      red(e.StepID),

@@ -28,10 +28,10 @@ func TestWebhookGetsMatchingEventsOnly(t *testing.T) {
 
 	reqs := h.requests()
 	want := []string{
-		`{"seq":3,"at":"2026-03-14T22:05:00.123Z","actor":"alice","step_id":"copy","type":"trigger",` +
+		`{"seq":3,"head_hash":"` + headHash(3) + `","at":"2026-03-14T22:05:00.123Z","actor":"alice","step_id":"copy","type":"trigger",` +
 			`"payload":{"message":"0.4% > 0.1%","observed":0.4,"table":"orders","threshold":0.1,"trigger":"reject_rate"},` +
 			`"migration_id":"MIG-2026-042","run":{"runbook":"Shop to PostgreSQL","mode":"drill"}}`,
-		`{"seq":6,"at":"2026-03-14T22:05:00.123Z","actor":"alice","step_id":"copy","type":"step_finished",` +
+		`{"seq":6,"head_hash":"` + headHash(6) + `","at":"2026-03-14T22:05:00.123Z","actor":"alice","step_id":"copy","type":"step_finished",` +
 			`"payload":{"duration_ms":7,"error":"exit 1","status":"failed"},` +
 			`"migration_id":"MIG-2026-042","run":{"runbook":"Shop to PostgreSQL","mode":"drill"}}`,
 	}

@@ -95,7 +95,7 @@ func waitForState(ch <-chan journal.State) tea.Cmd {
 		if !ok {
 			return sessionDoneMsg{}
 		}
-		return stateMsg{State: s}
+		return stateMsg{State: displayState(s)}
 	}
 }
 

@@ -88,3 +88,17 @@ func TestConsoleEscapesHostileText(t *testing.T) {
 		t.Errorf("the session's own snapshot was changed")
 	}
 }
+
+// TestLivenessEscapesHostileText: the lease holder's host and operator,
+// read from a file beside the journal, are drawn escaped too.
+func TestLivenessEscapesHostileText(t *testing.T) {
+	l := Liveness{Journal: "j\x1b[2J", LastSign: at(time.Second)}
+	l.Writer.Host, l.Writer.Operator = hostile, "eve\u009b2J"
+	got := display(l)
+	if bad := controls(got.Journal + got.Writer.Host + got.Writer.Operator); len(bad) > 0 {
+		t.Errorf("liveness keeps control characters %q", bad)
+	}
+	if !got.LastSign.Equal(l.LastSign) || l.Writer.Host != hostile {
+		t.Errorf("display changed a time or its argument")
+	}
+}

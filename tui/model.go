@@ -83,7 +83,7 @@ func (m Model) waitForLiveness() tea.Cmd {
 		if !ok {
 			return nil
 		}
-		return livenessMsg{Liveness: l}
+		return livenessMsg{Liveness: display(l)}
 	}
 }
 

@@ -13,12 +13,16 @@ import (
 // command or a server wrote. It copies only what it changes; a state with
 // nothing to escape is returned as it is. It is applied once, where
 // snapshots enter the console, so no pane can forget it.
-func displayState(s journal.State) journal.State {
-	v, changed := cleanValue(reflect.ValueOf(s))
+func displayState(s journal.State) journal.State { return display(s) }
+
+// display is displayState for any value the console draws (the liveness
+// of a watched run carries the lease holder's host and operator).
+func display[T any](x T) T {
+	v, changed := cleanValue(reflect.ValueOf(&x).Elem())
 	if !changed {
-		return s
+		return x
 	}
-	return v.Interface().(journal.State)
+	return v.Interface().(T)
 }
 
 // cleanValue walks v and returns a copy with escaped strings and true, or

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -32,6 +34,9 @@ func resumeCmd() *cobra.Command {
 			if state.Runbook == nil {
 				return fmt.Errorf("%s: the embedded runbook does not parse with this version", args[0])
 			}
+			if err := checkRunbookSHA(args[0], state); err != nil {
+				return err
+			}
 			if err := engine.Check(state.Runbook); err != nil {
 				return &exitError{code: exitUsage, err: fmt.Errorf("%s: this build cannot run the embedded runbook:\n%w", args[0], err)}
 			}
@@ -54,4 +59,15 @@ func resumeCmd() *cobra.Command {
 	}
 	f.register(cmd)
 	return cmd
+}
+
+// checkRunbookSHA refuses to resume a run whose embedded runbook text is not
+// the one it started with (its sha256 is in the same run_started event):
+// resume executes that text, byte for byte, or nothing.
+func checkRunbookSHA(path string, state journal.State) error {
+	sum := sha256.Sum256(state.Runbook.Text)
+	if got := hex.EncodeToString(sum[:]); got != state.RunbookSHA {
+		return fmt.Errorf("%s: the embedded runbook's sha256 is %s, not the %s the run started with (a journal written by an older build that redacted it, or altered): refusing to resume with a different runbook", path, got, state.RunbookSHA)
+	}
+	return nil
 }

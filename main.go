@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tightrope/tightrope/engine"
+	"github.com/tightrope/tightrope/internal/safetext"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -71,11 +72,11 @@ func exitCode(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "tightrope:", ee.err)
+			fmt.Fprintln(os.Stderr, "tightrope:", safetext.Text(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(os.Stderr, "tightrope:", err)
+	fmt.Fprintln(os.Stderr, "tightrope:", safetext.Text(err.Error()))
 	if isUsage(err) {
 		return exitUsage
 	}

@@ -122,11 +122,23 @@ func encodeTree(t any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// canonJSON converts v to canonical JSON, redacted by r.
+// canonJSON converts v to canonical JSON, redacted by r as tightrope's own
+// text (secrets and password shapes).
 func (r *redactor) canonJSON(v any) ([]byte, error) {
 	t, err := toTree(v)
 	if err != nil {
 		return nil, err
 	}
-	return encodeTree(r.tree(t))
+	return encodeTree(r.tree(t, r.text))
+}
+
+// canonData converts row data to canonical JSON with only the registered
+// secrets redacted: a value that merely looks like a DSN password is data
+// and is kept whole.
+func (r *redactor) canonData(v any) ([]byte, error) {
+	t, err := toTree(v)
+	if err != nil {
+		return nil, err
+	}
+	return encodeTree(r.tree(t, r.exact))
 }

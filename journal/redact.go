@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"sort"
@@ -76,13 +77,22 @@ func (r *redactor) addExact(secret string) {
 	sort.SliceStable(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
 }
 
-// text redacts one string.
-func (r *redactor) text(s string) string {
+// exact replaces the registered secrets in s and nothing else: what row
+// data and the runbook text get, so a value that only looks like a password
+// is kept whole.
+func (r *redactor) exact(s string) string {
 	for _, x := range r.secrets {
 		if strings.Contains(s, x) {
 			s = strings.ReplaceAll(s, x, Redacted)
 		}
 	}
+	return s
+}
+
+// text redacts one string of tightrope's own (errors, logs, command
+// output): the registered secrets, then every password-shaped pattern.
+func (r *redactor) text(s string) string {
+	s = r.exact(s)
 	if !strings.ContainsAny(s, "@='") {
 		return s // no pattern can match: the common case
 	}
@@ -94,23 +104,23 @@ func (r *redactor) text(s string) string {
 }
 
 // tree redacts every string, and every object key, of a JSON tree (as built
-// by toTree). Working on decoded strings, it cannot break the JSON: the tree
+// by toTree) with redact (r.text or r.exact). Working on decoded strings, it cannot break the JSON: the tree
 // is encoded again afterwards. (Two keys that redact alike merge; keys are
 // not where secrets live, but they are scrubbed all the same.)
-func (r *redactor) tree(v any) any {
+func (r *redactor) tree(v any, redact func(string) string) any {
 	switch x := v.(type) {
 	case string:
-		return r.text(x)
+		return redact(x)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[r.text(k)] = r.tree(e)
+			out[redact(k)] = r.tree(e, redact)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = r.tree(e)
+			out[i] = r.tree(e, redact)
 		}
 		return out
 	default:
@@ -119,12 +129,32 @@ func (r *redactor) tree(v any) any {
 }
 
 // payload turns an event payload into canonical, redacted JSON. A nil
-// payload is stored as {}.
+// payload is stored as {}. The runbook text of a RunStartedPayload is kept
+// verbatim, because resume runs it: a runbook holding a secret's value is
+// refused instead (lint keeps secrets out of runbooks).
 func (r *redactor) payload(v any) ([]byte, error) {
 	if v == nil {
 		return []byte("{}"), nil
 	}
-	return r.canonJSON(v)
+	p, ok := v.(RunStartedPayload)
+	if !ok {
+		return r.canonJSON(v)
+	}
+	if r.exact(p.RunbookText) != p.RunbookText {
+		return nil, errors.New("the runbook contains the value of a secret (a dsn_env variable): secrets never live in a runbook")
+	}
+	text := p.RunbookText
+	p.RunbookText = ""
+	t, err := toTree(p)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := r.tree(t, r.text).(map[string]any)
+	if !ok {
+		return nil, errors.New("run_started payload is not an object")
+	}
+	m["runbook_text"] = text
+	return encodeTree(m)
 }
 
 // dsnPasswords extracts the password of a DSN in URL, MySQL driver or

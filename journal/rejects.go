@@ -30,7 +30,8 @@ type RejectRow struct {
 	Detail string         // one human sentence
 }
 
-// RejectRecord is a reject row as stored (canonical, redacted JSON).
+// RejectRecord is a reject row as stored (canonical JSON; key and row have
+// only exact secret values redacted, never password-shaped data).
 type RejectRecord struct {
 	ID     int64           `json:"id"`
 	RunSeq int64           `json:"run_seq"` // last event seq when the row was written
@@ -101,11 +102,11 @@ func (s *Store) AppendRejects(ctx context.Context, actor, stepID string, rows []
 func (s *Store) rejectRecords(stepID string, rows []RejectRow) ([]RejectRecord, error) {
 	recs := make([]RejectRecord, len(rows))
 	for i, r := range rows {
-		key, err := s.red.canonJSON(r.Key)
+		key, err := s.red.canonData(r.Key)
 		if err != nil {
 			return nil, fmt.Errorf("journal: reject %d key: %w", i, err)
 		}
-		row, err := s.red.canonJSON(r.Row)
+		row, err := s.red.canonData(r.Row)
 		if err != nil {
 			return nil, fmt.Errorf("journal: reject %d row: %w", i, err)
 		}
@@ -157,7 +158,7 @@ func (s *Store) NewRejects(ctx context.Context, stepID string, rows []RejectRow)
 	defer s.mu.Unlock()
 	var fresh []RejectRow
 	for i, r := range rows {
-		key, err := s.red.canonJSON(r.Key)
+		key, err := s.red.canonData(r.Key)
 		if err != nil {
 			return nil, fmt.Errorf("journal: reject %d key: %w", i, err)
 		}

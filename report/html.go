@@ -1,21 +1,26 @@
 package report
 
 import (
-	"bufio"
 	"html/template"
 	"io"
+	"strings"
+
+	"github.com/tightrope/tightrope/internal/safetext"
 )
 
 // HTML writes the report as one self-contained HTML file: inline CSS, no
 // script, no external resource. html/template escapes every text, so a
 // note holding markup is shown, never run. The markup is also well-formed
 // XML (every element closed), which the tests check.
+// Control characters (escape sequences from a runbook, a command, an error)
+// are shown as escapes (safetext), for a browser and for a terminal alike.
 func HTML(w io.Writer, r *Report) error {
-	bw := bufio.NewWriter(w)
-	if err := htmlTemplate.Execute(bw, view(r)); err != nil {
+	var buf strings.Builder
+	if err := htmlTemplate.Execute(&buf, view(r)); err != nil {
 		return err
 	}
-	return bw.Flush()
+	_, err := io.WriteString(w, safetext.Text(buf.String()))
+	return err
 }
 
 var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>

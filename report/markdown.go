@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"unicode"
+
+	"github.com/tightrope/tightrope/internal/safetext"
 )
 
 // Markdown writes the report as GitHub-flavoured Markdown: one heading per
@@ -138,7 +140,9 @@ func mdText(s string) string {
 
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// oneLine folds line breaks and tabs into spaces.
+// oneLine folds line breaks and tabs into spaces and escapes every other
+// control character (safetext), so no escape sequence from a runbook, a
+// command or an error reaches whoever cats the report.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+	return safetext.Line(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s))
 }

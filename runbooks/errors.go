@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/tightrope/tightrope/internal/safetext"
 )
 
 // Error is one problem found in a runbook, placed like a compiler error.
@@ -20,7 +23,7 @@ type Error struct {
 
 // Error returns the one-line form "file:line:col: message".
 func (e Error) Error() string {
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	return safetext.Line(fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg))
 }
 
 // Snippet returns the offending source line and a caret line under the
@@ -109,7 +112,7 @@ type Warning struct {
 // String prints "file:line:col: warning: message" followed by the source
 // line and a caret line.
 func (w Warning) String() string {
-	s := fmt.Sprintf("%s:%d:%d: warning: %s", w.File, w.Line, w.Col, w.Msg)
+	s := safetext.Line(fmt.Sprintf("%s:%d:%d: warning: %s", w.File, w.Line, w.Col, w.Msg))
 	if sn := snippet(w.Line, w.Col, w.Width, w.Source); sn != "" {
 		s += "\n" + sn
 	}
@@ -140,14 +143,29 @@ func snippet(line, col, width int, source string) string {
 	if rest := len(runes) - (col - 1); width > rest && rest > 0 {
 		width = rest
 	}
-	var pad strings.Builder
-	for _, r := range runes[:col-1] {
-		if r == '\t' {
+	// Control characters are shown escaped (safetext), never sent to the
+	// terminal; the caret line follows the escaped width.
+	var shown, pad strings.Builder
+	carets := 0
+	for i, r := range runes {
+		s := string(r)
+		if r != '\t' {
+			s = safetext.Line(s)
+		}
+		shown.WriteString(s)
+		n := utf8.RuneCountInString(s)
+		switch {
+		case i < col-1 && r == '\t':
 			pad.WriteByte('\t')
-		} else {
-			pad.WriteByte(' ')
+		case i < col-1:
+			pad.WriteString(strings.Repeat(" ", n))
+		case i < col-1+width:
+			carets += n
 		}
 	}
+	if carets == 0 {
+		carets = width // the column is past the end of the line
+	}
 	return fmt.Sprintf("%s | %s\n%s | %s%s",
-		num, source, strings.Repeat(" ", len(num)), pad.String(), strings.Repeat("^", width))
+		num, shown.String(), strings.Repeat(" ", len(num)), pad.String(), strings.Repeat("^", carets))
 }

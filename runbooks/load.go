@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -28,7 +29,16 @@ func Load(path string) (*Runbook, error) {
 // error found, sorted by position.
 func Parse(path string, text []byte) (*Runbook, error) {
 	body := bytes.TrimPrefix(text, []byte("\ufeff")) // a byte-order mark some editors add
+	if len(body) > MaxSize {
+		first, _, _ := bytes.Cut(body[:4096], []byte("\n")) // the line the message shows
+		d := newDecoder(path, first)
+		d.errorAt(position{line: 1, col: 1}, "runbook is %d bytes, over the limit of %d (1 MiB): refused before parsing", len(text), MaxSize)
+		return nil, d.errs
+	}
 	d := newDecoder(path, body)
+	if !d.checkLimits(body) {
+		return nil, d.errs
+	}
 	rb := d.decode(body)
 	if len(d.errs) > 0 {
 		d.errs.Sort()
@@ -42,6 +52,13 @@ func Parse(path string, text []byte) (*Runbook, error) {
 // Top-level keys, in the order the design document lists them.
 var topKeys = []string{"version", "name", "migration_id", "decision_maker", "objectives",
 	"strategy", "connections", "triggers", "notify", "steps", "rollback"}
+
+// migrationIDRE is the shape of a migration id: it becomes part of file
+// names (journals, snapshots) and checkpoint names, so it is never a path.
+var migrationIDRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$`)
+
+// migrationIDShape is migrationIDRE as errors show it.
+const migrationIDShape = "[A-Za-z0-9_-][A-Za-z0-9._-]*"
 
 // Strategies a runbook may declare; the first is the default.
 var strategies = []string{"snapshot", "cdc", "blue-green"}
@@ -123,6 +140,9 @@ func (d *decoder) runbook(root field) *Runbook {
 	}{{"name", &rb.Name}, {"migration_id", &rb.MigrationID}, {"decision_maker", &rb.DecisionMaker}} {
 		if f, ok := kv[r.key]; ok {
 			*r.dst = d.nonEmpty(f)
+			if r.key == "migration_id" && *r.dst != "" && !migrationIDRE.MatchString(*r.dst) {
+				d.errorAt(f.pos(), "migration_id %q must match %s (letters, digits, '.', '-' and '_', no leading dot, at most 100 characters): it names the journal, checkpoints and snapshots, so it must not be a path", *r.dst, migrationIDShape)
+			}
 		} else {
 			d.errorAt(rootPos, "missing %s", r.key)
 		}

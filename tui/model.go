@@ -83,7 +83,7 @@ func (m Model) waitForLiveness() tea.Cmd {
 		if !ok {
 			return nil
 		}
-		return livenessMsg{Liveness: l}
+		return livenessMsg{Liveness: display(l)}
 	}
 }
 
@@ -95,7 +95,7 @@ func waitForState(ch <-chan journal.State) tea.Cmd {
 		if !ok {
 			return sessionDoneMsg{}
 		}
-		return stateMsg{State: s}
+		return stateMsg{State: displayState(s)}
 	}
 }
 

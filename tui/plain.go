@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -39,15 +40,19 @@ func NewPlain(w io.Writer) *Plain {
 // Err is the first write error, if any.
 func (p *Plain) Err() error { return p.err }
 
+// printf prints with every control character but newline and tab escaped
+// (safetext): runbook fields, command output and errors carry no escape
+// sequence to the terminal, and plain output has none of its own.
 func (p *Plain) printf(format string, args ...any) {
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, args...)
+		_, p.err = io.WriteString(p.w, safetext.Text(fmt.Sprintf(format, args...)))
 	}
 }
 
-// line prints one event line with its elapsed-time prefix.
+// line prints one event line with its elapsed-time prefix; a newline inside
+// the text is escaped too, so no text can forge a line of its own.
 func (p *Plain) line(s *journal.State, at time.Time, format string, args ...any) {
-	p.printf("[%s] %s\n", fmtStamp(at.Sub(s.StartedAt)), fmt.Sprintf(format, args...))
+	p.printf("[%s] %s\n", fmtStamp(at.Sub(s.StartedAt)), safetext.Line(fmt.Sprintf(format, args...)))
 }
 
 // Event prints e, which has just been applied to s. A payload that does

@@ -73,9 +73,9 @@ func refusedReject(p *Plan, row []any, r db.Refusal) Rejected {
 			key[p.Cols[i]] = jv
 		}
 	}
-	detail := "refused by the target: " + r.Err.Error()
+	detail := "refused by the target: " + r.Message()
 	if r.Rule != "" {
-		detail = "refused by the target's " + r.Rule + ": " + r.Err.Error()
+		detail = "refused by the target (" + r.Rule + "): " + r.Message()
 	}
 	column, _ := strings.CutPrefix(r.Rule, "NOT NULL on ")
 	if column == r.Rule {

@@ -15,7 +15,29 @@ import (
 type Refusal struct {
 	Index int    // the row's position in the batch
 	Rule  string // the rule, named as the server names it ("" when it does not)
-	Err   error  // the server's error
+	Err   error  // the error, as the adapter returned it
+}
+
+// Message is the server's own words for the refusal (PostgreSQL's detail
+// included), without the adapter's context.
+func (r Refusal) Message() string {
+	var pgErr *pgconn.PgError
+	var myErr *mysql.MySQLError
+	var liteErr *sqlite.Error
+	switch {
+	case errors.As(r.Err, &pgErr):
+		if pgErr.Detail != "" {
+			return pgErr.Message + " (" + pgErr.Detail + ")"
+		}
+		return pgErr.Message
+	case errors.As(r.Err, &myErr):
+		return myErr.Message
+	case errors.As(r.Err, &liteErr):
+		return liteErr.Error()
+	case r.Err != nil:
+		return r.Err.Error()
+	}
+	return ""
 }
 
 // Refused tells whether err is the target refusing a row by one of its

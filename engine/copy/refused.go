@@ -2,6 +2,7 @@ package copy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -36,10 +37,18 @@ func write(ctx context.Context, dst db.DB, sink Sink, p *Plan, rows [][]any, m d
 			refused = int(max(got.Rejected-m.Rejected, 0))
 			return nil
 		}
-		return dst.LoadRefusing(ctx, p.Target, p.Cols, rows, func(rs []db.Refusal) (db.Marker, error) {
+		err = dst.LoadRefusing(ctx, p.Target, p.Cols, rows, func(rs []db.Refusal) (db.Marker, error) {
 			refused = len(rs)
 			if len(rs) == 0 {
 				return m, nil
+			}
+			// A lost commit of this batch that landed after the check above
+			// makes every row a duplicate: the checkpoint tells, again.
+			if got, found, err := dst.Progress(ctx, m.CopyID, m.Table); err != nil {
+				return db.Marker{}, err
+			} else if found && got.Read >= m.Read {
+				refused = int(max(got.Rejected-m.Rejected, 0))
+				return db.Marker{}, errLanded
 			}
 			rejects := make([]Rejected, len(rs))
 			for i, r := range rs {
@@ -53,12 +62,19 @@ func write(ctx context.Context, dst db.DB, sink Sink, p *Plan, rows [][]any, m d
 			out.Rejected += int64(len(rs))
 			return out, nil
 		})
+		if errors.Is(err, errLanded) {
+			return nil
+		}
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return refused, nil
 }
+
+// errLanded abandons setting refused rows aside: the batch is already in.
+var errLanded = errors.New("the batch is already written")
 
 // refusedReject is a row the target refused, as a reject: its values are
 // the converted ones (each equal to its source value, as conversion

@@ -245,3 +245,50 @@ func TestTargetRefusedResume(t *testing.T) {
 		})
 	}
 }
+
+// cutSink arms a cut of the target's connections at the COMMIT of the
+// transaction that sets refused rows aside: in the first such batch after
+// the server committed (the batch is in, with its rejects counted), in the
+// second before the server sees it (the batch must be set aside again).
+type cutSink struct {
+	*memSink
+	p     *proxy
+	armed int
+}
+
+func (s *cutSink) Rejects(ctx context.Context, table string, rows []copyengine.Rejected) error {
+	if rows[0].Reason == convert.ReasonTargetRefused {
+		s.armed++
+		switch s.armed {
+		case 1:
+			s.p.cutAtCommit(afterCommitSent)
+		case 2:
+			s.p.cutAtCommit(beforeCommit)
+		}
+	}
+	return s.memSink.Rejects(ctx, table, rows)
+}
+
+// TestTargetRefusedLostCommit loses the COMMIT of the transaction that
+// sets refused rows aside, once after the server committed and once
+// before: the counts stay exact and every refused row is rejected once.
+func TestTargetRefusedLostCommit(t *testing.T) {
+	rc := refusedCase{n: 500, orphans: ids(150, 151), dupes: ids(160), negs: ids(420), booms: ids(421)}
+	for _, target := range []string{db.Postgres, db.MySQL} {
+		t.Run(target, func(t *testing.T) {
+			src, dst := newDB(t, db.SQLite), newDB(t, target)
+			name := setupRefused(t, src, dst, rc)
+			p := startProxy(t, dst.addr)
+			sink := newSink()
+			step := copyStep(100, name)
+			c, err := copyengine.Table(testCtx(t), src, dst.reopenAt(t, p.addr()), name, step, "test/"+step.ID, &cutSink{memSink: sink, p: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRefused(t, src, dst, name, rc, c, sink)
+			if p.cutCount() != 2 || sink.retryCount() < 2 {
+				t.Errorf("%d cuts at COMMIT of 2 planned, %d retries reported", p.cutCount(), sink.retryCount())
+			}
+		})
+	}
+}

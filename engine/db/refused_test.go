@@ -145,3 +145,30 @@ func TestLoadRefusingKeepsTheRest(t *testing.T) {
 		mustProgress(t, d, mark)
 	}
 }
+
+// TestLoadRefusingDeferredConstraint: a PostgreSQL foreign key checked at
+// COMMIT fails LoadBatch there, as a refusal; LoadRefusing checks it at
+// each insert instead, so it finds the row.
+func TestLoadRefusingDeferredConstraint(t *testing.T) {
+	d := pgTestDB(t)
+	mustExec(t, d, `CREATE TABLE p (id BIGINT PRIMARY KEY)`, `INSERT INTO p VALUES (1)`,
+		`CREATE TABLE c (id BIGINT PRIMARY KEY, pid BIGINT CONSTRAINT c_pid_fk REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)`)
+	tb := mustTable(t, d, "c")
+	cols := []string{"id", "pid"}
+	rows := [][]any{{int64(1), int64(1)}, {int64(2), int64(7)}, {int64(3), int64(1)}}
+	err := d.LoadBatch(testCtx(t), tb, cols, rows, Marker{CopyID: "c", Table: "c"})
+	if rule, ok := Refused(err); !ok || rule != "c_pid_fk" {
+		t.Fatalf("LoadBatch: %v (rule %q, refused %v)", err, rule, ok)
+	}
+	var got []Refusal
+	err = d.LoadRefusing(testCtx(t), tb, cols, rows, func(rs []Refusal) (Marker, error) {
+		got = rs
+		return Marker{CopyID: "c", Table: "c", Read: 3, Written: 2, Rejected: 1}, nil
+	})
+	if err != nil || len(got) != 1 || got[0].Index != 1 || got[0].Rule != "c_pid_fk" {
+		t.Fatalf("LoadRefusing: %v, refused %+v", err, got)
+	}
+	if !strings.Contains(got[0].Message(), "is not present in table") {
+		t.Errorf("the message lacks the server's detail: %q", got[0].Message())
+	}
+}

@@ -91,7 +91,7 @@ func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.
 	}
 	payload := journal.RejectsPayload{
 		Table: table, ByReason: byReason,
-		Sample: fmt.Sprintf("%s.%s: %s", table, recs[0].Column, recs[0].Detail),
+		Sample: sample(table, recs[0]),
 	}
 	_, err = s.c.emitFrom(func() (journal.Event, error) {
 		return s.c.opts.Journal.AppendRejects(ctx, s.c.opts.Operator, s.step.ID, recs, payload)
@@ -100,6 +100,15 @@ func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.
 	s.fresh[table] = true
 	s.mu.Unlock()
 	return err
+}
+
+// sample is a reject shown in its rows_rejected event: table.column, or
+// the table alone for a row refused as a whole.
+func sample(table string, r journal.RejectRow) string {
+	if r.Column == "" {
+		return table + ": " + r.Detail
+	}
+	return table + "." + r.Column + ": " + r.Detail
 }
 
 // Tuning passes the conductor's copy tuning (Options.Copy) to the copier.

@@ -8,6 +8,12 @@ import (
 	"unicode/utf8"
 )
 
+// ReasonTargetRefused is a row whose values fit but that the target
+// refused by a rule of its own: a foreign key, a unique key, a check or NOT
+// NULL constraint, or a trigger's error. It is given by the copier, not by
+// Convert.
+const ReasonTargetRefused = "target_refused"
+
 // maxShown is how many characters of a value a Reject message shows.
 const maxShown = 40
 

@@ -224,9 +224,12 @@ func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink S
 		c.Rejected += int64(len(b.rejected))
 		c.Bytes += b.bytes
 		m := db.Marker{CopyID: copyID, Table: u.marker, LastKey: b.last, Read: c.Read, Written: c.Written, Rejected: c.Rejected}
-		if err := load(ctx, dst, sink, p, b.rows, m); err != nil {
+		refused, err := write(ctx, dst, sink, p, b.rows, m)
+		if err != nil {
 			return fmt.Errorf("writing a batch of %s after key %v: %w", name, keyText(after), err)
 		}
+		c.Written -= int64(refused)
+		c.Rejected += int64(refused)
 		after = b.last
 		for _, cs := range b.casts {
 			sink.Cast(name, cs.column, cs.from, cs.to, cs.n)

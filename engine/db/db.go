@@ -86,6 +86,13 @@ type DB interface {
 	// LoadBatch inserts rows (values already converted to the target
 	// types) and upserts mark into ProgressTable in one transaction.
 	LoadBatch(ctx context.Context, t Table, cols []string, rows [][]any, mark Marker) error
+	// LoadRefusing writes rows like LoadBatch, in one transaction, but
+	// leaves out the rows the target refuses (see Refused). Before the
+	// commit, settle receives those rows (in batch order) and returns the
+	// checkpoint to commit with the rest, or an error that abandons the
+	// transaction; any other error abandons it too. For a batch whose
+	// LoadBatch failed with a refused row.
+	LoadRefusing(ctx context.Context, t Table, cols []string, rows [][]any, settle func([]Refusal) (Marker, error)) error
 	// Progress returns the checkpoint of a copy for a table, if any.
 	Progress(ctx context.Context, copyID, table string) (Marker, bool, error)
 	// Close closes the pool.

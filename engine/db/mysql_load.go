@@ -119,16 +119,24 @@ func (m *myDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]a
 			return fmt.Errorf("mysql: load %s: insert: %w", t.Name, err)
 		}
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO "+m.Quote(ProgressTable)+
+	if err = m.putMarker(ctx, tx, t.Name, key, mark); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("mysql: load %s: commit: %w", t.Name, err)
+	}
+	return nil
+}
+
+// putMarker upserts mark (its last key already rendered as JSON) in tx.
+func (m *myDB) putMarker(ctx context.Context, tx *sql.Tx, table string, key string, mark Marker) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO "+m.Quote(ProgressTable)+
 		" (copy_id, tbl, last_key, `read`, written, rejected, updated_at) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"+
 		" ON DUPLICATE KEY UPDATE last_key = VALUES(last_key), `read` = VALUES(`read`), written = VALUES(written),"+
 		" rejected = VALUES(rejected), updated_at = VALUES(updated_at)",
 		mark.CopyID, mark.Table, key, mark.Read, mark.Written, mark.Rejected)
 	if err != nil {
-		return fmt.Errorf("mysql: load %s: progress marker: %w", t.Name, err)
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("mysql: load %s: commit: %w", t.Name, err)
+		return fmt.Errorf("mysql: load %s: progress marker: %w", table, err)
 	}
 	return nil
 }

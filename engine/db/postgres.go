@@ -331,16 +331,24 @@ func (p *pgDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]a
 			return fmt.Errorf("postgres: load %s: copy wrote %d of %d rows", t.Name, n, len(rows))
 		}
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO `+p.Quote(ProgressTable)+` (copy_id, tbl, last_key, "read", written, rejected, updated_at)
+	if err := p.putMarker(ctx, tx, t.Name, key, mark); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: load %s: commit: %w", t.Name, err)
+	}
+	return nil
+}
+
+// putMarker upserts mark (its last key already rendered as JSON) in tx.
+func (p *pgDB) putMarker(ctx context.Context, tx pgx.Tx, table string, key string, mark Marker) error {
+	_, err := tx.Exec(ctx, `INSERT INTO `+p.Quote(ProgressTable)+` (copy_id, tbl, last_key, "read", written, rejected, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, now())
 		ON CONFLICT (copy_id, tbl) DO UPDATE SET last_key = EXCLUDED.last_key, "read" = EXCLUDED."read",
 			written = EXCLUDED.written, rejected = EXCLUDED.rejected, updated_at = EXCLUDED.updated_at`,
 		mark.CopyID, mark.Table, key, mark.Read, mark.Written, mark.Rejected)
 	if err != nil {
-		return fmt.Errorf("postgres: load %s: progress marker: %w", t.Name, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: load %s: commit: %w", t.Name, err)
+		return fmt.Errorf("postgres: load %s: progress marker: %w", table, err)
 	}
 	return nil
 }

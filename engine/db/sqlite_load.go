@@ -19,11 +19,6 @@ func (d *sqliteDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [
 	if len(cols) == 0 {
 		return fmt.Errorf("sqlite: load %s: no columns", t.Name)
 	}
-	types := make([]convert.Type, len(cols))
-	for i, c := range cols {
-		col, _ := t.Column(c)
-		types[i] = col.Type
-	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: load %s: %w", t.Name, err)
@@ -33,6 +28,26 @@ func (d *sqliteDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [
 			tx.Rollback()
 		}
 	}()
+	if err = d.insertRows(ctx, tx, t, cols, rows); err != nil {
+		return err
+	}
+	if err = d.putMarker(ctx, tx, t.Name, mark); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: load %s: commit: %w", t.Name, err)
+	}
+	return nil
+}
+
+// insertRows inserts rows in tx, in statements of at most sqliteMaxVars
+// placeholders.
+func (d *sqliteDB) insertRows(ctx context.Context, tx *sql.Tx, t Table, cols []string, rows [][]any) error {
+	types := make([]convert.Type, len(cols))
+	for i, c := range cols {
+		col, _ := t.Column(c)
+		types[i] = col.Type
+	}
 	perStmt := max(1, sqliteMaxVars/len(cols))
 	var stmt *sql.Stmt // prepared for perStmt rows, reused for every full chunk
 	for start := 0; start < len(rows); start += perStmt {
@@ -48,6 +63,7 @@ func (d *sqliteDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [
 		}
 		s := stmt
 		if len(chunk) != perStmt || s == nil {
+			var err error
 			s, err = tx.PrepareContext(ctx, d.insertSQL(t.Name, cols, len(chunk)))
 			if err != nil {
 				return fmt.Errorf("sqlite: load %s: %w", t.Name, err)
@@ -57,15 +73,9 @@ func (d *sqliteDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [
 				stmt = s
 			}
 		}
-		if _, err = s.ExecContext(ctx, args...); err != nil {
+		if _, err := s.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("sqlite: load %s: %w", t.Name, err)
 		}
-	}
-	if err = d.putMarker(ctx, tx, t.Name, mark); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: load %s: commit: %w", t.Name, err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // readRows runs a read through a prepared statement, so that its result
@@ -31,6 +32,9 @@ func (m *myDB) readRows(ctx context.Context, q string, args []any) (rows *sql.Ro
 		}
 		m.mu.Unlock()
 	}
+	for i, a := range args {
+		args[i] = myArg(a)
+	}
 	rows, err = s.QueryContext(ctx, args...)
 	done = func() {
 		if !cached {
@@ -42,4 +46,14 @@ func (m *myDB) readRows(ctx context.Context, q string, args []any) (rows *sql.Ro
 		return nil, nil, err
 	}
 	return rows, done, nil
+}
+
+// myArg is a parameter as the driver must send it: the driver sends Go's
+// zero time, 0001-01-01 00:00:00 UTC, as MySQL's zero date 0000-00-00,
+// so that real date goes as its text.
+func myArg(v any) any {
+	if tm, ok := v.(time.Time); ok && tm.IsZero() {
+		return "0001-01-01 00:00:00"
+	}
+	return v
 }

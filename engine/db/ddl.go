@@ -58,12 +58,19 @@ func CreateTable(ctx context.Context, d DB, t Table) ([]Mapping, error) {
 func TypeName(driver string, t convert.Type) (name, note string) {
 	switch driver {
 	case Postgres:
-		return pgTypeName(t)
+		name, note = pgTypeName(t)
 	case MySQL:
-		return mysqlTypeName(t)
+		name, note = mysqlTypeName(t)
 	default:
-		return sqliteTypeName(t)
+		name, note = sqliteTypeName(t)
 	}
+	if more := sourceNote(driver, t); more != "" {
+		if note != "" {
+			note += "; "
+		}
+		note += more
+	}
+	return name, note
 }
 
 func pgTypeName(t convert.Type) (string, string) {

@@ -50,9 +50,17 @@ func openPostgres(ctx context.Context, dsn string) (DB, error) {
 	return openPostgresConfig(ctx, cfg)
 }
 
-// openPostgresConfig opens a pool from a parsed configuration.
+// openPostgresConfig opens a pool from a parsed configuration. Every
+// session prints floats in their shortest exact form (extra_float_digits
+// 3, whatever the DSN or the server's default says): floats inside values
+// read as text — arrays, composites, ranges — would otherwise lose digits
+// (15 significant digits with 0, the default before PostgreSQL 12).
 func openPostgresConfig(ctx context.Context, cfg *pgxpool.Config) (DB, error) {
 	cc := cfg.ConnConfig
+	if cc.RuntimeParams == nil {
+		cc.RuntimeParams = map[string]string{}
+	}
+	cc.RuntimeParams["extra_float_digits"] = "3"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, scrubSecret(err, cc.Password)

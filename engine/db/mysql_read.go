@@ -6,42 +6,36 @@ import (
 	"time"
 )
 
-// readRows runs a read through a prepared statement, so that its result
-// comes in the binary protocol: there FLOAT arrives as the 4 bytes the
-// server stores and DOUBLE as its 8, where the text protocol prints FLOAT
-// with six significant digits (16777217 stored as 16777216 reads as
-// 16777200) and would round it. Statements are cached beside the INSERTs;
-// when the cache is full the statement is closed with the rows (done).
+// readRows runs a read through a statement prepared on one connection, so
+// that its result comes in the binary protocol: there FLOAT arrives as the
+// 4 bytes the server stores and DOUBLE as its 8, where the text protocol
+// prints FLOAT with six significant digits (16777217 stored as 16777216
+// reads as 16777200) and would round it. The connection's time_zone is set
+// to UTC first: a TIMESTAMP is printed in the session's zone, and a sql
+// step may have changed it on a pooled connection. done closes the
+// statement and releases the connection.
 func (m *myDB) readRows(ctx context.Context, q string, args []any) (rows *sql.Rows, done func(), err error) {
-	key := "read\x00" + q
-	m.mu.Lock()
-	s, ok := m.stmts[key]
-	m.mu.Unlock()
-	cached := ok
-	if !ok {
-		if s, err = m.db.PrepareContext(ctx, q); err != nil {
-			return nil, nil, err
-		}
-		m.mu.Lock()
-		if prev, ok := m.stmts[key]; ok { // prepared concurrently
-			s.Close()
-			s, cached = prev, true
-		} else if len(m.stmts) < mysqlStmtCache {
-			m.stmts[key] = s
-			cached = true
-		}
-		m.mu.Unlock()
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SET time_zone = '+00:00'"); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	s, err := conn.PrepareContext(ctx, q)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	done = func() {
+		s.Close()
+		conn.Close()
 	}
 	for i, a := range args {
 		args[i] = myArg(a)
 	}
-	rows, err = s.QueryContext(ctx, args...)
-	done = func() {
-		if !cached {
-			s.Close()
-		}
-	}
-	if err != nil {
+	if rows, err = s.QueryContext(ctx, args...); err != nil {
 		done()
 		return nil, nil, err
 	}

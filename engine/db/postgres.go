@@ -55,6 +55,9 @@ func openPostgres(ctx context.Context, dsn string) (DB, error) {
 // 3, whatever the DSN or the server's default says): floats inside values
 // read as text — arrays, composites, ranges — would otherwise lose digits
 // (15 significant digits with 0, the default before PostgreSQL 12).
+// SQL() has connections of its own, outside the pool: a sql step's SET
+// (extra_float_digits, DateStyle, IntervalStyle...) stays in them and
+// never changes how ReadBatch prints values read as text.
 func openPostgresConfig(ctx context.Context, cfg *pgxpool.Config) (DB, error) {
 	cc := cfg.ConnConfig
 	if cc.RuntimeParams == nil {
@@ -71,7 +74,7 @@ func openPostgresConfig(ctx context.Context, cfg *pgxpool.Config) (DB, error) {
 	}
 	return &pgDB{
 		pool:  pool,
-		sqldb: stdlib.OpenDBFromPool(pool),
+		sqldb: stdlib.OpenDB(*cc.Copy()),
 		desc:  describeDSN(Postgres, cc.User, cc.Host, strconv.Itoa(int(cc.Port)), cc.Database),
 	}, nil
 }

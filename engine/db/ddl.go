@@ -215,8 +215,10 @@ func sqliteTypeName(t convert.Type) (string, string) {
 		return "BOOLEAN", ""
 	case convert.Date:
 		return "DATE", ""
-	case convert.Timestamp, convert.TimestampTZ:
+	case convert.Timestamp:
 		return "TIMESTAMP", ""
+	case convert.TimestampTZ:
+		return "TIMESTAMP", "timestamp with time zone stored as UTC wall time: the column keeps no zone"
 	case convert.Time:
 		return "TIME", ""
 	case convert.JSON:

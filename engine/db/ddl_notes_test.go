@@ -3,6 +3,8 @@ package db
 import (
 	"strings"
 	"testing"
+
+	"github.com/tightrope/tightrope/engine/convert"
 )
 
 // TestMappingNotesForTypesReadAsTextOrBytes: every source type that
@@ -34,6 +36,10 @@ func TestMappingNotesForTypesReadAsTextOrBytes(t *testing.T) {
 				}
 			}
 		}
+	}
+	tz := convert.ParsePostgres("timestamp with time zone", false)
+	if _, note := TypeName(SQLite, tz); !strings.Contains(note, "UTC") {
+		t.Errorf("timestamptz → SQLite: note %q, want one saying it is kept as UTC wall time", note)
 	}
 	tm, _ := mustTable(t, my, "notes").Column("tm")
 	if _, note := TypeName(Postgres, tm.Type); !strings.Contains(note, "duration") {

@@ -60,6 +60,15 @@ func convert(v any, t *Type, nullable bool) (any, *Reject) {
 	case UUID:
 		return toUUID(n, t)
 	}
+	if f, ok := n.(float64); ok {
+		if r := sqliteNaN(n, f, t); r != nil {
+			return nil, r
+		}
+	} else if f, ok := n.(float32); ok {
+		if r := sqliteNaN(n, float64(f), t); r != nil {
+			return nil, r
+		}
+	}
 	return toAny(n), nil
 }
 

@@ -246,6 +246,9 @@ func floatFit(n any, f float64, same bool, t *Type) (any, *Reject) {
 		if t.Engine == EngineMySQL {
 			return nil, rejectf(ReasonNotNumber, t, n, "is not a number MySQL can store")
 		}
+		if r := sqliteNaN(n, f, t); r != nil {
+			return nil, r
+		}
 		if same {
 			return n, nil
 		}
@@ -304,4 +307,13 @@ func textToFloat(n any, s string, t *Type) (any, *Reject) {
 		return nil, floatLoss(n, t)
 	}
 	return floatFit(n, f, false, t)
+}
+
+// sqliteNaN refuses NaN for a SQLite column: SQLite stores a NaN it is
+// given as NULL. Its infinities are kept.
+func sqliteNaN(n any, f float64, t *Type) *Reject {
+	if t.Engine == EngineSQLite && math.IsNaN(f) {
+		return rejectf(ReasonNotNumber, t, n, "is NaN, which SQLite would store as NULL")
+	}
+	return nil
 }

@@ -37,9 +37,6 @@ func toText(n any, t *Type) (any, *Reject) {
 		s = strconv.FormatBool(x)
 		n = s
 	case time.Time:
-		if x.IsZero() {
-			return nil, zeroTime(n, t)
-		}
 		s = string(appendDateTime(nil, x, ' ', true)) // "2006-01-02 15:04:05.999999999Z07:00"
 		n = s
 	default:

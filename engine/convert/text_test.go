@@ -30,7 +30,7 @@ func TestConvertText(t *testing.T) {
 		{"invalid UTF-8 string", "a\xc3", pgText, nil, ReasonInvalidText},
 		{"NUL", "a\x00b", pgText, nil, ReasonInvalidText},
 		{"unknown Go type", struct{ A int }{1}, pgText, nil, ReasonInvalidText},
-		{"zero time", time.Time{}, pgText, nil, ReasonInvalidDate},
+		{"first instant of year 1", time.Time{}, pgText, "0001-01-01 00:00:00Z", ""},
 	})
 }
 

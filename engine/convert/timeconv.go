@@ -27,9 +27,10 @@ type civil struct {
 // form ("2024-02-29", "2024-02-29 13:45:00.5", "2024-02-29T13:45:00+02:00");
 // text without zone going into a TimestampTZ is taken as UTC; text with a
 // nonzero offset cannot go into a column without time zone. Years must be
-// 1 to 9999, and 0001-01-01 00:00:00 is refused: it is Go's zero time,
-// which the MySQL driver delivers for the zero date, and a real value of
-// that moment cannot be told apart from it. Dates are returned as
+// 1 to 9999; 0001-01-01 00:00:00 is a real date like any other (the MySQL
+// adapter reads with parseTime off and hands MySQL's zero dates over as
+// their text, never as Go's zero time, so they are refused as text).
+// Dates are returned as
 // midnight UTC, timestamps without time zone as their wall clock in UTC.
 func toDateTime(n any, t *Type) (any, *Reject) {
 	tm, r := dateTimeOf(n, t)
@@ -83,9 +84,6 @@ func textToDateTime(n any, s string, t *Type) (time.Time, *Reject) {
 
 // checkDateTime applies the checks shared by time.Time and text sources.
 func checkDateTime(n any, tm time.Time, t *Type) (time.Time, *Reject) {
-	if tm.IsZero() {
-		return time.Time{}, zeroTime(n, t)
-	}
 	if y := tm.Year(); y < 1 || y > 9999 {
 		return time.Time{}, rejectf(ReasonOutOfRange, t, n, "is outside the years 1 to 9999")
 	}
@@ -115,10 +113,6 @@ func checkFraction(n any, nsec int, t *Type) *Reject {
 		return rejectf(ReasonPrecisionLoss, t, n, "has fractional seconds finer than the %d digits the column keeps; they would be rounded", scale)
 	}
 	return nil
-}
-
-func zeroTime(n any, t *Type) *Reject {
-	return rejectf(ReasonInvalidDate, t, n, "is Go's zero time (0001-01-01 00:00:00 UTC), which the MySQL driver delivers for the zero date 0000-00-00; it cannot be told from a real date")
 }
 
 // parseCivil reads YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][ ][zone], zone

@@ -14,7 +14,9 @@ func TestConvertDate(t *testing.T) {
 		{"bytes", []byte("1999-12-31"), pgDate, date(1999, 12, 31), ""},
 		{"time.Time wall date", time.Date(2024, 5, 6, 0, 0, 0, 0, paris), pgDate, date(2024, 5, 6), ""},
 		{"year 1", "0001-01-02", pgDate, date(1, 1, 2), ""},
-		{"Go zero time as text", "0001-01-01", pgDate, nil, ReasonInvalidDate},
+		{"first day of year 1", "0001-01-01", pgDate, date(1, 1, 1), ""},
+		{"last day of year 9999", "9999-12-31", pgDate, date(9999, 12, 31), ""},
+		{"Go zero time is 0001-01-01", time.Time{}, pgDate, date(1, 1, 1), ""},
 
 		{"February 30", "2024-02-30", pgDate, nil, ReasonInvalidDate},
 		{"not a leap year", "2023-02-29", pgDate, nil, ReasonInvalidDate},
@@ -22,7 +24,6 @@ func TestConvertDate(t *testing.T) {
 		{"MySQL zero date", "0000-00-00", pgDate, nil, ReasonInvalidDate},
 		{"MySQL partial date", "2024-00-10", pgDate, nil, ReasonInvalidDate},
 		{"year 0", "0000-01-01", pgDate, nil, ReasonInvalidDate},
-		{"Go zero time", time.Time{}, pgDate, nil, ReasonInvalidDate},
 		{"garbage", "yesterday", pgDate, nil, ReasonInvalidDate},
 		{"US order", "02/29/2024", pgDate, nil, ReasonInvalidDate},
 		{"number", int64(20240229), pgDate, nil, ReasonInvalidDate},
@@ -88,7 +89,7 @@ func TestConvertTimestampTZ(t *testing.T) {
 		{"MySQL timestamp epoch", "1970-01-01 00:00:00", myTimestamp, nil, ReasonOutOfRange},
 		{"offset out of range", "2024-02-29 09:00:00+16:00", pgTSTZ, nil, ReasonInvalidDate},
 		{"offset pushes into year 0", "0001-01-01 00:00:00+01:00", pgTSTZ, nil, ReasonOutOfRange},
-		{"zero time", time.Time{}, pgTSTZ, nil, ReasonInvalidDate},
+		{"first instant of year 1", time.Time{}, pgTSTZ, ts(1, 1, 1, 0, 0, 0, 0), ""},
 	})
 }
 

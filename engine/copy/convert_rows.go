@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -124,14 +125,17 @@ func textOf(v any) (string, bool) {
 }
 
 // JSONValue renders a source value for the rejects table without losing
-// anything: numbers keep their exact text, bytes that are not UTF-8 become
-// {"hex": ...}, times RFC 3339 with nanoseconds.
+// anything: numbers keep their exact text, NaN and infinities (which JSON
+// has no numbers for) become {"float": "NaN" | "+Inf" | "-Inf"}, bytes
+// that are not UTF-8 become {"hex": ...}, times RFC 3339 with nanoseconds.
 func JSONValue(v any) any {
 	switch x := v.(type) {
 	case nil, bool, string, int64:
 		return x
 	case float64:
-		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+		return floatJSON(x, 64)
+	case float32:
+		return floatJSON(float64(x), 32)
 	case []byte:
 		if utf8.Valid(x) {
 			return string(x)
@@ -142,6 +146,20 @@ func JSONValue(v any) any {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// floatJSON is a float's shortest exact text as a JSON number, or a
+// tagged object for NaN and the infinities.
+func floatJSON(f float64, bits int) any {
+	switch {
+	case math.IsNaN(f):
+		return map[string]string{"float": "NaN"}
+	case math.IsInf(f, 1):
+		return map[string]string{"float": "+Inf"}
+	case math.IsInf(f, -1):
+		return map[string]string{"float": "-Inf"}
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, bits))
 }
 
 func valueSize(v any) int64 {

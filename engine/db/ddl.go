@@ -58,12 +58,19 @@ func CreateTable(ctx context.Context, d DB, t Table) ([]Mapping, error) {
 func TypeName(driver string, t convert.Type) (name, note string) {
 	switch driver {
 	case Postgres:
-		return pgTypeName(t)
+		name, note = pgTypeName(t)
 	case MySQL:
-		return mysqlTypeName(t)
+		name, note = mysqlTypeName(t)
 	default:
-		return sqliteTypeName(t)
+		name, note = sqliteTypeName(t)
 	}
+	if more := sourceNote(driver, t); more != "" {
+		if note != "" {
+			note += "; "
+		}
+		note += more
+	}
+	return name, note
 }
 
 func pgTypeName(t convert.Type) (string, string) {
@@ -208,8 +215,10 @@ func sqliteTypeName(t convert.Type) (string, string) {
 		return "BOOLEAN", ""
 	case convert.Date:
 		return "DATE", ""
-	case convert.Timestamp, convert.TimestampTZ:
+	case convert.Timestamp:
 		return "TIMESTAMP", ""
+	case convert.TimestampTZ:
+		return "TIMESTAMP", "timestamp with time zone stored as UTC wall time: the column keeps no zone"
 	case convert.Time:
 		return "TIME", ""
 	case convert.JSON:

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -234,19 +235,21 @@ func (m *myDB) selectAfter(t Table, cols []string, after []any, limit int) (stri
 	return q[:len(q)-len(tail)] + " WHERE " + strings.Join(where, " OR ") + tail, append(args, limit)
 }
 
-// ReadBatch reads the next rows in key order. Values: int64 (uint64 for an
-// UNSIGNED BIGINT above MaxInt64), float32 (FLOAT: package convert keeps
-// its 32-bit shortest form), float64, string (text, ENUM,
+// ReadBatch reads the next rows in key order, in the binary protocol (see
+// readRows). Values: int64 (uint64 for an UNSIGNED BIGINT above
+// MaxInt64), float32 (FLOAT, exactly as stored: package convert keeps its
+// 32-bit shortest form), float64, string (text, ENUM,
 // SET, JSON, TIME, DECIMAL as exact text), []byte (binary, BIT, GEOMETRY),
 // and time.Time in UTC for DATE/DATETIME/TIMESTAMP. A date MySQL can hold
 // but no calendar can — '0000-00-00', a zero month or day, year 0 — comes
 // back as its raw text, never as a time.Time, so the converter rejects it.
 func (m *myDB) ReadBatch(ctx context.Context, t Table, cols []string, after []any, limit int) ([][]any, error) {
 	q, args := m.selectAfter(t, cols, after, limit)
-	rows, err := m.db.QueryContext(ctx, q, args...)
+	rows, done, err := m.readRows(ctx, q, args)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: read %s: %w", t.Name, err)
 	}
+	defer done()
 	defer rows.Close()
 	types, err := rows.ColumnTypes()
 	if err != nil {
@@ -281,8 +284,9 @@ func (m *myDB) ReadBatch(ctx context.Context, t Table, cols []string, after []an
 	return out, nil
 }
 
-// myValue maps a driver value (text protocol, parseTime off) to the value
-// ReadBatch promises, by the column's type name.
+// myValue maps a driver value (binary or text protocol, parseTime off) to
+// the value ReadBatch promises, by the column's type name. The binary
+// protocol delivers an UNSIGNED BIGINT above MaxInt64 as its digits.
 func myValue(typ string, v any) any {
 	switch x := v.(type) {
 	case nil, int64, float32, float64:
@@ -294,6 +298,10 @@ func myValue(typ string, v any) any {
 		return x
 	case []byte:
 		switch typ {
+		case "UNSIGNED BIGINT", "BIGINT":
+			if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
+				return myValue(typ, u)
+			}
 		case "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BINARY", "VARBINARY", "BIT", "GEOMETRY", "VECTOR":
 			return x
 		case "DATE", "DATETIME", "TIMESTAMP":

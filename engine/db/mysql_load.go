@@ -113,7 +113,9 @@ func (m *myDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]a
 		}
 		args = args[:0]
 		for _, r := range chunk {
-			args = append(args, r...)
+			for _, v := range r {
+				args = append(args, myArg(v))
+			}
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("mysql: load %s: insert: %w", t.Name, err)

@@ -143,9 +143,19 @@ func TestMySQLZeroDate(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("read\n%#v\nwant\n%#v", got, want)
 	}
-	err = d.LoadBatch(ctx, mustTable(t, d, "zd"), []string{"id", "d", "dt"}, [][]any{{int64(5), time.Time{}, nil}}, Marker{CopyID: "zd"})
+	err = d.LoadBatch(ctx, mustTable(t, d, "zd"), []string{"id", "d", "dt"}, [][]any{{int64(5), "0000-00-00", nil}}, Marker{CopyID: "zd"})
 	if err == nil {
-		t.Fatal("LoadBatch wrote a zero time.Time on a lax session; it should restore the strict sql_mode")
+		t.Fatal("LoadBatch wrote a zero date on a lax session; it should restore the strict sql_mode")
+	}
+	// Go's zero time is 0001-01-01, a real date, never the zero date the
+	// driver would make of it.
+	first := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := d.LoadBatch(ctx, mustTable(t, d, "zd"), []string{"id", "d", "dt"}, [][]any{{int64(6), time.Time{}, time.Time{}}}, Marker{CopyID: "zd"}); err != nil {
+		t.Fatalf("LoadBatch of 0001-01-01: %v", err)
+	}
+	got = readAll(t, d, mustTable(t, d, "zd"), []string{"id", "d", "dt"}, 10)
+	if last := got[len(got)-1]; !reflect.DeepEqual(last, []any{int64(6), first, first}) {
+		t.Fatalf("0001-01-01 read back as %#v", last)
 	}
 }
 

@@ -17,8 +17,9 @@ const (
 )
 
 // myColumn decodes one result column, chosen once per query from the
-// type name the driver reports. The driver's text protocol parses integer
-// and floating-point columns itself and hands out every other value as
+// type name the driver reports. The driver parses integer and
+// floating-point columns itself (ReadBatch uses the binary protocol, where
+// they arrive as the stored bits) and hands out every other value as
 // bytes of its receive buffer; those are scanned as sql.RawBytes (no copy)
 // and copied once, into the batch's arena.
 type myColumn struct {

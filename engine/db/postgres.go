@@ -50,9 +50,26 @@ func openPostgres(ctx context.Context, dsn string) (DB, error) {
 	return openPostgresConfig(ctx, cfg)
 }
 
-// openPostgresConfig opens a pool from a parsed configuration.
+// openPostgresConfig opens a pool from a parsed configuration. Every
+// session prints floats in their shortest exact form (extra_float_digits
+// 3, whatever the DSN or the server's default says): floats inside values
+// read as text — arrays, composites, ranges — would otherwise lose digits
+// (15 significant digits with 0, the default before PostgreSQL 12). The
+// pool's sessions print dates in ISO form and intervals in PostgreSQL's
+// own style, whatever the DSN or the database's defaults say: a date
+// inside an array printed as 01/02/2024 would be read back by another
+// server in its own day-month order. SQL() has connections of its own, outside the pool: a sql step's SET
+// (extra_float_digits, DateStyle, IntervalStyle...) stays in them and
+// never changes how ReadBatch prints values read as text.
 func openPostgresConfig(ctx context.Context, cfg *pgxpool.Config) (DB, error) {
 	cc := cfg.ConnConfig
+	if cc.RuntimeParams == nil {
+		cc.RuntimeParams = map[string]string{}
+	}
+	cc.RuntimeParams["extra_float_digits"] = "3"
+	sqlConfig := cc.Copy() // a sql step's user SQL keeps the DSN's date style
+	cc.RuntimeParams["DateStyle"] = "ISO, MDY"
+	cc.RuntimeParams["IntervalStyle"] = "postgres"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, scrubSecret(err, cc.Password)
@@ -63,7 +80,7 @@ func openPostgresConfig(ctx context.Context, cfg *pgxpool.Config) (DB, error) {
 	}
 	return &pgDB{
 		pool:  pool,
-		sqldb: stdlib.OpenDBFromPool(pool),
+		sqldb: stdlib.OpenDB(*sqlConfig),
 		desc:  describeDSN(Postgres, cc.User, cc.Host, strconv.Itoa(int(cc.Port)), cc.Database),
 	}, nil
 }

@@ -295,8 +295,8 @@ func busyWait(ctx context.Context, count int) bool {
 }
 
 // value returns column i of the current row as the driver delivers it:
-// INTEGER int64, REAL float64, TEXT string, BLOB []byte (nil when empty),
-// NULL nil. Text and blobs are copied into m.
+// INTEGER int64, REAL float64, TEXT string, BLOB []byte (empty, never
+// nil, when empty: every driver writes a nil []byte as NULL), NULL nil. Text and blobs are copied into m.
 func (c *sqliteRaw) value(stmt uintptr, i int32, m *batchMem) any {
 	switch sqlite3.Xsqlite3_column_type(c.tls, stmt, i) {
 	case sqlite3.SQLITE_INTEGER:
@@ -314,7 +314,7 @@ func (c *sqliteRaw) value(stmt uintptr, i int32, m *batchMem) any {
 		p := sqlite3.Xsqlite3_column_blob(c.tls, stmt, i)
 		n := int(sqlite3.Xsqlite3_column_bytes(c.tls, stmt, i))
 		if p == 0 || n == 0 {
-			return []byte(nil)
+			return []byte{}
 		}
 		return m.arena.bytes(unsafe.Slice((*byte)(cptr(p)), n))
 	}

@@ -53,6 +53,11 @@ func (d *sqliteDB) readDriver(ctx context.Context, t Table, cols []string, q str
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
+		for i, v := range row {
+			if b, ok := v.([]byte); ok && b == nil { // an empty BLOB, not NULL (as readRaw)
+				row[i] = []byte{}
+			}
+		}
 		for _, i := range parse {
 			if s, ok := row[i].(string); ok {
 				row[i] = sqliteTime(s, &box)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	}
 	var res journal.VerifyPayload
 	for _, name := range tables {
-		check, err := verify.Table(ctx, src, dst, name, step)
+		check, err := verify.Table(ctx, src, dst, name, c.verifyKey(step, name))
 		if err != nil {
 			return err
 		}
@@ -65,6 +66,24 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 		}
 	}
 	return nil
+}
+
+// verifyKey is the verify step as it verifies one table: with its own
+// key: when it names one, else with the key the copy of that table between
+// the same two connections used, so a table without a primary key that was
+// copied by a unique key is verified by the same key.
+func (c *Conductor) verifyKey(step runbooks.Step, table string) runbooks.Step {
+	if len(step.Key) > 0 {
+		return step
+	}
+	for _, s := range c.opts.Runbook.Steps {
+		if s.Kind == runbooks.KindCopy && s.From == step.From && s.To == step.To && len(s.Key) > 0 &&
+			(s.All || slices.Contains(s.Tables, table)) {
+			step.Key = s.Key
+			return step
+		}
+	}
+	return step
 }
 
 // judgeMismatch raises verify_mismatch for one table whose differing rows

@@ -100,7 +100,7 @@ type Step struct {
 	Batch    int      // copy: rows per batch (default 1000)
 	Parallel int      // copy: tables copied at once (default 1)
 	Create   bool     // copy: create missing target tables
-	Key      []string // copy: unique key for a table without a primary key
+	Key      []string // copy, verify: unique key for a table without a primary key
 	Casts    []Cast   // copy: documented cast rules
 
 	Of       string // snapshot: connection name

@@ -514,7 +514,7 @@ func (c *Conductor) database(ctx context.Context, name string) (db.DB, error) {
 	if !ok {
 		return nil, fmt.Errorf("no connection named %q", name)
 	}
-	d, err := db.Open(ctx, conn, c.opts.BaseDir)
+	d, err := c.open(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -522,11 +522,20 @@ func (c *Conductor) database(ctx context.Context, name string) (db.DB, error) {
 	return d, nil
 }
 
+// closeDBs closes every open connection, waiting at most the stall
+// timeout: a pool over a silent network may never finish closing.
 func (c *Conductor) closeDBs() {
 	c.dbsMu.Lock()
 	defer c.dbsMu.Unlock()
+	var wg sync.WaitGroup
 	for name, d := range c.dbs {
-		_ = d.Close()
+		wg.Go(func() { _ = d.Close() })
 		delete(c.dbs, name)
+	}
+	closed := make(chan struct{})
+	go func() { wg.Wait(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(c.stall()):
 	}
 }

@@ -102,8 +102,9 @@ func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.
 	return err
 }
 
-// Tuning passes the conductor's copy tuning (Options.Copy) to the copier.
-func (s *copySink) Tuning() copyengine.Tuning { return s.c.opts.Copy }
+// Tuning passes the conductor's copy tuning (Options.Copy, its batch
+// bound from the runbook's stall timeout) to the copier.
+func (s *copySink) Tuning() copyengine.Tuning { return s.c.copyTuning() }
 
 func (s *copySink) Cast(table, column, from, to string, n int64) {
 	_, _ = s.c.emit(s.c.opts.Operator, s.step.ID, journal.CastApplied, journal.CastPayload{

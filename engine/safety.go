@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/engine/snapshot"
 	"github.com/tightrope/tightrope/engine/verify"
 	"github.com/tightrope/tightrope/journal"
@@ -40,7 +41,15 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	}
 	var res journal.VerifyPayload
 	for _, name := range tables {
-		check, err := verify.Table(ctx, src, dst, name, c.verifyKey(step, name))
+		var check journal.TableCheck
+		what := "verifying " + name
+		err := c.retrying(ctx, step.ID, what, func(ctx context.Context) error {
+			var err error
+			check, err = guarded(ctx, c, step.ID, what, []db.DB{src, dst}, func(ctx context.Context) (journal.TableCheck, error) {
+				return verify.Table(ctx, src, dst, name, c.verifyKey(step, name))
+			})
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -105,9 +114,17 @@ func (c *Conductor) snapshotStep(ctx context.Context, step runbooks.Step) error 
 		return err
 	}
 	conn, _ := c.opts.Runbook.Connection(step.Of)
-	m, err := snapshot.Take(ctx, d, snapshot.Request{
-		MigrationID: c.opts.Runbook.MigrationID, StepID: step.ID, Connection: step.Of, DSNEnv: conn.DSNEnv,
-		Method: step.Method, Dir: c.opts.SnapshotDir, Now: c.opts.Now,
+	var m journal.SnapshotPayload
+	what := "snapshot of " + step.Of
+	err = c.retrying(ctx, step.ID, what, func(ctx context.Context) error { // a failed snapshot leaves nothing behind
+		var err error
+		m, err = guarded(ctx, c, step.ID, what, []db.DB{d}, func(ctx context.Context) (journal.SnapshotPayload, error) {
+			return snapshot.Take(ctx, d, snapshot.Request{
+				MigrationID: c.opts.Runbook.MigrationID, StepID: step.ID, Connection: step.Of, DSNEnv: conn.DSNEnv,
+				Method: step.Method, Dir: c.opts.SnapshotDir, Now: c.opts.Now,
+			})
+		})
+		return err
 	})
 	if err != nil {
 		return err
@@ -147,7 +164,9 @@ func (c *Conductor) restoreStep(ctx context.Context, step runbooks.Step) error {
 		return err
 	}
 	start := c.opts.Now()
-	res, err := snapshot.Restore(ctx, d, *m)
+	res, err := guarded(ctx, c, step.ID, "restore of "+m.Label, []db.DB{d}, func(ctx context.Context) (snapshot.Result, error) {
+		return snapshot.Restore(ctx, d, *m)
+	})
 	if err != nil {
 		return err
 	}

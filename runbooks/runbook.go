@@ -37,6 +37,22 @@ type Objectives struct {
 	RPO      time.Duration // maximum data loss
 	Expected time.Duration // expected duration of the whole run
 	Window   time.Duration // the maintenance window
+	// StallTimeout is how long a database may stay silent (a connect, a
+	// batch, a liveness probe) before the connection counts as stalled and
+	// is retried, then reported; 0 means DefaultStallTimeout.
+	StallTimeout time.Duration
+}
+
+// DefaultStallTimeout is the stall timeout of a runbook that sets none.
+const DefaultStallTimeout = 30 * time.Second
+
+// Stall is the stall timeout in force: objectives.stall_timeout, or
+// DefaultStallTimeout.
+func (o Objectives) Stall() time.Duration {
+	if o.StallTimeout > 0 {
+		return o.StallTimeout
+	}
+	return DefaultStallTimeout
 }
 
 // Connection names a database. Secrets never live in a runbook: DSNEnv

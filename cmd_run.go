@@ -31,6 +31,8 @@ type runFlags struct {
 	autoDecide string
 	onRerun    string
 	observer   bool // confirmed up front: not the decision-maker, going on as observer-operator
+	// retryFailed (resume): the decision-maker retries the failed step of a run that ended failed
+	retryFailed bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -122,6 +124,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
 		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
+		RetryFailed: f.retryFailed,
 	}
 	plain := f.plain || !isTerminal(out)
 	var printer *tui.Plain

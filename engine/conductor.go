@@ -55,6 +55,10 @@ type Options struct {
 	// Copy tunes the copier's retries and bounds; zero fields take the
 	// copier's defaults (tests shorten them).
 	Copy copyengine.Tuning
+	// RetryFailed: the journal's run ended failed and the decision-maker,
+	// the operator, chose to run its failed step again (resume
+	// --retry-failed). Without it a failed run is not resumed.
+	RetryFailed bool
 }
 
 // Conductor runs one runbook. Create it with New, start it with Run, and
@@ -190,10 +194,17 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	go c.watchdog(ctx)
 	defer c.closeDBs()
 	start := c.opts.Now()
+	reopened := false
 	if c.state.LastSeq > 1 {
-		if _, err := c.emit(c.opts.Operator, "", journal.RunResumed, journal.RunResumedPayload{
-			Operator: c.opts.Operator, ToolVersion: Version, FromSeq: c.state.LastSeq,
-		}); err != nil {
+		p := journal.RunResumedPayload{Operator: c.opts.Operator, ToolVersion: Version, FromSeq: c.state.LastSeq}
+		if c.state.Outcome != "" {
+			step, err := c.reopen()
+			if err != nil {
+				return journal.OutcomeFailed, err
+			}
+			p.Reopened, p.RetryStep, reopened = true, step, true
+		}
+		if _, err := c.emit(c.opts.Operator, "", journal.RunResumed, p); err != nil {
 			return journal.OutcomeFailed, err
 		}
 		c.resumePaused()
@@ -204,7 +215,7 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	}
 	var outcome string
 	var runErr error
-	if c.state.LastSeq <= 1 {
+	if c.state.LastSeq <= 1 || reopened { // a retried failed run checks again what failed it may
 		if err := c.preflight(ctx); err != nil {
 			c.logf("", "error", "%v", err)
 			outcome, runErr = journal.OutcomeFailed, err

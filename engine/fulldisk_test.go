@@ -1,3 +1,5 @@
+//go:build linux
+
 package engine
 
 import (
@@ -179,4 +181,55 @@ steps:
 	if reopened != 1 {
 		t.Errorf("%d reopening run_resumed events by alice, want 1", reopened)
 	}
+}
+
+// TestPreflightChecksDiskSpace: a journal and a snapshot directory on a 4 MB
+// disk cannot hold a copy and a snapshot of an 8 MB source: the run is
+// refused before its first step, saying how much it may need.
+func TestPreflightChecksDiskSpace(t *testing.T) {
+	disk := smallDisk(t, 4<<20)
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "a.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := openSQLite(t, filepath.Join(data, "a.db"))
+	mustExec(t, src, "CREATE TABLE big (id INTEGER PRIMARY KEY, pad TEXT)")
+	mustExec(t, src, `WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 2000)
+		INSERT INTO big SELECT i, hex(randomblob(2048)) FROM g`)
+	if err := os.WriteFile(filepath.Join(data, "b.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rbPath := filepath.Join(disk, "rb.yaml")
+	if err := os.WriteFile(rbPath, fmt.Appendf(nil, `version: 1
+name: Space
+migration_id: MIG-SPACE
+decision_maker: alice
+connections:
+  source: { driver: sqlite, path: %s }
+  target: { driver: sqlite, path: %s }
+steps:
+  - { id: hello, kind: shell, run: "true" }
+  - { id: snap, kind: snapshot, of: source }
+  - { id: copy, kind: copy, tables: [big], create: true }
+`, filepath.Join(data, "a.db"), filepath.Join(data, "b.db")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := runbooks.Load(rbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRun(t, rb, disk, "alice", journal.ChoiceContinue)
+	outcome, err := r.c.Run(t.Context())
+	if outcome != journal.OutcomeFailed || err == nil {
+		t.Fatalf("outcome %q, err %v", outcome, err)
+	}
+	for _, want := range []string{"pre-flight", "free", "journal", "snapshots"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if st := stepStatus(r.c.State(), "hello"); st != journal.StatusPending {
+		t.Errorf("a step ran before the pre-flight passed: %s", st)
+	}
+	t.Logf("refused: %v", err)
 }

@@ -100,3 +100,37 @@ func TestPreflightRefusesSameMySQLSchema(t *testing.T) {
 	t.Setenv("TIGHTROPE_SAME_B", strings.Replace(dsn, "127.0.0.1", "localhost", 1))
 	refusesSameDatabase(t, "{ driver: mysql, dsn_env: TIGHTROPE_SAME_A }", "{ driver: mysql, dsn_env: TIGHTROPE_SAME_B }", table, d)
 }
+
+// TestSizeOfServerData: db.Size, which the disk-space pre-flight weighs,
+// counts a schema's tables on both servers.
+func TestSizeOfServerData(t *testing.T) {
+	for _, s := range []struct{ driver, env, example string }{
+		{db.Postgres, dbtest.PostgresEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
+		{db.MySQL, dbtest.MySQLEnv, "root@tcp(127.0.0.1:3306)/test"},
+	} {
+		t.Run(s.driver, func(t *testing.T) {
+			d, err := dbtest.Open(t, s.driver, dbtest.ServerDSN(t, s.env, s.example))
+			if err != nil {
+				dbtest.ServerDown(t, s.env, err)
+			}
+			table := dbtest.UniqueName(t, "size")
+			dbtest.MustExec(t, d, "CREATE TABLE "+table+" (id integer PRIMARY KEY, pad varchar(2000))")
+			t.Cleanup(func() { d.SQL().Exec("DROP TABLE IF EXISTS " + table) })
+			rows := make([][]any, 2000)
+			for i := range rows {
+				rows[i] = []any{i, strings.Repeat("x", 1000)}
+			}
+			dbtest.InsertRows(t, d, table, []string{"id", "pad"}, rows)
+			if s.driver == db.MySQL {
+				dbtest.MustExec(t, d, "ANALYZE TABLE "+table) // information_schema sizes are statistics
+			}
+			after, err := db.Size(t.Context(), d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after < 1<<20 { // other tests' tables come and go: only a floor is certain
+				t.Errorf("a schema holding 2 MB of rows measures %d bytes", after)
+			}
+		})
+	}
+}

@@ -15,6 +15,8 @@ type blackHole struct {
 	ln     net.Listener
 	target string // "" black-holes from the start
 	holed  atomic.Bool
+	gen    atomic.Int64 // connections of an older generation stay silent for good
+	budget atomic.Int64 // > 0: bytes clients may still send before the hole opens
 	mu     sync.Mutex
 	conns  []net.Conn
 }
@@ -39,6 +41,16 @@ func (b *blackHole) addr() string { return b.ln.Addr().String() }
 // hole stops every byte from now on.
 func (b *blackHole) hole() { b.holed.Store(true) }
 
+// holeAfter opens the hole once clients sent n more bytes.
+func (b *blackHole) holeAfter(n int64) { b.budget.Store(n) }
+
+// heal lets new connections through again; those open during the
+// partition stay silent, as they would after a real one.
+func (b *blackHole) heal() {
+	b.gen.Add(1)
+	b.holed.Store(false)
+}
+
 func (b *blackHole) keep(c net.Conn) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -53,7 +65,7 @@ func (b *blackHole) accept() {
 		}
 		b.keep(client)
 		if b.holed.Load() {
-			go b.pipe(nil, client) // read and drop
+			go b.pipe(nil, client, -1) // read and drop
 			continue
 		}
 		server, err := net.Dial("tcp", b.target)
@@ -62,17 +74,21 @@ func (b *blackHole) accept() {
 			continue
 		}
 		b.keep(server)
-		go b.pipe(server, client)
-		go b.pipe(client, server)
+		gen := b.gen.Load()
+		go b.pipe(server, client, gen) // client → server: counts towards the budget
+		go b.pipe(client, server, gen)
 	}
 }
 
 // pipe forwards src to dst until the hole opens, then drops what comes.
-func (b *blackHole) pipe(dst, src net.Conn) {
+func (b *blackHole) pipe(dst, src net.Conn, gen int64) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
-		if n > 0 && dst != nil && !b.holed.Load() {
+		if n > 0 && dst != nil && src != nil && b.budget.Load() > 0 && b.isClient(src) && b.budget.Add(-int64(n)) <= 0 {
+			b.hole()
+		}
+		if n > 0 && dst != nil && !b.holed.Load() && b.gen.Load() == gen {
 			if _, err := dst.Write(buf[:n]); err != nil {
 				return
 			}
@@ -82,6 +98,9 @@ func (b *blackHole) pipe(dst, src net.Conn) {
 		}
 	}
 }
+
+// isClient tells a connection accepted from a client.
+func (b *blackHole) isClient(c net.Conn) bool { return c.LocalAddr().String() == b.addr() }
 
 func (b *blackHole) close() {
 	b.ln.Close()

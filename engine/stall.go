@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"syscall"
 	"time"
@@ -55,10 +56,18 @@ func (c *Conductor) retries() (int, time.Duration) {
 // cure, or stalled or lost its connection more often than the copy
 // retries; every retry is journaled with its reason.
 func (c *Conductor) retrying(ctx context.Context, stepID, what string, op func(context.Context) error) error {
+	return c.retryingIf(ctx, stepID, what, db.IsTransient, op)
+}
+
+// isStall tells a stall noticed by a probe.
+func isStall(err error) bool { return errors.Is(err, errStalled) }
+
+// retryingIf is retrying for the errors retryable accepts.
+func (c *Conductor) retryingIf(ctx context.Context, stepID, what string, retryable func(error) bool, op func(context.Context) error) error {
 	n, wait := c.retries()
 	for attempt := 1; ; attempt++ {
 		err := op(ctx)
-		if err == nil || ctx.Err() != nil || !db.IsTransient(err) {
+		if err == nil || ctx.Err() != nil || !retryable(err) {
 			return err
 		}
 		if attempt > n {
@@ -85,6 +94,14 @@ func (c *Conductor) retrying(ctx context.Context, stepID, what string, op func(c
 // heartbeat line is journaled (plain mode prints it). SQLite files are
 // not probed.
 func guarded[T any](ctx context.Context, c *Conductor, stepID, what string, dbs []db.DB, op func(context.Context) (T, error)) (T, error) {
+	return guardWith(ctx, c, stepID, what, dbs, false, op)
+}
+
+// guardWith is guarded; with owned, op owns what it writes (a copy and its
+// checkpoints): a stall cancels it and waits for it to end, so no two
+// attempts ever run at once, and no probe runs while the run waits for a
+// decision (nothing is read or written then, and a human may take hours).
+func guardWith[T any](ctx context.Context, c *Conductor, stepID, what string, dbs []db.DB, owned bool, op func(context.Context) (T, error)) (T, error) {
 	type result struct {
 		v   T
 		err error
@@ -106,9 +123,18 @@ func guarded[T any](ctx context.Context, c *Conductor, stepID, what string, dbs 
 		case r := <-done:
 			return r.v, r.err
 		case <-probe.C:
+			if owned && c.deciding() {
+				continue
+			}
 			if err := c.probe(ctx, dbs, stall/2); err != nil {
+				stalled := fmt.Errorf("%s: %w", err, errStalled)
+				if owned {
+					cancel()
+					r := <-done // ends with the cancelled context's error
+					return r.v, stalled
+				}
 				var zero T
-				return zero, fmt.Errorf("%s: %w", err, errStalled)
+				return zero, stalled
 			}
 			if now := time.Now(); now.Sub(lastBeat) >= stall {
 				lastBeat = now
@@ -122,6 +148,13 @@ func guarded[T any](ctx context.Context, c *Conductor, stepID, what string, dbs 
 func (c *Conductor) guard(ctx context.Context, stepID, what string, dbs []db.DB, op func(context.Context) error) error {
 	_, err := guarded(ctx, c, stepID, what, dbs, func(ctx context.Context) (struct{}, error) { return struct{}{}, op(ctx) })
 	return err
+}
+
+// deciding tells whether the run waits for a person.
+func (c *Conductor) deciding() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.Pending != nil
 }
 
 // probe pings each server database within timeout.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func TestStallDuringVerifyIsDetected(t *testing.T) {
 	table := dbtest.UniqueName(t, "stall")
 	dbtest.MustExec(t, pg, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)",
 		"INSERT INTO "+table+" SELECT g, g FROM generate_series(1, 2000) g")
-	t.Cleanup(func() { pg.SQL().Exec("DROP TABLE IF EXISTS " + table) })
+	t.Cleanup(func() { hole.close(); pg.SQL().Exec("DROP TABLE IF EXISTS " + table) }) // first end the server sessions the hole keeps open
 
 	r := smallRun(t, stallHeader+`steps:
   - { id: ready, kind: gate, question: "verify now?" }
@@ -180,4 +181,103 @@ func logAt(s journal.State, stepID, text string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// TestStallDuringCopyIsDetected: the target's network goes silent as a
+// copy starts; the copy notices within the stall timeout, retries, and
+// the step fails with the reason.
+func TestStallDuringCopyIsDetected(t *testing.T) {
+	dsn, pg := pgServer(t)
+	u, _ := url.Parse(dsn)
+	hole := startBlackHole(t, u.Host)
+	t.Setenv("TIGHTROPE_STALL_PG", viaProxy(t, dsn, hole.addr()))
+	table := dbtest.UniqueName(t, "stallcopy")
+	dbtest.MustExec(t, pg, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)")
+	t.Cleanup(func() { hole.close(); pg.SQL().Exec("DROP TABLE IF EXISTS " + table) }) // first end the server sessions the hole keeps open
+
+	r := smallRun(t, stallHeader+`steps:
+  - { id: ready, kind: gate, question: "copy now?" }
+  - { id: copy, kind: copy, tables: [`+table+`] }
+`, "alice", "")
+	src := seedSQLite(t, r.dir)
+	mustExec(t, src, "CREATE TABLE "+table+" (id INTEGER PRIMARY KEY, n INTEGER)")
+	mustExec(t, src, "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 2000) INSERT INTO "+table+" SELECT i, i FROM g")
+	r.c.opts.Copy = copyengine.Tuning{Retries: 1, RetryWait: 100 * time.Millisecond}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var holed time.Time
+	go answerer(ctx, r.c, func(p journal.Pending) Command {
+		hole.hole()
+		holed = time.Now()
+		return Command{Kind: CmdDecide, Actor: "alice", StepID: p.StepID, Choice: journal.ChoiceGo}
+	})
+	outcome, err := r.c.Run(ctx)
+	took := time.Since(holed)
+	if outcome != journal.OutcomeFailed || err == nil {
+		t.Fatalf("outcome %q after %s, err %v", outcome, took, err)
+	}
+	if took > 10*time.Second {
+		t.Errorf("the stall took %s to surface", took)
+	}
+	retried, ok := logAt(r.c.State(), "copy", "retry 1")
+	if !ok || retried.Sub(holed) > 3*time.Second {
+		t.Errorf("the stall was not noticed within the stall timeout (2s): retry logged %v, %s after the hole", ok, retried.Sub(holed))
+	}
+	t.Logf("black hole during copy: noticed after %s, failed after %s: %v", retried.Sub(holed).Round(time.Millisecond), took.Round(time.Millisecond), err)
+}
+
+// TestCopyGoesOnAfterAStall: the network goes silent in the middle of a
+// copy and comes back after the stall was noticed; the copy runs again
+// from its checkpoints and every row arrives once.
+func TestCopyGoesOnAfterAStall(t *testing.T) {
+	dsn, pg := pgServer(t)
+	u, _ := url.Parse(dsn)
+	hole := startBlackHole(t, u.Host)
+	t.Setenv("TIGHTROPE_STALL_PG", viaProxy(t, dsn, hole.addr()))
+	table := dbtest.UniqueName(t, "stallheal")
+	dbtest.MustExec(t, pg, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)")
+	t.Cleanup(func() { hole.close(); pg.SQL().Exec("DROP TABLE IF EXISTS " + table) }) // first end the server sessions the hole keeps open
+
+	r := smallRun(t, stallHeader+`steps:
+  - { id: ready, kind: gate, question: "copy now?" }
+  - { id: copy, kind: copy, tables: [`+table+`], batch: 100 }
+  - { id: check, kind: verify, tables: [`+table+`] }
+`, "alice", "")
+	src := seedSQLite(t, r.dir)
+	mustExec(t, src, "CREATE TABLE "+table+" (id INTEGER PRIMARY KEY, n INTEGER)")
+	mustExec(t, src, "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 20000) INSERT INTO "+table+" SELECT i, i FROM g")
+	r.c.opts.Copy = copyengine.Tuning{Retries: 3, RetryWait: 100 * time.Millisecond}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var atStall atomic.Int64
+	go answerer(ctx, r.c, func(p journal.Pending) Command {
+		hole.holeAfter(150 << 10) // about half of the batches
+		go func() {               // the network comes back once the stall is on the record
+			if r.c.waitFor(ctx, func(s *journal.State) bool { _, ok := logAt(*s, "copy", "retry 1"); return ok }) == nil {
+				atStall.Store(dbtest.Count(t, pg, table))
+				hole.heal()
+			}
+		}()
+		return Command{Kind: CmdDecide, Actor: "alice", StepID: p.StepID, Choice: journal.ChoiceGo}
+	})
+	outcome, err := r.c.Run(ctx)
+	if outcome != journal.OutcomeFinished || err != nil {
+		t.Fatalf("outcome %q, err %v", outcome, err)
+	}
+	s := r.c.State()
+	if len(s.Tables) != 1 || s.Tables[0].Read != 20000 || s.Tables[0].Written != 20000 {
+		t.Errorf("tables: %+v", s.Tables)
+	}
+	if n := dbtest.Count(t, pg, table); n != 20000 {
+		t.Errorf("the target holds %d rows", n)
+	}
+	if !hasLog(s, "copy", "retry 1") {
+		t.Errorf("no stall on the record")
+	}
+	if n := atStall.Load(); n == 0 || n == 20000 {
+		t.Errorf("the target held %d rows when the stall was noticed: not in the middle of the copy", n)
+	}
+	t.Logf("stalled with %d of 20000 rows in the target", atStall.Load())
 }

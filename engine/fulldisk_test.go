@@ -143,13 +143,13 @@ steps:
 		outcome, err := c.Run(t.Context())
 		return outcome, err, c
 	}
-	if _, err, _ := again(Options{State: state, Operator: "alice"}); err == nil || !strings.Contains(err.Error(), "--retry-failed") {
+	if _, err, _ := again(Options{State: state.Clone(), Operator: "alice"}); err == nil || !strings.Contains(err.Error(), "--retry-failed") {
 		t.Fatalf("a failed run was resumed unasked: %v", err)
 	}
-	if _, err, _ := again(Options{State: state, Operator: "bob", RetryFailed: true}); err == nil || !strings.Contains(err.Error(), "only alice") {
+	if _, err, _ := again(Options{State: state.Clone(), Operator: "bob", RetryFailed: true}); err == nil || !strings.Contains(err.Error(), "only alice") {
 		t.Fatalf("someone else than the decision-maker retried the run: %v", err)
 	}
-	outcome, err, c = again(Options{State: state, Operator: "alice", RetryFailed: true, AutoDecide: journal.ChoiceContinue})
+	outcome, err, c = again(Options{State: state.Clone(), Operator: "alice", RetryFailed: true, AutoDecide: journal.ChoiceContinue})
 	if outcome != journal.OutcomeFinished || err != nil {
 		t.Fatalf("resumed: outcome %q, err %v", outcome, err)
 	}

@@ -41,7 +41,9 @@ func resumeCmd() *cobra.Command {
 				return &exitError{code: exitUsage, err: fmt.Errorf("%s: this build cannot run the embedded runbook:\n%w", args[0], err)}
 			}
 			if state.Outcome != "" {
-				return fmt.Errorf("%s: this run already ended (%s); nothing to resume", args[0], state.Outcome)
+				if err := confirmRetry(args[0], state, &f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+					return err
+				}
 			}
 			rb := state.Runbook
 			if f.observer, err = checkRole(rb, f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
@@ -58,6 +60,7 @@ func resumeCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "the run ended failed: run its failed step again (the decision-maker only)")
 	return cmd
 }
 

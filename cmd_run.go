@@ -33,6 +33,8 @@ type runFlags struct {
 	observer   bool // confirmed up front: not the decision-maker, going on as observer-operator
 	keyFile    string
 	key        []byte // journal key (HMAC chain); nil for an unkeyed journal
+	// retryFailed (resume): the decision-maker retries the failed step of a run that ended failed
+	retryFailed bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -133,6 +135,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
 		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
+		RetryFailed: f.retryFailed,
 	}
 	plain := f.plain || !isTerminal(out)
 	var printer *tui.Plain

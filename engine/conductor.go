@@ -55,6 +55,10 @@ type Options struct {
 	// Copy tunes the copier's retries and bounds; zero fields take the
 	// copier's defaults (tests shorten them).
 	Copy copyengine.Tuning
+	// RetryFailed: the journal's run ended failed and the decision-maker,
+	// the operator, chose to run its failed step again (resume
+	// --retry-failed). Without it a failed run is not resumed.
+	RetryFailed bool
 }
 
 // Conductor runs one runbook. Create it with New, start it with Run, and
@@ -190,10 +194,17 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	go c.watchdog(ctx)
 	defer c.closeDBs()
 	start := c.opts.Now()
+	reopened := false
 	if c.state.LastSeq > 1 {
-		if _, err := c.emit(c.opts.Operator, "", journal.RunResumed, journal.RunResumedPayload{
-			Operator: c.opts.Operator, ToolVersion: Version, FromSeq: c.state.LastSeq,
-		}); err != nil {
+		p := journal.RunResumedPayload{Operator: c.opts.Operator, ToolVersion: Version, FromSeq: c.state.LastSeq}
+		if c.state.Outcome != "" {
+			step, err := c.reopen()
+			if err != nil {
+				return journal.OutcomeFailed, err
+			}
+			p.Reopened, p.RetryStep, reopened = true, step, true
+		}
+		if _, err := c.emit(c.opts.Operator, "", journal.RunResumed, p); err != nil {
 			return journal.OutcomeFailed, err
 		}
 		c.resumePaused()
@@ -204,7 +215,7 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	}
 	var outcome string
 	var runErr error
-	if c.state.LastSeq <= 1 {
+	if c.state.LastSeq <= 1 || reopened { // a retried failed run checks again what failed it may
 		if err := c.preflight(ctx); err != nil {
 			c.logf("", "error", "%v", err)
 			outcome, runErr = journal.OutcomeFailed, err
@@ -514,7 +525,7 @@ func (c *Conductor) database(ctx context.Context, name string) (db.DB, error) {
 	if !ok {
 		return nil, fmt.Errorf("no connection named %q", name)
 	}
-	d, err := db.Open(ctx, conn, c.opts.BaseDir)
+	d, err := c.open(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -522,11 +533,20 @@ func (c *Conductor) database(ctx context.Context, name string) (db.DB, error) {
 	return d, nil
 }
 
+// closeDBs closes every open connection, waiting at most the stall
+// timeout: a pool over a silent network may never finish closing.
 func (c *Conductor) closeDBs() {
 	c.dbsMu.Lock()
 	defer c.dbsMu.Unlock()
+	var wg sync.WaitGroup
 	for name, d := range c.dbs {
-		_ = d.Close()
+		wg.Go(func() { _ = d.Close() })
 		delete(c.dbs, name)
+	}
+	closed := make(chan struct{})
+	go func() { wg.Wait(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(c.stall()):
 	}
 }

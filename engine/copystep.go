@@ -37,13 +37,23 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 			return fmt.Errorf("listing the source tables: %w", err)
 		}
 	}
-	sink := &copySink{c: c, step: step, last: map[string]time.Time{}, fresh: map[string]bool{}}
-	counters, err := copyengine.Run(ctx, src, dst, tables, step, c.copyID(step), sink)
-	if err != nil {
-		if sink.rollback != nil {
+	// A stalled database stops the copy (its planning reads are not
+	// bounded by the batch timeout); it runs again from its checkpoints.
+	var counters []copyengine.Counters
+	what := "copy from " + step.From + " to " + step.To
+	err = c.retryingIf(ctx, step.ID, what, isStall, func(ctx context.Context) error { // the copy retries lost connections itself
+		sink := &copySink{c: c, step: step, last: map[string]time.Time{}, fresh: map[string]bool{}}
+		var err error
+		counters, err = guardWith(ctx, c, step.ID, what, []db.DB{src, dst}, true, func(ctx context.Context) ([]copyengine.Counters, error) {
+			return copyengine.Run(ctx, src, dst, tables, step, c.copyID(step), sink)
+		})
+		if err != nil && sink.rollback != nil {
 			return sink.rollback
 		}
 		return err // an overrun rollback from a safe point wraps ErrRollback itself
+	})
+	if err != nil {
+		return err
 	}
 	var read, written, rejected int64
 	for _, t := range counters {
@@ -111,8 +121,9 @@ func sample(table string, r journal.RejectRow) string {
 	return table + "." + r.Column + ": " + r.Detail
 }
 
-// Tuning passes the conductor's copy tuning (Options.Copy) to the copier.
-func (s *copySink) Tuning() copyengine.Tuning { return s.c.opts.Copy }
+// Tuning passes the conductor's copy tuning (Options.Copy, its batch
+// bound from the runbook's stall timeout) to the copier.
+func (s *copySink) Tuning() copyengine.Tuning { return s.c.copyTuning() }
 
 func (s *copySink) Cast(table, column, from, to string, n int64) {
 	_, _ = s.c.emit(s.c.opts.Operator, s.step.ID, journal.CastApplied, journal.CastPayload{

@@ -11,7 +11,9 @@ import (
 
 // preflight checks, before the first step of a new run, what would
 // otherwise fail in the middle of the window: this build can run the
-// runbook (Check), every connection opens, and every snapshot step's native
+// runbook (Check), every connection opens, no copy or verify reads and
+// writes one database under two names, the disks have room for the
+// journal and the snapshots, and every snapshot step's native
 // tool is there, new enough, and can write its artefact. All problems are
 // reported at once.
 func (c *Conductor) preflight(ctx context.Context) error {
@@ -27,6 +29,8 @@ func (c *Conductor) preflight(ctx context.Context) error {
 			problems = append(problems, err)
 		}
 	}
+	problems = append(problems, c.sameDatabase(ctx)...)
+	problems = append(problems, c.diskSpace(ctx)...)
 	for _, step := range append(append([]runbooks.Step(nil), c.opts.Runbook.Steps...), c.opts.Runbook.Rollback...) {
 		if step.Kind != runbooks.KindSnapshot {
 			continue

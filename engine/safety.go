@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/engine/snapshot"
 	"github.com/tightrope/tightrope/engine/verify"
 	"github.com/tightrope/tightrope/journal"
@@ -39,7 +41,15 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	}
 	var res journal.VerifyPayload
 	for _, name := range tables {
-		check, err := verify.Table(ctx, src, dst, name, step)
+		var check journal.TableCheck
+		what := "verifying " + name
+		err := c.retrying(ctx, step.ID, what, func(ctx context.Context) error {
+			var err error
+			check, err = guarded(ctx, c, step.ID, what, []db.DB{src, dst}, func(ctx context.Context) (journal.TableCheck, error) {
+				return verify.Table(ctx, src, dst, name, c.verifyKey(step, name))
+			})
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -67,6 +77,24 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	return nil
 }
 
+// verifyKey is the verify step as it verifies one table: with its own
+// key: when it names one, else with the key the copy of that table between
+// the same two connections used, so a table without a primary key that was
+// copied by a unique key is verified by the same key.
+func (c *Conductor) verifyKey(step runbooks.Step, table string) runbooks.Step {
+	if len(step.Key) > 0 {
+		return step
+	}
+	for _, s := range c.opts.Runbook.Steps {
+		if s.Kind == runbooks.KindCopy && s.From == step.From && s.To == step.To && len(s.Key) > 0 &&
+			(s.All || slices.Contains(s.Tables, table)) {
+			step.Key = s.Key
+			return step
+		}
+	}
+	return step
+}
+
 // judgeMismatch raises verify_mismatch for one table whose differing rows
 // exceed the limit in force for it.
 func (c *Conductor) judgeMismatch(ctx context.Context, stepID string, check journal.TableCheck) error {
@@ -86,9 +114,17 @@ func (c *Conductor) snapshotStep(ctx context.Context, step runbooks.Step) error 
 		return err
 	}
 	conn, _ := c.opts.Runbook.Connection(step.Of)
-	m, err := snapshot.Take(ctx, d, snapshot.Request{
-		MigrationID: c.opts.Runbook.MigrationID, StepID: step.ID, Connection: step.Of, DSNEnv: conn.DSNEnv,
-		Method: step.Method, Dir: c.opts.SnapshotDir, Now: c.opts.Now,
+	var m journal.SnapshotPayload
+	what := "snapshot of " + step.Of
+	err = c.retrying(ctx, step.ID, what, func(ctx context.Context) error { // a failed snapshot leaves nothing behind
+		var err error
+		m, err = guarded(ctx, c, step.ID, what, []db.DB{d}, func(ctx context.Context) (journal.SnapshotPayload, error) {
+			return snapshot.Take(ctx, d, snapshot.Request{
+				MigrationID: c.opts.Runbook.MigrationID, StepID: step.ID, Connection: step.Of, DSNEnv: conn.DSNEnv,
+				Method: step.Method, Dir: c.opts.SnapshotDir, Now: c.opts.Now,
+			})
+		})
+		return err
 	})
 	if err != nil {
 		return err
@@ -128,7 +164,9 @@ func (c *Conductor) restoreStep(ctx context.Context, step runbooks.Step) error {
 		return err
 	}
 	start := c.opts.Now()
-	res, err := snapshot.Restore(ctx, d, *m)
+	res, err := guarded(ctx, c, step.ID, "restore of "+m.Label, []db.DB{d}, func(ctx context.Context) (snapshot.Result, error) {
+		return snapshot.Restore(ctx, d, *m)
+	})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -151,15 +152,19 @@ func (c *Conductor) sqlStep(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
-	for _, stmt := range splitStatements(step.Run) {
-		res, err := d.SQL().ExecContext(ctx, stmt)
-		if err != nil {
-			return fmt.Errorf("on %s: %s: %w", step.On, firstLine(stmt), err)
+	// A stalled statement is reported, never run again unasked: it may
+	// have landed.
+	return c.guard(ctx, step.ID, "sql on "+step.On, []db.DB{d}, func(ctx context.Context) error {
+		for _, stmt := range splitStatements(step.Run) {
+			res, err := d.SQL().ExecContext(ctx, stmt)
+			if err != nil {
+				return fmt.Errorf("on %s: %s: %w", step.On, firstLine(stmt), err)
+			}
+			n, _ := res.RowsAffected()
+			c.logf(step.ID, "info", "%s — %d rows affected", firstLine(stmt), n)
 		}
-		n, _ := res.RowsAffected()
-		c.logf(step.ID, "info", "%s — %d rows affected", firstLine(stmt), n)
-	}
-	return nil
+		return nil
+	})
 }
 
 // splitStatements splits SQL text on semicolons outside quotes and

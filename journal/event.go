@@ -102,6 +102,11 @@ type RunResumedPayload struct {
 	Operator    string `json:"operator"`
 	ToolVersion string `json:"tool_version"`
 	FromSeq     int64  `json:"from_seq"`
+	// Reopened: the run had ended failed and the decision-maker (the
+	// operator) chose to retry it; RetryStep is the failed step run again
+	// (empty when the run failed before its first step).
+	Reopened  bool   `json:"reopened,omitempty"`
+	RetryStep string `json:"retry_step,omitempty"`
 }
 
 // StepStartedPayload opens a step.

@@ -176,6 +176,12 @@ func (s *State) Apply(e Event) {
 				st.Interrupted = true
 			}
 		}
+		if p := pl.(RunResumedPayload); p.Reopened { // a failed run retried: it runs again
+			s.Outcome, s.OutcomeErr, s.FinishedAt = "", "", time.Time{}
+			if p.RetryStep != "" {
+				s.step(p.RetryStep, "", "", false).Rerun = ChoiceRerun
+			}
+		}
 	case StepStarted:
 		p := pl.(StepStartedPayload)
 		st := s.step(e.StepID, p.Kind, p.Title, p.Rollback)

@@ -65,7 +65,7 @@ func TestParseErrors(t *testing.T) {
 		{"notify not a list", top + "notify: ./n.sh\nsteps:\n" + gate, []string{"8:9: notify must be a list"}},
 		{"objectives", top + "objectives: { rto: 30 min, expectd: 45m }\nsteps:\n" + gate, []string{
 			`8:20: rto: invalid duration "30 min"`,
-			`8:28: unknown key "expectd" in objectives; did you mean "expected"? (allowed: rto, rpo, expected, window)`}},
+			`8:28: unknown key "expectd" in objectives; did you mean "expected"? (allowed: rto, rpo, expected, window, stall_timeout)`}},
 		{"strategy", top + "strategy: big-bang\nsteps:\n" + gate, []string{"8:11: strategy must be one of snapshot | cdc | blue-green"}},
 
 		// connections

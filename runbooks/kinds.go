@@ -54,7 +54,7 @@ var kindSpecs = []kindSpec{
 		refs:     func(c refCheck) { c.conn("on", c.st.On) }, sideEffects: true},
 	{name: KindCopy, keys: []string{"tables", "from", "to", "batch", "parallel", "create", "key", "casts"},
 		requires: []requirement{needTables}, defaults: copyDefaults, check: checkCopy, refs: refsFromTo},
-	{name: KindVerify, keys: []string{"tables", "from", "to"},
+	{name: KindVerify, keys: []string{"tables", "from", "to", "key"},
 		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo},
 	{name: KindSnapshot, keys: []string{"of", "method"},
 		defaults: func(st *Step, written func(string) bool) {

@@ -179,10 +179,17 @@ func (d *decoder) runbook(root field) *Runbook {
 // objectives decodes the agreed numbers, all optional durations.
 func (d *decoder) objectives(f field) Objectives {
 	var o Objectives
-	kv := d.fields(f, "objectives", "rto", "rpo", "expected", "window")
+	kv := d.fields(f, "objectives", "rto", "rpo", "expected", "window", "stall_timeout")
 	for key, dst := range map[string]*time.Duration{"rto": &o.RTO, "rpo": &o.RPO, "expected": &o.Expected, "window": &o.Window} {
 		if v, ok := kv[key]; ok {
 			*dst = d.duration(v)
+		}
+	}
+	if v, ok := kv["stall_timeout"]; ok {
+		n := len(d.errs)
+		o.StallTimeout = d.duration(v)
+		if len(d.errs) == n && (o.StallTimeout < time.Second || o.StallTimeout > time.Hour) {
+			d.errorAt(v.pos(), "stall_timeout: %s is out of range (from 1s to 1h; default %s)", o.StallTimeout, DefaultStallTimeout)
 		}
 	}
 	return o

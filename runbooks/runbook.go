@@ -37,6 +37,22 @@ type Objectives struct {
 	RPO      time.Duration // maximum data loss
 	Expected time.Duration // expected duration of the whole run
 	Window   time.Duration // the maintenance window
+	// StallTimeout is how long a database may stay silent (a connect, a
+	// batch, a liveness probe) before the connection counts as stalled and
+	// is retried, then reported; 0 means DefaultStallTimeout.
+	StallTimeout time.Duration
+}
+
+// DefaultStallTimeout is the stall timeout of a runbook that sets none.
+const DefaultStallTimeout = 30 * time.Second
+
+// Stall is the stall timeout in force: objectives.stall_timeout, or
+// DefaultStallTimeout.
+func (o Objectives) Stall() time.Duration {
+	if o.StallTimeout > 0 {
+		return o.StallTimeout
+	}
+	return DefaultStallTimeout
 }
 
 // Connection names a database. Secrets never live in a runbook: DSNEnv
@@ -100,7 +116,7 @@ type Step struct {
 	Batch    int      // copy: rows per batch (default 1000)
 	Parallel int      // copy: tables copied at once (default 1)
 	Create   bool     // copy: create missing target tables
-	Key      []string // copy: unique key for a table without a primary key
+	Key      []string // copy, verify: unique key for a table without a primary key
 	Casts    []Cast   // copy: documented cast rules
 
 	Of       string // snapshot: connection name

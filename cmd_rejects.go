@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -21,7 +24,17 @@ func rejectsCmd() *cobra.Command {
 			}
 			switch format {
 			case "csv":
-				return journal.WriteRejectsCSV(cmd.OutOrStdout(), recs)
+				if !isTerminal(cmd.OutOrStdout()) { // a file keeps the rows exact
+					return journal.WriteRejectsCSV(cmd.OutOrStdout(), recs)
+				}
+				// On a terminal, row data never reaches it raw: control
+				// characters are shown as escapes (JSON escapes them itself).
+				var b strings.Builder
+				if err := journal.WriteRejectsCSV(&b, recs); err != nil {
+					return err
+				}
+				_, err := io.WriteString(cmd.OutOrStdout(), safetext.Text(b.String()))
+				return err
 			case "json":
 				return journal.WriteRejectsJSON(cmd.OutOrStdout(), recs)
 			}

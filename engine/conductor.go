@@ -135,21 +135,16 @@ func New(opts Options) *Conductor {
 // --auto-decide would answer for someone who is not the decision-maker.
 var ErrNotDecisionMaker = errors.New("not the decision-maker")
 
-// checkAutoDecide refuses scripted answers given in anyone's name but the
-// decision-maker's.
-func checkAutoDecide(rb *runbooks.Runbook, operator, autoDecide string) error {
+// CheckAutoDecide refuses scripted answers given in anyone's name but the
+// decision-maker's; the command line applies it before it creates or opens
+// a journal, and Run again before the first step.
+func CheckAutoDecide(rb *runbooks.Runbook, operator, autoDecide string) error {
 	if autoDecide == "" || rb.DecisionMaker == "" || operator == rb.DecisionMaker {
 		return nil
 	}
 	return fmt.Errorf("%w: --auto-decide answers gates and triggers in the name of whoever runs it, "+
 		"and only %s may decide this runbook (this is %s): start it as --as %s, or without --auto-decide as an observer-operator",
 		ErrNotDecisionMaker, rb.DecisionMaker, operator, rb.DecisionMaker)
-}
-
-// CheckAutoDecide is the decision-maker rule for scripted runs, for the
-// command line to apply before it creates or opens a journal.
-func CheckAutoDecide(rb *runbooks.Runbook, operator, autoDecide string) error {
-	return checkAutoDecide(rb, operator, autoDecide)
 }
 
 // Updates streams state snapshots, about ten a second while things change;
@@ -183,7 +178,7 @@ const Interrupted = "interrupted"
 func (c *Conductor) Run(parent context.Context) (string, error) {
 	defer close(c.done) // the one place done is closed: publish sends the final state and stops
 	go c.publish()
-	if err := checkAutoDecide(c.opts.Runbook, c.opts.Operator, c.opts.AutoDecide); err != nil {
+	if err := CheckAutoDecide(c.opts.Runbook, c.opts.Operator, c.opts.AutoDecide); err != nil {
 		return journal.OutcomeFailed, err
 	}
 	ctx, cancel := context.WithCancel(parent)
@@ -506,12 +501,8 @@ func (c *Conductor) publish() {
 func (c *Conductor) stepState(id string, rollback bool) journal.StepState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, s := range c.state.Steps {
-		if s.ID == id && s.Rollback == rollback {
-			return s
-		}
-	}
-	return journal.StepState{ID: id, Status: journal.StatusPending}
+	st, _ := c.state.StepOf(id, rollback)
+	return st
 }
 
 // database opens (once) the named connection of the runbook.

@@ -60,22 +60,22 @@ func MayAct(s *journal.State, actor string, kind CommandKind, stepID string) str
 		case journal.AwaitRerun:
 			return ""
 		}
-		return onlyDecisionMaker(s, actor, "decide")
+		return OnlyDecisionMaker(s, actor, "decide")
 	case CmdRetry:
 		if !HoldsOnFailure(pd) {
 			return "nothing to retry: no failed step is waiting for a decision"
 		}
-		return onlyDecisionMaker(s, actor, "retry")
+		return OnlyDecisionMaker(s, actor, "retry")
 	case CmdAbort:
 		if s.RollingBack && s.Rollback == nil {
 			return "the rollback runs to the end: a half-run rollback is worse than a finished one"
 		}
-		return onlyDecisionMaker(s, actor, "abort")
+		return OnlyDecisionMaker(s, actor, "abort")
 	case CmdSkip:
 		if why := skipSituation(s, stepID); why != "" {
 			return why
 		}
-		return onlyDecisionMaker(s, actor, "skip")
+		return OnlyDecisionMaker(s, actor, "skip")
 	}
 	return fmt.Sprintf("unknown command %q", kind)
 }
@@ -98,10 +98,7 @@ func Permit(s *journal.State, cmd Command) string {
 			return "skipping a step needs a reason"
 		}
 	case CmdCheck:
-		st, _ := s.StepByID(pd.StepID)
-		if s.RollingBack {
-			st = rollbackStep(s, pd.StepID)
-		}
+		st, _ := s.StepOf(pd.StepID, s.RollingBack)
 		if cmd.Index < 0 || cmd.Index >= len(st.Checked) {
 			return fmt.Sprintf("step %s has no checklist item %d", pd.StepID, cmd.Index+1)
 		}
@@ -109,10 +106,7 @@ func Permit(s *journal.State, cmd Command) string {
 			return fmt.Sprintf("checklist item %d is already ticked", cmd.Index+1)
 		}
 	case CmdConfirm:
-		st, _ := s.StepByID(pd.StepID)
-		if s.RollingBack {
-			st = rollbackStep(s, pd.StepID)
-		}
+		st, _ := s.StepOf(pd.StepID, s.RollingBack)
 		for i, done := range st.Checked {
 			if !done {
 				return fmt.Sprintf("checklist item %d is not ticked", i+1)
@@ -181,7 +175,7 @@ func skipSituation(s *journal.State, stepID string) string {
 }
 
 // onlyDecisionMaker says why actor may not do verb, or "".
-func onlyDecisionMaker(s *journal.State, actor, verb string) string {
+func OnlyDecisionMaker(s *journal.State, actor, verb string) string {
 	dm := DecisionMaker(s)
 	if dm == "" || dm == actor {
 		return ""
@@ -191,12 +185,6 @@ func onlyDecisionMaker(s *journal.State, actor, verb string) string {
 		who = "not named (--as)"
 	}
 	return fmt.Sprintf("Only %s may %s — you are %s", dm, verb, who)
-}
-
-// OnlyDecisionMaker says why actor may not do verb because they are not
-// the decision-maker, or "".
-func OnlyDecisionMaker(s *journal.State, actor, verb string) string {
-	return onlyDecisionMaker(s, actor, verb)
 }
 
 // DecisionMaker is who may decide in this run: the runbook's
@@ -209,14 +197,4 @@ func DecisionMaker(s *journal.State) string {
 		return s.Pending.Who
 	}
 	return ""
-}
-
-// rollbackStep is the state of a rollback step.
-func rollbackStep(s *journal.State, id string) journal.StepState {
-	for _, st := range s.Steps {
-		if st.ID == id && st.Rollback {
-			return st
-		}
-	}
-	return journal.StepState{ID: id}
 }

@@ -64,11 +64,14 @@ func (s *State) setLimit(e Event, p DecisionPayload) {
 }
 
 // StepByID returns the state of a runbook step (not a rollback step).
-func (s *State) StepByID(id string) (StepState, bool) {
+func (s *State) StepByID(id string) (StepState, bool) { return s.StepOf(id, false) }
+
+// StepOf returns the state of a runbook step, or of a rollback step.
+func (s *State) StepOf(id string, rollback bool) (StepState, bool) {
 	for _, st := range s.Steps {
-		if st.ID == id && !st.Rollback {
+		if st.ID == id && st.Rollback == rollback {
 			return st, true
 		}
 	}
-	return StepState{}, false
+	return StepState{ID: id, Status: StatusPending}, false
 }

@@ -2,12 +2,10 @@ package copy
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"github.com/tightrope/tightrope/engine/convert"
 	"github.com/tightrope/tightrope/engine/db"
-	"github.com/tightrope/tightrope/runbooks"
 )
 
 // rejectSink records the rejects it receives.
@@ -27,24 +25,7 @@ func (s *rejectSink) Rejects(_ context.Context, _ string, rows []Rejected) error
 // explain are refused rows: rejected, the rest written, counts moved.
 func TestALateCommitIsNotARefusal(t *testing.T) {
 	ctx := context.Background()
-	path := t.TempDir() + "/t.db"
-	d, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"); err != nil {
-		t.Fatal(err)
-	}
-	d.Close()
-	dst, err := db.Open(ctx, runbooks.Connection{Name: "t", Driver: db.SQLite, Path: path}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
-	tbl, err := dst.Table(ctx, "t")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dst, tbl := sqliteTarget(t)
 	p := &Plan{Name: "t", Target: tbl, Cols: []string{"id", "v"}, KeyCount: 1}
 	rows := [][]any{{int64(1), "a"}, {int64(2), "b"}}
 	m := db.Marker{CopyID: "c", Table: "t", LastKey: []any{int64(2)}, Read: 2, Written: 2}

@@ -63,24 +63,7 @@ func TestACancelledRunIsNotRetried(t *testing.T) {
 // checkpoint showing it, the duplicate is an error.
 func TestALateCommitOfTheSameBatchIsRecognised(t *testing.T) {
 	ctx := context.Background()
-	path := t.TempDir() + "/t.db"
-	d, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"); err != nil {
-		t.Fatal(err)
-	}
-	d.Close()
-	dst, err := db.Open(ctx, runbooks.Connection{Name: "t", Driver: db.SQLite, Path: path}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
-	tbl, err := dst.Table(ctx, "t")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dst, tbl := sqliteTarget(t)
 	p := &Plan{Name: "t", Target: tbl, Cols: []string{"id", "v"}}
 	rows := [][]any{{int64(1), "a"}, {int64(2), "b"}}
 	m := db.Marker{CopyID: "c", Table: "t", LastKey: []any{int64(2)}, Read: 2, Written: 2}
@@ -94,4 +77,29 @@ func TestALateCommitOfTheSameBatchIsRecognised(t *testing.T) {
 	if err := load(ctx, dst, &retrySink{}, p, rows, more); err == nil {
 		t.Fatal("a duplicate the checkpoint does not explain was accepted")
 	}
+}
+
+// sqliteTarget is a fresh SQLite target holding an empty table t (id
+// INTEGER PRIMARY KEY, v TEXT), opened through the adapter, and that table.
+func sqliteTarget(t *testing.T) (db.DB, db.Table) {
+	t.Helper()
+	path := t.TempDir() + "/t.db"
+	d, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	dst, err := db.Open(context.Background(), runbooks.Connection{Name: "t", Driver: db.SQLite, Path: path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dst.Close() })
+	tbl, err := dst.Table(context.Background(), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst, tbl
 }

@@ -168,12 +168,15 @@ func keyFor(first rawEvent, key []byte, res *VerifyReport) (mac []byte, check bo
 // rows digests named by rows_rejected events of the unbroken chain and the
 // last seq of that chain.
 func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport) (map[string]int64, int64, error) {
-	rows, err := db.QueryContext(ctx,
-		`SELECT seq, at, actor, step_id, type, payload_json, prev_hash, hash FROM events ORDER BY seq`)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	raws := make(chan []rawEvent, scanDepth)
+	readErr := make(chan error, 1)
+	go func() { // the rows are read while the previous ones are hashed
+		defer close(raws)
+		readErr <- readRaw(ctx, db, `SELECT seq, at, actor, step_id, type, payload_json, prev_hash, hash
+			FROM events ORDER BY seq`, nil, raws)
+	}()
 	bound := map[string]int64{}
 	prev, want := zeroHash, int64(1)
 	var mac []byte
@@ -183,47 +186,45 @@ func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport)
 			res.BrokenSeq, res.Reason = seq, fmt.Sprintf(format, args...)
 		}
 	}
-	for rows.Next() {
-		var r rawEvent
-		if err := rows.Scan(&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash); err != nil {
-			return nil, 0, err
-		}
-		res.Events++
-		if res.BrokenSeq != 0 {
-			continue
-		}
-		if r.seq == 1 && Type(r.typ) == RunStarted {
-			var err error
-			if mac, check, err = keyFor(r, key, res); err != nil {
-				broken(1, "run_started: %v", err)
+	for batch := range raws {
+		for _, r := range batch {
+			res.Events++
+			if res.BrokenSeq != 0 {
 				continue
 			}
-		}
-		switch {
-		case r.seq != want:
-			broken(want, "seq %d is missing or out of place (found seq %d)", want, r.seq)
-		case r.prev != prev:
-			broken(r.seq, "prev_hash does not match the hash of seq %d (event removed, reordered or rewritten)", r.seq-1)
-		case check && eventHash(mac, r.seq, r.prev, r.at, r.actor, r.stepID, r.typ, r.payload) != r.hash:
-			broken(r.seq, "hash mismatch: the event was changed after it was written")
-		case r.seq == 1 && Type(r.typ) != RunStarted:
-			broken(r.seq, "first event is %q, not %q", r.typ, RunStarted)
-		default:
-			if _, err := time.Parse(time.RFC3339Nano, r.at); err != nil {
-				broken(r.seq, "bad timestamp %q", r.at)
-				continue
-			}
-			if Type(r.typ) == RowsRejected {
-				var p RejectsPayload
-				if json.Unmarshal(r.payload, &p) == nil && p.RowsSHA256 != "" {
-					bound[p.RowsSHA256] = r.seq
+			if r.seq == 1 && Type(r.typ) == RunStarted {
+				var err error
+				if mac, check, err = keyFor(r, key, res); err != nil {
+					broken(1, "run_started: %v", err)
+					continue
 				}
 			}
-			prev, res.Head = r.hash, r.hash
-			want++
+			switch {
+			case r.seq != want:
+				broken(want, "seq %d is missing or out of place (found seq %d)", want, r.seq)
+			case r.prev != prev:
+				broken(r.seq, "prev_hash does not match the hash of seq %d (event removed, reordered or rewritten)", r.seq-1)
+			case check && eventHash(mac, r.seq, r.prev, r.at, r.actor, r.stepID, r.typ, r.payload) != r.hash:
+				broken(r.seq, "hash mismatch: the event was changed after it was written")
+			case r.seq == 1 && Type(r.typ) != RunStarted:
+				broken(r.seq, "first event is %q, not %q", r.typ, RunStarted)
+			default:
+				if _, err := time.Parse(time.RFC3339Nano, r.at); err != nil {
+					broken(r.seq, "bad timestamp %q", r.at)
+					continue
+				}
+				if Type(r.typ) == RowsRejected {
+					var p RejectsPayload
+					if json.Unmarshal(r.payload, &p) == nil && p.RowsSHA256 != "" {
+						bound[p.RowsSHA256] = r.seq
+					}
+				}
+				prev, res.Head = r.hash, r.hash
+				want++
+			}
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := <-readErr; err != nil {
 		return nil, 0, err
 	}
 	if res.Events == 0 {
@@ -253,34 +254,41 @@ func (r rawEvent) event() (Event, error) {
 // verifyRejects regroups the reject rows by batch, recomputes each batch's
 // digest and checks the chain names it.
 func verifyRejects(ctx context.Context, db *sql.DB, bound map[string]int64, res *VerifyReport) error {
-	recs, err := queryRejects(ctx, db)
-	if err != nil {
-		return err
-	}
-	res.Rejects = int64(len(recs))
 	fail := func(format string, args ...any) {
 		if res.RejectsReason == "" {
 			res.RejectsReason = fmt.Sprintf(format, args...)
 		}
 	}
 	seen := map[string]bool{}
-	for i := 0; i < len(recs); {
-		j := i + 1
-		for j < len(recs) && recs[j].Batch == recs[i].Batch {
-			j++
+	var batch []RejectRecord // the rows of one batch, contiguous by id
+	check := func() {
+		if len(batch) == 0 {
+			return
 		}
-		batch := recs[i].Batch
+		first, last, digest := batch[0].ID, batch[len(batch)-1].ID, batch[0].Batch
 		switch {
-		case seen[batch]:
-			fail("reject rows of batch %s are not contiguous (ids %d..)", batch, recs[i].ID)
-		case rejectsDigest(recs[i:j]) != batch:
-			fail("reject rows %d..%d do not match their digest %s (changed, added or removed)", recs[i].ID, recs[j-1].ID, batch)
-		case bound[batch] == 0:
-			fail("reject rows %d..%d (digest %s) are named by no rows_rejected event: written by hand, or a crash before the event", recs[i].ID, recs[j-1].ID, batch)
+		case seen[digest]:
+			fail("reject rows of batch %s are not contiguous (ids %d..)", digest, first)
+		case rejectsDigest(batch) != digest:
+			fail("reject rows %d..%d do not match their digest %s (changed, added or removed)", first, last, digest)
+		case bound[digest] == 0:
+			fail("reject rows %d..%d (digest %s) are named by no rows_rejected event: written by hand, or a crash before the event", first, last, digest)
 		}
-		seen[batch] = true
-		i = j
+		seen[digest] = true
+		batch = batch[:0]
 	}
+	err := eachReject(ctx, db, func(r RejectRecord) error {
+		res.Rejects++
+		if len(batch) > 0 && r.Batch != batch[0].Batch {
+			check()
+		}
+		batch = append(batch, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	check()
 	var missing struct {
 		seq    int64
 		digest string

@@ -50,41 +50,65 @@ func checkIdentity(db *sql.DB) error {
 
 // ReadAll returns every event of a journal in seq order, opening it
 // read-only; safe while a writer appends. It does not verify the chain
-// (Verify does). Fold(events) is the run's State, live or replayed.
+// (Verify does). It holds the whole journal in memory: readers that only
+// walk it once use Scan, ScanDecoded or FoldFile, which keep memory flat.
 func ReadAll(path string) ([]Event, error) {
+	var evs []Event
+	err := Scan(context.Background(), path, func(e Event) error {
+		evs = append(evs, e)
+		return nil
+	})
+	return evs, err
+}
+
+// Scan calls fn with every event of the journal at path in seq order,
+// opening it read-only (safe while a writer appends), without holding
+// them: memory stays flat however long the journal is. The rows are read
+// by a second goroutine while fn runs. Scan stops at fn's first error and
+// returns it. It does not verify the chain (Verify does).
+func Scan(ctx context.Context, path string, fn func(Event) error) error {
+	return scanPath(ctx, path, false, func(d decoded) error { return fn(d.ev) })
+}
+
+// ScanDecoded is Scan with each payload decoded as Decode does (payload,
+// err), the decoding done off the caller's goroutine: for readers that
+// fold (State.ApplyDecoded) and look at payloads themselves.
+func ScanDecoded(ctx context.Context, path string, fn func(e Event, payload any, err error) error) error {
+	return scanPath(ctx, path, true, func(d decoded) error { return fn(d.ev, d.payload, d.err) })
+}
+
+// FoldFile folds every event of the journal at path into its State,
+// streaming them (ScanDecoded): the run's final state without the journal
+// in memory.
+func FoldFile(ctx context.Context, path string) (State, error) {
+	var s State
+	err := ScanDecoded(ctx, path, func(e Event, p any, err error) error {
+		s.ApplyDecoded(e, p, err)
+		return nil
+	})
+	return s, err
+}
+
+func scanPath(ctx context.Context, path string, decode bool, fn func(decoded) error) error {
 	db, err := openRead(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer db.Close()
-	evs, err := eventsBetween(context.Background(), db, 0, math.MaxInt64)
-	if err != nil {
-		return nil, fmt.Errorf("journal %s: %w", path, err)
+	if err := scanEvents(ctx, db, 0, math.MaxInt64, decode, fn); err != nil {
+		return fmt.Errorf("journal %s: %w", path, err)
 	}
-	return evs, nil
+	return nil
 }
 
 // eventsBetween reads the events with after < seq <= upTo, in seq order.
 func eventsBetween(ctx context.Context, db *sql.DB, after, upTo int64) ([]Event, error) {
-	rows, err := db.QueryContext(ctx, `SELECT seq, at, actor, step_id, type, payload_json, prev_hash, hash
-		FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`, after, upTo)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var evs []Event
-	for rows.Next() {
-		var r rawEvent
-		if err := rows.Scan(&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash); err != nil {
-			return nil, err
-		}
-		ev, err := r.event()
-		if err != nil {
-			return nil, err
-		}
-		evs = append(evs, ev)
-	}
-	return evs, rows.Err()
+	err := scanEvents(ctx, db, after, upTo, false, func(d decoded) error {
+		evs = append(evs, d.ev)
+		return nil
+	})
+	return evs, err
 }
 
 // Follow streams the events with seq > after as a writer appends them,

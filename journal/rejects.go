@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -194,76 +195,140 @@ func rejectsDigest(recs []RejectRecord) string {
 }
 
 // ReadRejects returns every reject row of a journal in the order written,
-// opening it read-only.
+// opening it read-only. It holds them all in memory: EachReject walks them
+// one at a time.
 func ReadRejects(path string) ([]RejectRecord, error) {
-	db, err := openRead(path)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	recs, err := queryRejects(context.Background(), db)
-	if err != nil {
-		return nil, fmt.Errorf("journal %s: rejects: %w", path, err)
-	}
-	return recs, nil
+	var recs []RejectRecord
+	err := EachReject(context.Background(), path, func(r RejectRecord) error {
+		recs = append(recs, r)
+		return nil
+	})
+	return recs, err
 }
 
-func queryRejects(ctx context.Context, db *sql.DB) ([]RejectRecord, error) {
+// EachReject calls fn with every reject row of a journal in the order
+// written, opening it read-only, without holding them: memory stays flat
+// however many rows were rejected. It stops at fn's first error and
+// returns it.
+func EachReject(ctx context.Context, path string, fn func(RejectRecord) error) error {
+	db, err := openRead(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := eachReject(ctx, db, fn); err != nil {
+		return fmt.Errorf("journal %s: rejects: %w", path, err)
+	}
+	return nil
+}
+
+func eachReject(ctx context.Context, db *sql.DB, fn func(RejectRecord) error) error {
 	rows, err := db.QueryContext(ctx, `SELECT id, run_seq, step_id, tbl, key_json, row_json, col, reason, detail, batch
 		FROM rejects ORDER BY id`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var recs []RejectRecord
 	for rows.Next() {
 		var r RejectRecord
 		var key, row []byte
 		if err := rows.Scan(&r.ID, &r.RunSeq, &r.StepID, &r.Table, &key, &row, &r.Column, &r.Reason, &r.Detail, &r.Batch); err != nil {
-			return nil, err
+			return err
 		}
 		r.Key, r.Row = json.RawMessage(key), json.RawMessage(row)
-		recs = append(recs, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return recs, rows.Err()
+	return rows.Err()
 }
 
-// WriteRejectsCSV writes recs as CSV with a header line; key and row are
-// JSON text in their cells.
-func WriteRejectsCSV(w io.Writer, recs []RejectRecord) error {
+// RejectsWriter writes reject rows one at a time in an export format
+// (NewRejectsCSV, NewRejectsJSON), so an export streams; Close ends the
+// document and flushes it.
+type RejectsWriter interface {
+	Write(RejectRecord) error
+	Close() error
+}
+
+// NewRejectsCSV writes reject rows as CSV with a header line; key and row
+// are JSON text in their cells.
+func NewRejectsCSV(w io.Writer) RejectsWriter {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"id", "run_seq", "step_id", "table", "key", "row", "column", "reason", "detail"})
-	for _, r := range recs {
-		_ = cw.Write([]string{
-			strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.RunSeq, 10), r.StepID, r.Table,
-			string(r.Key), string(r.Row), r.Column, r.Reason, r.Detail,
-		})
-	}
-	cw.Flush()
-	return cw.Error()
+	return &rejectsCSV{cw: cw}
 }
 
-// WriteRejectsJSON writes recs as a JSON array, one record per line, key
-// and row embedded as JSON.
-func WriteRejectsJSON(w io.Writer, recs []RejectRecord) error {
-	var buf bytes.Buffer
-	buf.WriteString("[")
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	for i, r := range recs {
-		if i > 0 {
-			buf.WriteString(",")
-		}
-		buf.WriteString("\n")
-		if err := enc.Encode(r); err != nil {
-			return fmt.Errorf("journal: reject %d: %w", r.ID, err)
-		}
-		buf.Truncate(buf.Len() - 1) // the encoder's newline
+type rejectsCSV struct{ cw *csv.Writer }
+
+func (c *rejectsCSV) Write(r RejectRecord) error {
+	return c.cw.Write([]string{
+		strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.RunSeq, 10), r.StepID, r.Table,
+		string(r.Key), string(r.Row), r.Column, r.Reason, r.Detail,
+	})
+}
+
+func (c *rejectsCSV) Close() error {
+	c.cw.Flush()
+	return c.cw.Error()
+}
+
+// NewRejectsJSON writes reject rows as a JSON array, one record per line,
+// key and row embedded as JSON.
+func NewRejectsJSON(w io.Writer) RejectsWriter {
+	j := &rejectsJSON{w: bufio.NewWriterSize(w, 64<<10)}
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetEscapeHTML(false)
+	j.w.WriteString("[")
+	return j
+}
+
+type rejectsJSON struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+	n   int
+}
+
+func (j *rejectsJSON) Write(r RejectRecord) error {
+	j.buf.Reset()
+	if j.n > 0 {
+		j.buf.WriteString(",")
 	}
-	if len(recs) > 0 {
-		buf.WriteString("\n")
+	j.buf.WriteString("\n")
+	if err := j.enc.Encode(r); err != nil {
+		return fmt.Errorf("journal: reject %d: %w", r.ID, err)
 	}
-	buf.WriteString("]\n")
-	_, err := w.Write(buf.Bytes())
+	j.buf.Truncate(j.buf.Len() - 1) // the encoder's newline
+	j.n++
+	_, err := j.w.Write(j.buf.Bytes())
 	return err
+}
+
+func (j *rejectsJSON) Close() error {
+	if j.n > 0 {
+		j.w.WriteString("\n")
+	}
+	j.w.WriteString("]\n")
+	return j.w.Flush()
+}
+
+// WriteRejectsCSV writes recs as CSV with a header line (NewRejectsCSV).
+func WriteRejectsCSV(w io.Writer, recs []RejectRecord) error {
+	return writeRejects(NewRejectsCSV(w), recs)
+}
+
+// WriteRejectsJSON writes recs as a JSON array, one record per line
+// (NewRejectsJSON).
+func WriteRejectsJSON(w io.Writer, recs []RejectRecord) error {
+	return writeRejects(NewRejectsJSON(w), recs)
+}
+
+func writeRejects(rw RejectsWriter, recs []RejectRecord) error {
+	for _, r := range recs {
+		if err := rw.Write(r); err != nil {
+			return err
+		}
+	}
+	return rw.Close()
 }

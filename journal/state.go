@@ -129,7 +129,8 @@ type LogRecord struct {
 	Line   string
 }
 
-// Fold applies events in order to a zero State.
+// Fold applies events in order to a zero State. FoldFile folds a journal
+// file without holding its events.
 func Fold(events []Event) State {
 	var s State
 	for _, e := range events {
@@ -142,8 +143,15 @@ func Fold(events []Event) State {
 // (Decode); an event whose payload does not decode is recorded in
 // Problems and otherwise left out, never half-applied.
 func (s *State) Apply(e Event) {
-	s.LastSeq, s.LastAt = e.Seq, e.At
 	pl, err := Decode(e)
+	s.ApplyDecoded(e, pl, err)
+}
+
+// ApplyDecoded is Apply for an event whose payload was already decoded:
+// pl and err are what Decode(e) returned (ScanDecoded hands them over), so
+// a reader that needs the payload too decodes it once.
+func (s *State) ApplyDecoded(e Event, pl any, err error) {
+	s.LastSeq, s.LastAt = e.Seq, e.At
 	if err != nil {
 		s.Problems = append(s.Problems, err.Error())
 		return

@@ -11,7 +11,9 @@ import (
 
 // builder walks the events once, folding them as it goes, and collects
 // what State does not keep: when each thing happened, who did it, which
-// question a decision answered, and the refusals.
+// question a decision answered, and the refusals. It then walks the
+// reject rows once, tallying them. It holds neither: a report of a
+// million events takes the memory of its result.
 type builder struct {
 	r     *Report
 	s     journal.State
@@ -21,6 +23,9 @@ type builder struct {
 	took  map[string]int64 // step id → duration_ms of its last step_finished
 
 	resumedBy []string // operators of run_resumed, in order
+
+	stored       map[string]map[string]*Reason // table → reason → the rows kept in the rejects table
+	rejectTables []string                      // tables of the reject rows, in order of first appearance
 }
 
 // awaiting is an open question with when it was asked.
@@ -30,17 +35,25 @@ type awaiting struct {
 	at     time.Time
 }
 
-// build assembles the report from what Build read.
-func build(name string, events []journal.Event, rejects []journal.RejectRecord, vr journal.VerifyReport) *Report {
-	b := &builder{r: &Report{Journal: name}, first: map[string]int{}, took: map[string]int64{}}
-	for _, e := range events {
-		b.s.Apply(e)
-		b.event(e)
-	}
+func newBuilder(name string) *builder {
+	return &builder{r: &Report{Journal: name}, first: map[string]int{}, took: map[string]int64{},
+		stored: map[string]map[string]*Reason{}}
+}
+
+// apply folds one event and records what it adds to the report; payload
+// and err are what journal.Decode returned for it.
+func (b *builder) apply(e journal.Event, payload any, err error) error {
+	b.s.ApplyDecoded(e, payload, err)
+	b.event(e, payload, err)
+	return nil
+}
+
+// done assembles the report once every event and reject row went in.
+func (b *builder) done(vr journal.VerifyReport) *Report {
 	b.steps()
 	b.summary()
 	b.integrity(vr)
-	b.data(rejects)
+	b.data()
 	b.safetyNet()
 	b.r.Lessons = lessons(b.r, &b.s)
 	return b.r
@@ -64,8 +77,7 @@ func (b *builder) add(e journal.Event, kind, text string) {
 // event records what one event adds to the report; b.s already holds it.
 // An event whose payload does not decode is listed as a journal problem
 // and adds nothing else.
-func (b *builder) event(e journal.Event) {
-	payload, err := journal.Decode(e)
+func (b *builder) event(e journal.Event, payload any, err error) {
 	if err != nil {
 		b.problem(e, err)
 		return

@@ -9,6 +9,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -326,15 +327,15 @@ func Build(path string, opts ...journal.Option) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	events, err := journal.ReadAll(path)
-	if err != nil {
+	ctx := context.Background()
+	b := newBuilder(filepath.Base(path))
+	if err := journal.ScanDecoded(ctx, path, b.apply); err != nil {
 		return nil, fmt.Errorf("%w (journal verify: %s)", err, vr)
 	}
-	rejects, err := journal.ReadRejects(path)
-	if err != nil {
+	if err := journal.EachReject(ctx, path, b.reject); err != nil {
 		return nil, err
 	}
-	r := build(filepath.Base(path), events, rejects, vr)
+	r := b.done(vr)
 	finish(r)
 	return r, nil
 }

@@ -66,13 +66,13 @@ func (b *builder) integrity(vr journal.VerifyReport) {
 
 // data fills the per-table counters, rejects by reason with an example
 // each, the casts and the verify results.
-func (b *builder) data(rejects []journal.RejectRecord) {
+func (b *builder) data() {
 	names := []string{}
 	for _, t := range b.s.Tables {
 		names = appendNew(names, t.Table)
 	}
-	for _, rec := range rejects {
-		names = appendNew(names, rec.Table) // rows kept for a table no event counted
+	for _, name := range b.rejectTables {
+		names = appendNew(names, name) // rows kept for a table no event counted
 	}
 	for _, name := range names {
 		t := Table{Table: name}
@@ -88,7 +88,7 @@ func (b *builder) data(rejects []journal.RejectRecord) {
 		if !t.Balanced {
 			t.Check = "MISMATCH"
 		}
-		t.Reasons = reasons(name, counted, rejects)
+		t.Reasons = reasons(counted, b.stored[name])
 		for _, r := range t.Reasons {
 			t.Counted += r.Count
 			t.Stored += r.Stored
@@ -107,33 +107,54 @@ func (b *builder) data(rejects []journal.RejectRecord) {
 	}
 }
 
-// reasons lists a table's reject reasons, largest first, each with the
-// rows kept in the rejects table and the first of them as the example.
-func reasons(table string, counted map[string]int64, rejects []journal.RejectRecord) []Reason {
-	byReason := map[string]*Reason{}
-	for r, n := range counted {
-		byReason[r] = &Reason{Reason: r, Count: n}
+// reject tallies one row of the rejects table under its table and reason:
+// the first row of a reason is its example, the first row of a column
+// gives that column's example value (the row is parsed only for those).
+func (b *builder) reject(rec journal.RejectRecord) error {
+	byReason := b.stored[rec.Table]
+	if byReason == nil {
+		byReason = map[string]*Reason{}
+		b.stored[rec.Table] = byReason
+		b.rejectTables = append(b.rejectTables, rec.Table)
 	}
-	for _, rec := range rejects {
-		if rec.Table != table {
-			continue
-		}
-		r := byReason[rec.Reason]
-		if r == nil {
-			r = &Reason{Reason: rec.Reason}
-			byReason[rec.Reason] = r
-		}
+	r := byReason[rec.Reason]
+	if r == nil {
+		r = &Reason{Reason: rec.Reason}
+		byReason[rec.Reason] = r
+	}
+	i := slices.IndexFunc(r.Columns, func(c Tally) bool { return c.Column == rec.Column })
+	if r.Stored == 0 || i < 0 {
 		value := columnValue(rec.Row, rec.Column)
 		if r.Stored == 0 {
 			r.Column, r.Key, r.Value, r.Detail = rec.Column, keyText(rec.Key), value, rec.Detail
 		}
-		r.Stored++
-		i := slices.IndexFunc(r.Columns, func(c Tally) bool { return c.Column == rec.Column })
 		if i < 0 {
 			r.Columns = append(r.Columns, Tally{Column: rec.Column, Value: value})
 			i = len(r.Columns) - 1
 		}
-		r.Columns[i].Count++
+	}
+	r.Stored++
+	r.Columns[i].Count++
+	return nil
+}
+
+// reasons lists a table's reject reasons, largest first: the counts of
+// the rows_rejected events with the rows kept in the rejects table.
+func reasons(counted map[string]int64, stored map[string]*Reason) []Reason {
+	byReason := map[string]*Reason{}
+	for r, n := range counted {
+		byReason[r] = &Reason{Reason: r, Count: n}
+	}
+	for name, st := range stored {
+		r := byReason[name]
+		if r == nil {
+			r = &Reason{Reason: name}
+			byReason[name] = r
+		}
+		count := r.Count
+		*r = *st
+		r.Count = count
+		r.Columns = slices.Clone(st.Columns)
 	}
 	out := make([]Reason, 0, len(byReason))
 	for _, r := range byReason {

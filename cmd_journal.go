@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +34,7 @@ head recorded outside the machine catches that.`,
 			if err != nil {
 				return err
 			}
+			streamingGC()
 			res, err := journal.Verify(args[0], journal.WithKey(key))
 			if err != nil {
 				return err
@@ -46,4 +49,16 @@ head recorded outside the machine catches that.`,
 	keyFileFlag(verify, &keyFile)
 	cmd.AddCommand(verify)
 	return cmd
+}
+
+// streamingGC lets the garbage collector run four times less often in a
+// command that streams a journal once (verify, report, rejects, replay
+// --plain): the live heap stays a few megabytes however long the journal,
+// so the default setting collects every few thousand events, a quarter of
+// the CPU time; at 400 the heap still stays well under 100 MB. GOGC, when
+// set, wins.
+func streamingGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

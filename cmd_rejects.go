@@ -19,6 +19,7 @@ func rejectsCmd() *cobra.Command {
 		Short: "List every rejected row with table, key, column, reason and the whole row",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			streamingGC()
 			out := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 			var rw journal.RejectsWriter
 			switch format {

@@ -22,23 +22,35 @@ func replayCmd() *cobra.Command {
 			if speed <= 0 {
 				return usageError{fmt.Errorf("--speed must be positive")}
 			}
+			out := cmd.OutOrStdout()
+			if plain || !isTerminal(out) {
+				// The timeline streams: a journal of a million events
+				// prints in the memory of one.
+				streamingGC()
+				printer := tui.NewPlain(out)
+				var s journal.State
+				err := journal.ScanDecoded(cmd.Context(), args[0], func(e journal.Event, pl any, err error) error {
+					s.ApplyDecoded(e, pl, err)
+					printer.Event(e, &s)
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				if s.LastSeq == 0 {
+					return fmt.Errorf("%s holds no events", args[0])
+				}
+				printer.Summary(s)
+				return nil
+			}
+			// The console replay seeks back and forth, so it holds the
+			// events (tui.NewReplay).
 			events, err := journal.ReadAll(args[0])
 			if err != nil {
 				return err
 			}
 			if len(events) == 0 {
 				return fmt.Errorf("%s holds no events", args[0])
-			}
-			out := cmd.OutOrStdout()
-			if plain || !isTerminal(out) {
-				printer := tui.NewPlain(out)
-				var s journal.State
-				for _, e := range events {
-					s.Apply(e)
-					printer.Event(e, &s)
-				}
-				printer.Summary(s)
-				return nil
 			}
 			r := tui.NewReplay(events, speed, time.Now)
 			first := journal.Fold(events[:1])

@@ -36,6 +36,7 @@ UNTRUSTED too.`,
 			if err != nil {
 				return err
 			}
+			streamingGC()
 			r, err := report.Build(args[0], journal.WithKey(key))
 			if err != nil {
 				return err

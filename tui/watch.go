@@ -42,17 +42,13 @@ func NewWatch(ctx context.Context, path string, every time.Duration, opts ...Wat
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Watch{updates: make(chan journal.State), live: make(chan Liveness, 1), cancel: cancel}
 	w.judge, w.every = judgeFor(path, opts)
-	events, err := journal.ReadAll(path)
+	s, err := journal.FoldFile(ctx, path) // streamed: a long journal is not held
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		w.err = err
 		cancel()
 		close(w.updates)
 		close(w.live)
 		return w
-	}
-	var s journal.State
-	for _, e := range events {
-		s.Apply(e)
 	}
 	var follow <-chan journal.Event
 	if s.Outcome == "" {
@@ -140,13 +136,13 @@ func (w *Watch) run(ctx context.Context, s journal.State, follow <-chan journal.
 func WatchPlain(ctx context.Context, path string, every time.Duration, p *Plain, opts ...WatchOption) (journal.State, error) {
 	judge, beatEvery := judgeFor(path, opts)
 	var s journal.State
-	events, err := journal.ReadAll(path)
+	err := journal.ScanDecoded(ctx, path, func(e journal.Event, pl any, err error) error { // streamed
+		s.ApplyDecoded(e, pl, err)
+		p.Event(e, &s)
+		return nil
+	})
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return s, err
-	}
-	for _, e := range events {
-		s.Apply(e)
-		p.Event(e, &s)
 	}
 	if s.Outcome == "" {
 		ctx, cancel := context.WithCancel(ctx)

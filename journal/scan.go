@@ -28,7 +28,8 @@ var errStopScan = errors.New("scan stopped")
 // fn, in three stages that overlap on separate goroutines: the SQLite rows
 // are read, then parsed (and decoded when decode is set), then handed to fn
 // on the caller's goroutine. A row that does not parse (a bad timestamp)
-// ends the scan with its error, as does fn's first error.
+// ends the scan with its error once the rows before it were handed to fn;
+// fn's first error ends it too.
 func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, decode bool, fn func(decoded) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -111,21 +112,27 @@ func readRaw(ctx context.Context, db *sql.DB, query string, args []any, out chan
 // when decode is set.
 func parseRaw(ctx context.Context, in <-chan []rawEvent, decode bool, out chan<- []decoded) error {
 	for raws := range in {
-		batch := make([]decoded, len(raws))
-		for i, r := range raws {
+		batch := make([]decoded, 0, len(raws))
+		var bad error
+		for _, r := range raws {
 			ev, err := r.event()
 			if err != nil {
-				return err
+				bad = err // the events before it are still delivered
+				break
 			}
-			batch[i].ev = ev
+			d := decoded{ev: ev}
 			if decode {
-				batch[i].payload, batch[i].err = Decode(ev)
+				d.payload, d.err = Decode(ev)
 			}
+			batch = append(batch, d)
 		}
 		select {
 		case out <- batch:
 		case <-ctx.Done():
 			return errStopScan
+		}
+		if bad != nil {
+			return bad
 		}
 	}
 	return nil

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -47,8 +49,46 @@ head recorded outside the machine catches that.`,
 		},
 	}
 	keyFileFlag(verify, &keyFile)
-	cmd.AddCommand(verify)
+	cmd.AddCommand(verify, journalStateCmd())
 	return cmd
+}
+
+// journalStateCmd folds a journal to its final state and prints it in a
+// few lines: where a run stands without opening the console.
+func journalStateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "state JOURNAL",
+		Short: "Fold the journal to the run's final state and print it in a few lines (the chain is not checked: see verify)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			streamingGC()
+			s, err := journal.FoldFile(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			outcome := s.Outcome
+			if outcome == "" {
+				outcome = "interrupted (or still running)"
+			}
+			done := 0
+			for _, st := range s.Steps {
+				if st.Status == journal.StatusDone {
+					done++
+				}
+			}
+			read, written, rejected := s.Totals()
+			fmt.Fprintf(out, "events:   %d, last at %s\n", s.LastSeq, s.LastAt.Format(time.RFC3339))
+			fmt.Fprintf(out, "outcome:  %s\n", safetext.Line(outcome))
+			fmt.Fprintf(out, "steps:    %d of %d done\n", done, len(s.Steps))
+			fmt.Fprintf(out, "tables:   %d, %d rows read, %d written, %d rejected\n", len(s.Tables), read, written, rejected)
+			fmt.Fprintf(out, "decided:  %d decisions, %d triggers\n", len(s.Decisions), len(s.Triggers))
+			if len(s.Problems) > 0 {
+				fmt.Fprintf(out, "problems: %d events whose payload does not decode, first: %s\n", len(s.Problems), safetext.Line(s.Problems[0]))
+			}
+			return nil
+		},
+	}
 }
 
 // streamingGC lets the garbage collector run four times less often in a

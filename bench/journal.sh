@@ -33,7 +33,7 @@ j="$work/run-$events-$rejects-$steps-$tables.journal"
 if [ ! -f "$j" ]; then
 	"$work/journalgen" -events "$events" -rejects "$rejects" -steps "$steps" -tables "$tables" "$j"
 fi
-ls -l "$j" | awk '{printf "journal: %s, %.0f MB\n", $NF, $5/1048576}'
+ls -lL "$j" | awk '{printf "journal: %s, %.0f MB\n", $NF, $5/1048576}'
 
 missed=0
 rows=()

@@ -112,6 +112,16 @@ func (r VerifyReport) String() string {
 // (Truncated), unless an older copy of the whole file or its seal was put
 // back: only a head recorded outside the machine catches that.
 func Verify(path string, opts ...Option) (VerifyReport, error) {
+	return VerifyScan(context.Background(), path, nil, nil, opts...)
+}
+
+// VerifyScan is Verify that also hands every event (decoded, as
+// ScanDecoded does) to onEvent and every reject row to onReject, in the
+// same single read of the file: a reader that needs the verdict and the
+// contents (the report) reads the journal once. Either callback may be
+// nil. The events are handed over whatever the verdict, a broken chain
+// included; a callback's error ends the walk and is returned.
+func VerifyScan(ctx context.Context, path string, onEvent func(e Event, payload any, err error) error, onReject func(RejectRecord) error, opts ...Option) (VerifyReport, error) {
 	var o Store
 	for _, f := range opts {
 		f(&o)
@@ -121,9 +131,8 @@ func Verify(path string, opts ...Option) (VerifyReport, error) {
 		return VerifyReport{}, err
 	}
 	defer db.Close()
-	ctx := context.Background()
 	var res VerifyReport
-	bound, last, err := verifyChain(ctx, db, o.key, &res)
+	bound, last, err := verifyChain(ctx, db, o.key, &res, onEvent)
 	if err != nil {
 		return res, fmt.Errorf("journal %s: verify: %w", path, err)
 	}
@@ -132,7 +141,7 @@ func Verify(path string, opts ...Option) (VerifyReport, error) {
 			return res, fmt.Errorf("journal %s: verify seal: %w", path, err)
 		}
 	}
-	if err := verifyRejects(ctx, db, bound, &res); err != nil {
+	if err := verifyRejects(ctx, db, bound, &res, onReject); err != nil {
 		return res, fmt.Errorf("journal %s: verify rejects: %w", path, err)
 	}
 	return res, nil
@@ -167,7 +176,7 @@ func keyFor(first rawEvent, key []byte, res *VerifyReport) (mac []byte, check bo
 // verifyChain walks the events in seq order and fills res. It returns the
 // rows digests named by rows_rejected events of the unbroken chain and the
 // last seq of that chain.
-func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport) (map[string]int64, int64, error) {
+func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport, onEvent func(Event, any, error) error) (map[string]int64, int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	raws := make(chan []rawEvent, scanDepth)
@@ -177,6 +186,54 @@ func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport)
 		readErr <- readRaw(ctx, db, `SELECT seq, at, actor, step_id, type, payload_json, prev_hash, hash
 			FROM events ORDER BY seq`, nil, raws)
 	}()
+	// With onEvent, the hashed rows go on to be parsed and decoded on a
+	// third goroutine, and to onEvent on a fourth.
+	var tee chan []rawEvent
+	parseErr, eventErr := make(chan error, 1), make(chan error, 1)
+	if onEvent != nil {
+		tee = make(chan []rawEvent, scanDepth)
+		evs := make(chan []decoded, scanDepth)
+		go func() {
+			defer close(evs)
+			err := parseRaw(ctx, tee, true, evs)
+			if err != nil {
+				cancel()
+			}
+			parseErr <- err
+		}()
+		go func() {
+			var err error
+			for batch := range evs {
+				for _, d := range batch {
+					if err == nil {
+						if err = onEvent(d.ev, d.payload, d.err); err != nil {
+							cancel()
+						}
+					}
+				}
+			}
+			eventErr <- err
+		}()
+	}
+	forward := func(batch []rawEvent) {
+		if tee != nil {
+			select {
+			case tee <- batch:
+			case <-ctx.Done():
+			}
+		}
+	}
+	finish := func() error { // waits for the onEvent stages
+		if tee == nil {
+			return nil
+		}
+		close(tee)
+		if err := <-eventErr; err != nil {
+			<-parseErr
+			return err
+		}
+		return <-parseErr
+	}
 	bound := map[string]int64{}
 	prev, want := zeroHash, int64(1)
 	var mac []byte
@@ -223,9 +280,14 @@ func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport)
 				want++
 			}
 		}
+		forward(batch)
 	}
-	if err := <-readErr; err != nil {
+	eerr := finish()
+	if err := <-readErr; err != nil && eerr == nil {
 		return nil, 0, err
+	}
+	if eerr != nil {
+		return nil, 0, eerr
 	}
 	if res.Events == 0 {
 		broken(1, "the journal holds no events")
@@ -253,7 +315,7 @@ func (r rawEvent) event() (Event, error) {
 
 // verifyRejects regroups the reject rows by batch, recomputes each batch's
 // digest and checks the chain names it.
-func verifyRejects(ctx context.Context, db *sql.DB, bound map[string]int64, res *VerifyReport) error {
+func verifyRejects(ctx context.Context, db *sql.DB, bound map[string]int64, res *VerifyReport, onReject func(RejectRecord) error) error {
 	fail := func(format string, args ...any) {
 		if res.RejectsReason == "" {
 			res.RejectsReason = fmt.Sprintf(format, args...)
@@ -283,6 +345,9 @@ func verifyRejects(ctx context.Context, db *sql.DB, bound map[string]int64, res 
 			check()
 		}
 		batch = append(batch, r)
+		if onReject != nil {
+			return onReject(r)
+		}
 		return nil
 	})
 	if err != nil {

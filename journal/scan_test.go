@@ -143,3 +143,49 @@ func TestStreamedVerifyCatchesATruncatedTail(t *testing.T) {
 	}
 	_ = evs
 }
+
+func TestVerifyScanHandsOverEverythingWithTheVerdict(t *testing.T) {
+	path, want := bigJournal(t, 3000)
+	tamper(t, path, `UPDATE events SET payload_json = replace(payload_json, '"read":2221', '"read":2281') WHERE seq = 2223`)
+	var seqs []int64
+	rejects := 0
+	res, err := VerifyScan(context.Background(), path, func(e Event, p any, err error) error {
+		if d, derr := Decode(e); !reflect.DeepEqual(d, p) || (derr == nil) != (err == nil) {
+			t.Fatalf("seq %d: handed %+v, %v; Decode gives %+v, %v", e.Seq, p, err, d, derr)
+		}
+		seqs = append(seqs, e.Seq)
+		return nil
+	}, func(RejectRecord) error { rejects++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BrokenSeq != 2223 || res.Events != int64(len(want)) {
+		t.Errorf("VerifyScan verdict = %s, want broken at seq 2223", res)
+	}
+	if len(seqs) != len(want) || seqs[len(seqs)-1] != want[len(want)-1].Seq || rejects != 6 {
+		t.Errorf("handed %d events (last %d) and %d reject rows, want %d events and 6 rows", len(seqs), seqs[len(seqs)-1], rejects, len(want))
+	}
+	if plain, _ := Verify(path); plain != res {
+		t.Errorf("Verify = %s, VerifyScan = %s", plain, res)
+	}
+
+	before := runtime.NumGoroutine()
+	stop := errors.New("enough")
+	n := 0
+	_, err = VerifyScan(context.Background(), path, func(Event, any, error) error {
+		if n++; n == 900 {
+			return stop
+		}
+		return nil
+	}, nil)
+	if !errors.Is(err, stop) || n != 900 {
+		t.Errorf("VerifyScan = %v after %d events, want the callback's error after 900", err, n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > before {
+		t.Errorf("%d goroutines after VerifyScan stopped, %d before", g, before)
+	}
+}

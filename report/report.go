@@ -323,17 +323,12 @@ type Warning struct {
 // untrusted. opts (journal.WithKey) verify a keyed journal with its key.
 // The error is for a file that cannot be read as a journal.
 func Build(path string, opts ...journal.Option) (*Report, error) {
-	vr, err := journal.Verify(path, opts...)
-	if err != nil {
-		return nil, err
-	}
-	ctx := context.Background()
+	// One read of the file: the chain is checked while the events are
+	// folded into the report and the reject rows tallied.
 	b := newBuilder(filepath.Base(path))
-	if err := journal.ScanDecoded(ctx, path, b.apply); err != nil {
+	vr, err := journal.VerifyScan(context.Background(), path, b.apply, b.reject, opts...)
+	if err != nil {
 		return nil, fmt.Errorf("%w (journal verify: %s)", err, vr)
-	}
-	if err := journal.EachReject(ctx, path, b.reject); err != nil {
-		return nil, err
 	}
 	r := b.done(vr)
 	finish(r)

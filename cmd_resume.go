@@ -18,7 +18,7 @@ func resumeCmd() *cobra.Command {
 		Short: "Continue an interrupted run from its journal alone (the runbook is embedded in it)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.validate(); err != nil {
+			if err := f.validate(cmd); err != nil {
 				return err
 			}
 			lease, err := takeLease(args[0], f.as, true) // before the fold, so it cannot be stale
@@ -41,12 +41,12 @@ func resumeCmd() *cobra.Command {
 				return &exitError{code: exitUsage, err: fmt.Errorf("%s: this build cannot run the embedded runbook:\n%w", args[0], err)}
 			}
 			if state.Outcome != "" {
-				if err := confirmRetry(args[0], state, &f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+				if err := confirmRetry(args[0], state, &f, f.in, cmd.OutOrStdout()); err != nil {
 					return err
 				}
 			}
 			rb := state.Runbook
-			if f.observer, err = checkRole(rb, f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+			if f.observer, err = checkRole(rb, f, f.in, cmd.OutOrStdout()); err != nil {
 				return err
 			}
 			store, err := journal.OpenWriter(args[0], journal.WithSecrets(connectionSecrets(rb)...), journal.WithSecrets(string(f.key)), journal.WithKey(f.key))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,6 +36,11 @@ type runFlags struct {
 	key        []byte // journal key (HMAC chain); nil for an unkeyed journal
 	// retryFailed (resume): the decision-maker retries the failed step of a run that ended failed
 	retryFailed bool
+	// in is standard input, buffered once and shared by every question
+	// asked on it (observer, retry, plain mode's decisions), so no line
+	// read ahead is lost between them.
+	in         *bufio.Reader
+	inTerminal bool // standard input is a terminal (plain mode does not echo what is typed)
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -46,7 +52,11 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	keyFileFlag(cmd, &f.keyFile)
 }
 
-func (f *runFlags) validate() error {
+func (f *runFlags) validate(cmd *cobra.Command) error {
+	f.in = bufio.NewReader(cmd.InOrStdin())
+	if r, ok := cmd.InOrStdin().(*os.File); ok {
+		f.inTerminal = term.IsTerminal(int(r.Fd()))
+	}
 	switch f.autoDecide {
 	case "", journal.ChoiceContinue, journal.ChoiceRollback:
 	default:
@@ -75,7 +85,7 @@ func runCmd() *cobra.Command {
 		Short: "Run a runbook in the console, journaling every action",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.validate(); err != nil {
+			if err := f.validate(cmd); err != nil {
 				return err
 			}
 			rb, err := runbooks.Load(args[0])
@@ -88,7 +98,7 @@ func runCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if f.observer, err = checkRole(rb, f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+			if f.observer, err = checkRole(rb, f, f.in, cmd.OutOrStdout()); err != nil {
 				return err
 			}
 			if f.journal == "" {
@@ -137,7 +147,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
 		RetryFailed: f.retryFailed,
 	}
-	plain := f.plain || !isTerminal(out)
+	plain := wantPlain(f.plain, out)
 	var printer *tui.Plain
 	if plain {
 		printer = tui.NewPlain(out)
@@ -145,9 +155,9 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	}
 	c := engine.New(opts)
 	var outcome string
-	var runErr error
+	var runErr, noAnswer error
 	if plain {
-		outcome, runErr = c.Run(ctx)
+		outcome, runErr, noAnswer = runPlain(ctx, c, printer, f, store.Path())
 		printer.Summary(c.State())
 	} else {
 		ctx, cancel := context.WithCancel(ctx)
@@ -168,6 +178,9 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 		summary(out, c.State())
 	}
 	fmt.Fprintf(out, "journal: %s\n", store.Path())
+	if noAnswer != nil && outcome == engine.Interrupted {
+		return &exitError{code: exitFailure, err: noAnswer}
+	}
 	return outcomeError(outcome, runErr, store.Path())
 }
 

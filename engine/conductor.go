@@ -222,7 +222,11 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
 	} else if parent.Err() != nil {
-		c.logf("", "warn", "interrupted by %s (the console closed or a signal): resume with tightrope resume", c.opts.Operator)
+		why := "the console closed or a signal"
+		if cause := context.Cause(parent); cause != nil && !errors.Is(cause, parent.Err()) {
+			why = cause.Error() // plain mode: no answer on standard input
+		}
+		c.logf("", "warn", "interrupted by %s (%s): resume with tightrope resume", c.opts.Operator, why)
 		c.stopNotifier()
 		return Interrupted, fmt.Errorf("interrupted: %w", parent.Err())
 	}
@@ -448,6 +452,14 @@ func (c *Conductor) waitFor(ctx context.Context, ok func(*journal.State) bool) e
 			return ctx.Err()
 		}
 	}
+}
+
+// WaitFor returns once ok holds of the state (checked now and at every
+// fold), or with ctx's error. ok runs under the state lock: it must not
+// block or call back into the conductor. Plain mode waits with it for its
+// answers to be journaled before it reads the next one.
+func (c *Conductor) WaitFor(ctx context.Context, ok func(*journal.State) bool) error {
+	return c.waitFor(ctx, ok)
 }
 
 // withState runs fn on the live state under the state lock; fn must not

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tightrope/tightrope/internal/safetext"
@@ -22,13 +24,15 @@ const plainEvery = 5 * time.Second
 // time since the run started. Output depends only on the events, never on
 // the wall clock.
 type Plain struct {
+	mu           sync.Mutex // one line at a time: the asker prints beside the run
 	w            io.Writer
 	err          error
 	lastProgress map[string]time.Time
 	lastRejects  map[string]time.Time
 	rejects      map[string]map[string]int64 // per table, since the last line
 	sample       map[string]string
-	order        []string // tables with rejects pending, in first-seen order
+	order        []string     // tables with rejects pending, in first-seen order
+	refusals     atomic.Int64 // refused events seen: the asker waits for its answer's fate
 }
 
 // NewPlain prints to w.
@@ -44,6 +48,8 @@ func (p *Plain) Err() error { return p.err }
 // (safetext): runbook fields, command output and errors carry no escape
 // sequence to the terminal, and plain output has none of its own.
 func (p *Plain) printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.err == nil {
 		_, p.err = io.WriteString(p.w, safetext.Text(fmt.Sprintf(format, args...)))
 	}
@@ -143,6 +149,7 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	case journal.DecisionPayload:
 		p.decision(e, s, pl)
 	case journal.RefusedPayload:
+		p.refusals.Add(1)
 		p.line(s, e.At, "refused: %s may not %s: %s", e.Actor, pl.Choice, pl.Reason)
 	case journal.NotePayload:
 		p.line(s, e.At, "note by %s: %s", e.Actor, pl.Text)

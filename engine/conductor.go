@@ -80,6 +80,8 @@ type Conductor struct {
 	decideMu  sync.Mutex   // one decision at a time (parallel copies may trigger together)
 	overrunMu sync.Mutex   // one overrun check at a time
 	hold      sync.RWMutex // write-locked while a decision is pending: every copy waits at its next batch
+	tallyMu   sync.Mutex
+	tally     tally // the copy's committed counters (settle.go)
 
 	dbsMu sync.Mutex
 	dbs   map[string]db.DB
@@ -350,12 +352,13 @@ const retryStep = "retry"
 // walk.
 func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failure error) (string, error) {
 	if c.opts.Runbook.Triggers.StepFailed {
-		t := journal.TriggerPayload{
-			Trigger: runbooks.TriggerStepFailed, Observed: 1, Threshold: 0,
-			Message:  fmt.Sprintf("step %s failed: %v", step.ID, failure),
-			Evidence: c.evidence(),
-		}
-		answer, err := c.raise(ctx, step.ID, t)
+		answer, err := c.raise(ctx, step.ID, func() (journal.TriggerPayload, bool) {
+			return journal.TriggerPayload{
+				Trigger: runbooks.TriggerStepFailed, Observed: 1, Threshold: 0,
+				Message:  fmt.Sprintf("step %s failed: %v", step.ID, failure),
+				Evidence: c.evidence(),
+			}, true
+		})
 		if err != nil {
 			return journal.OutcomeFailed, err
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -56,7 +58,7 @@ func TestPlainDemoWithoutAnswersStopsResumably(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, res)
 	}
-	if !strings.Contains(string(res), "outcome: finished") {
+	if !strings.Contains(string(res), "outcome: FINISHED") {
 		t.Fatalf("resume:\n%s", res)
 	}
 }
@@ -88,7 +90,7 @@ func TestPlainDemoDecidedOnStandardInput(t *testing.T) {
 		"not sent: 1% is below the observed 6.5%",
 		"not sent: to roll back, type rollback MIG-DEMO-001",
 		"not sent: “maybe” is not an answer to this question",
-		"outcome: finished",
+		"outcome: FINISHED",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in:\n%s", want, out)
@@ -112,4 +114,33 @@ func TestPlainDemoDecidedOnStandardInput(t *testing.T) {
 	if l, ok := s.Limit("reject_rate", "copy", "products"); !ok || l != 0.2 {
 		t.Errorf("products' reject-rate limit %v %v, want the typed 20%%", l, ok)
 	}
+}
+
+// TestDumbTerminalGetsPlainLines: in a terminal with TERM=dumb the demo
+// prints lines, ending with the outcome in capitals, instead of drawing the
+// console.
+func TestDumbTerminalGetsPlainLines(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is needed to give the run a terminal (apt-get install tmux)")
+		}
+		t.Skip("tmux is not installed")
+	}
+	session := fmt.Sprintf("tightrope-dumb-%d", time.Now().UnixNano())
+	script := fmt.Sprintf("TERM=dumb '%s' demo --dir '%s' --as you --auto-decide continue; sleep 30", binary, t.TempDir())
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", script).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	defer exec.Command("tmux", "kill-session", "-t", session).Run()
+	var screen string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		out, err := exec.Command("tmux", "capture-pane", "-p", "-t", session).Output()
+		if err != nil {
+			t.Fatalf("tmux capture-pane: %v", err)
+		}
+		if screen = string(out); strings.Contains(screen, "outcome: FINISHED") {
+			return
+		}
+	}
+	t.Fatalf("no plain outcome line on a TERM=dumb terminal:\n%s", screen)
 }

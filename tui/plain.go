@@ -174,11 +174,11 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	case journal.WarningPayload:
 		p.line(s, e.At, "WARNING %s: %s", pl.Kind, pl.Message)
 	case journal.RunFinishedPayload:
-		msg := pl.Outcome
+		msg := ""
 		if pl.Error != "" {
-			msg += ": " + pl.Error
+			msg = ": " + pl.Error
 		}
-		p.line(s, e.At, "run finished: %s in %s", msg, fmtDur(ms(pl.DurationMS)))
+		p.line(s, e.At, "run finished: %s in %s%s", endWord(pl.Outcome), fmtDur(ms(pl.DurationMS)), msg)
 	}
 }
 
@@ -323,11 +323,11 @@ func (p *Plain) Summary(s journal.State) {
 	}
 	switch {
 	case s.Outcome == "":
-		p.printf("outcome: unfinished after %s (resume it from the journal)\n", fmtDur(s.Elapsed()))
+		p.printf("outcome: STOPPED, unfinished after %s (resume it from the journal)\n", fmtDur(s.Elapsed()))
 	case s.OutcomeErr != "":
-		p.printf("outcome: %s in %s: %s\n", s.Outcome, fmtDur(s.Elapsed()), s.OutcomeErr)
+		p.printf("outcome: %s in %s: %s\n", endWord(s.Outcome), fmtDur(s.Elapsed()), s.OutcomeErr)
 	default:
-		p.printf("outcome: %s in %s\n", s.Outcome, fmtDur(s.Elapsed()))
+		p.printf("outcome: %s in %s\n", endWord(s.Outcome), fmtDur(s.Elapsed()))
 	}
 	if s.Rollback != nil {
 		p.printf("rollback: %s\n", vsRTOText(ms(s.Rollback.DurationMS), rto(s)))

@@ -33,6 +33,8 @@ func answerHelp(s *journal.State, pd *journal.Pending) []string {
 		return []string{"go", "no-go       (roll back)"}
 	case journal.AwaitRerun:
 		return []string{"rerun", fmt.Sprintf("skip <reason, %d+ characters>", minJustification)}
+	case awaitUnpause:
+		return []string{"resume      (release the pause)"}
 	}
 	if engine.HoldsOnFailure(pd) {
 		return []string{
@@ -84,6 +86,10 @@ func parseAnswer(s *journal.State, pd *journal.Pending, actor, line string) ([]e
 		}
 	case journal.AwaitTrigger:
 		return triggerAnswer(s, pd, cmd, verb, rest)
+	case awaitUnpause:
+		if (verb == "resume" || verb == "unpause") && len(rest) == 0 {
+			return []engine.Command{{Kind: engine.CmdResume, Actor: actor}}, nil
+		}
 	}
 	return nil, fmt.Errorf("“%s” is not an answer to this question", strings.TrimSpace(line))
 }

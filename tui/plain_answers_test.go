@@ -74,6 +74,29 @@ func TestPlainAnswersFollowTheConsolesRules(t *testing.T) {
 	}
 }
 
+// TestPlainReleasesAPauseNobodyElseCan: a run that ends paused (a resume
+// of a paused journal) asks plain mode to release it, as anyone may.
+func TestPlainReleasesAPauseNobodyElseCan(t *testing.T) {
+	s := copyState()
+	s.Paused, s.PausedBy = true, "bob"
+	pd := current(&s)
+	if pd == nil || pd.Kind != awaitUnpause {
+		t.Fatalf("a paused run asks nothing: %+v", pd)
+	}
+	s.Pending = pd
+	cmds, why := answer(s, "carol", "resume")
+	if why != "" || len(cmds) != 1 || cmds[0].Kind != engine.CmdResume || cmds[0].Actor != "carol" {
+		t.Fatalf("got %+v (%q)", cmds, why)
+	}
+	if _, why := answer(s, "carol", "go"); why == "" {
+		t.Fatal("go accepted for a pause")
+	}
+	s.Pending, s.Paused = nil, false
+	if pd := current(&s); pd != nil {
+		t.Fatalf("a running run asks %+v", pd)
+	}
+}
+
 // TestPlainTickAllTicksWhatIsLeft: "tick all" is one command per item not
 // yet ticked.
 func TestPlainTickAllTicksWhatIsLeft(t *testing.T) {

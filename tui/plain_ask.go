@@ -80,10 +80,11 @@ func (a *PlainAsker) Run(ctx context.Context) error {
 			if s.Outcome != "" {
 				return true
 			}
-			if s.Pending == nil || samePending(*s.Pending, answered) {
+			now := current(s) // a question, or a pause nobody else can release
+			if now == nil || samePending(*now, answered) {
 				return false
 			}
-			pd = *s.Pending
+			pd = *now
 			return true
 		})
 		if err != nil || pd.Kind == "" {
@@ -93,11 +94,24 @@ func (a *PlainAsker) Run(ctx context.Context) error {
 		if err != nil || cmds == nil {
 			return err
 		}
-		if cmds[0].Kind != engine.CmdCheck {
-			answered = pd
+		if !a.sent(ctx, pd, cmds) && cmds[0].Kind != engine.CmdCheck && pd.Kind != awaitUnpause {
+			answered = pd // taken: wait for the next question (a pause released is gone by now)
 		}
-		a.sent(ctx, pd, cmds)
 	}
+}
+
+// awaitUnpause is the question plain mode asks of a run paused with
+// nothing else pending (a resumed run that ended paused): nobody else can
+// release it.
+const awaitUnpause = "unpause"
+
+// current is the question s asks now, as the asker names it.
+func current(s *journal.State) *journal.Pending {
+	if s.Pending == nil && s.Paused && s.Outcome == "" {
+		return &journal.Pending{AwaitingPayload: journal.AwaitingPayload{Kind: awaitUnpause,
+			Question: "the run is paused by " + s.PausedBy + ": release the pause?"}}
+	}
+	return s.Pending
 }
 
 // samePending tells the same question apart from the next one.
@@ -111,8 +125,11 @@ func samePending(a, b journal.Pending) bool {
 func (a *PlainAsker) ask(ctx context.Context, pd journal.Pending) ([]engine.Command, error) {
 	s := a.run.State()
 	kind := engine.CmdDecide
-	if pd.Kind == journal.AwaitManual {
+	switch pd.Kind {
+	case journal.AwaitManual:
 		kind = engine.CmdConfirm
+	case awaitUnpause:
+		kind = engine.CmdResume
 	}
 	if why := engine.MayAct(&s, a.operator, kind, pd.StepID); why != "" {
 		a.say("cannot answer: %s", why)
@@ -135,7 +152,7 @@ func (a *PlainAsker) ask(ctx context.Context, pd journal.Pending) ([]engine.Comm
 			return nil, a.noAnswer(why, pd)
 		}
 		s = a.run.State()
-		if s.Pending == nil || !samePending(*s.Pending, pd) {
+		if now := current(&s); now == nil || !samePending(*now, pd) {
 			return nil, nil // answered or gone in the meantime: look again
 		}
 		if a.echo {
@@ -186,14 +203,15 @@ func (a *PlainAsker) prompt(s *journal.State, pd *journal.Pending) {
 
 // sent sends cmds and waits until the run has taken them (the items
 // ticked, the question answered or refused), so the next line is read
-// against the state they made.
-func (a *PlainAsker) sent(ctx context.Context, pd journal.Pending, cmds []engine.Command) {
+// against the state they made. It reports whether the run refused them
+// (the question is then asked again).
+func (a *PlainAsker) sent(ctx context.Context, pd journal.Pending, cmds []engine.Command) bool {
 	refused := a.p.refusals.Load()
 	for _, c := range cmds {
 		a.run.Send(c)
 	}
 	_ = a.run.WaitFor(ctx, func(s *journal.State) bool {
-		if s.Outcome != "" || a.p.refusals.Load() != refused || s.Pending == nil || !samePending(*s.Pending, pd) {
+		if now := current(s); s.Outcome != "" || a.p.refusals.Load() != refused || now == nil || !samePending(*now, pd) {
 			return true
 		}
 		if cmds[0].Kind != engine.CmdCheck {
@@ -207,6 +225,7 @@ func (a *PlainAsker) sent(ctx context.Context, pd journal.Pending, cmds []engine
 		}
 		return true
 	})
+	return a.p.refusals.Load() != refused
 }
 
 // noAnswer says how to decide later, and stops the run with it.
@@ -228,6 +247,8 @@ func waitingFor(s *journal.State, pd *journal.Pending) string {
 	switch pd.Kind {
 	case journal.AwaitManual, journal.AwaitRerun:
 		return "an answer from anyone at the run"
+	case awaitUnpause:
+		return "someone to release the pause"
 	}
 	return "a decision by " + decider(*s)
 }
@@ -241,6 +262,8 @@ func exampleAnswers(s *journal.State, pd *journal.Pending) []string {
 		return []string{journal.ChoiceGo}
 	case journal.AwaitRerun:
 		return []string{journal.ChoiceRerun}
+	case awaitUnpause:
+		return []string{"resume"}
 	}
 	return []string{journal.ChoiceRollback + " " + migrationWord(s)}
 }

@@ -12,11 +12,14 @@ import (
 	"github.com/tightrope/tightrope/journal"
 )
 
-// plainDemo runs the demo in plain mode with stdin as standard input.
+// plainDemo runs the demo in plain mode with stdin as standard input
+// ("" is /dev/null).
 func plainDemo(t *testing.T, stdin string, args ...string) (string, int, time.Duration) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"demo", "--plain", "--as", "you"}, args...)...)
-	cmd.Stdin = strings.NewReader(stdin)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	} // else /dev/null
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	took := time.Since(start)
@@ -28,8 +31,8 @@ func plainDemo(t *testing.T, stdin string, args ...string) (string, int, time.Du
 	return string(out), 0, took
 }
 
-// TestPlainDemoWithoutAnswersStopsResumably: with nothing on standard
-// input, the demo stops at its first question within 10 s, exit 1, says
+// TestPlainDemoWithoutAnswersStopsResumably: with standard input at
+// /dev/null, the demo stops at its first question within 10 s, exit 1, says
 // how to decide, and leaves a journal without run_finished that a resume
 // with scripted answers takes to the end.
 func TestPlainDemoWithoutAnswersStopsResumably(t *testing.T) {

@@ -33,6 +33,7 @@ type Plain struct {
 	sample       map[string]string
 	order        []string     // tables with rejects pending, in first-seen order
 	refusals     atomic.Int64 // refused events seen: the asker waits for its answer's fate
+	lastAt       time.Time    // time of the previous event: a resume says how long the run was not running
 }
 
 // NewPlain prints to w.
@@ -64,6 +65,8 @@ func (p *Plain) line(s *journal.State, at time.Time, format string, args ...any)
 // Event prints e, which has just been applied to s. A payload that does
 // not decode is printed as a problem line, never skipped in silence.
 func (p *Plain) Event(e journal.Event, s *journal.State) {
+	prev := p.lastAt
+	p.lastAt = e.At
 	switch e.Type {
 	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked:
 	default:
@@ -78,7 +81,11 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	case journal.RunStartedPayload:
 		p.runStarted(e, s)
 	case journal.RunResumedPayload:
-		p.line(s, e.At, "run resumed by %s from event %d", pl.Operator, pl.FromSeq)
+		gap := ""
+		if !prev.IsZero() {
+			gap = " after " + fmtDur(e.At.Sub(prev)) + " not running"
+		}
+		p.line(s, e.At, "run resumed by %s from event %d%s", pl.Operator, pl.FromSeq, gap)
 	case journal.StepStartedPayload:
 		what := "step"
 		if pl.Rollback {

@@ -45,7 +45,7 @@ var stepKeyDocs = map[string]keyDoc{
 	"checklist":    {tTextList, "items to tick before the step can be confirmed"},
 	"question":     {tNonEmpty, "what the decision-maker answers go or no-go to"},
 	"run":          {tNonEmpty, "shell and switch: the command (sh -c); sql: the statements, split on semicolons outside quotes and comments"},
-	"undo":         {tNonEmpty, "the command that takes the step back"},
+	"undo":         {tNonEmpty, "the command that takes the step back: shown beside the step; not run by itself, so write it as a rollback step too"},
 	"on":           {tNonEmpty, "the connection to run the statements on"},
 	"tables":       {tTables, "the tables, or the word all (every table of the source)"},
 	"from":         {tNonEmpty, "the connection read from (default source)"},

@@ -171,17 +171,23 @@ func planCleanup(ctx context.Context, path string, state journal.State, dropSnap
 		if d == nil || !ok {
 			continue
 		}
-		names, err := lo.RestoreLeftovers(ctx)
+		ours, maybe, err := lo.RestoreLeftovers(ctx)
 		if err != nil {
 			p.problems = append(p.problems, fmt.Sprintf("connection %s: %v", c.Name, err))
 			continue
 		}
-		for _, n := range names {
+		for _, n := range ours {
 			p.items = append(p.items, cleanupItem{
 				what: fmt.Sprintf("database %s on %s: staging left by a restore that was stopped", n, c.Name),
 				do: func(ctx context.Context) (string, error) {
 					return "dropped database " + n, lo.DropRestoreLeftover(ctx, n)
 				},
+			})
+		}
+		for _, n := range maybe {
+			p.items = append(p.items, cleanupItem{
+				what: fmt.Sprintf("database %s on %s: staging left by a restore", n, c.Name),
+				keep: "its name is cut and hashed, so it may belong to another database whose name starts the same way: drop it by hand if it is this one's",
 			})
 		}
 	}

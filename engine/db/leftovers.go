@@ -100,8 +100,10 @@ func placeholder(d DB, i int) string {
 // stopped before its deferred drops leaves them behind.
 type RestoreLeftovers interface {
 	// RestoreLeftovers lists the staging (__rst_) and old-tables (__old_)
-	// databases of restores of this database.
-	RestoreLeftovers(ctx context.Context) ([]string, error)
+	// databases of restores of this database: ours for sure, and maybe
+	// ours (the hashed form of a long name, which another database sharing
+	// the name's first characters would also make).
+	RestoreLeftovers(ctx context.Context) (ours, maybe []string, err error)
 	// DropRestoreLeftover drops one of them; any other name is refused.
 	DropRestoreLeftover(ctx context.Context, name string) error
 }
@@ -110,50 +112,53 @@ var _ RestoreLeftovers = (*mySnapDB)(nil)
 
 // RestoreLeftovers lists this database's restore staging and old-tables
 // databases.
-func (m *mySnapDB) RestoreLeftovers(ctx context.Context) ([]string, error) {
+func (m *mySnapDB) RestoreLeftovers(ctx context.Context) (ours, maybe []string, err error) {
 	rows, err := m.db.QueryContext(ctx, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA
 		WHERE SCHEMA_NAME LIKE '%\_\_rst\_%' OR SCHEMA_NAME LIKE '%\_\_old\_%' ORDER BY SCHEMA_NAME`)
 	if err != nil {
-		return nil, fmt.Errorf("mysql: listing restore staging databases: %w", err)
+		return nil, nil, fmt.Errorf("mysql: listing restore staging databases: %w", err)
 	}
 	defer rows.Close()
-	var out []string
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if m.restoreLeftover(s) {
-			out = append(out, s)
+		switch match, sure := m.restoreLeftover(s); {
+		case match && sure:
+			ours = append(ours, s)
+		case match:
+			maybe = append(maybe, s)
 		}
 	}
-	return out, rows.Err()
+	return ours, maybe, rows.Err()
 }
 
 // DropRestoreLeftover drops a staging or old-tables database of this
 // database's restores.
 func (m *mySnapDB) DropRestoreLeftover(ctx context.Context, name string) error {
-	if !m.restoreLeftover(name) {
+	if match, _ := m.restoreLeftover(name); !match {
 		return fmt.Errorf("mysql: refusing to drop %s: not a restore staging database of %s", name, m.dbName)
 	}
 	return m.dropDB(ctx, name)
 }
 
 // restoreLeftover tells whether name is one snapshotName(m.dbName, "rst"
-// or "old", …) can return: the live name and tag as prefix, or, for a
-// live name too long for that, its cut form and a 16-digit hash.
-func (m *mySnapDB) restoreLeftover(name string) bool {
+// or "old", …) can return: the live name and tag as prefix (sure), or,
+// for a live name too long for that, its cut form and a 16-digit hash —
+// which every database sharing the cut form makes, so not sure.
+func (m *mySnapDB) restoreLeftover(name string) (match, sure bool) {
 	for _, tag := range []string{"rst", "old"} {
 		prefix := m.dbName + "__" + tag + "_"
 		if strings.HasPrefix(name, prefix) && len(name) > len(prefix) {
-			return true
+			return true, true
 		}
 		if cut := 64 - len("__"+tag+"_") - 16; len(m.dbName) > cut && cut > 0 {
 			short := strings.ToValidUTF8(m.dbName[:cut], "") + "__" + tag + "_"
 			if rest, ok := strings.CutPrefix(name, short); ok && len(rest) == 16 && strings.Trim(rest, "0123456789abcdef") == "" {
-				return true
+				return true, false
 			}
 		}
 	}
-	return false
+	return false, false
 }

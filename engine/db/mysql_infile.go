@@ -100,13 +100,14 @@ func (e *noLocalInfile) Error() string { return "LOAD DATA LOCAL INFILE refused:
 func (e *noLocalInfile) Unwrap() error { return e.err }
 
 // localInfileRefused tells whether err is the server or the driver
-// refusing local infile: MariaDB's and old MySQL's 1148 (the command is
-// not allowed), MySQL 8's 3948 (local data disabled), the client's 2068,
-// or the driver not knowing the reader.
+// refusing local infile: MariaDB's 4166 (local infile disabled), old
+// MySQL's and MariaDB's 1148 (the command is not allowed), MySQL 8's 3948
+// (local data disabled), the client's 2068, or the driver not knowing the
+// reader.
 func localInfileRefused(err error) bool {
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == 1148 || me.Number == 3948 || me.Number == 2068
+		return me.Number == 4166 || me.Number == 1148 || me.Number == 3948 || me.Number == 2068
 	}
 	return err != nil && strings.Contains(err.Error(), "is not registered")
 }
@@ -228,7 +229,7 @@ func (m *myDB) loadInfile(ctx context.Context, t Table, cols []string, rows [][]
 	}
 	name := "tightrope-" + strconv.FormatUint(infileSeq.Add(1), 10)
 	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(data) })
-	res, err := tx.ExecContext(ctx, m.infileSQL(t.Name, cols, hexed, name))
+	res, err := tx.ExecContext(ctx, m.infileSQL(t, cols, hexed, name))
 	mysql.DeregisterReaderHandler(name)
 	if err != nil {
 		if localInfileRefused(err) {
@@ -278,29 +279,45 @@ func (m *myDB) checkInfile(ctx context.Context, tx *sql.Tx, table string, res sq
 	return e
 }
 
-// infileSQL is the LOAD DATA statement of a batch; hexed columns go
-// through a user variable and UNHEX.
-func (m *myDB) infileSQL(table string, cols []string, hexed []bool, reader string) string {
+// infileSQL is the LOAD DATA statement of a batch. Hexed columns go
+// through a user variable and UNHEX; YEAR columns through one cast to a
+// number, since YEAR reads the text '0' as 2000 but the number 0 as 0000
+// (what INSERT writes for 0).
+func (m *myDB) infileSQL(t Table, cols []string, hexed []bool, reader string) string {
 	var b strings.Builder
-	b.WriteString("LOAD DATA LOCAL INFILE 'Reader::" + reader + "' INTO TABLE " + m.quoteTable(table) + mysqlInfileFormat + " (")
+	b.WriteString("LOAD DATA LOCAL INFILE 'Reader::" + reader + "' INTO TABLE " + m.quoteTable(t.Name) + mysqlInfileFormat + " (")
 	var set []string
 	for i, c := range cols {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if hexed[i] {
-			v := "@tightrope_" + strconv.Itoa(i)
+		v := "@tightrope_" + strconv.Itoa(i)
+		switch {
+		case hexed[i]:
 			b.WriteString(v)
 			set = append(set, m.Quote(c)+" = UNHEX("+v+")")
-			continue
+		case isYearColumn(t, c):
+			b.WriteString(v)
+			set = append(set, m.Quote(c)+" = CAST("+v+" AS SIGNED)")
+		default:
+			b.WriteString(m.Quote(c))
 		}
-		b.WriteString(m.Quote(c))
 	}
 	b.WriteString(")")
 	if len(set) > 0 {
 		b.WriteString(" SET " + strings.Join(set, ", "))
 	}
 	return b.String()
+}
+
+// isYearColumn tells whether the table's column is MySQL's YEAR.
+func isYearColumn(t Table, name string) bool {
+	c, ok := t.Column(name)
+	if !ok {
+		return false
+	}
+	d := strings.TrimSpace(c.Type.Decl)
+	return len(d) >= 4 && strings.EqualFold(d[:4], "year")
 }
 
 // mysqlLoadChoice takes MySQLLoadParam out of the configuration and tells

@@ -53,7 +53,7 @@ func infileHostileRows() [][]any {
 		if i%2 == 0 {
 			lat = "café Ä ÿ"
 		}
-		add(s, lat, []byte(s), []byte("\x00\\\t\n\xff"+s)[:min(64, len(s)+5)], []byte{0x0f, 0xff}, "a,cd", "y z",
+		add(s, lat, []byte(s), []byte("\x00\\\t\n\xff" + s)[:min(64, len(s)+5)], []byte{0x0f, 0xff}, "a,cd", "y z",
 			`{"k": "`+strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`, "\r", `\r`, "\x1a", `\u001a`, "\b", `\b`).Replace(s)+`"}`,
 			"-12345678901234567890.0123456789", 0.1, float32(0.1), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC),
 			time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2038, 1, 19, 3, 14, 7, 999999000, time.UTC),

@@ -135,10 +135,6 @@ func (m *myDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]a
 	return m.loadInserts(ctx, t, cols, rows, mark)
 }
 
-// UsesInfile tells whether the handle still loads with LOAD DATA LOCAL
-// INFILE (false after a fallback, or with tightrope_load=insert).
-func (m *myDB) UsesInfile() bool { return m.infileOn() }
-
 func (m *myDB) infileOn() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -337,4 +333,16 @@ func mysqlLoadChoice(cfg *mysql.Config) (insert bool, err error) {
 		}
 	}
 	return insert, nil
+}
+
+// LoadsByInfile tells whether d is a MySQL/MariaDB handle that (still)
+// writes batches by LOAD DATA LOCAL INFILE.
+func LoadsByInfile(d DB) bool {
+	switch m := d.(type) {
+	case *myDB:
+		return m.infileOn()
+	case *mySnapDB:
+		return m.infileOn()
+	}
+	return false
 }

@@ -114,14 +114,14 @@ func TestInfileLoadsWhatInsertLoads(t *testing.T) {
 	mustExec(t, d, "CREATE TABLE via_infile "+infileHostileTable, "CREATE TABLE via_insert "+infileHostileTable)
 	rows := infileHostileRows()
 	my := d.(*myDB)
-	if !my.UsesInfile() || ins.UsesInfile() {
-		t.Fatalf("infile handle uses infile: %v; insert handle: %v", my.UsesInfile(), ins.UsesInfile())
+	if !LoadsByInfile(my) || LoadsByInfile(ins) {
+		t.Fatalf("infile handle uses infile: %v; insert handle: %v", LoadsByInfile(my), LoadsByInfile(ins))
 	}
 	mark := Marker{CopyID: "infile", Read: int64(len(rows)), Written: int64(len(rows)), LastKey: []any{int64(len(rows))}}
 	if err := d.LoadBatch(ctx, mustTable(t, d, "via_infile"), infileHostileCols, rows, mark); err != nil {
 		t.Fatal(err)
 	}
-	if !my.UsesInfile() {
+	if !LoadsByInfile(my) {
 		t.Fatal("the infile handle fell back to INSERT")
 	}
 	if err := ins.LoadBatch(ctx, mustTable(t, ins, "via_insert"), infileHostileCols, rows, mark); err != nil {
@@ -236,7 +236,7 @@ func TestInfileFallsBackToInsert(t *testing.T) {
 			t.Fatalf("LoadBatch with local_infile off: %v", err)
 		}
 	})
-	if my.UsesInfile() {
+	if LoadsByInfile(my) {
 		t.Fatal("the handle still uses LOAD DATA after the server refused it")
 	}
 	var notices []string
@@ -258,8 +258,8 @@ func TestInfileFallsBackToInsert(t *testing.T) {
 	mustProgress(t, d, Marker{CopyID: "fb", Table: "fb", Read: 3, Written: 3, LastKey: []any{int64(3)}})
 	// A fresh handle, with local infile back on, takes the fast path again.
 	fresh := mysqlTwin(t, d, false)
-	if err := fresh.LoadBatch(ctx, tb, cols, [][]any{{int64(4), "d", nil}}, Marker{CopyID: "fb2", Read: 1, Written: 1}); err != nil || !fresh.UsesInfile() {
-		t.Fatalf("fresh handle: %v, uses infile %v", err, fresh.UsesInfile())
+	if err := fresh.LoadBatch(ctx, tb, cols, [][]any{{int64(4), "d", nil}}, Marker{CopyID: "fb2", Read: 1, Written: 1}); err != nil || !LoadsByInfile(fresh) {
+		t.Fatalf("fresh handle: %v, uses infile %v", err, LoadsByInfile(fresh))
 	}
 }
 

@@ -16,7 +16,7 @@
 #   BATCH=10000     the tuned runbook's batch size
 #   PARALLEL=2      the tuned runbook's parallel (workers; one table is split into key ranges)
 #   PAIRS="mysql-pg sqlite-pg pg-pg pg-my sqlite-my"  the pairs to time
-#   INSERT_PATH=1   also time the defaults into MySQL by multi-row INSERT (tightrope_load=insert)
+#   INSERT_PATH=1   also time both runbooks into MySQL by multi-row INSERT (tightrope_load=insert)
 #   TUNE=1          also time tightrope alone over batch 2000/5000/10000 × parallel 1/2
 #   KEEP=1          keep the work directory (logs, runbooks, journals, CSV, SQLite file)
 #   STRICT=1        exit 3 when a target is missed (default: exit 0 once measured)
@@ -306,14 +306,14 @@ timed() {
 target_of() { [[ $1 == *-my ]] && echo mysql || echo postgres; }
 
 run_no=0
-# tightrope_run PAIR CONFIG — CONFIG is tuned, defaults or insert (defaults,
-# by multi-row INSERT into MySQL). Sets T_S, T_KB, T_CPU; verifies the target.
+# tightrope_run PAIR CONFIG — CONFIG is tuned, defaults, insert or
+# insert-tuned (the same two by multi-row INSERT into MySQL). Sets T_S, T_KB, T_CPU; verifies the target.
 tightrope_run() {
   local pair=$1 config=$2 rb log b=- p=- dst n sum
-  [[ $config == tuned ]] && b=$BATCH p=$PARALLEL
+  [[ $config == *tuned ]] && b=$BATCH p=$PARALLEL
   if [[ $(target_of "$pair") == mysql ]]; then
     dst="{ driver: mysql, dsn_env: BENCH_MY_DST_DSN }"
-    [[ $config == insert ]] && dst="{ driver: mysql, dsn_env: BENCH_MY_DST_INSERT_DSN }"
+    [[ $config == insert* ]] && dst="{ driver: mysql, dsn_env: BENCH_MY_DST_INSERT_DSN }"
     fresh_my_dst
   else
     dst="{ driver: postgres, dsn_env: BENCH_PG_DST_DSN }"
@@ -429,7 +429,7 @@ declare -A t_tr t_peer cpu_tr kb_tr peer_note
 
 for pair in "${pairs[@]}"; do
   configs=(tuned defaults)
-  if [[ ${INSERT_PATH:-} == 1 && $(target_of "$pair") == mysql ]]; then configs+=(insert); fi
+  if [[ ${INSERT_PATH:-} == 1 && $(target_of "$pair") == mysql ]]; then configs+=(insert insert-tuned); fi
   declare -A times=() cpus=()
   peer_times=()
   for ((r = 1; r <= REPEAT; r++)); do
@@ -507,7 +507,7 @@ fi
 missed=0
 rows_out=()
 for pair in "${pairs[@]}"; do
-  for c in tuned defaults insert; do
+  for c in tuned defaults insert insert-tuned; do
     [[ -n ${t_tr[$pair/$c]:-} ]] || continue
     line=$(awk -v n="$ROWS" -v a="${t_tr[$pair/$c]}" -v b="${t_peer[$pair]}" -v want="${target[$pair]}" -v kb="${kb_tr[$pair/$c]}" 'BEGIN {
       ra = n / a; rb = n / b; ratio = ra / rb; mb = kb / 1024
@@ -515,7 +515,7 @@ for pair in "${pairs[@]}"; do
         (ratio + 1e-9 >= want ? "PASS" : "FAIL"), mb, (mb <= 200 ? "PASS" : "FAIL") }')
     # The targets are the issue's, for the runbook as a user writes it.
     if [[ $c == defaults && $line == *FAIL* ]]; then missed=1; fi
-    rows_out+=("$(printf '%-22s %-9s %-19s %s' "${label[$pair]}" "$c" "${peer[$pair]}${peer_note[$pair]:-}" "$line")")
+    rows_out+=("$(printf '%-22s %-12s %-19s %s' "${label[$pair]}" "$c" "${peer[$pair]}${peer_note[$pair]:-}" "$line")")
   done
 done
 
@@ -528,19 +528,20 @@ done
     "$("${PSQL[@]}" -d postgres -Atc 'SHOW server_version' | cut -d' ' -f1)" \
     "$("${MYSQL[@]}" -B -N -e 'SELECT VERSION()')" "$(sqlite3 --version | cut -d' ' -f1)"
   echo
-  printf '%-22s %-9s %-19s %11s %8s %14s %14s %7s %8s %4s %7s %s\n' pair runbook peer "tightrope s" "peer s" "tightrope r/s" "peer r/s" ratio target "" "RSS MB" "<=200"
+  printf '%-22s %-12s %-19s %11s %8s %14s %14s %7s %8s %4s %7s %s\n' pair runbook peer "tightrope s" "peer s" "tightrope r/s" "peer r/s" ratio target "" "RSS MB" "<=200"
   printf '%s\n' "${rows_out[@]}"
   echo
   echo "ratio = tightrope rows/s / peer rows/s (above 1: tightrope is faster). Times are wall-clock seconds"
   echo "of the whole command: start-up, catalog, copy, commit (pgloader also creates its table and index)."
   echo "runbook: tuned = batch $BATCH, parallel $PARALLEL; defaults = no batch, no parallel (as a user writes it;"
-  echo "the targets are judged on it); insert = defaults, into MySQL by multi-row INSERT (tightrope_load=insert)."
+  echo "the targets are judged on it); insert, insert-tuned = the same into MySQL by multi-row INSERT"
+  echo "(tightrope_load=insert) instead of LOAD DATA LOCAL INFILE."
   echo "RSS MB = tightrope's peak resident memory over its runs of that row."
   echo "Every tightrope run was checked: its summary (read = written, 0 rejected), the target's row count,"
   echo "and the sha256 of every row's canonical text, equal to the source's."
   printf 'tightrope CPU (user + system, median):'
   for pair in "${pairs[@]}"; do
-    for c in tuned defaults insert; do
+    for c in tuned defaults insert insert-tuned; do
       [[ -n ${cpu_tr[$pair/$c]:-} ]] && printf ' %s %s %ss;' "${label[$pair]}" "$c" "${cpu_tr[$pair/$c]}"
     done
   done

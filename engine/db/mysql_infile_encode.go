@@ -80,6 +80,9 @@ func appendInfileValue(buf []byte, v any, hexed bool) ([]byte, error) {
 		}
 		return appendInfileEscaped(buf, x), nil
 	case []byte:
+		if x == nil { // the driver sends a nil slice as NULL
+			return append(buf, '\\', 'N'), nil
+		}
 		if hexed {
 			return hex.AppendEncode(buf, x), nil
 		}

@@ -190,6 +190,14 @@ func TestInfileEncodingIsReversible(t *testing.T) {
 	if _, err := appendInfileValue(nil, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), false); err == nil {
 		t.Error("year 10000 encoded")
 	}
+	for _, hexed := range []bool{false, true} {
+		if got := string(must(appendInfileValue(nil, []byte(nil), hexed))); got != `\N` {
+			t.Errorf("a nil []byte written %q, want \\N (NULL, as the driver sends it)", got)
+		}
+		if got := string(must(appendInfileValue(nil, []byte{}, hexed))); got != "" {
+			t.Errorf("an empty []byte written %q, want an empty field", got)
+		}
+	}
 	if _, err := appendInfileValue(nil, struct{}{}, false); err == nil {
 		t.Error("a struct encoded")
 	}

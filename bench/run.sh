@@ -17,6 +17,7 @@
 #   PARALLEL=2      the tuned runbook's parallel (workers; one table is split into key ranges)
 #   PAIRS="mysql-pg sqlite-pg pg-pg pg-my sqlite-my"  the pairs to time
 #   INSERT_PATH=1   also time both runbooks into MySQL by multi-row INSERT (tightrope_load=insert)
+#   PREVIOUS=BIN    also time the defaults runbook with this older binary (the previous defaults' row)
 #   TUNE=1          also time tightrope alone over batch 2000/5000/10000 × parallel 1/2
 #   KEEP=1          keep the work directory (logs, runbooks, journals, CSV, SQLite file)
 #   STRICT=1        exit 3 when a target is missed (default: exit 0 once measured)
@@ -119,6 +120,10 @@ else
   go build -o "$work/tightrope" . >"$work/logs/build.log" 2>&1 || { cat "$work/logs/build.log" >&2; die "go build failed"; }
 fi
 version=$("$work/tightrope" --version 2>/dev/null | head -n 1 || true)
+if [[ -n ${PREVIOUS:-} ]]; then
+  [[ -x $PREVIOUS ]] || die "PREVIOUS=$PREVIOUS is not an executable"
+  cp "$PREVIOUS" "$work/tightrope-previous"
+fi
 
 # ---------------------------------------------------------------- 2. data
 
@@ -307,7 +312,8 @@ target_of() { [[ $1 == *-my ]] && echo mysql || echo postgres; }
 
 run_no=0
 # tightrope_run PAIR CONFIG — CONFIG is tuned, defaults, insert or
-# insert-tuned (the same two by multi-row INSERT into MySQL). Sets T_S, T_KB, T_CPU; verifies the target.
+# insert-tuned (the same two by multi-row INSERT into MySQL), or previous
+# (the defaults run by the PREVIOUS binary). Sets T_S, T_KB, T_CPU; verifies the target.
 tightrope_run() {
   local pair=$1 config=$2 rb log b=- p=- dst n sum
   [[ $config == *tuned ]] && b=$BATCH p=$PARALLEL
@@ -322,7 +328,9 @@ tightrope_run() {
   rb=$(runbook "$pair-$config" "${source[$pair]}" "$dst" "$b" "$p")
   run_no=$((run_no + 1))
   log="$work/logs/$run_no-tightrope-$pair-$config.log"
-  timed "$log" "$work/tightrope" run "$rb" --plain --auto-decide continue --as bench --journal "$work/journal-$run_no.db"
+  local bin=$work/tightrope
+  [[ $config == previous ]] && bin=$work/tightrope-previous
+  timed "$log" "$bin" run "$rb" --plain --auto-decide continue --as bench --journal "$work/journal-$run_no.db"
   grep -Eq "^orders +read $ROWS +written $ROWS +rejected 0 +ok\$" "$log" ||
     { tail -n 30 "$log" >&2; die "tightrope $pair ($config): the summary is not 'orders read $ROWS written $ROWS rejected 0 ok' (log: $log)"; }
   if [[ $(target_of "$pair") == mysql ]]; then
@@ -429,6 +437,7 @@ declare -A t_tr t_peer cpu_tr kb_tr peer_note
 
 for pair in "${pairs[@]}"; do
   configs=(tuned defaults)
+  if [[ -n ${PREVIOUS:-} ]]; then configs+=(previous); fi
   if [[ ${INSERT_PATH:-} == 1 && $(target_of "$pair") == mysql ]]; then configs+=(insert insert-tuned); fi
   declare -A times=() cpus=()
   peer_times=()
@@ -507,7 +516,7 @@ fi
 missed=0
 rows_out=()
 for pair in "${pairs[@]}"; do
-  for c in tuned defaults insert insert-tuned; do
+  for c in tuned defaults previous insert insert-tuned; do
     [[ -n ${t_tr[$pair/$c]:-} ]] || continue
     line=$(awk -v n="$ROWS" -v a="${t_tr[$pair/$c]}" -v b="${t_peer[$pair]}" -v want="${target[$pair]}" -v kb="${kb_tr[$pair/$c]}" 'BEGIN {
       ra = n / a; rb = n / b; ratio = ra / rb; mb = kb / 1024
@@ -535,13 +544,13 @@ done
   echo "of the whole command: start-up, catalog, copy, commit (pgloader also creates its table and index)."
   echo "runbook: tuned = batch $BATCH, parallel $PARALLEL; defaults = no batch, no parallel (as a user writes it;"
   echo "the targets are judged on it); insert, insert-tuned = the same into MySQL by multi-row INSERT"
-  echo "(tightrope_load=insert) instead of LOAD DATA LOCAL INFILE."
+  echo "(tightrope_load=insert) instead of LOAD DATA LOCAL INFILE; previous = the defaults runbook run by PREVIOUS=${PREVIOUS:-}."
   echo "RSS MB = tightrope's peak resident memory over its runs of that row."
   echo "Every tightrope run was checked: its summary (read = written, 0 rejected), the target's row count,"
   echo "and the sha256 of every row's canonical text, equal to the source's."
   printf 'tightrope CPU (user + system, median):'
   for pair in "${pairs[@]}"; do
-    for c in tuned defaults insert insert-tuned; do
+    for c in tuned defaults previous insert insert-tuned; do
       [[ -n ${cpu_tr[$pair/$c]:-} ]] && printf ' %s %s %ss;' "${label[$pair]}" "$c" "${cpu_tr[$pair/$c]}"
     done
   done

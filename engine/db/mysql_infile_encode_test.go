@@ -167,7 +167,7 @@ func TestInfileEncodingIsReversible(t *testing.T) {
 		txt := string(must(appendInfileValue(nil, n, false)))
 		want := map[any]string{true: "1", false: "0"}[n]
 		if want == "" {
-			want = strings.TrimPrefix(strings.TrimPrefix(fmtAny(n), "+"), "")
+			want = fmtAny(n)
 		}
 		if txt != want {
 			t.Errorf("%v written %q, want %q", n, txt, want)

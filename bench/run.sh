@@ -72,7 +72,7 @@ cleanup() {
     "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $PG_SRC WITH (FORCE)" -c "DROP DATABASE IF EXISTS $PG_DST WITH (FORCE)" >/dev/null 2>&1
   fi
   if command -v mysql >/dev/null; then
-    "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS $MY_DB" -e "DROP DATABASE IF EXISTS $MY_DST" >/dev/null 2>&1
+    "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS $MY_DB; DROP DATABASE IF EXISTS $MY_DST" >/dev/null 2>&1
   fi
   if [[ ${KEEP:-} == 1 ]]; then
     echo "work directory kept: $work" >&2

@@ -38,16 +38,6 @@ func viaProxy(t *testing.T, dsn, addr string) string {
 	return u.String()
 }
 
-func pgServer(t *testing.T) (string, db.DB) {
-	t.Helper()
-	dsn := dbtest.ServerDSN(t, dbtest.PostgresEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	d, err := dbtest.Open(t, db.Postgres, dsn)
-	if err != nil {
-		dbtest.ServerDown(t, dbtest.PostgresEnv, err)
-	}
-	return dsn, d
-}
-
 const stallHeader = `version: 1
 name: Stall
 migration_id: MIG-STALL

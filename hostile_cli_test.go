@@ -53,8 +53,7 @@ func hostileRejectsJournal(t *testing.T) string {
 		t.Fatal(err)
 	}
 	exec(filepath.Join(dir, "b.db"), "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER CHECK (qty >= 0), code TEXT)")
-	runbook := filepath.Join(dir, "runbook.yaml")
-	if err := os.WriteFile(runbook, []byte(`version: 1
+	runbook := writeRunbook(t, dir, `version: 1
 name: Hostile rejects
 migration_id: MIG-HREJ
 decision_maker: alice
@@ -63,9 +62,7 @@ connections:
   target: { driver: sqlite, path: b.db }
 steps:
   - { id: copy, kind: copy, tables: [items] }
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	j := filepath.Join(dir, "h.journal")
 	if out, code := tightrope(t, nil, "run", "--plain", "--as", "alice", "--auto-decide", "continue", "--journal", j, runbook); code != 0 {
 		t.Fatalf("run: exit %d:\n%s", code, out)

@@ -158,3 +158,23 @@ func TestRejectsCSVToAFileIsExact(t *testing.T) {
 		t.Errorf("the file does not hold the C1 control raw:\n%q", data)
 	}
 }
+
+// TestCobraErrorsAreEscaped: cobra's own errors quote what was typed (an
+// unknown command, flag or flag value); main prints them escaped.
+func TestCobraErrorsAreEscaped(t *testing.T) {
+	for _, args := range [][]string{
+		{hostileValue},
+		{"rejects", "--" + hostileValue, "x.journal"},
+		{"replay", "--speed", hostileValue, "x.journal"},
+	} {
+		out, code := tightrope(t, nil, args...)
+		if code == 0 || !strings.Contains(out, "EVIL") {
+			t.Errorf("%q: exit %d, the typed text is not quoted escaped:\n%q", args, code, out)
+		}
+		for _, bad := range rawControls {
+			if strings.Contains(out, bad) {
+				t.Errorf("%q prints %q raw:\n%q", args, bad, out)
+			}
+		}
+	}
+}

@@ -58,6 +58,10 @@ func Refused(err error) (rule string, ok bool) {
 	if errors.As(err, &myErr) {
 		return mysqlRefused(myErr)
 	}
+	var deferred *errDeferredFK
+	if errors.As(err, &deferred) {
+		return "FOREIGN KEY", true
+	}
 	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) && liteErr.Code()&0xff == sqliteConstraint {
 		if liteErr.Code() == sqliteConstraintTrigger {

@@ -13,8 +13,9 @@ import (
 // target table declares one, LoadRefusing checks the table's foreign keys
 // (PRAGMA foreign_key_check) after each insert of its bisection, and a
 // violation refuses the rows just inserted like an immediate key would.
-// Only the rows of the open transaction can violate them: a commit never
-// lets one through.
+// Rows committed earlier cannot violate them (their commit checked them),
+// unless they were written with foreign keys off: then every row of the
+// batch is refused, where the commit would have failed anyway.
 
 // errDeferredFK is a deferred foreign key that the rows just inserted
 // violate; Refused names it "FOREIGN KEY".

@@ -58,16 +58,16 @@ func Refused(err error) (rule string, ok bool) {
 	if errors.As(err, &myErr) {
 		return mysqlRefused(myErr)
 	}
-	var deferred *errDeferredFK
-	if errors.As(err, &deferred) {
-		return "FOREIGN KEY", true
-	}
 	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) && liteErr.Code()&0xff == sqliteConstraint {
 		if liteErr.Code() == sqliteConstraintTrigger {
 			return "a trigger", true
 		}
 		return sqliteRule(liteErr.Error()), true
+	}
+	var deferred *errDeferredFK // a SQLite deferred foreign key, checked at once (sqlite_deferred.go)
+	if errors.As(err, &deferred) {
+		return "FOREIGN KEY", true
 	}
 	return "", false
 }

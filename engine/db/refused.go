@@ -70,6 +70,10 @@ func Refused(err error) (rule string, ok bool) {
 		}
 		return sqliteRule(liteErr.Error()), true
 	}
+	var deferred *errDeferredFK // a SQLite deferred foreign key, checked at once (sqlite_deferred.go)
+	if errors.As(err, &deferred) {
+		return "FOREIGN KEY", true
+	}
 	return "", false
 }
 

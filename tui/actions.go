@@ -122,8 +122,9 @@ func (m Model) offered() []action {
 		out = append(out, controls[0]) // pause first: anyone may
 		controls = controls[1:]
 	}
-	out = append(out, offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
-	return append(out, controls...) // skip, retry, abort: last, so a narrow footer cuts them first
+	out = append(out, allow(k.Rejects, vRejects), offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
+	out = append(out, controls...) // skip, retry, abort: last, so a narrow footer cuts them first
+	return append(out, allow(k.Help, vHelp))
 }
 
 // handleKey gives a key to the top dialog, or to the offered actions.
@@ -139,6 +140,13 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	if a.Reason != "" {
 		m.flash, m.flashBad = a.Reason, true
+		return m, nil
+	}
+	switch a.do {
+	case vRejects:
+		return m.openBrowser(), nil
+	case vHelp:
+		m.help = true
 		return m, nil
 	}
 	if d := m.top(); d != nil {

@@ -19,6 +19,11 @@ type KeyMap struct {
 	Note     key.Binding // add a note to the timeline
 	Quit     key.Binding
 	Hide     key.Binding // hide the decision dialog (the alarm stays)
+	Rejects  key.Binding // the rejected rows (rejects browser)
+	// RejectsInField opens the rejects browser from a dialog whose text
+	// field takes the letters.
+	RejectsInField key.Binding
+	Help           key.Binding // the help overlay: every key and why some are unavailable
 
 	// Operator controls (controls.go).
 	Pause     key.Binding // pause or resume the run
@@ -65,6 +70,10 @@ func DefaultKeyMap() *KeyMap {
 		Note:     b([]string{"N", "shift+n", ":"}, "N", "note"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Hide:     b([]string{"esc"}, "esc", "hide"),
+		Rejects:  b([]string{"e", "ctrl+r"}, "e", "rejected rows"),
+		Help:     b([]string{"?"}, "?", "keys"),
+
+		RejectsInField: b([]string{"ctrl+r"}, "ctrl+r", "rejected rows"),
 
 		Pause:     b([]string{"p"}, "p", "pause"),
 		Skip:      b([]string{"s"}, "s", "skip…"),
@@ -128,6 +137,8 @@ const (
 	vRerun
 	vNextField
 	vPrevField
+	vRejects
+	vHelp
 )
 
 // action is a binding as the current situation offers it. When Reason is

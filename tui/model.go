@@ -35,6 +35,9 @@ type Model struct {
 	flash     string                  // one line of feedback, until the next key
 	flashBad  bool                    // the flash is a refusal
 	sent      map[string]map[int]bool // checklist ticks sent, not yet journaled
+
+	browser *rejectsBrowser // the rejected rows, over everything but the header and banner (overlays.go)
+	help    bool            // the key help overlay is open
 }
 
 // New builds the console over a session. With Options.Mode ModeReplay and
@@ -48,7 +51,7 @@ func New(sess engine.Session, opts Options) Model {
 	}
 	c := &Common{
 		Styles: DefaultStyles(DefaultTheme()), Keys: DefaultKeyMap(),
-		Operator: opts.Operator, Mode: opts.Mode, Now: opts.Now,
+		Operator: opts.Operator, Mode: opts.Mode, Now: opts.Now, journalPath: opts.Journal,
 	}
 	m := Model{
 		sess: sess, c: c,
@@ -116,6 +119,10 @@ func (m Model) panes() []pane {
 // Update routes a message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	if next, cmd, ok := m.routeOverlay(msg); ok {
+		next.relayout()
+		return next, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
@@ -125,6 +132,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.syncDialogs()
 		m.pruneSent()
 		m.refreshReplay()
+		if m.browser != nil {
+			m.browser.follow(m.state)
+		}
 		cmd = waitForState(m.sess.Updates())
 	case livenessMsg:
 		m.live = &msg.Liveness
@@ -190,6 +200,7 @@ func (m Model) send(cmd engine.Command) {
 func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion // the wheel scrolls
 	v.WindowTitle = m.windowTitle()
 	return v
 }

@@ -90,7 +90,23 @@ func openRejects(c *Common, src RejectSource, s journal.State) *rejectsBrowser {
 		return b
 	}
 	b.follow(s)
+	if pd := s.Pending; pd != nil && pd.Trigger != nil && pd.Trigger.Table != "" {
+		b.pos = b.groupStart(pd.Trigger.Table) // the alarm's table first
+	}
 	return b
+}
+
+// groupStart is the position of the first row of a table (0 when it has
+// none).
+func (b *rejectsBrowser) groupStart(table string) int {
+	n := 0
+	for _, g := range b.groups {
+		if g.Table == table {
+			return n
+		}
+		n += int(g.Count)
+	}
+	return 0
 }
 
 // follow re-reads the rows when the state's rejects changed (new rejects

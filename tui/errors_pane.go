@@ -61,8 +61,9 @@ func threshold(s journal.State) (float64, bool) {
 }
 
 // overThreshold reports whether a table's reject rate is over the trigger.
+// A limit raised by a "continue" replaces the runbook's for that table.
 func overThreshold(s journal.State, t journal.TableState) bool {
-	th, ok := threshold(s)
+	th, ok, _ := tableThreshold(s, t.Table)
 	return ok && rejected(t) > 0 && rejectRate(t) > th
 }
 
@@ -111,7 +112,7 @@ func (p *errorsPane) lines(w, h int) []string {
 	// Table lines always; reasons while there is room, biggest first.
 	room := h - 1 - len(tables) - len(extra)
 	for _, t := range tables {
-		out = append(out, p.tableLine(t, w, th, watched))
+		out = append(out, p.tableLine(t, w))
 		for _, rc := range reasons(t) {
 			if room <= 0 {
 				break
@@ -124,8 +125,13 @@ func (p *errorsPane) lines(w, h int) []string {
 }
 
 // tableLine: table, rejected rows, rate vs threshold, verdict.
-func (p *errorsPane) tableLine(t journal.TableState, w int, th float64, watched bool) string {
+func (p *errorsPane) tableLine(t journal.TableState, w int) string {
 	st := p.c.Styles
+	th, watched, raised := tableThreshold(p.state, t.Table)
+	lim := fmtPct(th)
+	if raised {
+		lim += " (raised)"
+	}
 	rate := rejectRate(t)
 	left := st.Bold.Render(t.Table) + st.Text.Render(" "+fmtInt(rejected(t))+" rejected")
 	var right string
@@ -133,9 +139,9 @@ func (p *errorsPane) tableLine(t journal.TableState, w int, th float64, watched 
 	case !watched:
 		right = st.Text.Render("rate " + fmtPct(rate))
 	case rate > th:
-		right = st.Danger.Render("rate " + fmtPct(rate) + " > " + fmtPct(th) + " ⚠ OVER")
+		right = st.Danger.Render("rate " + fmtPct(rate) + " > " + lim + " ⚠ OVER")
 	default:
-		right = st.Text.Render("rate "+fmtPct(rate)) + st.Muted.Render(" ≤ "+fmtPct(th)) + st.OK.Render(" ok")
+		right = st.Text.Render("rate "+fmtPct(rate)) + st.Muted.Render(" ≤ "+lim) + st.OK.Render(" ok")
 	}
 	return spread(left, right, w)
 }

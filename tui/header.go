@@ -69,7 +69,7 @@ func (h *headerPane) lines(w, _ int) []string {
 		}
 	}
 	// The runbook name gives way before the migration id and the mode.
-	badge := h.c.Styles.ModeBadge(h.c.Mode) + " "
+	badge := h.badge() + " "
 	tail := ""
 	if id != "" {
 		tail += st.Muted.Render(" · ") + st.Bold.Render(id)

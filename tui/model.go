@@ -38,6 +38,7 @@ type Model struct {
 
 	browser *rejectsBrowser // the rejected rows, over everything but the header and banner (overlays.go)
 	help    bool            // the key help overlay is open
+	rang    time.Time       // Pending.Since of the last alarm the bell rang for
 }
 
 // New builds the console over a session. With Options.Mode ModeReplay and
@@ -60,6 +61,7 @@ func New(sess engine.Session, opts Options) Model {
 		sent: map[string]map[int]bool{}, body: &layout{},
 	}
 	m.detail.sent = m.sent
+	noColorAlarm(c.Styles)
 	if p, ok := sess.(Player); ok && opts.Mode == ModeReplay {
 		m.player = p
 		m.refreshReplay()
@@ -135,7 +137,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.browser != nil {
 			m.browser.follow(m.state)
 		}
-		cmd = waitForState(m.sess.Updates())
+		cmd = tea.Batch(waitForState(m.sess.Updates()), m.ring())
 	case livenessMsg:
 		m.live = &msg.Liveness
 		m.fanOut(msg)

@@ -74,4 +74,3 @@ func noColorAlarm(st *Styles) {
 	st.Alarm = lipgloss.NewStyle().Reverse(true).Bold(true)
 	st.BadgeLive = st.BadgeLive.Reverse(true)
 }
-

@@ -124,7 +124,11 @@ func (m Model) offered() []action {
 	}
 	out = append(out, allow(k.Rejects, vRejects), offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
 	out = append(out, controls...) // skip, retry, abort: last, so a narrow footer cuts them first
-	return append(out, allow(k.Help, vHelp))
+	fa := m.focusActions()
+	if m.focus == focusNone {
+		return append(append(out, fa...), allow(k.Help, vHelp))
+	}
+	return append(append(fa, shadowed(fa, out, focusNames[m.focus])...), allow(k.Help, vHelp))
 }
 
 // handleKey gives a key to the top dialog, or to the offered actions.
@@ -148,6 +152,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case vHelp:
 		m.help = true
 		return m, nil
+	case vFocusNext, vFocusPrev, vLeave, vScrollUp, vScrollDown, vPageUp, vPageDown, vTop, vBottom, vExpand, vFilter:
+		return m.doFocus(a.do), nil
 	}
 	if d := m.top(); d != nil {
 		return m.dialogDo(d, a.do)

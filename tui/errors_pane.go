@@ -13,8 +13,9 @@ import (
 // verification mismatches.
 type errorsPane struct {
 	frame
-	c     *Common
-	state journal.State
+	c       *Common
+	state   journal.State
+	focused bool // tab put the focus here: enter opens the rejected rows
 }
 
 func newErrors(c *Common) *errorsPane {
@@ -74,7 +75,7 @@ func (p *errorsPane) lines(w, h int) []string {
 	if watched {
 		right = st.Muted.Render("trigger > " + fmtPct(th))
 	}
-	out := []string{heading(st, "REJECTS", w, right)}
+	out := []string{heading(st, focusTitle("REJECTS", p.focused), w, right)}
 
 	tables := make([]journal.TableState, 0, len(s.Tables))
 	for _, t := range s.Tables {
@@ -109,19 +110,31 @@ func (p *errorsPane) lines(w, h int) []string {
 		return append(append(out, st.OK.Render("✓ no rejected rows")), extra...)
 	}
 
-	// Table lines always; reasons while there is room, biggest first.
-	room := h - 1 - len(tables) - len(extra)
+	// Tables first, then reasons (biggest first), then casts and verify;
+	// what does not fit is counted on a last "⋮ N more" line.
+	var lines []ranked
 	for _, t := range tables {
-		out = append(out, p.tableLine(t, w))
+		lines = append(lines, ranked{p.tableLine(t, w), 0})
 		for _, rc := range reasons(t) {
-			if room <= 0 {
-				break
-			}
-			out = append(out, spread(st.Muted.Render("  "+rc.Reason), st.Text.Render(fmtInt(rc.Count)), w))
-			room--
+			lines = append(lines, ranked{spread(st.Muted.Render("  "+rc.Reason), st.Text.Render(fmtInt(rc.Count)), w), 1})
 		}
 	}
-	return append(out, extra...)
+	for _, e := range extra {
+		lines = append(lines, ranked{e, 2})
+	}
+	if room := h - 1; len(lines) > room && h < manyLines {
+		keep := mostImportant(lines, max(room-1, 0))
+		hint := " — e shows the rows"
+		if p.focused {
+			hint = " — enter shows the rows"
+		}
+		more := st.Muted.Render(truncate(fmt.Sprintf("⋮ %d more lines%s", len(lines)-len(keep), hint), w))
+		return append(append(out, keep...), more)
+	}
+	for _, l := range lines {
+		out = append(out, l.line)
+	}
+	return out
 }
 
 // tableLine: table, rejected rows, rate vs threshold, verdict.

@@ -1,10 +1,17 @@
 package tui
 
+import "charm.land/bubbles/v2/key"
+
 // footerLines is the feedback line (after a key) and the key help composed
 // from the offered actions: enabled keys first, then disabled ones with the
 // reason they are disabled.
 func (m Model) footerLines(w int) []string {
 	st := m.c.Styles
+	if in := m.tailFilter; in != nil {
+		in.SetWidth(max(w-30, 10))
+		return []string{truncate(in.View(), w), keyHelp(st, []key.Binding{
+			key.NewBinding(key.WithHelp("enter", "apply filter")), key.NewBinding(key.WithHelp("esc", "cancel"))}, w)}
+	}
 	var out []string
 	if m.flash != "" {
 		style := st.OK

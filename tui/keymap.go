@@ -139,6 +139,17 @@ const (
 	vPrevField
 	vRejects
 	vHelp
+	vFocusNext
+	vFocusPrev
+	vLeave
+	vScrollUp
+	vScrollDown
+	vPageUp
+	vPageDown
+	vTop
+	vBottom
+	vExpand
+	vFilter
 )
 
 // action is a binding as the current situation offers it. When Reason is

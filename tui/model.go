@@ -3,6 +3,8 @@ package tui
 import (
 	"time"
 
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/journal"
@@ -39,6 +41,11 @@ type Model struct {
 	browser *rejectsBrowser // the rejected rows, over everything but the header and banner (overlays.go)
 	help    bool            // the key help overlay is open
 	rang    time.Time       // Pending.Since of the last alarm the bell rang for
+
+	focus      int              // the pane that takes the scroll keys (focus.go)
+	fkeys      focusKeys        // its keys
+	expanded   *viewport.Model  // a journal line shown whole
+	tailFilter *textinput.Model // the journal filter being typed
 }
 
 // New builds the console over a session. With Options.Mode ModeReplay and
@@ -58,7 +65,7 @@ func New(sess engine.Session, opts Options) Model {
 		sess: sess, c: c,
 		header: newHeader(c), steps: newSteps(c), detail: newDetail(c),
 		through: newThroughput(c), errs: newErrors(c), ready: newReadiness(c), tail: newTail(c),
-		sent: map[string]map[int]bool{}, body: &layout{},
+		sent: map[string]map[int]bool{}, body: &layout{}, fkeys: newFocusKeys(),
 	}
 	m.detail.sent = m.sent
 	noColorAlarm(c.Styles)
@@ -122,6 +129,10 @@ func (m Model) panes() []pane {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	if next, cmd, ok := m.routeOverlay(msg); ok {
+		next.relayout()
+		return next, cmd
+	}
+	if next, cmd, ok := m.routeFocusInput(msg); ok {
 		next.relayout()
 		return next, cmd
 	}

@@ -93,6 +93,9 @@ func (m Model) overlaysView(screen string) string {
 		b := m.browser.View(L.w, m.overlayHeight())
 		screen = fit(append(lines[:top:top], strings.Split(b, "\n")...), L.w, L.h)
 	}
+	if m.expanded != nil {
+		screen = m.overlayBox(screen, m.expandedView(L.w))
+	}
 	if m.help {
 		screen = m.overlayBox(screen, m.helpView(L.w))
 	}

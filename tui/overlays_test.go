@@ -21,7 +21,7 @@ func TestHelpOverlayListsKeysAndWhyOthersAreUnavailable(t *testing.T) {
 	if !m.help {
 		t.Fatal("? did not open the help")
 	}
-	mustContain(t, m, "KEYS", "g  go — unavailable:", "Only alice may decide", "e  rejected rows", "q  quit")
+	mustContain(t, m, "KEYS", "go — unavailable:", "Only alice may decide", "rejected rows", "shift+tab  previous pane")
 	m, _ = press(t, m, "N") // any key closes the help, and does nothing else
 	if m.help || m.top() != nil {
 		t.Fatalf("help %v, dialog %v after a key in the help", m.help, m.top())

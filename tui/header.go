@@ -136,6 +136,9 @@ func prefixJoin(sep string, parts []string) string {
 func (h *headerPane) statusLine() string {
 	st := h.c.Styles
 	status := h.where()
+	if h.c.opening {
+		status = h.openingStatus()
+	}
 	if l := h.live; l != nil && h.state.Outcome == "" && !h.closed && !l.Stopped {
 		sign := st.Muted.Render("last sign of life " + fmtAgo(l.ago(h.c.Now())) + " ago")
 		if status == "" {

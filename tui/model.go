@@ -69,6 +69,7 @@ func New(sess engine.Session, opts Options) Model {
 	}
 	m.detail.sent = m.sent
 	noColorAlarm(c.Styles)
+	m.start(opts.Initial)
 	if p, ok := sess.(Player); ok && opts.Mode == ModeReplay {
 		m.player = p
 		m.refreshReplay()
@@ -141,6 +142,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 	case stateMsg:
 		m.state, m.have = msg.State, true
+		m.c.opening = false
 		m.fanOut(msg)
 		m.syncDialogs()
 		m.pruneSent()

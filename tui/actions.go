@@ -172,7 +172,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 		m.push(&dialog{kind: dlgQuit})
 	case vNote:
 		m.push(&dialog{kind: dlgNote, hasInput: true,
-			input: newLineInput(m.c.Keys, "what happened, what you saw, what you decided…", 500)})
+			input: newLineInput("what happened, what you saw, what you decided…", 500)})
 	case vTick:
 		ss, _ := m.manualStep()
 		if i, item, ok := m.nextTick(ss); ok {
@@ -210,7 +210,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 	case vSkip:
 		id, _ := m.skipTarget()
 		d := &dialog{kind: dlgReason, purpose: forSkip, stepID: id, hasInput: true,
-			cmd: engine.Command{Kind: engine.CmdSkip, StepID: id}, input: newLineInput(m.c.Keys, "why this step can be left out…", 500)}
+			cmd: engine.Command{Kind: engine.CmdSkip, StepID: id}, input: newLineInput("why this step can be left out…", 500)}
 		if pd != nil && pd.StepID == id {
 			d = m.answering(d)
 		}
@@ -221,7 +221,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 			cmd: engine.Command{Kind: engine.CmdRetry, StepID: id}}))
 	case vAbort:
 		m.push(&dialog{kind: dlgReason, purpose: forAbort, hasInput: true, cmd: engine.Command{Kind: engine.CmdAbort},
-			input: newLineInput(m.c.Keys, "why the run must stop here…", 500)})
+			input: newLineInput("why the run must stop here…", 500)})
 	case vPlayPause:
 		m.player.Toggle()
 	case vFaster:

@@ -47,11 +47,6 @@ type KeyMap struct {
 	Slower       key.Binding
 	NextDecision key.Binding
 	SeekStart    key.Binding
-
-	// Text fields.
-	Left, Right, LineStart, LineEnd key.Binding
-	Backspace, Delete               key.Binding
-	DeleteWord, DeleteToStart       key.Binding
 }
 
 // DefaultKeyMap is the console's key map.
@@ -94,15 +89,6 @@ func DefaultKeyMap() *KeyMap {
 		Slower:       b([]string{"-", "_"}, "-", "slower"),
 		NextDecision: b([]string{"right", "l"}, "→", "next decision"),
 		SeekStart:    b([]string{"home", "0"}, "home", "start"),
-
-		Left:          b([]string{"left", "ctrl+b"}, "←", "left"),
-		Right:         b([]string{"right", "ctrl+f"}, "→", "right"),
-		LineStart:     b([]string{"home", "ctrl+a"}, "home", "start of line"),
-		LineEnd:       b([]string{"end", "ctrl+e"}, "end", "end of line"),
-		Backspace:     b([]string{"backspace", "ctrl+h"}, "backspace", "delete"),
-		Delete:        b([]string{"delete", "ctrl+d"}, "del", "delete forward"),
-		DeleteWord:    b([]string{"ctrl+w", "alt+backspace"}, "ctrl+w", "delete word"),
-		DeleteToStart: b([]string{"ctrl+u"}, "ctrl+u", "delete to start"),
 	}
 }
 

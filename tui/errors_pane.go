@@ -123,6 +123,11 @@ func (p *errorsPane) lines(w, h int) []string {
 		lines = append(lines, ranked{e, 2})
 	}
 	if room := h - 1; len(lines) > room && h < manyLines {
+		if room < 2 { // one line: the worst table, the count in the heading
+			keep := mostImportant(lines, room)
+			out[0] = heading(st, focusTitle("REJECTS", p.focused), w, st.Muted.Render(fmt.Sprintf("⋮ %d more", len(lines)-len(keep))))
+			return append(out, keep...)
+		}
 		keep := mostImportant(lines, max(room-1, 0))
 		hint := " — e shows the rows"
 		if p.focused {

@@ -139,6 +139,9 @@ func (p *tailPane) lines(w, h int) []string {
 		return append(out, st.Muted.Render("no log lines yet"))
 	}
 	rows := h - 1
+	if full := p.wrapped(es, w); h < manyLines && p.off == 0 && len(full) <= rows {
+		return append(out, full...) // room for every line whole: no … at all
+	}
 	end := len(es) - max(p.off-(rows-1), 0)
 	start := max(end-rows, 0)
 	switch { // say what is cut: ⋮ N earlier
@@ -159,6 +162,35 @@ func (p *tailPane) lines(w, h int) []string {
 			}
 		}
 		out = append(out, truncate(mark+st.Muted.Render(es[i].at.Format("15:04:05")+" ")+es[i].line, w))
+	}
+	return out
+}
+
+// wrapped is every entry whole, long ones wrapped under their text; the
+// newest carries the cursor when the pane has the focus.
+func (p *tailPane) wrapped(es []tailEntry, w int) []string {
+	st := p.c.Styles
+	mark, indent := "", "                  " // under "15:04:05 step     "
+	if p.focused {
+		mark, indent = "  ", "  "+indent
+	}
+	var out []string
+	for i, e := range es {
+		m := mark
+		if p.focused && i == len(es)-1 {
+			m = st.Accent.Render("› ")
+		}
+		line := m + st.Muted.Render(e.at.Format("15:04:05")+" ") + e.line
+		if width(line) <= w {
+			out = append(out, line)
+			continue
+		}
+		for j, l := range wrap(line, max(w-len(indent), 10)) {
+			if j > 0 {
+				l = indent + l
+			}
+			out = append(out, truncate(l, w))
+		}
 	}
 	return out
 }

@@ -151,3 +151,12 @@ func TestGoldenRejectsBrowser200x60(t *testing.T) {
 func TestGoldenHelpOverlay(t *testing.T) {
 	golden.RequireEqual(t, goldenSized(t, "", 120, 40, keys("esc", "?"), copyState(), triggerState()))
 }
+
+func TestGoldenRejectsBrowserFromThePane(t *testing.T) {
+	golden.RequireEqual(t, goldenSized(t, rejectsJournal(t, 40), 120, 40, keys("tab", "enter", "G"), copyState()))
+}
+
+func TestGoldenJournalFiltered(t *testing.T) {
+	msgs := append(keys("tab", "tab", "/"), keys(strings.Split("batch 19", "")...)...)
+	golden.RequireEqual(t, goldenSized(t, "", 120, 40, append(msgs, keyMsg("enter")), busyState()))
+}

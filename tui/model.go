@@ -129,10 +129,12 @@ func (m Model) panes() []pane {
 // Update routes a message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
-	if next, cmd, ok := m.routeOverlay(msg); ok {
+	next, cmd, ok := m.routeOverlay(msg)
+	if ok {
 		next.relayout()
 		return next, cmd
 	}
+	m = next
 	if next, cmd, ok := m.routeFocusInput(msg); ok {
 		next.relayout()
 		return next, cmd

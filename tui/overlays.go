@@ -67,6 +67,10 @@ func (m Model) routeOverlay(msg tea.Msg) (Model, tea.Cmd, bool) {
 	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		if msg.String() == "ctrl+c" { // leaves the browser and does what it does everywhere
+			m.browser = nil
+			return m, nil, false
+		}
 		if msg.String() == "?" && !m.browser.filtering {
 			m.help = true
 			return m, nil, true

@@ -183,6 +183,18 @@ func TestRejectsBrowserFollowsTheReplayCursor(t *testing.T) {
 	mustContain(t, m, "row 1 of 600")
 }
 
+func TestCtrlCInTheBrowserStillAsksToQuit(t *testing.T) {
+	t.Parallel()
+	m := newJournalModel(t, rejectsJournal(t, 3), "alice", 120, 40, copyState())
+	m, _ = press(t, m, "e", "ctrl+c")
+	if m.browser != nil {
+		t.Fatal("ctrl+c left the browser open")
+	}
+	if d := m.top(); d == nil || d.kind != dlgQuit {
+		t.Fatalf("ctrl+c in the browser: dialog %v, want the quit prompt", d)
+	}
+}
+
 func TestRejectsBrowserWithoutAJournalSaysWhy(t *testing.T) {
 	t.Parallel()
 	m, _ := newTestModel(t, "alice", copyState())

@@ -42,7 +42,7 @@ func replayCmd() *cobra.Command {
 			}
 			r := tui.NewReplay(events, speed, time.Now)
 			first := journal.Fold(events[:1])
-			_, err = tea.NewProgram(tui.New(r, tui.Options{Operator: first.Operator, Mode: "replay"}), tea.WithContext(cmd.Context())).Run()
+			_, err = tea.NewProgram(tui.New(r, tui.Options{Operator: first.Operator, Mode: "replay", Journal: args[0]}), tea.WithContext(cmd.Context())).Run()
 			return err
 		},
 	}

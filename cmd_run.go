@@ -195,7 +195,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 			defer close(done)
 			outcome, runErr = c.Run(ctx)
 		}()
-		p := tea.NewProgram(tui.New(c, tui.Options{Operator: f.as, Mode: state.Mode}), tea.WithContext(ctx))
+		p := tea.NewProgram(tui.New(c, tui.Options{Operator: f.as, Mode: state.Mode, Journal: store.Path(), Initial: &state}), tea.WithContext(ctx))
 		if _, err := p.Run(); err != nil && ctx.Err() == nil {
 			cancel()
 			<-done

@@ -43,7 +43,7 @@ func watchCmd() *cobra.Command {
 			if err := w.Err(); err != nil {
 				return err
 			}
-			_, err := tea.NewProgram(tui.New(w, tui.Options{Mode: tui.ModeWatch}), tea.WithContext(ctx)).Run()
+			_, err := tea.NewProgram(tui.New(w, tui.Options{Mode: tui.ModeWatch, Journal: args[0]}), tea.WithContext(ctx)).Run()
 			if err != nil && ctx.Err() == nil {
 				return err
 			}

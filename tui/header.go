@@ -69,7 +69,7 @@ func (h *headerPane) lines(w, _ int) []string {
 		}
 	}
 	// The runbook name gives way before the migration id and the mode.
-	badge := h.c.Styles.ModeBadge(h.c.Mode) + " "
+	badge := h.badge() + " "
 	tail := ""
 	if id != "" {
 		tail += st.Muted.Render(" · ") + st.Bold.Render(id)
@@ -136,6 +136,9 @@ func prefixJoin(sep string, parts []string) string {
 func (h *headerPane) statusLine() string {
 	st := h.c.Styles
 	status := h.where()
+	if h.c.opening {
+		status = h.openingStatus()
+	}
 	if l := h.live; l != nil && h.state.Outcome == "" && !h.closed && !l.Stopped {
 		sign := st.Muted.Render("last sign of life " + fmtAgo(l.ago(h.c.Now())) + " ago")
 		if status == "" {

@@ -19,6 +19,11 @@ type KeyMap struct {
 	Note     key.Binding // add a note to the timeline
 	Quit     key.Binding
 	Hide     key.Binding // hide the decision dialog (the alarm stays)
+	Rejects  key.Binding // the rejected rows (rejects browser)
+	// RejectsInField opens the rejects browser from a dialog whose text
+	// field takes the letters.
+	RejectsInField key.Binding
+	Help           key.Binding // the help overlay: every key and why some are unavailable
 
 	// Operator controls (controls.go).
 	Pause     key.Binding // pause or resume the run
@@ -48,11 +53,6 @@ type KeyMap struct {
 	TimeBack     key.Binding
 	SeekStart    key.Binding
 	SeekEnd      key.Binding
-
-	// Text fields.
-	Left, Right, LineStart, LineEnd key.Binding
-	Backspace, Delete               key.Binding
-	DeleteWord, DeleteToStart       key.Binding
 }
 
 // DefaultKeyMap is the console's key map.
@@ -71,6 +71,10 @@ func DefaultKeyMap() *KeyMap {
 		Note:     b([]string{"N", "shift+n", ":"}, "N", "note"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Hide:     b([]string{"esc"}, "esc", "hide"),
+		Rejects:  b([]string{"e", "ctrl+r"}, "e", "rejected rows"),
+		Help:     b([]string{"?"}, "?", "keys"),
+
+		RejectsInField: b([]string{"ctrl+r"}, "ctrl+r", "rejected rows"),
 
 		Pause:     b([]string{"p"}, "p", "pause"),
 		Skip:      b([]string{"s"}, "s", "skip…"),
@@ -97,15 +101,6 @@ func DefaultKeyMap() *KeyMap {
 		TimeBack:     b([]string{"["}, "[", "-5% time"),
 		SeekStart:    b([]string{"home", "0"}, "home", "start"),
 		SeekEnd:      b([]string{"end", "$"}, "end", "end"),
-
-		Left:          b([]string{"left", "ctrl+b"}, "←", "left"),
-		Right:         b([]string{"right", "ctrl+f"}, "→", "right"),
-		LineStart:     b([]string{"home", "ctrl+a"}, "home", "start of line"),
-		LineEnd:       b([]string{"end", "ctrl+e"}, "end", "end of line"),
-		Backspace:     b([]string{"backspace", "ctrl+h"}, "backspace", "delete"),
-		Delete:        b([]string{"delete", "ctrl+d"}, "del", "delete forward"),
-		DeleteWord:    b([]string{"ctrl+w", "alt+backspace"}, "ctrl+w", "delete word"),
-		DeleteToStart: b([]string{"ctrl+u"}, "ctrl+u", "delete to start"),
 	}
 }
 
@@ -146,6 +141,19 @@ const (
 	vRerun
 	vNextField
 	vPrevField
+	vRejects
+	vHelp
+	vFocusNext
+	vFocusPrev
+	vLeave
+	vScrollUp
+	vScrollDown
+	vPageUp
+	vPageDown
+	vTop
+	vBottom
+	vExpand
+	vFilter
 )
 
 // action is a binding as the current situation offers it. When Reason is

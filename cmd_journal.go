@@ -41,7 +41,9 @@ head recorded outside the machine catches that.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), res)
+			// The verdict quotes the file (a declared key id or chain
+			// kind): shown escaped, never raw.
+			fmt.Fprintln(cmd.OutOrStdout(), safetext.Line(res.String()))
 			if !res.OK() {
 				return &exitError{code: exitFailure}
 			}

@@ -23,7 +23,7 @@ func replayCmd() *cobra.Command {
 				return usageError{fmt.Errorf("--speed must be positive")}
 			}
 			out := cmd.OutOrStdout()
-			if plain || !isTerminal(out) {
+			if wantPlain(plain, out) {
 				// The timeline streams: a journal of a million events
 				// prints in the memory of one.
 				streamingGC()
@@ -54,7 +54,7 @@ func replayCmd() *cobra.Command {
 			}
 			r := tui.NewReplay(events, speed, time.Now)
 			first := journal.Fold(events[:1])
-			_, err = tea.NewProgram(tui.New(r, tui.Options{Operator: first.Operator, Mode: "replay"}), tea.WithContext(cmd.Context())).Run()
+			_, err = tea.NewProgram(tui.New(r, tui.Options{Operator: first.Operator, Mode: "replay", Journal: args[0]}), tea.WithContext(cmd.Context())).Run()
 			return err
 		},
 	}

@@ -31,7 +31,7 @@ func watchCmd() *cobra.Command {
 			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "waiting for %s to be created…\n", args[0])
 			}
-			if plain || !isTerminal(out) {
+			if wantPlain(plain, out) {
 				s, err := tui.WatchPlain(ctx, args[0], 0, tui.NewPlain(out))
 				if err != nil {
 					return err
@@ -43,7 +43,7 @@ func watchCmd() *cobra.Command {
 			if err := w.Err(); err != nil {
 				return err
 			}
-			_, err := tea.NewProgram(tui.New(w, tui.Options{Mode: tui.ModeWatch}), tea.WithContext(ctx)).Run()
+			_, err := tea.NewProgram(tui.New(w, tui.Options{Mode: tui.ModeWatch, Journal: args[0]}), tea.WithContext(ctx)).Run()
 			if err != nil && ctx.Err() == nil {
 				return err
 			}

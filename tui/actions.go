@@ -85,7 +85,9 @@ func (m Model) offered() []action {
 	var out []action
 	if m.player != nil {
 		out = append(out, allow(k.PlayPause, vPlayPause), allow(k.Faster, vFaster), allow(k.Slower, vSlower),
-			allow(k.NextDecision, vNextDecision), allow(k.SeekStart, vSeekStart))
+			allow(k.NextDecision, vNextDecision), allow(k.PrevDecision, vPrevDecision),
+			allow(k.EventFwd, vEventFwd), allow(k.EventBack, vEventBack), allow(k.TimeFwd, vTimeFwd), allow(k.TimeBack, vTimeBack),
+			allow(k.SeekStart, vSeekStart), allow(k.SeekEnd, vSeekEnd))
 	}
 	if pd := m.state.Pending; pd != nil && m.player == nil && !m.closed {
 		ro := m.readOnlyReason()
@@ -122,8 +124,13 @@ func (m Model) offered() []action {
 		out = append(out, controls[0]) // pause first: anyone may
 		controls = controls[1:]
 	}
-	out = append(out, offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
-	return append(out, controls...) // skip, retry, abort: last, so a narrow footer cuts them first
+	out = append(out, allow(k.Rejects, vRejects), offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
+	out = append(out, controls...) // skip, retry, abort: last, so a narrow footer cuts them first
+	fa := m.focusActions()
+	if m.focus == focusNone {
+		return append(append(out, fa...), allow(k.Help, vHelp))
+	}
+	return append(append(fa, shadowed(fa, out, focusNames[m.focus])...), allow(k.Help, vHelp))
 }
 
 // handleKey gives a key to the top dialog, or to the offered actions.
@@ -140,6 +147,15 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if a.Reason != "" {
 		m.flash, m.flashBad = a.Reason, true
 		return m, nil
+	}
+	switch a.do {
+	case vRejects:
+		return m.openBrowser(), nil
+	case vHelp:
+		m.help = true
+		return m, nil
+	case vFocusNext, vFocusPrev, vLeave, vScrollUp, vScrollDown, vPageUp, vPageDown, vTop, vBottom, vExpand, vFilter:
+		return m.doFocus(a.do), nil
 	}
 	if d := m.top(); d != nil {
 		return m.dialogDo(d, a.do)
@@ -158,7 +174,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 		m.push(&dialog{kind: dlgQuit})
 	case vNote:
 		m.push(&dialog{kind: dlgNote, hasInput: true,
-			input: newLineInput(m.c.Keys, "what happened, what you saw, what you decided…", 500)})
+			input: newLineInput("what happened, what you saw, what you decided…", 500)})
 	case vTick:
 		ss, _ := m.manualStep()
 		if i, item, ok := m.nextTick(ss); ok {
@@ -196,7 +212,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 	case vSkip:
 		id, _ := m.skipTarget()
 		d := &dialog{kind: dlgReason, purpose: forSkip, stepID: id, hasInput: true,
-			cmd: engine.Command{Kind: engine.CmdSkip, StepID: id}, input: newLineInput(m.c.Keys, "why this step can be left out…", 500)}
+			cmd: engine.Command{Kind: engine.CmdSkip, StepID: id}, input: newLineInput("why this step can be left out…", 500)}
 		if pd != nil && pd.StepID == id {
 			d = m.answering(d)
 		}
@@ -207,7 +223,7 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 			cmd: engine.Command{Kind: engine.CmdRetry, StepID: id}}))
 	case vAbort:
 		m.push(&dialog{kind: dlgReason, purpose: forAbort, hasInput: true, cmd: engine.Command{Kind: engine.CmdAbort},
-			input: newLineInput(m.c.Keys, "why the run must stop here…", 500)})
+			input: newLineInput("why the run must stop here…", 500)})
 	case vPlayPause:
 		m.player.Toggle()
 	case vFaster:
@@ -218,6 +234,18 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 		m.player.SkipToNextDecision()
 	case vSeekStart:
 		m.player.SeekStart()
+	case vPrevDecision:
+		m.player.SkipToPrevDecision()
+	case vEventFwd:
+		m.player.StepEvents(1)
+	case vEventBack:
+		m.player.StepEvents(-1)
+	case vTimeFwd:
+		m.player.SeekTime(1)
+	case vTimeBack:
+		m.player.SeekTime(-1)
+	case vSeekEnd:
+		m.player.SeekEnd()
 	}
 	m.refreshReplay()
 	return m, nil

@@ -22,6 +22,10 @@ type Options struct {
 	Operator string           // who sits at the keyboard (--as); the Actor of every command
 	Mode     string           // ModeLive, ModeDrill, ModeReplay or ModeWatch; empty means live
 	Now      func() time.Time // clock for elapsed times and ages; nil means time.Now
+	Journal  string           // the run's journal file: the rejects browser reads its rows
+	// Initial is the run's state as the journal has it before the session
+	// sends anything: the first frame shows it at once (opening.go).
+	Initial *journal.State
 }
 
 // Common is shared by every pane: the screen size, the styles, the key map
@@ -34,6 +38,10 @@ type Common struct {
 	Operator      string
 	Mode          string
 	Now           func() time.Time
+
+	journalPath string       // Options.Journal
+	rejects     RejectSource // opened on first use by the rejects browser
+	opening     bool         // Options.Initial is shown; the session has sent nothing yet
 }
 
 // readOnly reports whether commands are pointless in this mode, and why.

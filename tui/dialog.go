@@ -203,6 +203,25 @@ func (m Model) dialogActions(d *dialog) []action {
 		return a
 	}
 	back := relabel(allow(k.Cancel, vCancel), "back")
+	out := m.dialogOwnActions(d, relabel, back)
+	if d.hasInput {
+		return append(out, allow(k.RejectsInField, vRejects))
+	}
+	// The rejected rows next to the decision keys, before hide/note/quit.
+	at := len(out)
+	for i, a := range out {
+		if a.do == vHide {
+			at = i
+			break
+		}
+	}
+	out = append(out[:at:at], append([]action{allow(k.Rejects, vRejects)}, out[at:]...)...)
+	return append(out, allow(k.Help, vHelp))
+}
+
+// dialogOwnActions is what a dialog's own keys do.
+func (m Model) dialogOwnActions(d *dialog, relabel func(action, string) action, back action) []action {
+	k := m.c.Keys
 	switch d.kind {
 	case dlgGate:
 		yes := "send GO"

@@ -40,6 +40,42 @@
 //	A    run                   abort, no rollback (reason, then   decision-maker
 //	                           type the id); not during a rollback
 //	N    anywhere              note on the timeline               anyone
+//	e    anywhere (ctrl+r in   the rejected rows (browser)        anyone
+//	     a text field)
+//	?    anywhere but a text   every key here, and why the        anyone
+//	     field                 unavailable ones are
+//	tab  run                   focus the rejects pane, then the   anyone
+//	                           journal (shift+tab back, esc out)
+//
+// # Looking, not deciding
+//
+// Two layers lie above the dialogs and never touch the dialog stack, so
+// closing them returns to a decision exactly as it was left, typed text
+// included (overlays.go): the rejects browser and the help overlay. The
+// browser (rejects_browser.go) reads the journal's rejects through
+// journal.RejectReader a page of 200 rows at a time, grouped by table and
+// reason, bounded by the State's LastSeq so a replay shows the rows its
+// cursor has reached; bubbles' table draws only the visible window. With
+// a pane focused (focus.go) enter acts on that pane (the rejects: the
+// browser; the journal: the whole line in a viewport), so the keys it
+// takes are offered disabled elsewhere with the reason. The key line
+// (keyhelp.go) never cuts a key's name: it drops reasons, then
+// descriptions from the last key back, then the last keys, and ends with
+// "? more".
+//
+// In replay (replay_timeline.go) every seek pauses; going back folds the
+// journal again from its first event:
+//
+//	space        play / pause       + -          faster / slower
+//	→ l / ← h    next / previous decision point (trigger, question, decision)
+//	. / ,        next / previous event
+//	] / [        forward / back a twentieth of the run's time (≥ 1 s)
+//	home 0 / end $  the first / the last event
+//
+// The header shows the playhead's wall-clock time and offset from the
+// start; the timeline marks decisions (◆) and the gaps when no process
+// ran the run (┄, with their length), and says "resumed after … not
+// running" when the playhead has just come through one.
 //
 // Pause, resume and notes are anyone's: they hold or annotate the run and
 // are undone by the next press. Skip, retry and abort change what the run

@@ -13,8 +13,9 @@ import (
 // verification mismatches.
 type errorsPane struct {
 	frame
-	c     *Common
-	state journal.State
+	c       *Common
+	state   journal.State
+	focused bool // tab put the focus here: enter opens the rejected rows
 }
 
 func newErrors(c *Common) *errorsPane {
@@ -61,8 +62,9 @@ func threshold(s journal.State) (float64, bool) {
 }
 
 // overThreshold reports whether a table's reject rate is over the trigger.
+// A limit raised by a "continue" replaces the runbook's for that table.
 func overThreshold(s journal.State, t journal.TableState) bool {
-	th, ok := threshold(s)
+	th, ok, _ := tableThreshold(s, t.Table)
 	return ok && rejected(t) > 0 && rejectRate(t) > th
 }
 
@@ -73,7 +75,7 @@ func (p *errorsPane) lines(w, h int) []string {
 	if watched {
 		right = st.Muted.Render("trigger > " + fmtPct(th))
 	}
-	out := []string{heading(st, "REJECTS", w, right)}
+	out := []string{heading(st, focusTitle("REJECTS", p.focused), w, right)}
 
 	tables := make([]journal.TableState, 0, len(s.Tables))
 	for _, t := range s.Tables {
@@ -108,24 +110,46 @@ func (p *errorsPane) lines(w, h int) []string {
 		return append(append(out, st.OK.Render("✓ no rejected rows")), extra...)
 	}
 
-	// Table lines always; reasons while there is room, biggest first.
-	room := h - 1 - len(tables) - len(extra)
+	// Tables first, then reasons (biggest first), then casts and verify;
+	// what does not fit is counted on a last "⋮ N more" line.
+	var lines []ranked
 	for _, t := range tables {
-		out = append(out, p.tableLine(t, w, th, watched))
+		lines = append(lines, ranked{p.tableLine(t, w), 0})
 		for _, rc := range reasons(t) {
-			if room <= 0 {
-				break
-			}
-			out = append(out, spread(st.Muted.Render("  "+rc.Reason), st.Text.Render(fmtInt(rc.Count)), w))
-			room--
+			lines = append(lines, ranked{spread(st.Muted.Render("  "+rc.Reason), st.Text.Render(fmtInt(rc.Count)), w), 1})
 		}
 	}
-	return append(out, extra...)
+	for _, e := range extra {
+		lines = append(lines, ranked{e, 2})
+	}
+	if room := h - 1; len(lines) > room && h < manyLines {
+		if room < 2 { // one line: the worst table, the count in the heading
+			keep := mostImportant(lines, room)
+			out[0] = heading(st, focusTitle("REJECTS", p.focused), w, st.Muted.Render(fmt.Sprintf("⋮ %d more", len(lines)-len(keep))))
+			return append(out, keep...)
+		}
+		keep := mostImportant(lines, max(room-1, 0))
+		hint := " — e shows the rows"
+		if p.focused {
+			hint = " — enter shows the rows"
+		}
+		more := st.Muted.Render(truncate(fmt.Sprintf("⋮ %d more lines%s", len(lines)-len(keep), hint), w))
+		return append(append(out, keep...), more)
+	}
+	for _, l := range lines {
+		out = append(out, l.line)
+	}
+	return out
 }
 
 // tableLine: table, rejected rows, rate vs threshold, verdict.
-func (p *errorsPane) tableLine(t journal.TableState, w int, th float64, watched bool) string {
+func (p *errorsPane) tableLine(t journal.TableState, w int) string {
 	st := p.c.Styles
+	th, watched, raised := tableThreshold(p.state, t.Table)
+	lim := fmtPct(th)
+	if raised {
+		lim += " (raised)"
+	}
 	rate := rejectRate(t)
 	left := st.Bold.Render(t.Table) + st.Text.Render(" "+fmtInt(rejected(t))+" rejected")
 	var right string
@@ -133,9 +157,9 @@ func (p *errorsPane) tableLine(t journal.TableState, w int, th float64, watched 
 	case !watched:
 		right = st.Text.Render("rate " + fmtPct(rate))
 	case rate > th:
-		right = st.Danger.Render("rate " + fmtPct(rate) + " > " + fmtPct(th) + " ⚠ OVER")
+		right = st.Danger.Render("rate " + fmtPct(rate) + " > " + lim + " ⚠ OVER")
 	default:
-		right = st.Text.Render("rate "+fmtPct(rate)) + st.Muted.Render(" ≤ "+fmtPct(th)) + st.OK.Render(" ok")
+		right = st.Text.Render("rate "+fmtPct(rate)) + st.Muted.Render(" ≤ "+lim) + st.OK.Render(" ok")
 	}
 	return spread(left, right, w)
 }

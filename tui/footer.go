@@ -1,15 +1,17 @@
 package tui
 
-import (
-	"slices"
-	"strings"
-)
+import "charm.land/bubbles/v2/key"
 
 // footerLines is the feedback line (after a key) and the key help composed
 // from the offered actions: enabled keys first, then disabled ones with the
 // reason they are disabled.
 func (m Model) footerLines(w int) []string {
 	st := m.c.Styles
+	if in := m.tailFilter; in != nil {
+		in.SetWidth(max(w-30, 10))
+		return []string{truncate(in.View(), w), keyHelp(st, []key.Binding{
+			key.NewBinding(key.WithHelp("enter", "apply filter")), key.NewBinding(key.WithHelp("esc", "cancel"))}, w)}
+	}
 	var out []string
 	if m.flash != "" {
 		style := st.OK
@@ -26,35 +28,18 @@ func (m Model) footerLines(w int) []string {
 }
 
 // keyLine renders actions as "key desc · key desc", disabled ones struck
-// through and followed by their reasons (unless the caller shows them).
+// through and followed by their reasons (unless the caller shows them);
+// too long, it shortens descriptions, never a key's name, and says "? more"
+// (fitKeys).
 func (m Model) keyLine(actions []action, w int, reasonsToo bool) string {
-	st := m.c.Styles
-	var on, off []string
-	var reasons []string
+	var items []helpItem
 	for _, a := range actions {
-		h := a.Help()
 		if a.quiet {
 			continue
 		}
-		if a.Reason == "" {
-			on = append(on, st.Key.Render(h.Key)+" "+st.KeyDesc.Render(h.Desc))
-			continue
-		}
-		off = append(off, st.KeyDisabled.Render(h.Key+" "+h.Desc))
-		if !slices.Contains(reasons, a.Reason) {
-			reasons = append(reasons, a.Reason)
-		}
+		h := a.Help()
+		items = append(items, helpItem{key: h.Key, desc: h.Desc, reason: a.Reason})
 	}
-	sep := st.Muted.Render(" · ")
-	line := strings.Join(on, sep)
-	if len(off) > 0 {
-		if line != "" {
-			line += st.Muted.Render("   ")
-		}
-		line += strings.Join(off, sep)
-		if reasonsToo {
-			line += " " + st.Reason.Render("("+strings.Join(reasons, "; ")+")")
-		}
-	}
-	return truncate(line, w)
+	d := m.top()
+	return fitKeys(m.c.Styles, items, w, reasonsToo, d == nil || !d.hasInput)
 }

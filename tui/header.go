@@ -69,7 +69,7 @@ func (h *headerPane) lines(w, _ int) []string {
 		}
 	}
 	// The runbook name gives way before the migration id and the mode.
-	badge := h.c.Styles.ModeBadge(h.c.Mode) + " "
+	badge := h.badge() + " "
 	tail := ""
 	if id != "" {
 		tail += st.Muted.Render(" · ") + st.Bold.Render(id)
@@ -136,6 +136,9 @@ func prefixJoin(sep string, parts []string) string {
 func (h *headerPane) statusLine() string {
 	st := h.c.Styles
 	status := h.where()
+	if h.c.opening {
+		status = h.openingStatus()
+	}
 	if l := h.live; l != nil && h.state.Outcome == "" && !h.closed && !l.Stopped {
 		sign := st.Muted.Render("last sign of life " + fmtAgo(l.ago(h.c.Now())) + " ago")
 		if status == "" {
@@ -201,6 +204,9 @@ func (h *headerPane) replayLine(w int) string {
 	if r.Done {
 		pos += "  end"
 	}
+	if r.Gap != nil {
+		pos += "  resumed after " + fmtDur(r.Gap.Length()) + " not running"
+	}
 	left := st.Playhead.Render(pos) + "  "
 	bar := w - width(left)
 	if bar < 10 {
@@ -214,6 +220,15 @@ func (h *headerPane) replayLine(w int) string {
 func (h *headerPane) timeline(n int) string {
 	st, r := h.c.Styles, h.replay
 	cells := []rune(strings.Repeat("─", n))
+	for _, g := range r.Gaps { // not running: dotted, with its length when it fits
+		from, to := clampIndex(r.FractionOf(g.From), n), clampIndex(r.FractionOf(g.To), n)
+		for i := from; i <= to; i++ {
+			cells[i] = '┄'
+		}
+		if label := []rune(" " + fmtDur(g.Length()) + " "); to-from+1 >= len(label)+2 {
+			copy(cells[from+(to-from+1-len(label))/2:], label)
+		}
+	}
 	for _, m := range r.Marks {
 		cells[clampIndex(m, n)] = '◆'
 	}
@@ -225,6 +240,8 @@ func (h *headerPane) timeline(n int) string {
 			b.WriteString(st.Playhead.Render("●"))
 		case c == '◆':
 			b.WriteString(st.Mark.Render("◆"))
+		case c != '─':
+			b.WriteString(st.Mark.Render(string(c))) // a gap and its length
 		case i < head:
 			b.WriteString(st.Playhead.Render("━"))
 		default:

@@ -19,6 +19,11 @@ type KeyMap struct {
 	Note     key.Binding // add a note to the timeline
 	Quit     key.Binding
 	Hide     key.Binding // hide the decision dialog (the alarm stays)
+	Rejects  key.Binding // the rejected rows (rejects browser)
+	// RejectsInField opens the rejects browser from a dialog whose text
+	// field takes the letters.
+	RejectsInField key.Binding
+	Help           key.Binding // the help overlay: every key and why some are unavailable
 
 	// Operator controls (controls.go).
 	Pause     key.Binding // pause or resume the run
@@ -41,12 +46,13 @@ type KeyMap struct {
 	Faster       key.Binding
 	Slower       key.Binding
 	NextDecision key.Binding
+	PrevDecision key.Binding
+	EventFwd     key.Binding
+	EventBack    key.Binding
+	TimeFwd      key.Binding
+	TimeBack     key.Binding
 	SeekStart    key.Binding
-
-	// Text fields.
-	Left, Right, LineStart, LineEnd key.Binding
-	Backspace, Delete               key.Binding
-	DeleteWord, DeleteToStart       key.Binding
+	SeekEnd      key.Binding
 }
 
 // DefaultKeyMap is the console's key map.
@@ -65,6 +71,10 @@ func DefaultKeyMap() *KeyMap {
 		Note:     b([]string{"N", "shift+n", ":"}, "N", "note"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Hide:     b([]string{"esc"}, "esc", "hide"),
+		Rejects:  b([]string{"e", "ctrl+r"}, "e", "rejected rows"),
+		Help:     b([]string{"?"}, "?", "keys"),
+
+		RejectsInField: b([]string{"ctrl+r"}, "ctrl+r", "rejected rows"),
 
 		Pause:     b([]string{"p"}, "p", "pause"),
 		Skip:      b([]string{"s"}, "s", "skip…"),
@@ -84,16 +94,13 @@ func DefaultKeyMap() *KeyMap {
 		Faster:       b([]string{"+", "="}, "+", "faster"),
 		Slower:       b([]string{"-", "_"}, "-", "slower"),
 		NextDecision: b([]string{"right", "l"}, "→", "next decision"),
+		PrevDecision: b([]string{"left", "h"}, "←", "prev decision"),
+		EventFwd:     b([]string{"."}, ".", "next event"),
+		EventBack:    b([]string{","}, ",", "prev event"),
+		TimeFwd:      b([]string{"]"}, "]", "+5% time"),
+		TimeBack:     b([]string{"["}, "[", "-5% time"),
 		SeekStart:    b([]string{"home", "0"}, "home", "start"),
-
-		Left:          b([]string{"left", "ctrl+b"}, "←", "left"),
-		Right:         b([]string{"right", "ctrl+f"}, "→", "right"),
-		LineStart:     b([]string{"home", "ctrl+a"}, "home", "start of line"),
-		LineEnd:       b([]string{"end", "ctrl+e"}, "end", "end of line"),
-		Backspace:     b([]string{"backspace", "ctrl+h"}, "backspace", "delete"),
-		Delete:        b([]string{"delete", "ctrl+d"}, "del", "delete forward"),
-		DeleteWord:    b([]string{"ctrl+w", "alt+backspace"}, "ctrl+w", "delete word"),
-		DeleteToStart: b([]string{"ctrl+u"}, "ctrl+u", "delete to start"),
+		SeekEnd:      b([]string{"end", "$"}, "end", "end"),
 	}
 }
 
@@ -120,6 +127,12 @@ const (
 	vSlower
 	vNextDecision
 	vSeekStart
+	vPrevDecision
+	vEventFwd
+	vEventBack
+	vTimeFwd
+	vTimeBack
+	vSeekEnd
 	vPause
 	vSkip
 	vRetry
@@ -128,6 +141,19 @@ const (
 	vRerun
 	vNextField
 	vPrevField
+	vRejects
+	vHelp
+	vFocusNext
+	vFocusPrev
+	vLeave
+	vScrollUp
+	vScrollDown
+	vPageUp
+	vPageDown
+	vTop
+	vBottom
+	vExpand
+	vFilter
 )
 
 // action is a binding as the current situation offers it. When Reason is

@@ -208,7 +208,7 @@ func (m Model) render() string {
 	if d := m.top(); d != nil {
 		screen = m.overlay(screen, d)
 	}
-	return screen
+	return m.overlaysView(screen)
 }
 
 // splitPane puts two panes side by side (steps and detail on a narrow

@@ -3,6 +3,8 @@ package tui
 import (
 	"time"
 
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/journal"
@@ -35,6 +37,15 @@ type Model struct {
 	flash     string                  // one line of feedback, until the next key
 	flashBad  bool                    // the flash is a refusal
 	sent      map[string]map[int]bool // checklist ticks sent, not yet journaled
+
+	browser *rejectsBrowser // the rejected rows, over everything but the header and banner (overlays.go)
+	help    bool            // the key help overlay is open
+	rang    time.Time       // Pending.Since of the last alarm the bell rang for
+
+	focus      int              // the pane that takes the scroll keys (focus.go)
+	fkeys      focusKeys        // its keys
+	expanded   *viewport.Model  // a journal line shown whole
+	tailFilter *textinput.Model // the journal filter being typed
 }
 
 // New builds the console over a session. With Options.Mode ModeReplay and
@@ -48,15 +59,17 @@ func New(sess engine.Session, opts Options) Model {
 	}
 	c := &Common{
 		Styles: DefaultStyles(DefaultTheme()), Keys: DefaultKeyMap(),
-		Operator: opts.Operator, Mode: opts.Mode, Now: opts.Now,
+		Operator: opts.Operator, Mode: opts.Mode, Now: opts.Now, journalPath: opts.Journal,
 	}
 	m := Model{
 		sess: sess, c: c,
 		header: newHeader(c), steps: newSteps(c), detail: newDetail(c),
 		through: newThroughput(c), errs: newErrors(c), ready: newReadiness(c), tail: newTail(c),
-		sent: map[string]map[int]bool{}, body: &layout{},
+		sent: map[string]map[int]bool{}, body: &layout{}, fkeys: newFocusKeys(),
 	}
 	m.detail.sent = m.sent
+	noColorAlarm(c.Styles)
+	m.start(opts.Initial)
 	if p, ok := sess.(Player); ok && opts.Mode == ModeReplay {
 		m.player = p
 		m.refreshReplay()
@@ -116,16 +129,30 @@ func (m Model) panes() []pane {
 // Update routes a message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	next, cmd, ok := m.routeOverlay(msg)
+	if ok {
+		next.relayout()
+		return next, cmd
+	}
+	m = next
+	if next, cmd, ok := m.routeFocusInput(msg); ok {
+		next.relayout()
+		return next, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 	case stateMsg:
 		m.state, m.have = msg.State, true
+		m.c.opening = false
 		m.fanOut(msg)
 		m.syncDialogs()
 		m.pruneSent()
 		m.refreshReplay()
-		cmd = waitForState(m.sess.Updates())
+		if m.browser != nil {
+			m.browser.follow(m.state)
+		}
+		cmd = tea.Batch(waitForState(m.sess.Updates()), m.ring())
 	case livenessMsg:
 		m.live = &msg.Liveness
 		m.fanOut(msg)
@@ -190,6 +217,7 @@ func (m Model) send(cmd engine.Command) {
 func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion // the wheel scrolls
 	v.WindowTitle = m.windowTitle()
 	return v
 }

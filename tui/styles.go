@@ -52,6 +52,9 @@ type Styles struct {
 	BadgeDrill         lipgloss.Style
 	BadgeReplay        lipgloss.Style
 	BadgeWatch         lipgloss.Style
+	BadgeFinished      lipgloss.Style // the run ended: finished
+	BadgeRolledBack    lipgloss.Style // rolled back, or stopped resumably
+	BadgeFailed        lipgloss.Style // failed or aborted
 	Alarm              lipgloss.Style // the trigger banner's first line
 	AlarmText          lipgloss.Style // the banner's evidence lines
 	Attention          lipgloss.Style // "waiting for you" bar
@@ -96,6 +99,9 @@ func DefaultStyles(t Theme) *Styles {
 		BadgeDrill:        badge(t.Drill),
 		BadgeReplay:       badge(t.Replay),
 		BadgeWatch:        badge(t.Watch),
+		BadgeFinished:     badge(t.OK),
+		BadgeRolledBack:   badge(t.Warn),
+		BadgeFailed:       badge(t.Danger),
 		Alarm:             base.Foreground(t.Ink).Background(t.Danger).Bold(true),
 		AlarmText:         fg(t.Danger),
 		Attention:         fg(t.Warn).Bold(true),

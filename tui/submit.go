@@ -35,7 +35,7 @@ func (m Model) dialogDo(d *dialog, v verb) (Model, tea.Cmd) {
 	case vRollback:
 		m.push(m.answering(&dialog{kind: dlgTypeID, purpose: forRollback, hasInput: true,
 			cmd:   engine.Command{Kind: engine.CmdDecide, StepID: d.stepID, Choice: journal.ChoiceRollback},
-			input: newLineInput(m.c.Keys, "type "+m.rollbackWord(), 80)}))
+			input: newLineInput("type "+m.rollbackWord(), 80)}))
 	case vContinue:
 		m.push(m.continueDialog())
 	case vRetryStep:
@@ -48,7 +48,7 @@ func (m Model) dialogDo(d *dialog, v verb) (Model, tea.Cmd) {
 	case vSkip: // the rerun dialog: do not run it again
 		m.push(m.answering(&dialog{kind: dlgReason, purpose: forRerunSkip, hasInput: true,
 			cmd:   engine.Command{Kind: engine.CmdDecide, StepID: d.stepID, Choice: journal.ChoiceSkip},
-			input: newLineInput(m.c.Keys, "why it need not run again (it had finished, it was checked)…", 500)}))
+			input: newLineInput("why it need not run again (it had finished, it was checked)…", 500)}))
 	case vYes:
 		switch d.kind {
 		case dlgQuit:
@@ -73,12 +73,12 @@ func (m Model) dialogDo(d *dialog, v verb) (Model, tea.Cmd) {
 func (m Model) continueDialog() *dialog {
 	d := m.answering(&dialog{kind: dlgReason, purpose: forContinue, hasInput: true,
 		cmd:   engine.Command{Kind: engine.CmdDecide, Choice: journal.ChoiceContinue},
-		input: newLineInput(m.c.Keys, "why it is safe to continue…", 500)})
+		input: newLineInput("why it is safe to continue…", 500)})
 	d.cmd.StepID = d.stepID
 	if pd := m.state.Pending; pd != nil && !m.failedPending() {
 		if spec, ok := limitFor(pd.Trigger); ok {
-			in := newLineInput(m.c.Keys, "empty: acknowledge at the observed value", 20)
-			in.insert(spec.suggest())
+			in := newLineInput("empty: acknowledge at the observed value", 20)
+			in.ti.SetValue(spec.suggest())
 			d.limit = &limitField{spec: spec, input: in}
 		}
 	}
@@ -126,7 +126,7 @@ func (m Model) submit(d *dialog) (Model, tea.Cmd) {
 		}
 		if d.needsID(m) {
 			m.push(&dialog{kind: dlgTypeID, purpose: d.purpose, cmd: cmd, stepID: d.stepID, since: d.since, pending: d.pending,
-				hasInput: true, input: newLineInput(m.c.Keys, "type "+m.rollbackWord(), 80)})
+				hasInput: true, input: newLineInput("type "+m.rollbackWord(), 80)})
 			return m, nil
 		}
 		m.sendChain(d, cmd)

@@ -181,6 +181,8 @@ func (p *throughputPane) tableText(t journal.TableState, w int, compact bool) st
 		tail = st.Danger.Render("✗ read≠written+rejected")
 	case t.Done:
 		tail = st.OK.Render("✓ done")
+	case runOver(p.state): // final values: no rate, no ETA after the end
+		tail = st.Muted.Render("stopped")
 	default:
 		r := p.rate(t)
 		tail = fmtRate(r)

@@ -99,6 +99,9 @@ type tableRun struct {
 	start time.Time
 	units []Counters
 	done  bool
+	// committed is what the target holds, per unit, updated at each commit
+	// (before the report), for a Holder.
+	committed committed
 }
 
 func (tr *tableRun) unitCounters(i int) Counters {

@@ -35,6 +35,9 @@ type runFlags struct {
 	key        []byte // journal key (HMAC chain); nil for an unkeyed journal
 	// retryFailed (resume): the decision-maker retries the failed step of a run that ended failed
 	retryFailed bool
+	// drill: the faults to inject and what else plain mode prints (cmd_drill.go)
+	faults  engine.Faults
+	onEvent func(journal.Event, *journal.State)
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -135,13 +138,16 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
 		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
-		RetryFailed: f.retryFailed,
+		RetryFailed: f.retryFailed, Faults: f.faults,
 	}
 	plain := f.plain || !isTerminal(out)
 	var printer *tui.Plain
 	if plain {
 		printer = tui.NewPlain(out)
 		opts.OnEvent = printer.Event
+		if f.onEvent != nil {
+			opts.OnEvent = func(e journal.Event, s *journal.State) { printer.Event(e, s); f.onEvent(e, s) }
+		}
 	}
 	c := engine.New(opts)
 	var outcome string

@@ -82,14 +82,15 @@ type Event struct {
 
 // RunStartedPayload binds the run to its runbook, tool and operator.
 type RunStartedPayload struct {
-	RunbookText   string `json:"runbook_text"`
-	RunbookSHA256 string `json:"runbook_sha256"`
-	RunbookPath   string `json:"runbook_path"`
-	ToolVersion   string `json:"tool_version"`
-	Operator      string `json:"operator"`
-	Mode          string `json:"mode"`
-	Host          string `json:"host,omitempty"`
-	Fault         string `json:"fault,omitempty"` // drill mode: the injected fault
+	RunbookText   string     `json:"runbook_text"`
+	RunbookSHA256 string     `json:"runbook_sha256"`
+	RunbookPath   string     `json:"runbook_path"`
+	ToolVersion   string     `json:"tool_version"`
+	Operator      string     `json:"operator"`
+	Mode          string     `json:"mode"`
+	Host          string     `json:"host,omitempty"`
+	Fault         string     `json:"fault,omitempty"` // drill mode: the injected fault
+	Drill         *DrillPlan `json:"drill,omitempty"` // drill mode: the plan the scorecard judges against
 	// Chain is the journal's chain kind (ChainHMAC for a keyed journal;
 	// empty, meaning ChainSHA256, otherwise) and KeyID the key's public id
 	// (KeyID). Create sets both from WithKey; the key itself is never stored.

@@ -1,0 +1,97 @@
+package fault
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// Injector runs a drill's faults around the conductor's steps; it is the
+// engine.Faults of a drill run. Each fault acts once: a fault already in
+// the journal (a resumed drill) is not injected again.
+type Injector struct {
+	env    *Env
+	faults []Fault
+	down   error // notifier-down
+
+	mu   sync.Mutex
+	done map[string]bool
+	now  func() time.Time
+}
+
+// NewInjector prepares faults against env; done lists the specs of faults
+// the journal already records as injected.
+func NewInjector(env *Env, faults []Fault, done []string) *Injector {
+	in := &Injector{env: env, faults: faults, done: map[string]bool{}, now: time.Now}
+	for _, s := range done {
+		in.done[s] = true
+	}
+	for _, f := range faults {
+		if nd, ok := f.(notifierDown); ok {
+			in.down = nd.err()
+		}
+	}
+	return in
+}
+
+// BeforeStep lets each fault act before the step starts.
+func (in *Injector) BeforeStep(ctx context.Context, step runbooks.Step, s journal.State, record func(journal.FaultPayload)) {
+	in.each(ctx, step, s, record, Fault.Before)
+}
+
+// AfterStep lets each fault act after the step's action returned.
+func (in *Injector) AfterStep(ctx context.Context, step runbooks.Step, s journal.State, record func(journal.FaultPayload)) {
+	in.each(ctx, step, s, record, Fault.After)
+}
+
+// NotifyDown is the error every notification fails with under
+// notifier-down, else nil.
+func (in *Injector) NotifyDown() error { return in.down }
+
+// Close closes what the faults opened.
+func (in *Injector) Close() error { return in.env.Close() }
+
+type phase func(Fault, context.Context, *Env, runbooks.Step, journal.State) (journal.FaultPayload, bool, error)
+
+func (in *Injector) each(ctx context.Context, step runbooks.Step, s journal.State, record func(journal.FaultPayload), act phase) {
+	for _, f := range in.faults {
+		in.mu.Lock()
+		done := in.done[f.Spec()]
+		in.mu.Unlock()
+		if done {
+			continue
+		}
+		p, ok, err := act(f, ctx, in.env, step, s)
+		if err != nil {
+			p = journal.FaultPayload{Error: err.Error(), At: in.now().UTC()}
+			ok = true
+		}
+		if !ok {
+			continue
+		}
+		p.Spec = f.Spec()
+		if p.Kind == "" {
+			p.Kind = kindOf(f.Spec())
+		}
+		if p.At.IsZero() {
+			p.At = in.now().UTC()
+		}
+		in.mu.Lock()
+		in.done[f.Spec()] = true
+		in.mu.Unlock()
+		record(p)
+	}
+}
+
+// kindOf is the name part of a spec.
+func kindOf(spec string) string {
+	for i, r := range spec {
+		if r == ':' || r == '@' {
+			return spec[:i]
+		}
+	}
+	return spec
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tightrope/tightrope/engine/drill/scorecard"
+	"github.com/tightrope/tightrope/journal"
+)
+
+func fileSum(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// drillJournals finds the drill journals under dir.
+func drillJournals(t *testing.T, dir string) []string {
+	t.Helper()
+	found, err := filepath.Glob(filepath.Join(dir, "*", "*.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// Acceptance: the na-ratings drill on the demo, unattended, exits 0 with a
+// scorecard showing detection, decision and a restore within the RTO, the
+// restored data proven; the live files are untouched and the clones gone.
+func TestDrillDemoNARatings(t *testing.T) {
+	dir := t.TempDir()
+	out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "na-ratings", "--plain", "--auto-decide", "rollback", "--dir", dir, "--as", "dana")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	live := []string{filepath.Join(dir, "live", "shop.db"), filepath.Join(dir, "live", "target.db")}
+	var before [][32]byte
+	for _, p := range live {
+		before = append(before, fileSum(t, p))
+	}
+	for _, want := range []string{"DRILL fault injected: bad-rows:products.rating:8000:not-integer", "DRILL scorecard · scenario na-ratings · expected rollback · PASS",
+		"detected   at", "decided    rollback", "within the RTO of 5m0s", "checksums equal the snapshot manifest", "live files untouched (2, sha256 equal before and after)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	journals := drillJournals(t, dir)
+	if len(journals) != 1 {
+		t.Fatalf("drill journals: %v", journals)
+	}
+	events, err := journal.ReadAll(journals[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := journal.Fold(events)
+	if s.Mode != journal.ModeDrill {
+		t.Errorf("journal mode %q, want drill", s.Mode)
+	}
+	for _, c := range s.Runbook.Connections {
+		if !strings.Contains(c.Path, "_drill_") {
+			t.Errorf("the drill's runbook names connection %s = %s, not a drill clone", c.Name, c.Path)
+		}
+	}
+	card := scorecard.Score(events)
+	if !card.Pass || card.Detected == nil || card.Decided == nil || !card.DataProven || !card.Rollback.WithinRTO {
+		t.Errorf("scorecard from the journal: %+v", card)
+	}
+	clones, _ := filepath.Glob(filepath.Join(filepath.Dir(journals[0]), "*_drill_*"))
+	if len(clones) != 0 {
+		t.Errorf("clones left behind: %v", clones)
+	}
+	// a second drill reuses the live demo world, and leaves it as it was
+	if out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "scale-8-prices", "--plain", "--auto-decide", "rollback", "--dir", dir, "--as", "dana"); code != 0 {
+		t.Fatalf("second drill: exit %d:\n%s", code, out)
+	}
+	for i, p := range live {
+		if fileSum(t, p) != before[i] {
+			t.Errorf("%s changed during the drill", p)
+		}
+	}
+}
+
+// Acceptance: a drill that expects a rollback, where the operator
+// continues, fails its scorecard (exit 1) and says why.
+func TestDrillExpectingRollbackContinuedFails(t *testing.T) {
+	dir := t.TempDir()
+	out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "na-ratings", "--plain", "--auto-decide", "continue", "--dir", dir, "--as", "dana")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	if !strings.Contains(out, "FAIL       a rollback was expected, but dana chose continue") {
+		t.Errorf("the scorecard does not say why it failed:\n%s", out)
+	}
+}
+
+// A drill refuses a connection without a drill stand-in unless cloned,
+// and one whose stand-in is a live connection; neither touches anything.
+func TestDrillRefusesLiveConnections(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, drill string) string {
+		p := filepath.Join(dir, name)
+		text := `version: 1
+name: t
+migration_id: T-1
+decision_maker: dana
+connections:
+  source: { driver: sqlite, path: s.db }
+  target: { driver: sqlite, path: t.db }
+` + drill + `steps:
+  - { id: copy, kind: copy, tables: [p] }
+`
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out, code := tightrope(t, nil, "drill", write("none.yaml", ""), "--fault", "notifier-down", "--plain", "--as", "dana")
+	if code != exitUsage || !strings.Contains(out, `connection "source" has no stand-in in the runbook's drill: section and --clone was not given`) {
+		t.Errorf("no drill section: exit %d:\n%s", code, out)
+	}
+	out, code = tightrope(t, nil, "drill", write("cross.yaml", "drill:\n  source: { path: t.db }\n  target: { path: t2.db }\n"), "--fault", "notifier-down", "--plain", "--as", "dana")
+	if code != exitUsage || !strings.Contains(out, `drill connection "source" is also the live connection "target"`) {
+		t.Errorf("stand-in is a live connection: exit %d:\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "drills")); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(dir, "drills"))
+		for _, e := range entries {
+			if j, _ := filepath.Glob(filepath.Join(dir, "drills", e.Name(), "*.journal")); len(j) > 0 {
+				t.Errorf("a refused drill wrote a journal: %v", j)
+			}
+		}
+	}
+}
+
+func TestDrillListDescribesFaultsAndScenarios(t *testing.T) {
+	out, code := tightrope(t, nil, "drill", "--list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	for _, want := range []string{"bad-rows:TABLE.COLUMN:N:KIND", "network-drop:CONN@STEP:DURATION", "kill@STEP[:AFTER]", "corrupt-snapshot:STEP",
+		"target-drift:TABLE:N", "notifier-down", "latency:CONN:DELAY", "na-ratings", "scale-8-prices", "overrun-150", "kill-mid-copy"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--list lacks %q", want)
+		}
+	}
+}

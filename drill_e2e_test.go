@@ -71,6 +71,13 @@ func TestDrillDemoNARatings(t *testing.T) {
 	if !card.Pass || card.Detected == nil || card.Decided == nil || !card.DataProven || !card.Rollback.WithinRTO {
 		t.Errorf("scorecard from the journal: %+v", card)
 	}
+	rep, code := tightrope(t, nil, "report", journals[0])
+	if first, _, _ := strings.Cut(rep, "\n"); code != 0 || !strings.HasPrefix(first, "# DRILL post-mortem") {
+		t.Errorf("report: exit %d, first line %q", code, first)
+	}
+	if !strings.Contains(rep, "DRILL scorecard · scenario na-ratings · expected rollback · PASS") {
+		t.Errorf("the report lacks the scorecard:\n%s", rep)
+	}
 	clones, _ := filepath.Glob(filepath.Join(filepath.Dir(journals[0]), "*_drill_*"))
 	if len(clones) != 0 {
 		t.Errorf("clones left behind: %v", clones)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tightrope/tightrope/engine/drill/scorecard"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -30,6 +31,8 @@ type Report struct {
 	SafetyNet     SafetyNet     `json:"safety_net"`
 	Communication Communication `json:"communication"`
 	Lessons       []string      `json:"lessons"`
+	// Drill is the drill's scorecard (mode drill only).
+	Drill *scorecard.Card `json:"drill,omitempty"`
 }
 
 // Summary is the run at a glance.
@@ -335,6 +338,7 @@ func Build(path string, opts ...journal.Option) (*Report, error) {
 		return nil, err
 	}
 	r := build(filepath.Base(path), events, rejects, vr)
+	r.Drill = drillCard(events)
 	finish(r)
 	return r, nil
 }

@@ -157,3 +157,32 @@ func TestDrillListDescribesFaultsAndScenarios(t *testing.T) {
 		}
 	}
 }
+
+// Acceptance: drills over five drill journals prints the history, oldest
+// first, and the consistency line; JSON and HTML say the same.
+func TestDrillsHistoryOverFiveDrills(t *testing.T) {
+	dir := t.TempDir()
+	for i, decide := range []string{"rollback", "rollback", "continue", "rollback", "rollback"} {
+		if out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "na-ratings", "--plain", "--auto-decide", decide, "--dir", dir, "--as", "dana"); (code == 0) != (decide == "rollback") {
+			t.Fatalf("drill %d (%s): exit %d:\n%s", i, decide, code, out)
+		}
+	}
+	out, code := tightrope(t, nil, "drills", dir)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if n := strings.Count(out, "na-ratings"); n != 5 {
+		t.Errorf("%d drills listed, want 5:\n%s", n, out)
+	}
+	if strings.Count(out, "FAIL") != 1 || !strings.Contains(out, "4 of the last 4 drills that rolled back met the RTO: consistent") {
+		t.Errorf("history:\n%s", out)
+	}
+	js, code := tightrope(t, nil, "drills", dir, "--format", "json")
+	if code != 0 || !strings.Contains(js, `"consistency": "4 of the last 4 drills that rolled back met the RTO: consistent"`) {
+		t.Errorf("json: exit %d\n%s", code, js)
+	}
+	html, code := tightrope(t, nil, "drills", dir, "--format", "html", "--last", "2")
+	if code != 0 || !strings.Contains(html, "<td>na-ratings</td>") || !strings.Contains(html, "2 of the last 2 drills") {
+		t.Errorf("html: exit %d\n%s", code, html)
+	}
+}

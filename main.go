@@ -60,7 +60,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(demoCmd(), runCmd(), resumeCmd(), replayCmd(), watchCmd(), lintCmd(), journalCmd(), rejectsCmd(), reportCmd(), snapshotsCmd(), drillCmd())
+	root.AddCommand(demoCmd(), runCmd(), resumeCmd(), replayCmd(), watchCmd(), lintCmd(), journalCmd(), rejectsCmd(), reportCmd(), snapshotsCmd(), drillCmd(), drillsCmd())
 	err := root.Execute()
 	os.Exit(exitCode(err))
 }

@@ -61,12 +61,13 @@ func Prepare(ctx context.Context, o Options) (p *Prepared, err error) {
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	p = &Prepared{ID: o.ID, Dir: o.Dir, Connections: map[string]string{}, keep: o.Keep}
-	defer func() {
+	prep := &Prepared{ID: o.ID, Dir: o.Dir, Connections: map[string]string{}, keep: false}
+	defer func() { // a drill that does not start leaves no clone behind, --keep or not
 		if err != nil {
-			err = errors.Join(err, p.Cleanup(context.WithoutCancel(ctx)))
+			err = errors.Join(err, prep.Cleanup(context.WithoutCancel(ctx)))
 		}
 	}()
+	p = prep
 	base := filepath.Dir(rb.Path)
 	var conns []runbooks.Connection
 	for _, live := range rb.Connections {
@@ -103,6 +104,7 @@ func Prepare(ctx context.Context, o Options) (p *Prepared, err error) {
 	if err := os.WriteFile(p.RunbookPath, text, 0o644); err != nil {
 		return nil, err
 	}
+	p.keep = o.Keep
 	return p, nil
 }
 

@@ -129,7 +129,13 @@ func runDrill(ctx context.Context, args []string, f runFlags, d drillFlags, plan
 	if err != nil {
 		return err
 	}
-	prep, err := drill.Prepare(ctx, drill.Options{Runbook: live, Dir: dir, ID: plan.ID, Clone: plan.Clone, Keep: d.keep})
+	var relays []string
+	for _, ft := range faults {
+		if ru, ok := ft.(fault.RelayUser); ok {
+			relays = append(relays, ru.RelayConn())
+		}
+	}
+	prep, err := drill.Prepare(ctx, drill.Options{Runbook: live, Dir: dir, ID: plan.ID, Clone: plan.Clone, Keep: d.keep, Relays: relays})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -151,7 +157,7 @@ func runDrill(ctx context.Context, args []string, f runFlags, d drillFlags, plan
 		return &exitError{code: exitUsage, err: err}
 	}
 	f.journal = defaultJournalPath(dir, rb.MigrationID)
-	inj := fault.NewInjector(&fault.Env{Runbook: rb, BaseDir: filepath.Dir(rb.Path)}, faults, nil)
+	inj := fault.NewInjector(&fault.Env{Runbook: rb, BaseDir: filepath.Dir(rb.Path), Relays: prep.Relays}, faults, nil)
 	defer inj.Close()
 	f.faults = inj
 	f.onEvent = drillPrinter(out)

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/engine/fault"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -21,6 +23,9 @@ type Options struct {
 	ID      string            // short id; NewID when empty
 	Clone   bool              // throw-away copies of every connection instead of the drill: section
 	Keep    bool              // keep the clones after the drill
+	// Relays names the connections that go through a loopback relay
+	// (network and latency faults): their drill DSN is pointed at it.
+	Relays []string
 }
 
 // Prepared is a drill ready to run: its runbook names only drill
@@ -32,6 +37,7 @@ type Prepared struct {
 	Connections map[string]string // connection → what the drill runs against, without secrets
 	Live        []string          // live SQLite files, to prove them untouched
 	Notes       []string          // what was done, for the operator
+	Relays      map[string]*fault.Relay
 
 	clones []clone
 	keep   bool
@@ -91,6 +97,11 @@ func Prepare(ctx context.Context, o Options) (p *Prepared, err error) {
 			}
 		default:
 			return nil, fmt.Errorf("connection %q has no stand-in in the runbook's drill: section and --clone was not given: a drill never runs against a live connection", live.Name)
+		}
+		if slices.Contains(o.Relays, live.Name) {
+			if c, err = p.relay(c, o.ID); err != nil {
+				return nil, fmt.Errorf("routing connection %q through the drill's relay: %w", live.Name, err)
+			}
 		}
 		p.Connections[live.Name] = describe(c)
 		conns = append(conns, c)
@@ -166,6 +177,39 @@ func (p *Prepared) Clones() []string {
 		out = append(out, c.what)
 	}
 	return out
+}
+
+// relay starts a loopback relay to the drill connection's server and
+// points the connection at it.
+func (p *Prepared) relay(c runbooks.Connection, id string) (runbooks.Connection, error) {
+	if c.DSNEnv == "" {
+		return c, fmt.Errorf("a %s file has no network to fault", c.Driver)
+	}
+	dsn := os.Getenv(c.DSNEnv)
+	addr, err := db.AddressOf(c.Driver, dsn)
+	if err != nil {
+		return c, err
+	}
+	r, err := fault.NewRelay(addr)
+	if err != nil {
+		return c, err
+	}
+	p.clones = append(p.clones, clone{what: "relay " + r.Addr(), drop: func(context.Context) error { return r.Close() }})
+	through, err := db.WithAddress(c.Driver, dsn, r.Addr())
+	if err != nil {
+		return c, err
+	}
+	env := cloneEnv(id, c.Name) + "_RELAY"
+	if err := os.Setenv(env, through); err != nil {
+		return c, err
+	}
+	if p.Relays == nil {
+		p.Relays = map[string]*fault.Relay{}
+	}
+	p.Relays[c.Name] = r
+	p.Notes = append(p.Notes, fmt.Sprintf("connection %s goes through the drill's relay at %s", c.Name, r.Addr()))
+	c.DSNEnv = env
+	return c, nil
 }
 
 // cloneOf makes the throw-away copy of one live connection.

@@ -14,6 +14,9 @@ import (
 type Env struct {
 	Runbook *runbooks.Runbook
 	BaseDir string
+	// Relays are the loopback relays drill connections go through, by
+	// connection name (network and latency faults act on them).
+	Relays map[string]*Relay
 
 	mu  sync.Mutex
 	dbs map[string]db.DB

@@ -18,7 +18,8 @@ import (
 
 func TestParseSpecs(t *testing.T) {
 	for _, ok := range []string{"bad-rows:products.rating:8000:not-integer", "bad-rows:p.price:1:precision",
-		"target-drift:customers:5", "corrupt-snapshot:snap-source", "notifier-down"} {
+		"target-drift:customers:5", "corrupt-snapshot:snap-source", "notifier-down",
+		"network-drop:source@copy:10s", "network-blackhole:target@copy:5s:2s", "latency:source:50ms"} {
 		f, err := Parse(ok)
 		if err != nil {
 			t.Errorf("%s: %v", ok, err)
@@ -35,7 +36,10 @@ func TestParseSpecs(t *testing.T) {
 		"target-drift:customers":                 "TABLE:N",
 		"notifier-down:now":                      "no arguments",
 		"meteor-strike":                          "unknown fault",
-		"network-drop:source@copy:10s":           "not injected by this build yet",
+		"kill@copy:2s":                           "not injected by this build yet",
+		"network-drop:source:10s":                "CONN@STEP:DURATION",
+		"network-drop:source@copy:soon":          "not a duration",
+		"latency:source":                         "CONN:DELAY",
 	} {
 		if _, err := Parse(spec); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one saying %q", spec, err, want)

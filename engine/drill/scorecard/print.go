@@ -33,6 +33,9 @@ func (c Card) Lines() []string {
 			continue
 		}
 		add("  fault      %s injected at %s (%s): %s", safetext.Line(in.Spec), clock(in.At), offset(c.StartedAt, in.At), safetext.Line(in.Detail))
+		if !in.HealedAt.IsZero() {
+			add("  healed     %s at %s, after %s", safetext.Line(in.Spec), clock(in.HealedAt), in.HealedAt.Sub(in.At).Round(time.Millisecond))
+		}
 	}
 	if len(c.Injected) == 0 {
 		add("  fault      none injected")
@@ -41,6 +44,9 @@ func (c Card) Lines() []string {
 		add("  detected   at %s by %s, %s after the fault: %s", clock(d.At), d.By, ms(d.AfterMS), safetext.Line(d.What))
 	} else {
 		add("  detected   never")
+	}
+	if c.Retries > 0 {
+		add("  retried    %d operations, the first at %s, %s after the fault", c.Retries, clock(c.FirstRetryAt), c.FirstRetryAt.Sub(c.InjectedAt).Round(time.Millisecond))
 	}
 	if d := c.Decided; d != nil {
 		who := safetext.Line(d.By)

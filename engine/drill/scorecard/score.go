@@ -3,6 +3,7 @@ package scorecard
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
@@ -33,6 +34,14 @@ func Score(events []journal.Event) Card {
 				c.Faults = append(c.Faults, pl.Fault)
 			}
 		case journal.FaultPayload:
+			if pl.Ended {
+				for i := range c.Injected {
+					if c.Injected[i].Spec == pl.Spec {
+						c.Injected[i].HealedAt = pl.At
+					}
+				}
+				continue
+			}
 			c.Injected = append(c.Injected, Injection{Spec: pl.Spec, At: pl.At, Step: e.StepID, Target: pl.Target, Rows: pl.Rows, Detail: pl.Detail, Error: pl.Error})
 			if injectedSeq == 0 && pl.Error == "" {
 				injectedSeq, c.InjectedAt = e.Seq, pl.At
@@ -42,6 +51,13 @@ func Score(events []journal.Event) Card {
 		case journal.StepFinishedPayload:
 			if pl.Status == journal.StatusFailed {
 				c.detect(e, "step_failed", fmt.Sprintf("step %s failed: %s", e.StepID, pl.Error), injectedSeq)
+			}
+		case journal.LogPayload:
+			if injectedSeq != 0 && pl.Stream == "warn" && strings.Contains(pl.Line, " — retry ") {
+				if c.Retries == 0 {
+					c.FirstRetryAt = e.At
+				}
+				c.Retries++
 			}
 		case journal.WarningPayload:
 			c.detect(e, "warning", pl.Message, injectedSeq)

@@ -34,6 +34,10 @@ type Card struct {
 	DataProven bool `json:"data_proven"`
 	// Exact: the run went on and its last verify found no mismatch.
 	Exact bool `json:"exact"`
+	// Retries after the fault: operations the engine retried (a lost
+	// connection, a stalled batch), and when the first was.
+	Retries      int       `json:"retries"`
+	FirstRetryAt time.Time `json:"first_retry_at,omitzero"`
 
 	Followed []string `json:"steps_followed"`
 	Skipped  []string `json:"steps_skipped"`
@@ -54,6 +58,8 @@ type Injection struct {
 	Rows   int64     `json:"rows,omitempty"`
 	Detail string    `json:"detail,omitempty"`
 	Error  string    `json:"error,omitempty"`
+	// HealedAt: a fault with a duration (a network drop) was over then.
+	HealedAt time.Time `json:"healed_at,omitzero"`
 }
 
 // Detection is the first thing the fault caused that the room could see:

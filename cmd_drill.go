@@ -281,6 +281,10 @@ func drillPrinter(out io.Writer) func(journal.Event, *journal.State) {
 			fmt.Fprintf(out, "%s  DRILL fault %s NOT injected: %s\n", e.At.Format("15:04:05"), safetext.Line(fp.Spec), safetext.Line(fp.Error))
 			return
 		}
+		if fp.Ended {
+			fmt.Fprintf(out, "%s  DRILL fault over: %s — %s\n", e.At.Format("15:04:05"), safetext.Line(fp.Spec), safetext.Line(fp.Detail))
+			return
+		}
 		fmt.Fprintf(out, "%s  DRILL fault injected: %s — %s\n", e.At.Format("15:04:05"), safetext.Line(fp.Spec), safetext.Line(fp.Detail))
 	}
 }

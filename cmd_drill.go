@@ -124,6 +124,9 @@ func runDrill(ctx context.Context, args []string, f runFlags, d drillFlags, plan
 		return err
 	}
 	plan.ID = drill.NewID()
+	// the drills of a migration share their snapshots: an earlier drill's
+	// snapshot is what a damaged one falls back to
+	f.snapshotDir = filepath.Join(dir, "snapshots")
 	dir = filepath.Join(dir, fmt.Sprintf("%s-%s-%s", live.MigrationID, time.Now().UTC().Format("20060102T150405Z"), plan.ID))
 	before, err := fileSums(live)
 	if err != nil {

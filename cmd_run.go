@@ -36,8 +36,9 @@ type runFlags struct {
 	// retryFailed (resume): the decision-maker retries the failed step of a run that ended failed
 	retryFailed bool
 	// drill: the faults to inject and what else plain mode prints (cmd_drill.go)
-	faults  engine.Faults
-	onEvent func(journal.Event, *journal.State)
+	faults      engine.Faults
+	onEvent     func(journal.Event, *journal.State)
+	snapshotDir string // "": snapshots beside the journal
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -138,7 +139,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
 		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
-		RetryFailed: f.retryFailed, Faults: f.faults,
+		RetryFailed: f.retryFailed, Faults: f.faults, SnapshotDir: f.snapshotDir,
 	}
 	plain := f.plain || !isTerminal(out)
 	var printer *tui.Plain

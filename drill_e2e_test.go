@@ -186,3 +186,28 @@ func TestDrillsHistoryOverFiveDrills(t *testing.T) {
 		t.Errorf("html: exit %d\n%s", code, html)
 	}
 }
+
+// corrupt-snapshot: the restore detects the damaged artefact before it
+// touches the data; with no earlier snapshot of the migration it fails
+// loudly, and after an earlier drill it falls back to that drill's
+// snapshot and proves it.
+func TestDrillCorruptSnapshotFallsBackOrFailsLoudly(t *testing.T) {
+	dir := t.TempDir()
+	out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "corrupt-snapshot", "--plain", "--auto-decide", "rollback", "--dir", dir, "--as", "dana")
+	if code != 1 || !strings.Contains(out, "snapshot artefact is damaged") || !strings.Contains(out, "there is no earlier snapshot of source for migration MIG-DEMO-001 to fall back to") {
+		t.Fatalf("without an earlier snapshot: exit %d:\n%s", code, out)
+	}
+	dir = t.TempDir()
+	if out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "na-ratings", "--plain", "--auto-decide", "rollback", "--dir", dir, "--as", "dana"); code != 0 {
+		t.Fatalf("earlier drill: exit %d:\n%s", code, out)
+	}
+	out, code = tightrope(t, nil, "drill", "--demo", "--scenario", "corrupt-snapshot", "--plain", "--auto-decide", "rollback", "--dir", dir, "--as", "dana")
+	if code != 0 {
+		t.Fatalf("with an earlier snapshot: exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"the restore detected it and fell back to MIG-DEMO-001 source@", "(restore-source) in", "expected rollback · PASS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -224,6 +224,11 @@ type RestorePayload struct {
 	RTOMS      int64           `json:"rto_ms"`
 	Verified   bool            `json:"verified"`
 	Tables     []TableSnapshot `json:"tables"`
+	// FallbackFrom names the snapshot the step was to restore, found
+	// damaged: Snapshot, an earlier one, was restored instead, and
+	// Manifest holds its tables as captured.
+	FallbackFrom string          `json:"fallback_from,omitempty"`
+	Manifest     []TableSnapshot `json:"manifest,omitempty"`
 }
 
 // TriggerPayload is a rollback trigger met, with the evidence frozen.

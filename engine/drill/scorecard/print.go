@@ -67,6 +67,9 @@ func (c Card) Lines() []string {
 		add("  rollback   none")
 	}
 	for _, r := range c.Restores {
+		if r.FallbackFrom != "" {
+			add("  damaged    %s: the restore detected it and fell back to %s", safetext.Line(r.FallbackFrom), safetext.Line(r.Snapshot))
+		}
 		if r.Proven {
 			add("  restored   %s (%s) in %s: checksums equal the snapshot manifest", safetext.Line(r.Snapshot), r.Step, ms(r.DurationMS))
 		} else {

@@ -74,7 +74,7 @@ func Score(events []journal.Event) Card {
 			}
 		case journal.RestorePayload:
 			restoreSteps[e.StepID] = true
-			r := Restore{Step: e.StepID, Snapshot: pl.Snapshot, Connection: pl.Connection, DurationMS: pl.DurationMS}
+			r := Restore{Step: e.StepID, Snapshot: pl.Snapshot, Connection: pl.Connection, DurationMS: pl.DurationMS, FallbackFrom: pl.FallbackFrom}
 			r.Proven, r.Problem = proven(s.Snapshots, pl)
 			c.Restores = append(c.Restores, r)
 		case journal.VerifyPayload:
@@ -126,6 +126,9 @@ func proven(snaps []journal.SnapshotPayload, r journal.RestorePayload) (bool, st
 		if snaps[i].Label == r.Snapshot {
 			m = &snaps[i]
 		}
+	}
+	if m == nil && len(r.Manifest) > 0 { // an earlier snapshot, from the snapshot directory
+		m = &journal.SnapshotPayload{Label: r.Snapshot, Tables: r.Manifest}
 	}
 	if m == nil {
 		return false, "no manifest of snapshot " + r.Snapshot + " in the journal"

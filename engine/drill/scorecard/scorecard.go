@@ -98,7 +98,10 @@ type Restore struct {
 	Connection string `json:"connection,omitempty"`
 	DurationMS int64  `json:"duration_ms"`
 	Proven     bool   `json:"proven"` // the restored checksums equal the snapshot manifest
-	Problem    string `json:"problem,omitempty"`
+	// FallbackFrom: the snapshot to restore was damaged; Snapshot, an
+	// earlier one, was restored instead.
+	FallbackFrom string `json:"fallback_from,omitempty"`
+	Problem      string `json:"problem,omitempty"`
 }
 
 // FromJournal reads a journal and scores it.

@@ -168,3 +168,45 @@ func TestDrillServersNetworkDropWithClones(t *testing.T) {
 		t.Errorf("clones left behind: %v", c)
 	}
 }
+
+// Acceptance (MariaDB → PostgreSQL with --clone): kill-mid-copy — the run
+// process is killed in the copy, the drill resumes it, and it ends exact;
+// the live databases are unchanged and the clones gone.
+func TestDrillServersKillMidCopyWithClones(t *testing.T) {
+	var rows []string
+	for i := 1; i <= 20000; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
+	}
+	var inserts []string
+	for i := 0; i < len(rows); i += 2000 {
+		inserts = append(inserts, "INSERT INTO items VALUES "+strings.Join(rows[i:i+2000], ", "))
+	}
+	myDSN, myName := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, append([]string{"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)"}, inserts...)...)
+	pgDSN, pgName := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
+	before := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "items.yaml")
+	if err := os.WriteFile(rb, []byte(serverDrillRunbook), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "kill@copy:150ms", "--expect", "continue",
+		"--plain", "--auto-decide", "continue", "--as", "dana")
+	t.Log(out)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"DRILL fault injected: kill@copy:150ms", "resumed    1 times from the journal", "last verify exact", "expected continue · PASS",
+		"read 20000 = written 20000 + rejected 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	after := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
+	if before[0] != after[0] || before[1] != after[1] {
+		t.Errorf("a live database changed: before %v, after %v", before, after)
+	}
+	if c := append(clonesOf(t, db.MySQL, myDSN, myName), clonesOf(t, db.Postgres, pgDSN, pgName)...); len(c) != 0 {
+		t.Errorf("clones left behind: %v", c)
+	}
+}

@@ -38,11 +38,11 @@ func init() {
 		{Name: "corrupt-snapshot", Expect: "rollback", Faults: []string{"corrupt-snapshot:snap-source", "bad-rows:products.rating:8000:not-integer"},
 			Doc: "The shop's snapshot is damaged right after capture, then bad rows force a rollback: the restore must detect the damage before touching the data, fall back to the previous verified snapshot, or fail loudly."},
 		{Name: "network-drop", Expect: "continue", Faults: []string{"network-drop:source@copy:10s"},
-			Doc: "A 37-minute outage of the source compressed to 10 s mid-copy: the copy retries and ends exact, or a trigger asks for a decision."},
+			Doc: "A 37-minute outage of the source compressed to 10 s mid-copy: the copy retries and ends exact, or a trigger asks for a decision. Needs a server source (not the demo)."},
 		{Name: "overrun-150", Expect: "rollback", Faults: []string{"latency:source:50ms"},
-			Doc: "Every round trip to the source is slowed so the run passes 150% of its expected time: the overrun trigger must fire."},
-		{Name: "kill-mid-copy", Expect: "continue", Faults: []string{"kill@copy:2s"},
-			Doc: "The run's process is killed two seconds into the copy and resumed, as an operator would: the resumed copy must end exact, no duplicates, no gaps."},
+			Doc: "Every round trip to the source is slowed so the run passes 150% of its expected time: the overrun trigger must fire. Needs a server source (not the demo) and an overrun trigger."},
+		{Name: "kill-mid-copy", Expect: "continue", Faults: []string{"kill@copy:200ms"},
+			Doc: "The run's process is killed 200 ms into the copy and resumed, as an operator would: the resumed copy must end exact, no duplicates, no gaps."},
 	} {
 		registerScenario(s)
 	}

@@ -24,7 +24,7 @@ var badKinds = []string{NotInteger, Precision, TooLong, BadDate}
 
 func init() {
 	register(Kind{
-		Name: "bad-rows", Syntax: "bad-rows:TABLE.COLUMN:N:KIND", Ready: true,
+		Name: "bad-rows", Syntax: "bad-rows:TABLE.COLUMN:N:KIND",
 		Doc: "Before the first step, N rows of TABLE in the drill copy of the copy's source get a value that will not fit COLUMN " +
 			"(KIND: not-integer 'N/A', precision 8 decimals, too-long strings, bad-date 2026-02-30); N is capped at the table's rows. " +
 			"Where the source column's type cannot hold the value, the drill copy's column type is widened first (it is a throw-away copy) and the fault says so.",

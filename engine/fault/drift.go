@@ -14,7 +14,7 @@ import (
 
 func init() {
 	register(Kind{
-		Name: "target-drift", Syntax: "target-drift:TABLE:N", Ready: true,
+		Name: "target-drift", Syntax: "target-drift:TABLE:N",
 		Doc: "When the copy step that copies TABLE has copied it, N of its rows on the drill target are changed behind tightrope's back " +
 			"(a number column gets 1 added, else a text column a new value), so the verify step finds a mismatch (verify_mismatch).",
 		Engines: []string{"sqlite", "postgres", "mysql"},

@@ -17,9 +17,31 @@ type Env struct {
 	// Relays are the loopback relays drill connections go through, by
 	// connection name (network and latency faults act on them).
 	Relays map[string]*Relay
+	// Child: the faults run in a drill's child run process, which the kill
+	// fault may kill.
+	Child bool
 
-	mu  sync.Mutex
-	dbs map[string]db.DB
+	mu      sync.Mutex
+	dbs     map[string]db.DB
+	running map[string]bool // steps started and not yet past their action
+}
+
+// setRunning records that a step started (true) or its action returned.
+func (e *Env) setRunning(step string, on bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.running == nil {
+		e.running = map[string]bool{}
+	}
+	e.running[step] = on
+}
+
+// stillRunning says whether the step's action is still going: a fault
+// that strikes a while into a step does not strike after it.
+func (e *Env) stillRunning(step string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.running[step]
 }
 
 // DB opens (once) the named drill connection.

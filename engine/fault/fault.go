@@ -28,9 +28,6 @@ type Kind struct {
 	// Parse reads the spec's arguments (the text after "name:", "" when
 	// there is none).
 	Parse func(args string) (Fault, error)
-	// Ready says whether this build injects it; a registered kind that is
-	// not ready is listed (so the plan is visible) and refused when used.
-	Ready bool
 }
 
 // Fault is one parsed fault of a drill.
@@ -66,8 +63,7 @@ func Kinds() []Kind {
 	return out
 }
 
-// Parse reads one fault spec ("name:args" or "name@args"), refusing a
-// kind this build lists but does not inject yet.
+// Parse reads one fault spec ("name:args" or "name@args").
 func Parse(spec string) (Fault, error) {
 	spec = strings.TrimSpace(spec)
 	i := strings.IndexAny(spec, ":@")
@@ -85,9 +81,6 @@ func Parse(spec string) (Fault, error) {
 			names = append(names, k.Name)
 		}
 		return nil, fmt.Errorf("unknown fault %q (known: %s; see tightrope drill --list)", name, strings.Join(names, ", "))
-	}
-	if !k.Ready {
-		return nil, fmt.Errorf("fault %s is not injected by this build yet", name)
 	}
 	f, err := k.Parse(args)
 	if err != nil {

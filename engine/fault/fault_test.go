@@ -19,7 +19,7 @@ import (
 func TestParseSpecs(t *testing.T) {
 	for _, ok := range []string{"bad-rows:products.rating:8000:not-integer", "bad-rows:p.price:1:precision",
 		"target-drift:customers:5", "corrupt-snapshot:snap-source", "notifier-down",
-		"network-drop:source@copy:10s", "network-blackhole:target@copy:5s:2s", "latency:source:50ms"} {
+		"network-drop:source@copy:10s", "network-blackhole:target@copy:5s:2s", "latency:source:50ms", "kill@copy", "kill@copy:2s"} {
 		f, err := Parse(ok)
 		if err != nil {
 			t.Errorf("%s: %v", ok, err)
@@ -36,7 +36,8 @@ func TestParseSpecs(t *testing.T) {
 		"target-drift:customers":                 "TABLE:N",
 		"notifier-down:now":                      "no arguments",
 		"meteor-strike":                          "unknown fault",
-		"kill@copy:2s":                           "not injected by this build yet",
+		"kill":                                   "want @STEP",
+		"kill@copy:soon":                         "not a duration",
 		"network-drop:source:10s":                "CONN@STEP:DURATION",
 		"network-drop:source@copy:soon":          "not a duration",
 		"latency:source":                         "CONN:DELAY",

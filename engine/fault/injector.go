@@ -39,11 +39,13 @@ func NewInjector(env *Env, faults []Fault, done []string) *Injector {
 
 // BeforeStep lets each fault act before the step starts.
 func (in *Injector) BeforeStep(ctx context.Context, step runbooks.Step, s journal.State, record func(journal.FaultPayload)) {
+	in.env.setRunning(step.ID, true)
 	in.each(ctx, step, s, record, Fault.Before, true)
 }
 
 // AfterStep lets each fault act after the step's action returned.
 func (in *Injector) AfterStep(ctx context.Context, step runbooks.Step, s journal.State, record func(journal.FaultPayload)) {
+	in.env.setRunning(step.ID, false)
 	in.each(ctx, step, s, record, Fault.After, false)
 }
 

@@ -16,20 +16,20 @@ const DefaultAfter = time.Second
 
 func init() {
 	register(Kind{
-		Name: "network-drop", Syntax: "network-drop:CONN@STEP:DURATION[:AFTER]", Ready: true,
+		Name: "network-drop", Syntax: "network-drop:CONN@STEP:DURATION[:AFTER]",
 		Doc: "Connection CONN runs through tightrope's loopback relay; AFTER (default 1s) into step STEP every connection through it is reset " +
 			"and new ones are refused for DURATION, then the network heals.",
 		Engines: []string{"postgres", "mysql"},
 		Parse:   func(args string) (Fault, error) { return parseNetwork("network-drop", args) },
 	})
 	register(Kind{
-		Name: "network-blackhole", Syntax: "network-blackhole:CONN@STEP:DURATION[:AFTER]", Ready: true,
+		Name: "network-blackhole", Syntax: "network-blackhole:CONN@STEP:DURATION[:AFTER]",
 		Doc:     "Like network-drop, but the relay silently stops passing bytes for DURATION: nothing errors, everything stalls (the stall timeout must notice).",
 		Engines: []string{"postgres", "mysql"},
 		Parse:   func(args string) (Fault, error) { return parseNetwork("network-blackhole", args) },
 	})
 	register(Kind{
-		Name: "latency", Syntax: "latency:CONN:DELAY", Ready: true,
+		Name: "latency", Syntax: "latency:CONN:DELAY",
 		Doc:     "From the first step on, every chunk of connection CONN's traffic through the relay is delayed by DELAY, both ways, so the run overruns its expected time (overrun).",
 		Engines: []string{"postgres", "mysql"},
 		Parse: func(args string) (Fault, error) {
@@ -92,6 +92,10 @@ func (n *network) arm(ctx context.Context, env *Env, step runbooks.Step, record 
 		select {
 		case <-time.After(n.after):
 		case <-ctx.Done():
+			return
+		}
+		if !env.stillRunning(n.step) {
+			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before %s: the network was not touched (give a shorter AFTER)", n.step, n.after)})
 			return
 		}
 		at := time.Now().UTC()

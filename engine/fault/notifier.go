@@ -10,7 +10,7 @@ import (
 
 func init() {
 	register(Kind{
-		Name: "notifier-down", Syntax: "notifier-down", Ready: true,
+		Name: "notifier-down", Syntax: "notifier-down",
 		Doc:     "Every notification of the communication plan fails from the start of the run (nothing is sent), so the room must notice the notifier warning.",
 		Engines: []string{"sqlite", "postgres", "mysql"},
 		Parse: func(args string) (Fault, error) {

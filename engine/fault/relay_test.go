@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/internal/dbtest"
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // echo is a line echo server on loopback, standing in for the far side of
@@ -158,5 +161,36 @@ func TestRelayDropOnPostgres(t *testing.T) {
 	time.Sleep(600 * time.Millisecond)
 	if err := d.PingContext(ctx); err != nil {
 		t.Fatalf("after the drop healed: %v", err)
+	}
+}
+
+// A network fault strikes AFTER into its step, journals when it strikes
+// and when it heals, and never strikes once the step is over.
+func TestNetworkFaultStrikesOnlyWithinItsStep(t *testing.T) {
+	r := relay(t, echo(t))
+	f, err := Parse("network-drop:source@copy:200ms:50ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Relays: map[string]*Relay{"source": r}}
+	in := NewInjector(env, []Fault{f}, nil)
+	got := make(chan journal.FaultPayload, 4)
+	record := func(p journal.FaultPayload) { got <- p }
+	copyStep := runbooks.Step{ID: "copy", Kind: runbooks.KindCopy}
+	in.BeforeStep(context.Background(), copyStep, journal.State{}, record)
+	struck := <-got
+	if struck.Error != "" || struck.Ended || struck.Spec != f.Spec() || struck.Kind != "network-drop" {
+		t.Fatalf("strike %+v", struck)
+	}
+	if healed := <-got; !healed.Ended || healed.At.Sub(struck.At) < 200*time.Millisecond {
+		t.Errorf("heal %+v, %s after the strike", healed, healed.At.Sub(struck.At))
+	}
+
+	late, _ := Parse("network-drop:source@copy:200ms:300ms")
+	in = NewInjector(env, []Fault{late}, nil)
+	in.BeforeStep(context.Background(), copyStep, journal.State{}, record)
+	in.AfterStep(context.Background(), copyStep, journal.State{}, record) // the copy was quicker than AFTER
+	if p := <-got; p.Error == "" || !strings.Contains(p.Error, "was over before 300ms") {
+		t.Errorf("a fault after its step: %+v", p)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 func init() {
 	register(Kind{
-		Name: "corrupt-snapshot", Syntax: "corrupt-snapshot:STEP", Ready: true,
+		Name: "corrupt-snapshot", Syntax: "corrupt-snapshot:STEP",
 		Doc: "Right after snapshot step STEP captured its artefact, tightrope damages it (bytes in the middle of the file are overwritten), " +
 			"so a restore of it must detect the damage before it touches the data. File artefacts only in this build (SQLite, pg_dump, mysqldump).",
 		Engines: []string{"sqlite", "postgres", "mysql"},

@@ -45,6 +45,9 @@ func (c Card) Lines() []string {
 	} else {
 		add("  detected   never")
 	}
+	if c.Resumes > 0 {
+		add("  resumed    %d times from the journal, the first at %s, %s after the fault", c.Resumes, clock(c.FirstResumeAt), c.FirstResumeAt.Sub(c.InjectedAt).Round(time.Millisecond))
+	}
 	if c.Retries > 0 {
 		add("  retried    %d operations, the first at %s, %s after the fault", c.Retries, clock(c.FirstRetryAt), c.FirstRetryAt.Sub(c.InjectedAt).Round(time.Millisecond))
 	}

@@ -52,6 +52,13 @@ func Score(events []journal.Event) Card {
 			if pl.Status == journal.StatusFailed {
 				c.detect(e, "step_failed", fmt.Sprintf("step %s failed: %s", e.StepID, pl.Error), injectedSeq)
 			}
+		case journal.RunResumedPayload:
+			if injectedSeq != 0 {
+				if c.Resumes == 0 {
+					c.FirstResumeAt = e.At
+				}
+				c.Resumes++
+			}
 		case journal.LogPayload:
 			if injectedSeq != 0 && pl.Stream == "warn" && strings.Contains(pl.Line, " — retry ") {
 				if c.Retries == 0 {

@@ -38,6 +38,10 @@ type Card struct {
 	// connection, a stalled batch), and when the first was.
 	Retries      int       `json:"retries"`
 	FirstRetryAt time.Time `json:"first_retry_at,omitzero"`
+	// Resumes after the fault: the run process stopped and was resumed
+	// from the journal, the first at FirstResumeAt.
+	Resumes       int       `json:"resumes"`
+	FirstResumeAt time.Time `json:"first_resume_at,omitzero"`
 
 	Followed []string `json:"steps_followed"`
 	Skipped  []string `json:"steps_skipped"`

@@ -210,3 +210,50 @@ func TestDrillServersKillMidCopyWithClones(t *testing.T) {
 		t.Errorf("clones left behind: %v", c)
 	}
 }
+
+// Acceptance (MariaDB → PostgreSQL with --clone): corrupt-snapshot — the
+// restore detects the damaged pg_dump artefact, falls back to the previous
+// drill's snapshot of the same migration and connection, and proves it.
+func TestDrillServersCorruptSnapshotFallsBack(t *testing.T) {
+	var rows []string
+	for i := 1; i <= 500; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
+	}
+	myDSN, myName := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)",
+		"INSERT INTO items VALUES "+strings.Join(rows, ", "))
+	pgDSN, pgName := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
+	before := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "items.yaml")
+	if err := os.WriteFile(rb, []byte(serverDrillRunbook), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	// the first drill: drift on the target, caught by verify, rolled back
+	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "target-drift:items:5", "--expect", "rollback", "--plain", "--auto-decide", "rollback", "--as", "dana")
+	if code != 0 {
+		t.Fatalf("first drill: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "detected   at") || !strings.Contains(out, "by trigger") {
+		t.Errorf("the drift was not detected by a trigger:\n%s", out)
+	}
+	out, code = tightrope(t, env, "drill", rb, "--clone", "--fault", "corrupt-snapshot:snap-target", "--fault", "target-drift:items:5", "--expect", "rollback",
+		"--plain", "--auto-decide", "rollback", "--as", "dana")
+	t.Log(out)
+	if code != 0 {
+		t.Fatalf("second drill: exit %d", code)
+	}
+	for _, want := range []string{"DRILL fault injected: corrupt-snapshot:snap-target", "the restore detected it and fell back to MIG-DRILL-SRV target@",
+		"(restore-target) in", "checksums equal the snapshot manifest", "expected rollback · PASS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	after := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
+	if before[0] != after[0] || before[1] != after[1] {
+		t.Errorf("a live database changed: before %v, after %v", before, after)
+	}
+	if c := append(clonesOf(t, db.MySQL, myDSN, myName), clonesOf(t, db.Postgres, pgDSN, pgName)...); len(c) != 0 {
+		t.Errorf("clones left behind: %v", c)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,6 +36,7 @@ type drillFlags struct {
 	demo     bool
 	list     bool
 	dir      string
+	jsonOut  string // write the scorecard as JSON here
 }
 
 func drillCmd() *cobra.Command {
@@ -78,6 +80,7 @@ tightrope drill --list describes every fault and scenario.`,
 	fl.BoolVar(&d.keep, "keep", false, "keep the clones after the drill")
 	fl.BoolVar(&d.demo, "demo", false, "drill on the demo's shop (embedded SQLite, no server)")
 	fl.BoolVar(&d.list, "list", false, "describe every fault and scenario")
+	fl.StringVar(&d.jsonOut, "scorecard-json", "", "also write the scorecard as JSON to this file")
 	fl.StringVar(&d.dir, "dir", "", "directory of the drills (default: tightrope-drills with --demo, else drills beside the runbook)")
 	return cmd
 }
@@ -177,6 +180,11 @@ func runDrill(ctx context.Context, args []string, f runFlags, d drillFlags, plan
 	fmt.Fprintln(out)
 	if err := card.Print(out); err != nil {
 		return err
+	}
+	if d.jsonOut != "" {
+		if err := writeScorecard(d.jsonOut, card); err != nil {
+			return err
+		}
 	}
 	cleaned = true
 	if err := prep.Cleanup(context.WithoutCancel(ctx)); err != nil {
@@ -337,4 +345,13 @@ func listDrill(out io.Writer) error {
 		fmt.Fprintf(out, "  %s  (expect %s; faults: %s)\n      %s\n", s.Name, s.Expect, strings.Join(s.Faults, " "), s.Doc)
 	}
 	return nil
+}
+
+// writeScorecard writes the scorecard as JSON.
+func writeScorecard(path string, c scorecard.Card) error {
+	var b bytes.Buffer
+	if err := c.JSON(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }

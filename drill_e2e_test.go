@@ -35,9 +35,13 @@ func drillJournals(t *testing.T, dir string) []string {
 // restored data proven; the live files are untouched and the clones gone.
 func TestDrillDemoNARatings(t *testing.T) {
 	dir := t.TempDir()
-	out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "na-ratings", "--plain", "--auto-decide", "rollback", "--dir", dir, "--as", "dana")
+	js := filepath.Join(t.TempDir(), "card.json")
+	out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "na-ratings", "--plain", "--auto-decide", "rollback", "--dir", dir, "--as", "dana", "--scorecard-json", js)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if b, err := os.ReadFile(js); err != nil || !strings.Contains(string(b), `"pass": true`) || !strings.Contains(string(b), `"time_to_detect_ms"`) {
+		t.Errorf("scorecard JSON: %v\n%s", err, b)
 	}
 	live := []string{filepath.Join(dir, "live", "shop.db"), filepath.Join(dir, "live", "target.db")}
 	var before [][32]byte

@@ -257,3 +257,44 @@ func TestDrillServersCorruptSnapshotFallsBack(t *testing.T) {
 		t.Errorf("clones left behind: %v", c)
 	}
 }
+
+// corrupt-snapshot of a MariaDB in-server snapshot (method schema): one
+// row of the snapshot database is deleted; the restore's check of its
+// staged copy detects it before anything changes, and with no earlier
+// snapshot left on the server the rollback fails loudly. The clone and
+// every snapshot database made of it are gone afterwards.
+func TestDrillServersCorruptInServerSnapshot(t *testing.T) {
+	var rows []string
+	for i := 1; i <= 200; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
+	}
+	myDSN, myName := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)",
+		"INSERT INTO items VALUES "+strings.Join(rows, ", "))
+	pgDSN, pgName := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
+	before := fingerprint(t, db.MySQL, myDSN, "items")
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "items.yaml")
+	text := strings.Replace(serverDrillRunbook, "  - { id: snap-target, kind: snapshot, of: target }\n", "  - { id: snap-target, kind: snapshot, of: target }\n  - { id: snap-source, kind: snapshot, of: source }\n", 1)
+	text = strings.Replace(text, "rollback:\n", "rollback:\n  - { id: restore-source, kind: restore, snapshot: snap-source }\n", 1)
+	if err := os.WriteFile(rb, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "corrupt-snapshot:snap-source", "--fault", "target-drift:items:3", "--expect", "rollback",
+		"--plain", "--auto-decide", "rollback", "--as", "dana")
+	t.Log(out)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the source's only snapshot is damaged)", code)
+	}
+	for _, want := range []string{"one row of items deleted in the snapshot database", "snapshot artefact is damaged", "restore restore-source is not proven", "(restore-target) in"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if fingerprint(t, db.MySQL, myDSN, "items") != before {
+		t.Error("the live source changed")
+	}
+	if c := append(clonesOf(t, db.MySQL, myDSN, myName), clonesOf(t, db.Postgres, pgDSN, pgName)...); len(c) != 0 {
+		t.Errorf("clones or their snapshot databases left behind: %v", c)
+	}
+}

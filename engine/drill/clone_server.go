@@ -134,8 +134,28 @@ func (p *Prepared) cloneMySQL(ctx context.Context, live runbooks.Connection, o O
 			return err
 		}
 		defer c.Close()
-		_, err = c.ExecContext(ctx, "DROP DATABASE IF EXISTS "+q(name))
-		return scrubDSN(err, dsn)
+		// the clone, and the in-server snapshot databases the drill's
+		// snapshot steps made of it (<clone>__snap_…, __rst_…, __old_…)
+		drop := []string{name}
+		rows, err := c.QueryContext(ctx, "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ?", strings.NewReplacer("_", `\_`, "%", `\%`).Replace(name)+`\_\_%`)
+		if err != nil {
+			return scrubDSN(err, dsn)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return err
+			}
+			drop = append(drop, s)
+		}
+		rows.Close()
+		for _, s := range drop {
+			if _, err := c.ExecContext(ctx, "DROP DATABASE IF EXISTS "+q(s)); err != nil {
+				return scrubDSN(err, dsn)
+			}
+		}
+		return nil
 	}})
 	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name", src)
 	if err != nil {

@@ -212,7 +212,7 @@ func TestCorruptSnapshotDamagesTheArtefact(t *testing.T) {
 	}
 	s.Snapshots[0].InServer = true
 	if _, _, err := f.After(context.Background(), nil, runbooks.Step{ID: "snap"}, s); err == nil {
-		t.Error("an in-server snapshot was not refused")
+		t.Error("an in-server snapshot of an engine other than MySQL was not refused")
 	}
 }
 

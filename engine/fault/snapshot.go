@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
+
+	"github.com/tightrope/tightrope/engine/db"
 
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
@@ -12,8 +15,9 @@ import (
 func init() {
 	register(Kind{
 		Name: "corrupt-snapshot", Syntax: "corrupt-snapshot:STEP",
-		Doc: "Right after snapshot step STEP captured its artefact, tightrope damages it (bytes in the middle of the file are overwritten), " +
-			"so a restore of it must detect the damage before it touches the data. File artefacts only in this build (SQLite, pg_dump, mysqldump).",
+		Doc: "Right after snapshot step STEP captured its artefact, tightrope damages it (bytes in the middle of a file overwritten; " +
+			"one row deleted from a MySQL in-server snapshot database), so a restore of it must detect the damage before it touches the data " +
+			"and fall back to an earlier snapshot, or fail loudly.",
 		Engines: []string{"sqlite", "postgres", "mysql"},
 		Parse: func(args string) (Fault, error) {
 			if args == "" {
@@ -45,7 +49,11 @@ func (f *corruptSnapshot) After(ctx context.Context, env *Env, step runbooks.Ste
 		return journal.FaultPayload{}, false, fmt.Errorf("step %s took no snapshot to damage", f.step)
 	}
 	if m.InServer {
-		return journal.FaultPayload{}, false, fmt.Errorf("snapshot %s lives in the server (%s): damaging an in-server snapshot is not supported yet", m.Label, m.Method)
+		detail, err := damageInServer(ctx, env, *m)
+		if err != nil {
+			return journal.FaultPayload{}, false, err
+		}
+		return journal.FaultPayload{Target: m.Label, Detail: detail}, true, nil
 	}
 	n, err := damage(m.Artefact)
 	if err != nil {
@@ -82,4 +90,28 @@ func damage(path string) (int, error) {
 		return 0, err
 	}
 	return int(n), f.Sync()
+}
+
+// damageInServer deletes one row of the first non-empty table of a MySQL
+// in-server snapshot database, so its checksums no longer match the
+// manifest.
+func damageInServer(ctx context.Context, env *Env, m journal.SnapshotPayload) (string, error) {
+	if m.Driver != db.MySQL {
+		return "", fmt.Errorf("snapshot %s lives in the server (%s, %s): only MySQL in-server snapshots can be damaged in this build", m.Label, m.Driver, m.Method)
+	}
+	d, err := env.DB(ctx, m.Connection)
+	if err != nil {
+		return "", err
+	}
+	q := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+	for _, t := range m.Tables {
+		if t.Rows == 0 {
+			continue
+		}
+		if _, err := d.SQL().ExecContext(ctx, fmt.Sprintf("DELETE FROM %s.%s LIMIT 1", q(m.Artefact), q(t.Table))); err != nil {
+			return "", fmt.Errorf("damaging %s: %w", m.Artefact, err)
+		}
+		return fmt.Sprintf("one row of %s deleted in the snapshot database %s", t.Table, m.Artefact), nil
+	}
+	return "", fmt.Errorf("snapshot %s holds no rows to damage", m.Label)
 }

@@ -298,3 +298,35 @@ func TestDrillServersCorruptInServerSnapshot(t *testing.T) {
 		t.Errorf("clones or their snapshot databases left behind: %v", c)
 	}
 }
+
+// overrun-150 (latency on the source through the relay): the slowed run
+// passes 150% of its expected time, the overrun trigger fires, and the
+// rollback restores the target, proven.
+func TestDrillServersOverrun150(t *testing.T) {
+	var rows []string
+	for i := 1; i <= 5000; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
+	}
+	myDSN, _ := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)",
+		"INSERT INTO items VALUES "+strings.Join(rows, ", "))
+	pgDSN, _ := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "items.yaml")
+	text := strings.Replace(serverDrillRunbook, "objectives: { rto: 5m, expected: 10m }", "objectives: { rto: 5m, expected: 2s }", 1)
+	text = strings.Replace(text, "triggers: { verify_mismatch: 0, step_failed: true }", "triggers: { verify_mismatch: 0, step_failed: true, overrun: 150% }", 1)
+	text = strings.Replace(text, "batch: 500", "batch: 100", 1)
+	if err := os.WriteFile(rb, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	out, code := tightrope(t, env, "drill", rb, "--clone", "--scenario", "overrun-150", "--plain", "--auto-decide", "rollback", "--as", "dana")
+	t.Log(out)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"DRILL fault injected: latency:source:50ms", "TRIGGER overrun", "by trigger", "decided    rollback", "checksums equal the snapshot manifest", "expected rollback · PASS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}

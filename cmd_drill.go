@@ -228,10 +228,12 @@ func drillRunbook(ctx context.Context, args []string, f runFlags, d drillFlags) 
 		}
 		liveDir := filepath.Join(dir, "live")
 		path := filepath.Join(liveDir, demo.RunbookFile)
-		if _, err := os.Stat(path); os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(liveDir, demo.SourceFile)); os.IsNotExist(err) {
 			if path, err = demo.Write(ctx, liveDir, f.as); err != nil {
 				return nil, "", err
 			}
+		} else if err := os.WriteFile(path, demo.Runbook(f.as), 0o644); err != nil { // whoever drills decides
+			return nil, "", err
 		}
 		rb, err := runbooks.Load(path)
 		if err != nil {
@@ -321,15 +323,14 @@ func fileSums(rb *runbooks.Runbook) (map[string]string, error) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(rb.Path), p)
 		}
-		b, err := os.ReadFile(p)
+		sum, err := fileSHA256(p)
 		if os.IsNotExist(err) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		s := sha256.Sum256(b)
-		out[p] = hex.EncodeToString(s[:])
+		out[p] = sum
 	}
 	return out, nil
 }
@@ -354,4 +355,18 @@ func writeScorecard(path string, c scorecard.Card) error {
 		return err
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// fileSHA256 is the hex sha256 of a file, read as a stream.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -330,3 +330,36 @@ func TestDrillServersOverrun150(t *testing.T) {
 		}
 	}
 }
+
+// network-blackhole: the source silently stops answering mid-copy for
+// longer than the stall timeout; the stall is detected, and the copy either
+// retries through to an exact end or a trigger leads to a proven rollback.
+func TestDrillServersBlackhole(t *testing.T) {
+	var rows []string
+	for i := 1; i <= 20000; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
+	}
+	var inserts []string
+	for i := 0; i < len(rows); i += 2000 {
+		inserts = append(inserts, "INSERT INTO items VALUES "+strings.Join(rows[i:i+2000], ", "))
+	}
+	myDSN, _ := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, append([]string{"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)"}, inserts...)...)
+	pgDSN, _ := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "items.yaml")
+	text := strings.Replace(serverDrillRunbook, "objectives: { rto: 5m, expected: 10m }", "objectives: { rto: 5m, expected: 10m, stall_timeout: 2s }", 1)
+	if err := os.WriteFile(rb, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "network-blackhole:source@copy:4s:200ms", "--plain", "--auto-decide", "rollback", "--as", "dana")
+	t.Log(out)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	retriedExact := strings.Contains(out, "retried    ") && strings.Contains(out, "last verify exact")
+	rolledBack := strings.Contains(out, "detected   at") && strings.Contains(out, "checksums equal the snapshot manifest")
+	if !retriedExact && !rolledBack {
+		t.Error("the scorecard says neither that the copy retried and ended exact nor that a trigger led to a proven rollback")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 
@@ -67,12 +68,20 @@ func (p *Prepared) clonePostgres(ctx context.Context, live runbooks.Connection, 
 	}
 	defer admin.Close()
 	q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+q(name)+" TEMPLATE "+q(src)); err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "55006" { // object_in_use
-			return runbooks.Connection{}, fmt.Errorf("PostgreSQL copies database %s with CREATE DATABASE … TEMPLATE only while no other session is connected to it, and some are: close them (the application, other tools), or give the connection a drill: dsn_env instead of --clone", src)
+	how := "CREATE DATABASE … TEMPLATE"
+	_, err = admin.ExecContext(ctx, "CREATE DATABASE "+q(name)+" TEMPLATE "+q(src))
+	var pe *pgconn.PgError
+	busy := errors.As(err, &pe) && pe.Code == "55006" // object_in_use: other sessions on the template
+	if busy {
+		// a template must be idle; a dump is taken from a live database
+		if _, lerr := exec.LookPath("pg_dump"); lerr != nil {
+			return runbooks.Connection{}, fmt.Errorf("PostgreSQL copies database %s with CREATE DATABASE … TEMPLATE only while no other session is connected to it, and some are, and pg_dump is not installed for a dump/restore copy instead: close the sessions, install pg_dump, or give the connection a drill: dsn_env instead of --clone", src)
 		}
-		return runbooks.Connection{}, fmt.Errorf("CREATE DATABASE %s TEMPLATE %s: %w", name, src, scrubDSN(err, dsn))
+		_, err = admin.ExecContext(ctx, "CREATE DATABASE "+q(name))
+		how = "pg_dump | pg_restore, as other sessions use it"
+	}
+	if err != nil {
+		return runbooks.Connection{}, fmt.Errorf("CREATE DATABASE %s: %w", name, scrubDSN(err, dsn))
 	}
 	p.clones = append(p.clones, clone{what: "postgres database " + name, drop: func(ctx context.Context) error {
 		a, err := sql.Open("pgx", adminDSN)
@@ -83,6 +92,11 @@ func (p *Prepared) clonePostgres(ctx context.Context, live runbooks.Connection, 
 		_, err = a.ExecContext(ctx, "DROP DATABASE IF EXISTS "+q(name)+" WITH (FORCE)")
 		return scrubDSN(err, dsn)
 	}})
+	if busy {
+		if err := dumpRestore(ctx, dsn, name); err != nil {
+			return runbooks.Connection{}, err
+		}
+	}
 	cdsn, err := db.WithDatabase(db.Postgres, dsn, name)
 	if err != nil {
 		return runbooks.Connection{}, err
@@ -91,7 +105,7 @@ func (p *Prepared) clonePostgres(ctx context.Context, live runbooks.Connection, 
 	if err := os.Setenv(env, cdsn); err != nil {
 		return runbooks.Connection{}, err
 	}
-	p.Notes = append(p.Notes, fmt.Sprintf("cloned postgres database %s to %s (CREATE DATABASE … TEMPLATE)", src, name))
+	p.Notes = append(p.Notes, fmt.Sprintf("cloned postgres database %s to %s (%s)", src, name, how))
 	return runbooks.Connection{Name: live.Name, Driver: live.Driver, DSNEnv: env}, nil
 }
 
@@ -202,4 +216,37 @@ func scrubDSN(err error, dsn string) error {
 		return err
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), dsn, "[dsn redacted]"))
+}
+
+// dumpRestore copies the database dsn names into the empty database
+// clone: pg_dump's custom format piped into pg_restore, credentials in the
+// tools' environment, never on their command lines.
+func dumpRestore(ctx context.Context, dsn, clone string) error {
+	env, err := db.PGToolEnv(dsn)
+	if err != nil {
+		return err
+	}
+	dump := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--no-owner", "--no-privileges")
+	dump.Env = append(os.Environ(), env...)
+	restore := exec.CommandContext(ctx, "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", clone)
+	restore.Env = append(os.Environ(), env...)
+	pipe, err := dump.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	restore.Stdin = pipe
+	var dumpErr, restoreErr strings.Builder
+	dump.Stderr, restore.Stderr = &dumpErr, &restoreErr
+	if err := dump.Start(); err != nil {
+		return fmt.Errorf("pg_dump: %w", err)
+	}
+	rerr := restore.Run()
+	derr := dump.Wait()
+	if derr != nil {
+		return fmt.Errorf("pg_dump: %w: %s", derr, scrubDSN(errors.New(strings.TrimSpace(dumpErr.String())), dsn))
+	}
+	if rerr != nil {
+		return fmt.Errorf("pg_restore into %s: %w: %s", clone, rerr, scrubDSN(errors.New(strings.TrimSpace(restoreErr.String())), dsn))
+	}
+	return nil
 }

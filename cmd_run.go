@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -129,7 +130,34 @@ func execute(ctx context.Context, rb *runbooks.Runbook, f runFlags, mode string,
 	if len(f.key) > 0 {
 		fmt.Fprintf(out, "journal chain: %s, key %s (keep the key: the journal verifies and resumes only with it)\n", journal.ChainHMAC, journal.KeyID(f.key))
 	}
-	return conduct(ctx, rb, store, journal.Fold([]journal.Event{store.First()}), f, out)
+	err = conduct(ctx, rb, store, journal.Fold([]journal.Event{store.First()}), f, out)
+	if errors.Is(err, engine.ErrPreflight) {
+		return discardJournal(store, lease, out, err)
+	}
+	return err
+}
+
+// discardJournal removes the journal of a run that failed its pre-flight:
+// nothing happened that a journal must remember, and a resume would only
+// check again what a new run checks. The lease file goes first, while it
+// is still held, so no other writer can take it for the deleted journal.
+func discardJournal(store *journal.Store, lease *journal.Lease, out io.Writer, runErr error) error {
+	path := store.Path()
+	if err := store.Close(); err != nil {
+		return errors.Join(runErr, err)
+	}
+	var errs []error
+	for _, p := range []string{path, path + "-wal", path + "-shm", journal.LeasePath(path)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	lease.Release()
+	if len(errs) > 0 {
+		return errors.Join(append([]error{runErr}, errs...)...)
+	}
+	fmt.Fprintf(out, "pre-flight failed before the first step: nothing was changed and the journal %s was removed; fix the problems and run again\n", path)
+	return runErr
 }
 
 // conduct runs a conductor over an open journal, in the console or plain.
@@ -174,7 +202,9 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 		<-done
 		summary(out, c.State())
 	}
-	fmt.Fprintf(out, "journal: %s\n", store.Path())
+	if !(state.LastSeq <= 1 && errors.Is(runErr, engine.ErrPreflight)) { // else execute removes the journal
+		fmt.Fprintf(out, "journal: %s\n", store.Path())
+	}
 	return outcomeError(outcome, runErr, store.Path())
 }
 

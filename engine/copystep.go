@@ -31,6 +31,9 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
+	if n, ok := dst.(db.Noticer); ok { // the MySQL adapter's fallback from LOAD DATA to INSERT
+		n.OnNotice(func(msg string) { c.logf(step.ID, "warn", "%s", msg) })
+	}
 	tables := step.Tables
 	if step.All {
 		if tables, err = src.Tables(ctx); err != nil {

@@ -40,23 +40,23 @@ func (c *Conductor) fallbackRestore(ctx context.Context, stepID string, d db.DB,
 // newest first.
 func (c *Conductor) previousSnapshots(m journal.SnapshotPayload) []journal.SnapshotPayload {
 	same := func(p journal.SnapshotPayload) bool {
-		return p.Label != m.Label && p.Connection == m.Connection && p.MigrationID == m.MigrationID &&
+		return p.Artefact != m.Artefact && p.Connection == m.Connection && p.MigrationID == m.MigrationID &&
 			(p.Driver == "" || p.Driver == m.Driver) && p.CapturedAt.Before(m.CapturedAt)
 	}
 	seen := map[string]bool{}
 	var out []journal.SnapshotPayload
 	c.mu.Lock()
 	for _, p := range c.state.Snapshots {
-		if same(p) && !seen[p.Label] {
-			seen[p.Label] = true
+		if same(p) && !seen[p.Artefact] {
+			seen[p.Artefact] = true
 			out = append(out, p)
 		}
 	}
 	c.mu.Unlock()
 	if entries, err := snapshot.List(c.opts.SnapshotDir); err == nil {
 		for _, e := range entries {
-			if e.Err == nil && same(e.SnapshotPayload) && !seen[e.Label] {
-				seen[e.Label] = true
+			if e.Err == nil && same(e.SnapshotPayload) && !seen[e.Artefact] {
+				seen[e.Artefact] = true
 				out = append(out, e.SnapshotPayload)
 			}
 		}
@@ -67,7 +67,7 @@ func (c *Conductor) previousSnapshots(m journal.SnapshotPayload) []journal.Snaps
 
 // fallbackFrom names the damaged snapshot when restored is another one.
 func fallbackFrom(damaged, restored journal.SnapshotPayload) string {
-	if damaged.Label == restored.Label {
+	if damaged.Artefact == restored.Artefact { // labels name the second, artefacts the snapshot
 		return ""
 	}
 	return damaged.Label
@@ -77,7 +77,7 @@ func fallbackFrom(damaged, restored journal.SnapshotPayload) string {
 // damaged one: its manifest may come from the snapshot directory, not this
 // journal, and the proof of the restore needs it.
 func manifestIfFallback(damaged, restored journal.SnapshotPayload) []journal.TableSnapshot {
-	if damaged.Label == restored.Label {
+	if damaged.Artefact == restored.Artefact {
 		return nil
 	}
 	return restored.Tables

@@ -13,6 +13,9 @@ import (
 // (kinds.go).
 var commonStepKeys = []string{"id", "kind", "title", "owner", "expected", "on_failure", "idempotent"}
 
+// castKeys are the keys of one entry of a copy step's casts.
+var castKeys = []string{"column", "map"}
+
 // Defaults for copy steps.
 const (
 	DefaultBatch    = 1000
@@ -225,7 +228,7 @@ func (d *decoder) casts(f field) ([]Cast, []position) {
 	var out []Cast
 	var at []position
 	for _, e := range d.list(f, "casts") {
-		kv := d.fields(e, "cast", "column", "map")
+		kv := d.fields(e, "cast", castKeys...)
 		if kv == nil {
 			continue
 		}

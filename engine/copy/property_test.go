@@ -237,6 +237,9 @@ func TestEveryValueArrivesExactlyOrIsRejected(t *testing.T) {
 				sink := newSink()
 				c := copyTable(t, src, dst, table, step, sink)
 				checkCopied(t, src, dst, table, step, c, sink)
+				if to == db.MySQL && !db.LoadsByInfile(dst.DB) { // the values went by LOAD DATA, not INSERT
+					t.Error("the MySQL target fell back from LOAD DATA LOCAL INFILE to INSERT")
+				}
 				rejected := map[int64]bool{}
 				reasons := map[string]int{}
 				for _, r := range sink.rejectList(table) {

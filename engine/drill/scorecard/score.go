@@ -129,13 +129,13 @@ func (c *Card) detect(e journal.Event, by, what string, injectedSeq int64) {
 // the same row count and checksum.
 func proven(snaps []journal.SnapshotPayload, r journal.RestorePayload) (bool, string) {
 	var m *journal.SnapshotPayload
+	if len(r.Manifest) > 0 { // a fallback: the manifest of the snapshot restored instead
+		m = &journal.SnapshotPayload{Label: r.Snapshot, Tables: r.Manifest}
+	}
 	for i := range snaps {
-		if snaps[i].Label == r.Snapshot {
+		if m == nil && snaps[i].Label == r.Snapshot {
 			m = &snaps[i]
 		}
-	}
-	if m == nil && len(r.Manifest) > 0 { // an earlier snapshot, from the snapshot directory
-		m = &journal.SnapshotPayload{Label: r.Snapshot, Tables: r.Manifest}
 	}
 	if m == nil {
 		return false, "no manifest of snapshot " + r.Snapshot + " in the journal"

@@ -42,6 +42,10 @@ type runFlags struct {
 	// read ahead is lost between them.
 	in         *bufio.Reader
 	inTerminal bool // standard input is a terminal (plain mode does not echo what is typed)
+	// drill: the faults to inject and what else plain mode prints (cmd_drill.go)
+	faults      engine.Faults
+	onEvent     func(journal.Event, *journal.State)
+	snapshotDir string // "": snapshots beside the journal
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -173,13 +177,16 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
 		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
-		RetryFailed: f.retryFailed,
+		RetryFailed: f.retryFailed, Faults: f.faults, SnapshotDir: f.snapshotDir,
 	}
 	plain := wantPlain(f.plain, out)
 	var printer *tui.Plain
 	if plain {
 		printer = tui.NewPlain(out)
 		opts.OnEvent = printer.Event
+		if f.onEvent != nil {
+			opts.OnEvent = func(e journal.Event, s *journal.State) { printer.Event(e, s); f.onEvent(e, s) }
+		}
 	}
 	c := engine.New(opts)
 	var outcome string

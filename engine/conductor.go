@@ -59,6 +59,9 @@ type Options struct {
 	// the operator, chose to run its failed step again (resume
 	// --retry-failed). Without it a failed run is not resumed.
 	RetryFailed bool
+	// Faults injects a drill's faults around the steps (see Faults); nil
+	// in a live run.
+	Faults Faults
 }
 
 // Conductor runs one runbook. Create it with New, start it with Run, and

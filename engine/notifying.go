@@ -30,7 +30,7 @@ func (c *Conductor) startNotifier() {
 	}
 	c.notifier = notify.New(rb.Notify, notify.Options{
 		BaseDir: c.opts.BaseDir, Secrets: secrets, MigrationID: rb.MigrationID, RunbookName: rb.Name,
-		Mode: c.state.Mode, Record: c.recordNotification,
+		Mode: c.state.Mode, Record: c.recordNotification, Down: c.notifyDown(),
 	})
 }
 

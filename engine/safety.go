@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -182,9 +183,15 @@ func (c *Conductor) restoreStep(ctx context.Context, step runbooks.Step) error {
 		return err
 	}
 	start := c.opts.Now()
+	damaged := *m
 	res, err := guarded(ctx, c, step.ID, "restore of "+m.Label, []db.DB{d}, func(ctx context.Context) (snapshot.Result, error) {
 		return snapshot.Restore(ctx, d, *m)
 	})
+	if errors.Is(err, snapshot.ErrDamaged) { // nothing was changed: fall back to an earlier snapshot
+		var fb journal.SnapshotPayload
+		fb, res, err = c.fallbackRestore(ctx, step.ID, d, *m, err)
+		m = &fb
+	}
 	if err != nil {
 		return err
 	}
@@ -196,7 +203,7 @@ func (c *Conductor) restoreStep(ctx context.Context, step runbooks.Step) error {
 	rto := c.opts.Runbook.Objectives.RTO
 	if _, err := c.emit(c.opts.Operator, step.ID, journal.RestoreFinished, journal.RestorePayload{
 		Snapshot: m.Label, Connection: m.Connection, DurationMS: took.Milliseconds(), RTOMS: rto.Milliseconds(),
-		Verified: verified, Tables: tables,
+		Verified: verified, Tables: tables, FallbackFrom: fallbackFrom(damaged, *m), Manifest: manifestIfFallback(damaged, *m),
 	}); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 
 // runStep journals a step's start and end around its action.
 func (c *Conductor) runStep(ctx context.Context, step runbooks.Step, rollback bool) error {
+	c.injectFaults(ctx, step, false)
 	if _, err := c.emit(c.opts.Operator, step.ID, journal.StepStarted, journal.StepStartedPayload{
 		Kind: step.Kind, Title: step.DisplayTitle(), Rollback: rollback,
 	}); err != nil {
@@ -25,6 +26,7 @@ func (c *Conductor) runStep(ctx context.Context, step runbooks.Step, rollback bo
 	}
 	start := c.opts.Now()
 	err := c.action(ctx, step)
+	c.injectFaults(ctx, step, true)
 	fin := journal.StepFinishedPayload{Status: journal.StatusDone, DurationMS: c.opts.Now().Sub(start).Milliseconds()}
 	if errors.Is(err, errSkipped) {
 		fin.Status, fin.Error = journal.StatusSkipped, err.Error()

@@ -82,14 +82,15 @@ type Event struct {
 
 // RunStartedPayload binds the run to its runbook, tool and operator.
 type RunStartedPayload struct {
-	RunbookText   string `json:"runbook_text"`
-	RunbookSHA256 string `json:"runbook_sha256"`
-	RunbookPath   string `json:"runbook_path"`
-	ToolVersion   string `json:"tool_version"`
-	Operator      string `json:"operator"`
-	Mode          string `json:"mode"`
-	Host          string `json:"host,omitempty"`
-	Fault         string `json:"fault,omitempty"` // drill mode: the injected fault
+	RunbookText   string     `json:"runbook_text"`
+	RunbookSHA256 string     `json:"runbook_sha256"`
+	RunbookPath   string     `json:"runbook_path"`
+	ToolVersion   string     `json:"tool_version"`
+	Operator      string     `json:"operator"`
+	Mode          string     `json:"mode"`
+	Host          string     `json:"host,omitempty"`
+	Fault         string     `json:"fault,omitempty"` // drill mode: the injected fault
+	Drill         *DrillPlan `json:"drill,omitempty"` // drill mode: the plan the scorecard judges against
 	// Chain is the journal's chain kind (ChainHMAC for a keyed journal;
 	// empty, meaning ChainSHA256, otherwise) and KeyID the key's public id
 	// (KeyID). Create sets both from WithKey; the key itself is never stored.
@@ -223,6 +224,11 @@ type RestorePayload struct {
 	RTOMS      int64           `json:"rto_ms"`
 	Verified   bool            `json:"verified"`
 	Tables     []TableSnapshot `json:"tables"`
+	// FallbackFrom names the snapshot the step was to restore, found
+	// damaged: Snapshot, an earlier one, was restored instead, and
+	// Manifest holds its tables as captured.
+	FallbackFrom string          `json:"fallback_from,omitempty"`
+	Manifest     []TableSnapshot `json:"manifest,omitempty"`
 }
 
 // TriggerPayload is a rollback trigger met, with the evidence frozen.

@@ -103,6 +103,10 @@ func fill(t *testing.T, v reflect.Value, name string) {
 		s := reflect.MakeSlice(v.Type(), 1, 1)
 		fill(t, s.Index(0), name)
 		v.Set(s)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fill(t, p.Elem(), name)
+		v.Set(p)
 	case reflect.Map:
 		m := reflect.MakeMap(v.Type())
 		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()

@@ -26,6 +26,8 @@ type builder struct {
 
 	stored       map[string]map[string]*Reason // table → reason → the rows kept in the rejects table
 	rejectTables []string                      // tables of the reject rows, in order of first appearance
+
+	drill []journal.Event // every event of a drill's journal (small), for its scorecard; nil for a live run
 }
 
 // awaiting is an open question with when it was asked.
@@ -45,6 +47,9 @@ func newBuilder(name string) *builder {
 func (b *builder) apply(e journal.Event, payload any, err error) error {
 	b.s.ApplyDecoded(e, payload, err)
 	b.event(e, payload, err)
+	if b.s.Mode == journal.ModeDrill {
+		b.drill = append(b.drill, e)
+	}
 	return nil
 }
 

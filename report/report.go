@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tightrope/tightrope/engine/drill/scorecard"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -31,6 +32,8 @@ type Report struct {
 	SafetyNet     SafetyNet     `json:"safety_net"`
 	Communication Communication `json:"communication"`
 	Lessons       []string      `json:"lessons"`
+	// Drill is the drill's scorecard (mode drill only).
+	Drill *scorecard.Card `json:"drill,omitempty"`
 }
 
 // Summary is the run at a glance.
@@ -331,6 +334,7 @@ func Build(path string, opts ...journal.Option) (*Report, error) {
 		return nil, fmt.Errorf("%w (journal verify: %s)", err, vr)
 	}
 	r := b.done(vr)
+	r.Drill = b.drillCard()
 	finish(r)
 	return r, nil
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tightrope/tightrope/journal"
 )
 
 // The renderers share one document model, built from a Report by view:
@@ -80,6 +82,9 @@ func none() block              { return para(txt("none")) }
 // view lays out the report.
 func view(r *Report) document {
 	d := document{Title: "Post-mortem"}
+	if r.Summary.Mode == journal.ModeDrill {
+		d.Title = "DRILL post-mortem"
+	}
 	if n := r.Summary.Name; n != "" {
 		d.Title += ": " + n
 	}
@@ -106,6 +111,9 @@ func view(r *Report) document {
 	d.Sections = []section{
 		summaryView(r), timelineView(r), decisionsView(r), dataView(r), safetyView(r), commView(r),
 		{ID: "lessons", Title: "7. Lessons", Blocks: lessonsBlocks(r.Lessons)},
+	}
+	if r.Drill != nil {
+		d.Sections = append([]section{drillView(r.Drill)}, d.Sections...)
 	}
 	if len(r.Problems) > 0 {
 		d.Sections = append(d.Sections, problemsView(r))

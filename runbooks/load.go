@@ -51,7 +51,7 @@ func Parse(path string, text []byte) (*Runbook, error) {
 
 // Top-level keys, in the order the design document lists them.
 var topKeys = []string{"version", "name", "migration_id", "decision_maker", "objectives",
-	"strategy", "connections", "triggers", "notify", "steps", "rollback"}
+	"strategy", "connections", "triggers", "notify", "steps", "rollback", "drill"}
 
 // migrationIDRE is the shape of a migration id: it becomes part of file
 // names (journals, snapshots) and checkpoint names, so it is never a path.
@@ -163,6 +163,9 @@ func (d *decoder) runbook(root field) *Runbook {
 	}
 	if f, ok := kv["connections"]; ok {
 		rb.Connections = d.connections(f)
+	}
+	if f, ok := kv["drill"]; ok {
+		rb.Drill = d.drill(f, rb.Connections)
 	}
 	if f, ok := kv["triggers"]; ok {
 		rb.Triggers = d.triggers(f, rb.at)

@@ -23,6 +23,7 @@ type Runbook struct {
 	Objectives    Objectives
 	Strategy      string // snapshot | cdc | blue-green
 	Connections   []Connection
+	Drill         []Connection // drill: the connections a drill uses instead of the live ones
 	Triggers      Triggers
 	Notify        []Notify
 	Steps         []Step

@@ -67,6 +67,12 @@ func Schema() map[string]any {
 	top["notify"] = map[string]any{"type": "array", "description": topKeyDocs["notify"].doc, "items": map[string]any{"$ref": "#/$defs/notify"}}
 	top["steps"] = map[string]any{"type": "array", "minItems": 1, "description": topKeyDocs["steps"].doc, "items": map[string]any{"$ref": "#/$defs/step"}}
 	top["rollback"] = map[string]any{"type": "array", "description": topKeyDocs["rollback"].doc, "items": map[string]any{"$ref": "#/$defs/step"}}
+	top["drill"] = map[string]any{"type": "object", "description": topKeyDocs["drill"].doc,
+		"additionalProperties": map[string]any{"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
+			"properties": map[string]any{
+				"dsn_env": map[string]any{"type": "string", "pattern": envNameRE.String(), "description": connectionKeyDocs["dsn_env"].doc},
+				"path":    map[string]any{"type": "string", "minLength": 1, "description": connectionKeyDocs["path"].doc},
+			}}}
 
 	connection := object(connectionKeys, connectionKeyDocs, "a database: a driver and either dsn_env (any driver) or path (sqlite)")
 	connection["required"] = []string{"driver"}

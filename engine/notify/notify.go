@@ -51,6 +51,9 @@ type Options struct {
 	// Record is never called after Close returns.
 	Record     func(journal.NotifiedPayload)
 	HTTPClient *http.Client // for webhooks; a plain client when nil
+	// Down, set by a drill's notifier-down fault, fails every delivery with
+	// this error without running the command or posting.
+	Down error
 }
 
 // Dispatcher delivers events to the notify entries that name them. Its
@@ -251,7 +254,9 @@ func (d *Dispatcher) deliver(j job) journal.NotifiedPayload {
 		j.ev.body, j.ev.err = encode(j.ev.Event, d.opts)
 	}
 	err := j.ev.err
-	if err == nil {
+	if err == nil && d.opts.Down != nil {
+		err = d.opts.Down
+	} else if err == nil {
 		ctx, cancel := context.WithTimeout(d.ctx, d.opts.Timeout)
 		if j.t.exec != "" {
 			err = d.runExec(ctx, j.t.exec, j.ev.body, j.ev.Event)

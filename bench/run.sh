@@ -9,8 +9,9 @@
 #
 # See bench/README.md. Environment knobs (all optional):
 #   REPEAT=3        timed runs per tool and pair; the median is reported
-#   BATCH=10000     tightrope copy step batch size
-#   PARALLEL=2      tightrope copy step parallel (workers; one table is split into key ranges)
+#   BATCH=10000     tightrope copy step batch size (auto: the runbook names none, the engine sizes it)
+#   PARALLEL=2      tightrope copy step parallel (workers; one table is split into key ranges;
+#                   auto: the runbook names none, the engine chooses)
 #   TUNE=1          also time tightrope alone over batch 2000/5000/10000 × parallel 1/2
 #   KEEP=1          keep the work directory (logs, runbooks, journals, CSV, SQLite file)
 #   STRICT=1        exit 3 when a target is missed (default: exit 0 once measured)
@@ -25,8 +26,8 @@ ROWS=${1:-1000000}
 REPEAT=${REPEAT:-3}
 BATCH=${BATCH:-10000}
 PARALLEL=${PARALLEL:-2}
-[[ $REPEAT =~ ^[1-9][0-9]*$ && $BATCH =~ ^[1-9][0-9]*$ && $PARALLEL =~ ^[1-9][0-9]*$ ]] ||
-  { echo "REPEAT, BATCH and PARALLEL must be positive integers" >&2; exit 2; }
+[[ $REPEAT =~ ^[1-9][0-9]*$ && $BATCH =~ ^([1-9][0-9]*|auto)$ && $PARALLEL =~ ^([1-9][0-9]*|auto)$ ]] ||
+  { echo "REPEAT must be a positive integer, BATCH and PARALLEL positive integers or auto" >&2; exit 2; }
 
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1} PG_PORT=${BENCH_PG_PORT:-5432} PG_USER=${BENCH_PG_USER:-postgres}
 MY_HOST=${BENCH_MY_HOST:-127.0.0.1} MY_PORT=${BENCH_MY_PORT:-3306} MY_USER=${BENCH_MY_USER:-root}
@@ -230,8 +231,10 @@ export BENCH_MYSQL_DSN="$MY_USER@tcp($MY_HOST:$MY_PORT)/$MY_DB"
 export BENCH_PG_SRC_DSN="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_SRC?sslmode=disable"
 export BENCH_PG_DST_DSN="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DST?sslmode=disable"
 
-runbook() { # runbook PAIR SOURCE-CONNECTION BATCH PARALLEL → path
-  local f="$work/$1-b$3-p$4.yaml"
+runbook() { # runbook PAIR SOURCE-CONNECTION BATCH PARALLEL → path (auto: the key is left out)
+  local f="$work/$1-b$3-p$4.yaml" knobs=""
+  [[ $3 == auto ]] || knobs+=", batch: $3"
+  [[ $4 == auto ]] || knobs+=", parallel: $4"
   cat >"$f" <<YAML
 version: 1
 name: bench $1
@@ -241,7 +244,7 @@ connections:
   source: $2
   target: { driver: postgres, dsn_env: BENCH_PG_DST_DSN }
 steps:
-  - { id: copy, kind: copy, tables: [orders], batch: $3, parallel: $4 }
+  - { id: copy, kind: copy, tables: [orders]$knobs }
 YAML
   echo "$f"
 }

@@ -46,6 +46,7 @@ var payloadOf = map[Type]payloadSpec{
 	Notified:         payload[NotifiedPayload](),
 	Warning:          payload[WarningPayload](),
 	SkipRequested:    payload[ControlPayload](),
+	CopyTuned:        payload[CopyTunedPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

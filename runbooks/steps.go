@@ -13,12 +13,6 @@ import (
 // (kinds.go).
 var commonStepKeys = []string{"id", "kind", "title", "owner", "expected", "on_failure", "idempotent"}
 
-// Defaults for copy steps.
-const (
-	DefaultBatch    = 1000
-	DefaultParallel = 1
-)
-
 // stepIDRE is the shape of a step id.
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

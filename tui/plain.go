@@ -111,6 +111,8 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 		}
 	case journal.RejectsPayload:
 		p.rowsRejected(e, s, pl)
+	case journal.CopyTunedPayload:
+		p.line(s, e.At, "%s", tunedLine(pl))
 	case journal.CastPayload:
 		p.line(s, e.At, "%s.%s: cast %q -> %s (%d values)", pl.Table, pl.Column, pl.From, pl.To, pl.Count)
 	case journal.VerifyPayload:

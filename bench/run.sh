@@ -284,7 +284,7 @@ tightrope_run() {
   run_no=$((run_no + 1))
   log="$work/logs/$run_no-tightrope-$1-b$3-p$4.log"
   fresh_dst pretable
-  timed "$log" "$work/tightrope" run "$rb" --plain --auto-decide continue --journal "$work/journal-$run_no.db"
+  timed "$log" "$work/tightrope" run "$rb" --plain --auto-decide continue --as bench --journal "$work/journal-$run_no.db"
   grep -Eq "^orders +read $ROWS +written $ROWS +rejected 0 +ok\$" "$log" ||
     { tail -n 30 "$log" >&2; die "tightrope $1: the summary is not 'orders read $ROWS written $ROWS rejected 0 ok' (log: $log)"; }
   local n sum

@@ -17,19 +17,18 @@ func tuneText(t journal.TableState) string {
 
 // tunedLine is the plain line of a copy_tuned event.
 func tunedLine(p journal.CopyTunedPayload) string {
-	who := "runbook"
-	if p.AutoBatch {
-		who = "auto"
-	}
-	switch p.Reason {
-	case "chosen":
-		par := "runbook"
-		if p.AutoParallel {
-			par = "auto"
-		}
+	if p.Reason == "chosen" {
 		return fmt.Sprintf("%s: batch %s rows (%s, ~%d bytes a row) · %d of %d workers (%s)",
-			p.Table, fmtInt(int64(p.Batch)), who, p.RowBytes, max(p.Parallel, 1), max(p.Workers, 1), par)
+			p.Table, fmtInt(int64(p.Batch)), chosenBy(p.AutoBatch), p.RowBytes, max(p.Parallel, 1), max(p.Workers, 1), chosenBy(p.AutoParallel))
 	}
-	return fmt.Sprintf("%s: batch %s %s to %s rows (a batch of %s took %d ms; ~%d bytes a row)",
-		p.Table, who, p.Reason, fmtInt(int64(p.Batch)), fmtInt(int64(p.Rows)), p.TookMS, p.RowBytes)
+	return fmt.Sprintf("%s: batch %s to %s rows (a batch of %s took %d ms; ~%d bytes a row)",
+		p.Table, p.Reason, fmtInt(int64(p.Batch)), fmtInt(int64(p.Rows)), p.TookMS, p.RowBytes)
+}
+
+// chosenBy says who chose a copy setting.
+func chosenBy(auto bool) string {
+	if auto {
+		return "auto"
+	}
+	return "runbook"
 }

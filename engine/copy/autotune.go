@@ -76,9 +76,10 @@ func workersFor(step runbooks.Step) (int, bool) {
 type sizer struct {
 	mu       sync.Mutex
 	auto     bool
-	rows     int     // the size of the next batch
-	width    float64 // source bytes per row
-	measured bool    // width comes from rows read, not the schema
+	rows     int           // the size of the next batch
+	width    float64       // source bytes per row
+	measured bool          // width comes from rows read, not the schema
+	perRow   time.Duration // time per row of the full batches so far, smoothed
 	cols     int
 	workers  int // batches in flight are 3 per worker
 	capRows  int // a quarter of a key range
@@ -139,9 +140,20 @@ func (z *sizer) observe(asked, got int, bytes int64, took time.Duration) {
 	}
 	z.width, z.measured = max(w, 1), true
 	next, reason := z.rows, ""
-	want := int(float64(got) * float64(z.target) / float64(max(took, time.Microsecond)))
+	if got < asked { // the end of a range: its time says little
+		took = 0
+	}
+	// The size aimed at comes from the time per row smoothed over the
+	// batches (one slow batch on a busy server does not halve the next
+	// ones); whether to resize at all, from this batch's own time.
+	if per := took / time.Duration(got); took > 0 && z.perRow > 0 {
+		z.perRow = (z.perRow + per) / 2
+	} else if took > 0 {
+		z.perRow = per
+	}
+	want := int(float64(z.target) / float64(max(z.perRow, time.Nanosecond)))
 	switch {
-	case got < asked:
+	case took == 0:
 	case took > 2*z.target:
 		next, reason = min(max(want, z.rows/4), z.rows), TuneShrank
 	case took < z.target/2:

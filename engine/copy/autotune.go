@@ -13,8 +13,8 @@ import (
 // itself: by bytes (the first batch holds about autoStartBytes of source
 // data, from a row width estimated from the schema and then measured) and
 // by time (a batch whose slowest stage — read, convert or write — took
-// under half the target time grows, up to twice its size; one that took
-// over twice the target shrinks), always within the memory bound (all the
+// under half the target time, Tuning.BatchTarget, grows, up to twice its
+// size; one that took over twice the target shrinks), always within the memory bound (all the
 // batches in flight hold at most autoBatchMemory) and at most a quarter of
 // a key range, so every range is still a pipeline of several batches.
 // When it names no `parallel`, the copy runs on one worker per core (at
@@ -26,7 +26,6 @@ import (
 const (
 	autoStartBytes  = 256 << 10
 	autoBatchMemory = 48 << 20
-	autoTarget      = 250 * time.Millisecond
 	autoMinRows     = 100
 	autoMaxRows     = 100_000
 	autoMaxWorkers  = 8
@@ -89,13 +88,13 @@ type sizer struct {
 }
 
 // newSizer sizes the batches of a table of total rows, as one range until
-// setRanges says otherwise. A runbook's batch is kept as it is. timeout
-// bounds one batch attempt (the stall timeout): the target time stays far
-// below it.
-func newSizer(p *Plan, step runbooks.Step, total int64, workers int, timeout time.Duration, sink Sink) *sizer {
+// setRanges says otherwise. A runbook's batch is kept as it is. The time a
+// batch aims at is tn.BatchTarget, and stays far below the bound of one
+// batch attempt (the stall timeout, tn.BatchTimeout).
+func newSizer(p *Plan, step runbooks.Step, total int64, workers int, tn Tuning, sink Sink) *sizer {
 	z := &sizer{auto: step.Batch <= 0, rows: step.Batch, cols: len(p.Cols), workers: max(workers, 1), sink: sink}
 	z.width = schemaWidth(p.Types)
-	z.target = min(autoTarget, timeout/16)
+	z.target = min(tn.BatchTarget, tn.BatchTimeout/16)
 	z.setRanges(total, 1)
 	return z
 }

@@ -21,7 +21,7 @@ func testSizer(step runbooks.Step, total int64, timeout time.Duration) (*sizer, 
 	p := &Plan{Name: "t", Cols: []string{"id", "n", "s"},
 		Types: []convert.Type{{Kind: convert.Integer}, {Kind: convert.Integer}, {Kind: convert.Text}}}
 	rec := &tuneRecorder{}
-	z := newSizer(p, step, total, 2, timeout, rec)
+	z := newSizer(p, step, total, 2, Tuning{BatchTimeout: timeout, BatchTarget: DefaultTuning.BatchTarget}, rec)
 	z.started(Tune{Table: "t", Workers: 2, Parallel: 1})
 	return z, rec
 }

@@ -55,15 +55,16 @@ func (s *memSink) batchSizes() []int64 {
 }
 
 // timedSink is a memSink whose batch attempts time out after timeout (the
-// stall timeout), which also bounds the batch time the engine aims at.
+// stall timeout) and whose batches aim at target: far from the times a
+// busy test machine shows, so that fast and slow do not depend on its load.
 type timedSink struct {
 	*memSink
-	timeout time.Duration
+	timeout, target time.Duration
 }
 
 func (s timedSink) Tuning() copyengine.Tuning {
 	t := s.memSink.Tuning()
-	t.BatchTimeout = s.timeout
+	t.BatchTimeout, t.BatchTarget = s.timeout, s.target
 	return t
 }
 
@@ -138,9 +139,12 @@ func TestAutoBatchGrowsOnFastBatches(t *testing.T) {
 			src, dst := newDB(t, pair[0]), newDB(t, pair[1])
 			const n = 30000
 			rejected := createTunedTables(t, src, dst, "tuned", n, 4)
-			sink := newSink()
-			c := copyTable(t, src, dst, "tuned", autoStep("tuned"), sink)
-			checkTunedCopy(t, src, dst, "tuned", n, rejected, c, sink)
+			sink := timedSink{newSink(), 2 * time.Minute, 2 * time.Second} // fast: under a second
+			c, err := copyengine.Table(testCtx(t), src, dst, "tuned", autoStep("tuned"), "test/copy", sink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTunedCopy(t, src, dst, "tuned", n, rejected, c, sink.memSink)
 
 			tunes := sink.tuneList()
 			if len(tunes) < 2 {
@@ -155,7 +159,7 @@ func TestAutoBatchGrowsOnFastBatches(t *testing.T) {
 			for _, tu := range tunes[1:] {
 				if tu.Reason == copyengine.TuneGrew {
 					grew = true
-					if tu.Batch <= first.Batch || tu.Took >= 125*time.Millisecond {
+					if tu.Batch <= first.Batch || tu.Took >= time.Second {
 						t.Errorf("grew to %d rows after a batch of %d took %s (the first size was %d)", tu.Batch, tu.Rows, tu.Took, first.Batch)
 					}
 				}
@@ -188,7 +192,7 @@ func TestAutoBatchShrinksOnSlowBatches(t *testing.T) {
 			rejected := createTunedTables(t, src, dst, "tuned", n, 40)
 			p := startProxy(t, dst.addr)
 			p.throttle(400 << 10)
-			sink := timedSink{newSink(), 2 * time.Second} // the engine aims at 125 ms a batch
+			sink := timedSink{newSink(), 10 * time.Second, 50 * time.Millisecond} // slow: over 100 ms
 			c, err := copyengine.Table(testCtx(t), src, dst.reopenAt(t, p.addr()), "tuned", autoStep("tuned"), "test/copy", sink)
 			if err != nil {
 				t.Fatal(err)
@@ -204,7 +208,7 @@ func TestAutoBatchShrinksOnSlowBatches(t *testing.T) {
 			if len(shrank) == 0 {
 				t.Fatalf("no batch shrank behind a throttled target: %+v", tunes)
 			}
-			if s := shrank[0]; s.Took <= 250*time.Millisecond || s.Batch >= tunes[0].Batch {
+			if s := shrank[0]; s.Took <= 100*time.Millisecond || s.Batch >= tunes[0].Batch {
 				t.Errorf("shrank to %d rows after a batch of %d took %s; the first size was %d", s.Batch, s.Rows, s.Took, tunes[0].Batch)
 			}
 			if sink.retryCount() > 0 {
@@ -271,6 +275,7 @@ func TestResumeAcrossBatchSizes(t *testing.T) {
 			rejected := createTunedTables(t, src, dst, "tuned", n, 4)
 			sink := newSink()
 			ctx, cancel := context.WithCancel(testCtx(t))
+			grows := timedSink{sink, 2 * time.Minute, 2 * time.Second} // fast: under a second
 			defer cancel()
 			resized := 0
 			sink.onTuned = func(tu copyengine.Tune) {
@@ -279,7 +284,7 @@ func TestResumeAcrossBatchSizes(t *testing.T) {
 					cancel() // the process dies as the batch is resized
 				}
 			}
-			_, err := copyengine.Table(ctx, src, dst, "tuned", autoStep("tuned"), "run-1", sink)
+			_, err := copyengine.Table(ctx, src, dst, "tuned", autoStep("tuned"), "run-1", grows)
 			if !errors.Is(err, context.Canceled) || resized == 0 {
 				t.Fatalf("first copy: %v after %d resizes; want it stopped at a resize", err, resized)
 			}

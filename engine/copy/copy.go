@@ -150,7 +150,7 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 	if err != nil {
 		return nil, nil, fmt.Errorf("counting %s: %w", name, err)
 	}
-	z := newSizer(p, step, total, parallel, tuningOf(sink).BatchTimeout, sink)
+	z := newSizer(p, step, total, parallel, tuningOf(sink), sink)
 	ranges, err := split(ctx, src, dst, p, copyID, total, z.size(), parallel, sink)
 	if err != nil {
 		return nil, nil, err

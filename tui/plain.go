@@ -59,7 +59,7 @@ func (p *Plain) line(s *journal.State, at time.Time, format string, args ...any)
 // not decode is printed as a problem line, never skipped in silence.
 func (p *Plain) Event(e journal.Event, s *journal.State) {
 	switch e.Type {
-	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked:
+	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked, journal.CopyTuned:
 	default:
 		p.flushRejects(s, e.At, "")
 	}

@@ -156,11 +156,11 @@ func TestAutoBatchGrowsOnFastBatches(t *testing.T) {
 				t.Errorf("first tune %+v: want the chosen values, auto, %d workers on the table", first, workers)
 			}
 			grew, largest := false, first.Batch
-			for _, tu := range tunes[1:] {
+			for i, tu := range tunes[1:] {
 				if tu.Reason == copyengine.TuneGrew {
 					grew = true
-					if tu.Batch <= first.Batch || tu.Took >= time.Second {
-						t.Errorf("grew to %d rows after a batch of %d took %s (the first size was %d)", tu.Batch, tu.Rows, tu.Took, first.Batch)
+					if prev := tunes[i].Batch; tu.Batch <= prev || tu.Took >= time.Second {
+						t.Errorf("grew from %d to %d rows after a batch of %d took %s", prev, tu.Batch, tu.Rows, tu.Took)
 					}
 				}
 				largest = max(largest, tu.Batch)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine/convert"
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -18,8 +19,9 @@ import (
 // batches in flight hold at most autoBatchMemory) and at most a quarter of
 // a key range, so every range is still a pipeline of several batches.
 // When it names no `parallel`, the copy runs on one worker per core (at
-// least two, for the waits on the servers; at most autoMaxWorkers), and
-// never more than there are key ranges to share. Every choice and every
+// least two, for the waits on the servers; at most autoMaxWorkers; one
+// into SQLite, which writes one transaction at a time), and never more
+// than there are key ranges to share. Every choice and every
 // resize reaches the sink (Tuner) and so the journal. The checkpoint of a
 // batch is its last key and its counters, never its size, so a resize —
 // or a resumed run that picks other sizes — changes nothing in it.
@@ -62,11 +64,15 @@ type TuneSink interface {
 	Tuned(t Tune)
 }
 
-// workersFor is the number of workers of a copy step, and whether the
-// engine chose it.
-func workersFor(step runbooks.Step) (int, bool) {
-	if step.Parallel > 0 {
+// workersFor is the number of workers of a copy step into dst, and
+// whether the engine chose it. SQLite takes one writer at a time: more
+// workers would only wait for each other's locks.
+func workersFor(step runbooks.Step, dst db.DB) (int, bool) {
+	switch {
+	case step.Parallel > 0:
 		return step.Parallel, false
+	case dst.Driver() == db.SQLite:
+		return 1, true
 	}
 	return min(max(runtime.NumCPU(), 2), autoMaxWorkers), true
 }

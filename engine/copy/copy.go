@@ -63,7 +63,7 @@ type Sink interface {
 func Run(ctx context.Context, src, dst db.DB, tables []string, step runbooks.Step, copyID string, sink Sink) ([]Counters, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	parallel, autoParallel := workersFor(step)
+	parallel, autoParallel := workersFor(step, dst)
 	runs := make([]*tableRun, len(tables))
 	var units []unit
 	for i, name := range tables {

@@ -16,7 +16,7 @@ func demoCmd() *cobra.Command {
 		Short: "Run the demo migration on embedded SQLite: snapshot, copy with rejects, a trigger, your decision",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.validate(); err != nil {
+			if err := f.validate(cmd); err != nil {
 				return err
 			}
 			path, err := demo.Write(cmd.Context(), dir, f.as)

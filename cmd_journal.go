@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -36,7 +37,9 @@ head recorded outside the machine catches that.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), res)
+			// The verdict quotes the file (a declared key id or chain
+			// kind): shown escaped, never raw.
+			fmt.Fprintln(cmd.OutOrStdout(), safetext.Line(res.String()))
 			if !res.OK() {
 				return &exitError{code: exitFailure}
 			}

@@ -28,11 +28,7 @@ steps:
 // returns the journal's path.
 func keyedRun(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	rb := filepath.Join(dir, "rb.yaml")
-	if err := os.WriteFile(rb, []byte(keyRunbook), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	rb := writeRunbook(t, t.TempDir(), keyRunbook)
 	out, code := tightrope(t, []string{"TIGHTROPE_JOURNAL_KEY=" + keyText}, "run", "--plain", "--as", "alice", "--auto-decide", "continue", rb)
 	if code != 0 {
 		t.Fatalf("run exit %d:\n%s", code, out)

@@ -30,7 +30,7 @@ func replayCmd() *cobra.Command {
 				return fmt.Errorf("%s holds no events", args[0])
 			}
 			out := cmd.OutOrStdout()
-			if plain || !isTerminal(out) {
+			if wantPlain(plain, out) {
 				printer := tui.NewPlain(out)
 				var s journal.State
 				for _, e := range events {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +37,11 @@ type runFlags struct {
 	key        []byte // journal key (HMAC chain); nil for an unkeyed journal
 	// retryFailed (resume): the decision-maker retries the failed step of a run that ended failed
 	retryFailed bool
+	// in is standard input, buffered once and shared by every question
+	// asked on it (observer, retry, plain mode's decisions), so no line
+	// read ahead is lost between them.
+	in         *bufio.Reader
+	inTerminal bool // standard input is a terminal (plain mode does not echo what is typed)
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -46,7 +53,11 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	keyFileFlag(cmd, &f.keyFile)
 }
 
-func (f *runFlags) validate() error {
+func (f *runFlags) validate(cmd *cobra.Command) error {
+	f.in = bufio.NewReader(cmd.InOrStdin())
+	if r, ok := cmd.InOrStdin().(*os.File); ok {
+		f.inTerminal = term.IsTerminal(int(r.Fd()))
+	}
 	switch f.autoDecide {
 	case "", journal.ChoiceContinue, journal.ChoiceRollback:
 	default:
@@ -75,7 +86,7 @@ func runCmd() *cobra.Command {
 		Short: "Run a runbook in the console, journaling every action",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.validate(); err != nil {
+			if err := f.validate(cmd); err != nil {
 				return err
 			}
 			rb, err := runbooks.Load(args[0])
@@ -88,7 +99,7 @@ func runCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if f.observer, err = checkRole(rb, f, cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+			if f.observer, err = checkRole(rb, f, f.in, cmd.OutOrStdout()); err != nil {
 				return err
 			}
 			if f.journal == "" {
@@ -125,7 +136,34 @@ func execute(ctx context.Context, rb *runbooks.Runbook, f runFlags, mode string,
 	if len(f.key) > 0 {
 		fmt.Fprintf(out, "journal chain: %s, key %s (keep the key: the journal verifies and resumes only with it)\n", journal.ChainHMAC, journal.KeyID(f.key))
 	}
-	return conduct(ctx, rb, store, journal.Fold([]journal.Event{store.First()}), f, out)
+	err = conduct(ctx, rb, store, journal.Fold([]journal.Event{store.First()}), f, out)
+	if errors.Is(err, engine.ErrPreflight) {
+		return discardJournal(store, lease, out, err)
+	}
+	return err
+}
+
+// discardJournal removes the journal of a run that failed its pre-flight:
+// nothing happened that a journal must remember, and a resume would only
+// check again what a new run checks. The lease file goes first, while it
+// is still held, so no other writer can take it for the deleted journal.
+func discardJournal(store *journal.Store, lease *journal.Lease, out io.Writer, runErr error) error {
+	path := store.Path()
+	if err := store.Close(); err != nil {
+		return errors.Join(runErr, err)
+	}
+	var errs []error
+	for _, p := range []string{path, path + "-wal", path + "-shm", journal.LeasePath(path)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	lease.Release()
+	if len(errs) > 0 {
+		return errors.Join(append([]error{runErr}, errs...)...)
+	}
+	fmt.Fprintf(out, "pre-flight failed before the first step: nothing was changed and the journal %s was removed; fix the problems and run again\n", path)
+	return runErr
 }
 
 // conduct runs a conductor over an open journal, in the console or plain.
@@ -137,7 +175,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
 		RetryFailed: f.retryFailed,
 	}
-	plain := f.plain || !isTerminal(out)
+	plain := wantPlain(f.plain, out)
 	var printer *tui.Plain
 	if plain {
 		printer = tui.NewPlain(out)
@@ -145,9 +183,9 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	}
 	c := engine.New(opts)
 	var outcome string
-	var runErr error
+	var runErr, noAnswer error
 	if plain {
-		outcome, runErr = c.Run(ctx)
+		outcome, runErr, noAnswer = runPlain(ctx, c, printer, f, store.Path())
 		printer.Summary(c.State())
 	} else {
 		ctx, cancel := context.WithCancel(ctx)
@@ -167,7 +205,12 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 		<-done
 		summary(out, c.State())
 	}
-	fmt.Fprintf(out, "journal: %s\n", store.Path())
+	if !(state.LastSeq <= 1 && errors.Is(runErr, engine.ErrPreflight)) { // else execute removes the journal
+		fmt.Fprintf(out, "journal: %s\n", store.Path())
+	}
+	if noAnswer != nil && outcome == engine.Interrupted {
+		return &exitError{code: exitFailure, err: noAnswer}
+	}
 	return outcomeError(outcome, runErr, store.Path())
 }
 

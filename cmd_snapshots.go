@@ -39,7 +39,14 @@ func snapshotsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			printSnapshots(cmd.OutOrStdout(), entries, time.Now())
+			conns, err := newConnector(runbook)
+			if err != nil {
+				return err
+			}
+			defer conns.close()
+			printSnapshots(cmd.OutOrStdout(), entries, time.Now(), func(e snapshot.Entry) error {
+				return snapshot.Present(cmd.Context(), e, conns.connect)
+			})
 			return nil
 		},
 	})
@@ -94,12 +101,16 @@ func snapshotsCmd() *cobra.Command {
 
 // printSnapshots prints the catalog as a table. "verified" means the
 // manifest holds every table's checksum from the capture and the artefact
-// is still there with its recorded size (verify re-reads it).
-func printSnapshots(w io.Writer, entries []snapshot.Entry, now time.Time) {
+// is still there (present says so: the file beside its manifest with its
+// recorded size, or the in-server snapshot database); verify re-reads it.
+// An artefact whose presence could not be checked is listed as such, with
+// the reason below the table.
+func printSnapshots(w io.Writer, entries []snapshot.Entry, now time.Time, present func(snapshot.Entry) error) {
 	if len(entries) == 0 {
 		fmt.Fprintln(w, "no snapshots")
 		return
 	}
+	var notes []string
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LABEL\tCONNECTION\tMETHOD\tTABLES\tROWS\tSIZE\tAGE\tVERIFIED")
 	for _, e := range entries {
@@ -111,28 +122,40 @@ func printSnapshots(w io.Writer, entries []snapshot.Entry, now time.Time) {
 		for _, t := range e.Tables {
 			rows += t.Rows
 		}
+		verdict, note := listVerified(e, present(e))
+		if note != "" {
+			notes = append(notes, fmt.Sprintf("%s: %s", e.Label, note))
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", e.Label, e.Connection, e.Method, len(e.Tables), rows,
-			humanBytes(e.Size), humanAge(now.Sub(e.CapturedAt)), listVerified(e))
+			humanBytes(e.Size), humanAge(now.Sub(e.CapturedAt)), verdict)
 	}
 	tw.Flush()
+	for _, n := range notes {
+		fmt.Fprintln(w, "not checked:", n)
+	}
 }
 
-// listVerified is the list's cheap verdict; verify reads the artefacts.
-func listVerified(e snapshot.Entry) string {
-	if len(e.Tables) == 0 || slices.ContainsFunc(e.Tables, func(t journal.TableSnapshot) bool { return t.Checksum == "" }) {
-		return "no"
-	}
+// listVerified is the list's cheap verdict, given whether the artefact is
+// present; verify reads the artefacts. note says why it was not checked.
+func listVerified(e snapshot.Entry, present error) (verdict, note string) {
+	where := ""
 	if e.InServer {
-		return "yes (in-server)"
+		where = " (in-server)"
 	}
-	fi, err := os.Stat(e.Artefact)
 	switch {
-	case err != nil:
-		return "MISSING"
-	case fi.Size() != e.Size:
-		return "SIZE CHANGED"
+	case len(e.Tables) == 0 || slices.ContainsFunc(e.Tables, func(t journal.TableSnapshot) bool { return t.Checksum == "" }):
+		return "no", ""
+	case errors.Is(present, snapshot.ErrDamaged):
+		return "MISSING" + where, ""
+	case present != nil:
+		return "not checked" + where, present.Error()
+	case e.InServer:
+		return "yes" + where, ""
 	}
-	return "yes"
+	if fi, err := os.Stat(e.Artefact); err != nil || fi.Size() != e.Size {
+		return "SIZE CHANGED", ""
+	}
+	return "yes", ""
 }
 
 // selectSnapshots keeps the entries named by label or manifest name; no
@@ -171,7 +194,7 @@ func verifySnapshots(ctx context.Context, w io.Writer, entries []snapshot.Entry,
 		}
 		switch {
 		case err == nil:
-			fmt.Fprintf(w, "ok         %s (%s, %d tables, sha256 %.12s…)\n", e.Label, e.Method, len(e.Tables), e.SHA256)
+			fmt.Fprintf(w, "ok         %s (%s, %d tables, sha256 %.12s…, %s)\n", e.Label, e.Method, len(e.Tables), e.SHA256, e.Artefact)
 		case errors.Is(err, snapshot.ErrDamaged):
 			fmt.Fprintf(w, "DAMAGED    %s: %v\n", e.Label, err)
 			damaged++
@@ -187,25 +210,31 @@ func verifySnapshots(ctx context.Context, w io.Writer, entries []snapshot.Entry,
 	return nil
 }
 
-// printPrune reports what prune did; a snapshot it had to keep is exit 1.
+// printPrune reports what prune did, or with dryRun what it would do: the
+// same plan (snapshot.PlanPrune), so the same lines and the same exit
+// code. A snapshot due for deletion that is kept is exit 1.
 func printPrune(w io.Writer, rep snapshot.PruneReport, dryRun bool) error {
-	verb := "deleted"
+	verb, keptVerb := "deleted", "kept"
 	if dryRun {
-		verb = "would delete"
+		verb, keptVerb = "would delete", "would keep"
 	}
 	for _, e := range rep.Deleted {
-		fmt.Fprintf(w, "%s  %s (%s)\n", verb, e.Label, e.Artefact)
+		what := e.Artefact
+		if e.InServer {
+			what = "snapshot database " + e.Artefact
+		}
+		fmt.Fprintf(w, "%s  %s (%s and %s)\n", verb, e.Label, what, e.Manifest)
 	}
 	for _, s := range rep.Skipped {
 		label := s.Label
 		if label == "" {
 			label = s.Name
 		}
-		fmt.Fprintf(w, "kept          %s: %v\n", label, s.Reason)
+		fmt.Fprintf(w, "%s    %s: %v\n", keptVerb, label, s.Reason)
 	}
-	fmt.Fprintf(w, "%d kept, %d %s\n", len(rep.Kept), len(rep.Deleted), verb)
+	fmt.Fprintf(w, "%d kept, %d %s\n", len(rep.Kept)+len(rep.Skipped), len(rep.Deleted), verb)
 	if len(rep.Skipped) > 0 {
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d snapshots could not be pruned", len(rep.Skipped))}
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d snapshots due for deletion cannot be pruned", len(rep.Skipped))}
 	}
 	return nil
 }

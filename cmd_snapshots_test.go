@@ -169,7 +169,7 @@ func TestSnapshotsCommandMySQLInServer(t *testing.T) {
 	expect(t, out, code, 1, "DAMAGED    "+ms[2].Label, "select has 2 rows")
 
 	out, code = tightrope(t, env, "snapshots", "prune", "--dir", dir, "--keep", "2")
-	expect(t, out, code, 0, "deleted  "+ms[0].Label+" ("+ms[0].Artefact+")")
+	expect(t, out, code, 0, "deleted  "+ms[0].Label+" (snapshot database "+ms[0].Artefact+" and ")
 	var n int
 	admin.SQL().QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", ms[0].Artefact).Scan(&n)
 	if n != 0 {

@@ -31,7 +31,7 @@ func watchCmd() *cobra.Command {
 			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "waiting for %s to be created…\n", args[0])
 			}
-			if plain || !isTerminal(out) {
+			if wantPlain(plain, out) {
 				s, err := tui.WatchPlain(ctx, args[0], 0, tui.NewPlain(out))
 				if err != nil {
 					return err

@@ -184,6 +184,16 @@ func runAndKill(t *testing.T, env, args []string, until func(out string) bool, d
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
+	// standard input stays open and silent, like a person who types
+	// nothing: a plain run waits at its questions until it is killed
+	// (at the end of its input it would stop by itself).
+	stdin, silent, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	defer silent.Close()
+	cmd.Stdin = stdin
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

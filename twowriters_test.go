@@ -307,7 +307,7 @@ func TestWatchSeesTheWriterDieThenTwoResumes(t *testing.T) {
 		t.Errorf("watch exited %d:\n%s", code, watcher.output())
 	}
 	out := watcher.output()
-	for _, want := range []string{"heartbeat again, the run is live", "run resumed by tester", "run finished: finished"} {
+	for _, want := range []string{"heartbeat again, the run is live", "run resumed by tester", "run finished: FINISHED"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the watcher did not say %q:\n%s", want, out)
 		}

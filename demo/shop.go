@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tightrope/tightrope/runbooks"
+
 	_ "modernc.org/sqlite" // the SQLite driver
 )
 
@@ -63,6 +65,10 @@ func Write(ctx context.Context, dir, decisionMaker string) (runbookPath string, 
 	}
 	if err := build(ctx, filepath.Join(dir, TargetFile), targetSchema, nil); err != nil {
 		return "", fmt.Errorf("writing the target database: %w", err)
+	}
+	// The runbook's first line points editors at the schema beside it.
+	if err := os.WriteFile(filepath.Join(dir, runbooks.SchemaFile), runbooks.SchemaJSON(), 0o644); err != nil {
+		return "", err
 	}
 	runbookPath = filepath.Join(dir, RunbookFile)
 	return runbookPath, os.WriteFile(runbookPath, Runbook(decisionMaker), 0o644)

@@ -80,6 +80,8 @@ type Conductor struct {
 	decideMu  sync.Mutex   // one decision at a time (parallel copies may trigger together)
 	overrunMu sync.Mutex   // one overrun check at a time
 	hold      sync.RWMutex // write-locked while a decision is pending: every copy waits at its next batch
+	tallyMu   sync.Mutex
+	tally     tally // the copy's committed counters (settle.go)
 
 	dbsMu sync.Mutex
 	dbs   map[string]db.DB
@@ -222,7 +224,11 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
 	} else if parent.Err() != nil {
-		c.logf("", "warn", "interrupted by %s (the console closed or a signal): resume with tightrope resume", c.opts.Operator)
+		why := "the console closed or a signal"
+		if cause := context.Cause(parent); cause != nil && !errors.Is(cause, parent.Err()) {
+			why = cause.Error() // plain mode: no answer on standard input
+		}
+		c.logf("", "warn", "interrupted by %s (%s): resume with tightrope resume", c.opts.Operator, why)
 		c.stopNotifier()
 		return Interrupted, fmt.Errorf("interrupted: %w", parent.Err())
 	}
@@ -346,12 +352,13 @@ const retryStep = "retry"
 // walk.
 func (c *Conductor) afterFailure(ctx context.Context, step runbooks.Step, failure error) (string, error) {
 	if c.opts.Runbook.Triggers.StepFailed {
-		t := journal.TriggerPayload{
-			Trigger: runbooks.TriggerStepFailed, Observed: 1, Threshold: 0,
-			Message:  fmt.Sprintf("step %s failed: %v", step.ID, failure),
-			Evidence: c.evidence(),
-		}
-		answer, err := c.raise(ctx, step.ID, t)
+		answer, err := c.raise(ctx, step.ID, func() (journal.TriggerPayload, bool) {
+			return journal.TriggerPayload{
+				Trigger: runbooks.TriggerStepFailed, Observed: 1, Threshold: 0,
+				Message:  fmt.Sprintf("step %s failed: %v", step.ID, failure),
+				Evidence: c.evidence(),
+			}, true
+		})
 		if err != nil {
 			return journal.OutcomeFailed, err
 		}
@@ -448,6 +455,14 @@ func (c *Conductor) waitFor(ctx context.Context, ok func(*journal.State) bool) e
 			return ctx.Err()
 		}
 	}
+}
+
+// WaitFor returns once ok holds of the state (checked now and at every
+// fold), or with ctx's error. ok runs under the state lock: it must not
+// block or call back into the conductor. Plain mode waits with it for its
+// answers to be journaled before it reads the next one.
+func (c *Conductor) WaitFor(ctx context.Context, ok func(*journal.State) bool) error {
+	return c.waitFor(ctx, ok)
 }
 
 // withState runs fn on the live state under the state lock; fn must not

@@ -31,6 +31,9 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
+	if n, ok := dst.(db.Noticer); ok { // the MySQL adapter's fallback from LOAD DATA to INSERT
+		n.OnNotice(func(msg string) { c.logf(step.ID, "warn", "%s", msg) })
+	}
 	tables := step.Tables
 	if step.All {
 		if tables, err = src.Tables(ctx); err != nil {
@@ -154,10 +157,27 @@ func (s *copySink) Retry(table string, attempt int, wait time.Duration, err erro
 	s.c.logf(s.step.ID, "warn", "%s: %v — retry %d in %s", table, err, attempt, wait)
 }
 
+// Hold makes a batch's rejects, write and commit one section that a
+// trigger taking c.hold waits for (settle.go).
+func (s *copySink) Hold() func() {
+	s.c.hold.RLock()
+	return s.c.hold.RUnlock
+}
+
+// Committed keeps the copy's committed counters for settleProgress.
+func (s *copySink) Committed(sum func() []copyengine.Counters) {
+	s.c.setTally(tally{stepID: s.step.ID, sum: sum})
+}
+
 func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
 	if err := s.c.safePoint(ctx, s.step.ID); err != nil {
 		return err
 	}
+	behind := false // a trigger settled this table further while this report waited
+	s.c.withState(func(st *journal.State) {
+		p, ok := tableProgress(st, k.Table)
+		behind = ok && p.Read > k.Read
+	})
 	p := journal.ProgressPayload{
 		Table: k.Table, Read: k.Read, Written: k.Written, Rejected: k.Rejected, Bytes: k.Bytes,
 		Total: k.Total, TotalExact: k.TotalExact, ElapsedMS: k.Elapsed.Milliseconds(),
@@ -174,7 +194,7 @@ func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
 		if _, err := s.c.emit(s.c.opts.Operator, s.step.ID, journal.TableCopied, p); err != nil {
 			return err
 		}
-	} else if due {
+	} else if due && !behind {
 		if _, err := s.c.emit(s.c.opts.Operator, s.step.ID, journal.Progress, p); err != nil {
 			return err
 		}
@@ -190,20 +210,35 @@ func (s *copySink) checkRejectRate(ctx context.Context, k copyengine.Counters) e
 	if k.Read == 0 || (k.Read < minRowsForRate && !k.Done) {
 		return nil
 	}
-	rate := float64(k.Rejected) / float64(k.Read)
-	err := s.c.judge(ctx, measure{
-		trigger: runbooks.TriggerRejectRate, stepID: s.step.ID, table: k.Table, observed: rate,
-		message: func(threshold float64) string {
-			return fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", k.Table, pct(rate), k.Rejected, k.Read, pct(threshold))
-		},
-		evidence: map[string]any{"table": k.Table, "read": k.Read, "rejected": k.Rejected},
-	})
+	err := s.c.judge(ctx, rejectRate(s.step.ID, k.Table, k.Read, k.Rejected))
 	if errors.Is(err, ErrRollback) {
 		s.mu.Lock()
 		s.rollback = err
 		s.mu.Unlock()
 	}
 	return err
+}
+
+// rejectRate is the reject_rate observation of a table; with the copies
+// held it is observed again from the fold, settled to what the target
+// committed.
+func rejectRate(stepID, table string, read, rejected int64) measure {
+	rate := float64(rejected) / float64(read)
+	return measure{
+		trigger: runbooks.TriggerRejectRate, stepID: stepID, table: table, observed: rate,
+		message: func(threshold float64) string {
+			return fmt.Sprintf("reject rate of %s is %s (%d of %d rows), over the %s threshold", table, pct(rate), rejected, read, pct(threshold))
+		},
+		evidence: map[string]any{"table": table, "read": read, "rejected": rejected},
+		recount: func(s *journal.State) measure {
+			if p, ok := tableProgress(s, table); ok && p.Read > 0 {
+				m := rejectRate(stepID, table, p.Read, p.Rejected)
+				m.recount = nil
+				return m
+			}
+			return rejectRate(stepID, table, read, rejected)
+		},
+	}
 }
 
 // pct formats a fraction as a percentage with up to three decimals.

@@ -151,18 +151,26 @@ func (c *Conductor) autoAnswer(stepID string, a journal.AwaitingPayload) Command
 	}
 }
 
-// raise journals a met trigger with its evidence, holds the run and asks
+// raise holds the run, journals a met trigger with its evidence and asks
 // the decision-maker: continue (with a justification and, optionally, a new
 // limit), roll back, or — for a failed step — retry it. It returns the
-// answer.
-func (c *Conductor) raise(ctx context.Context, stepID string, t journal.TriggerPayload) (Command, error) {
+// answer. build words the trigger once the copies are held and their
+// committed progress journaled (settle.go), so its numbers are the
+// target's; it may find the trigger no longer met, and then nothing is
+// raised (a zero Command).
+func (c *Conductor) raise(ctx context.Context, stepID string, build func() (journal.TriggerPayload, bool)) (Command, error) {
 	c.decideMu.Lock()
 	defer c.decideMu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return Command{}, err
 	}
-	c.hold.Lock()
+	c.hold.Lock() // waits for the batches in flight to commit
 	defer c.hold.Unlock()
+	c.settleProgress()
+	t, met := build()
+	if !met {
+		return Command{}, nil
+	}
 	if _, err := c.emit(c.opts.Operator, stepID, journal.TriggerFired, t); err != nil {
 		return Command{}, err
 	}

@@ -9,6 +9,10 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
+// ErrPreflight marks the error of a run that failed its pre-flight: before
+// the first step, nothing changed anywhere.
+var ErrPreflight = errors.New("pre-flight")
+
 // preflight checks, before the first step of a new run, what would
 // otherwise fail in the middle of the window: this build can run the
 // runbook (Check), every connection opens, no copy or verify reads and
@@ -44,7 +48,7 @@ func (c *Conductor) preflight(ctx context.Context) error {
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("pre-flight: %w", errors.Join(problems...))
+		return fmt.Errorf("%w: %w", ErrPreflight, errors.Join(problems...))
 	}
 	return nil
 }

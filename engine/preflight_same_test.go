@@ -73,11 +73,7 @@ func TestPreflightRefusesSameSQLiteFile(t *testing.T) {
 }
 
 func TestPreflightRefusesSamePostgresDatabase(t *testing.T) {
-	dsn := dbtest.ServerDSN(t, dbtest.PostgresEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	d, err := dbtest.Open(t, db.Postgres, dsn)
-	if err != nil {
-		dbtest.ServerDown(t, dbtest.PostgresEnv, err)
-	}
+	dsn, d := server(t, db.Postgres)
 	table := dbtest.UniqueName(t, "same")
 	dbtest.MustExec(t, d, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)", "INSERT INTO "+table+" VALUES (1, 1), (2, 2), (3, 3)")
 	t.Cleanup(func() { d.SQL().Exec("DROP TABLE IF EXISTS " + table) })
@@ -88,11 +84,7 @@ func TestPreflightRefusesSamePostgresDatabase(t *testing.T) {
 }
 
 func TestPreflightRefusesSameMySQLSchema(t *testing.T) {
-	dsn := dbtest.ServerDSN(t, dbtest.MySQLEnv, "root@tcp(127.0.0.1:3306)/test")
-	d, err := dbtest.Open(t, db.MySQL, dsn)
-	if err != nil {
-		dbtest.ServerDown(t, dbtest.MySQLEnv, err)
-	}
+	dsn, d := server(t, db.MySQL)
 	table := dbtest.UniqueName(t, "same")
 	dbtest.MustExec(t, d, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)", "INSERT INTO "+table+" VALUES (1, 1), (2, 2), (3, 3)")
 	t.Cleanup(func() { d.SQL().Exec("DROP TABLE IF EXISTS " + table) })
@@ -104,15 +96,9 @@ func TestPreflightRefusesSameMySQLSchema(t *testing.T) {
 // TestSizeOfServerData: db.Size, which the disk-space pre-flight weighs,
 // counts a schema's tables on both servers.
 func TestSizeOfServerData(t *testing.T) {
-	for _, s := range []struct{ driver, env, example string }{
-		{db.Postgres, dbtest.PostgresEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
-		{db.MySQL, dbtest.MySQLEnv, "root@tcp(127.0.0.1:3306)/test"},
-	} {
-		t.Run(s.driver, func(t *testing.T) {
-			d, err := dbtest.Open(t, s.driver, dbtest.ServerDSN(t, s.env, s.example))
-			if err != nil {
-				dbtest.ServerDown(t, s.env, err)
-			}
+	for _, driver := range []string{db.Postgres, db.MySQL} {
+		t.Run(driver, func(t *testing.T) {
+			_, d := server(t, driver)
 			table := dbtest.UniqueName(t, "size")
 			dbtest.MustExec(t, d, "CREATE TABLE "+table+" (id integer PRIMARY KEY, pad varchar(2000))")
 			t.Cleanup(func() { d.SQL().Exec("DROP TABLE IF EXISTS " + table) })
@@ -121,7 +107,7 @@ func TestSizeOfServerData(t *testing.T) {
 				rows[i] = []any{i, strings.Repeat("x", 1000)}
 			}
 			dbtest.InsertRows(t, d, table, []string{"id", "pad"}, rows)
-			if s.driver == db.MySQL {
+			if driver == db.MySQL {
 				dbtest.MustExec(t, d, "ANALYZE TABLE "+table) // information_schema sizes are statistics
 			}
 			after, err := db.Size(t.Context(), d)

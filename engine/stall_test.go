@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	copyengine "github.com/tightrope/tightrope/engine/copy"
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/internal/dbtest"
@@ -27,69 +29,88 @@ func TestStallTimeoutDefaultsTo30s(t *testing.T) {
 	}
 }
 
-// viaProxy is dsn with its host and port replaced by addr.
-func viaProxy(t *testing.T, dsn, addr string) string {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Host = addr
-	return u.String()
-}
-
-func pgServer(t *testing.T) (string, db.DB) {
-	t.Helper()
-	dsn := dbtest.ServerDSN(t, dbtest.PostgresEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	d, err := dbtest.Open(t, db.Postgres, dsn)
-	if err != nil {
-		dbtest.ServerDown(t, dbtest.PostgresEnv, err)
-	}
-	return dsn, d
-}
-
-const stallHeader = `version: 1
+// stallHeader is the header of the stall tests' runbooks: a SQLite source
+// and a target of driver reached through $TIGHTROPE_STALL_TARGET (see
+// holedServer), with a stall timeout of 2s.
+func stallHeader(driver string) string {
+	return `version: 1
 name: Stall
 migration_id: MIG-STALL
 decision_maker: alice
 objectives: { stall_timeout: 2s }
 connections:
   source: { driver: sqlite, path: a.db }
-  target: { driver: postgres, dsn_env: TIGHTROPE_STALL_PG }
+  target: { driver: ` + driver + `, dsn_env: TIGHTROPE_STALL_TARGET }
 `
+}
+
+// holedServer puts a black hole in front of the test server of driver,
+// points $TIGHTROPE_STALL_TARGET at it, and creates a table prefix_… of
+// (id, n) there, dropped when the test ends; it returns the hole, a
+// direct connection to the server and the table's name.
+func holedServer(t *testing.T, driver, prefix string) (*blackHole, db.DB, string) {
+	t.Helper()
+	dsn, d := server(t, driver)
+	addr, through := serverAddr(t, driver, dsn)
+	hole := startBlackHole(t, addr)
+	t.Setenv("TIGHTROPE_STALL_TARGET", through(hole.addr()))
+	table := dbtest.UniqueName(t, prefix)
+	dbtest.MustExec(t, d, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)")
+	t.Cleanup(func() { hole.close(); d.SQL().Exec("DROP TABLE IF EXISTS " + table) }) // first end the server sessions the hole keeps open
+	return hole, d, table
+}
+
+// serverAddr returns a server DSN's host:port and the same DSN at another
+// address.
+func serverAddr(t *testing.T, driver, dsn string) (string, func(addr string) string) {
+	t.Helper()
+	if driver == db.MySQL {
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Addr, func(addr string) string { c := cfg.Clone(); c.Addr = addr; return c.FormatDSN() }
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host, func(addr string) string { v := *u; v.Host = addr; return v.String() }
+}
+
+// sourceRows creates the table in the run's SQLite source with n rows.
+func sourceRows(t *testing.T, dir, table string, n int) {
+	t.Helper()
+	src := seedSQLite(t, dir)
+	mustExec(t, src, "CREATE TABLE "+table+" (id INTEGER PRIMARY KEY, n INTEGER)")
+	mustExec(t, src, fmt.Sprintf("WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < %d) INSERT INTO %s SELECT i, i FROM g", n, table))
+}
 
 // TestStallDuringVerifyIsDetected: the target's network goes silent (the
 // sockets stay open) just before a verify; the stall is noticed within
-// the stall timeout, retried, and reported as the step's failure.
+// the stall timeout, retried, and reported as the step's failure — on
+// PostgreSQL and on MySQL/MariaDB.
 func TestStallDuringVerifyIsDetected(t *testing.T) {
-	dsn, pg := pgServer(t)
-	u, _ := url.Parse(dsn)
-	hole := startBlackHole(t, u.Host)
-	t.Setenv("TIGHTROPE_STALL_PG", viaProxy(t, dsn, hole.addr()))
-	table := dbtest.UniqueName(t, "stall")
-	dbtest.MustExec(t, pg, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)",
-		"INSERT INTO "+table+" SELECT g, g FROM generate_series(1, 2000) g")
-	t.Cleanup(func() { hole.close(); pg.SQL().Exec("DROP TABLE IF EXISTS " + table) }) // first end the server sessions the hole keeps open
+	for _, driver := range []string{db.Postgres, db.MySQL} {
+		t.Run(driver, func(t *testing.T) { stallDuringVerify(t, driver) })
+	}
+}
 
-	r := smallRun(t, stallHeader+`steps:
+func stallDuringVerify(t *testing.T, driver string) {
+	hole, d, table := holedServer(t, driver, "stall")
+	rows := make([][]any, 2000)
+	for i := range rows {
+		rows[i] = []any{i + 1, i + 1}
+	}
+	dbtest.InsertRows(t, d, table, []string{"id", "n"}, rows)
+	r := smallRun(t, stallHeader(driver)+`steps:
   - { id: ready, kind: gate, question: "verify now?" }
   - { id: check, kind: verify, tables: [`+table+`] }
 `, "alice", "")
-	src := seedSQLite(t, r.dir)
-	mustExec(t, src, "CREATE TABLE "+table+" (id INTEGER PRIMARY KEY, n INTEGER)")
-	mustExec(t, src, "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 2000) INSERT INTO "+table+" SELECT i, i FROM g")
+	sourceRows(t, r.dir, table, 2000)
 	r.c.opts.Copy = copyengine.Tuning{Retries: 1, RetryWait: 100 * time.Millisecond}
-
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	var holed time.Time
-	go answerer(ctx, r.c, func(p journal.Pending) Command {
-		hole.hole() // the partition starts as the verify is about to
-		holed = time.Now()
-		return Command{Kind: CmdDecide, Actor: "alice", StepID: p.StepID, Choice: journal.ChoiceGo}
-	})
-	outcome, err := r.c.Run(ctx)
-	took := time.Since(holed)
+	h := runHoledAtGate(t, r, hole)
+	outcome, err, holed, took := h.outcome, h.err, h.holed, h.took
 	if outcome != journal.OutcomeFailed || err == nil || !strings.Contains(err.Error(), "stopped answering") {
 		t.Fatalf("outcome %q after %s, err %v", outcome, took, err)
 	}
@@ -105,17 +126,44 @@ func TestStallDuringVerifyIsDetected(t *testing.T) {
 	if took > 8*time.Second {
 		t.Errorf("the stall took %s to surface", took)
 	}
-	t.Logf("black hole during verify: noticed after %s", retried.Sub(holed).Round(time.Millisecond))
-	t.Logf("black hole during verify: failed after %s: %v", took.Round(time.Millisecond), err)
+	t.Logf("black hole during a %s verify: noticed after %s, failed after %s: %v", driver,
+		retried.Sub(holed).Round(time.Millisecond), took.Round(time.Millisecond), err)
+}
+
+// holedRun is how a run with a black hole ended: its outcome and error,
+// when the hole opened and how long after it the run ended.
+type holedRun struct {
+	outcome string
+	err     error
+	holed   time.Time
+	took    time.Duration
+}
+
+// runHoledAtGate runs r, whose first step is a gate: the answer to the
+// gate opens the hole.
+func runHoledAtGate(t *testing.T, r *demoRun, hole *blackHole) holedRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	var holed atomic.Value
+	go answerer(ctx, r.c, func(p journal.Pending) Command {
+		holed.Store(time.Now())
+		hole.hole() // the partition starts as the step is about to
+		return Command{Kind: CmdDecide, Actor: "alice", StepID: p.StepID, Choice: journal.ChoiceGo}
+	})
+	outcome, err := r.c.Run(ctx)
+	at, _ := holed.Load().(time.Time)
+	return holedRun{outcome, err, at, time.Since(at)}
 }
 
 // TestConnectToBlackHoleIsDetected: a server that accepts the connection
 // and never answers is reported within the stall timeout per attempt.
 func TestConnectToBlackHoleIsDetected(t *testing.T) {
 	dsn, _ := pgServer(t)
+	_, through := serverAddr(t, db.Postgres, dsn)
 	hole := startBlackHole(t, "")
-	t.Setenv("TIGHTROPE_STALL_PG", viaProxy(t, dsn, hole.addr()))
-	r := smallRun(t, strings.Replace(stallHeader, "2s", "1s", 1)+`steps:
+	t.Setenv("TIGHTROPE_STALL_TARGET", through(hole.addr()))
+	r := smallRun(t, strings.Replace(stallHeader(db.Postgres), "2s", "1s", 1)+`steps:
   - { id: empty, kind: sql, on: target, run: "SELECT 1" }
 `, "alice", journal.ChoiceContinue)
 	seedSQLite(t, r.dir)
@@ -139,8 +187,8 @@ func TestConnectToBlackHoleIsDetected(t *testing.T) {
 // shows as heartbeat lines.
 func TestLongStatementIsNoStall(t *testing.T) {
 	dsn, _ := pgServer(t)
-	t.Setenv("TIGHTROPE_STALL_PG", dsn)
-	r := smallRun(t, strings.Replace(stallHeader, "2s", "1s", 1)+`steps:
+	t.Setenv("TIGHTROPE_STALL_TARGET", dsn)
+	r := smallRun(t, strings.Replace(stallHeader(db.Postgres), "2s", "1s", 1)+`steps:
   - { id: slow, kind: sql, on: target, run: "SELECT pg_sleep(2.5)" }
 `, "alice", journal.ChoiceContinue)
 	seedSQLite(t, r.dir)
@@ -187,33 +235,15 @@ func logAt(s journal.State, stepID, text string) (time.Time, bool) {
 // copy starts; the copy notices within the stall timeout, retries, and
 // the step fails with the reason.
 func TestStallDuringCopyIsDetected(t *testing.T) {
-	dsn, pg := pgServer(t)
-	u, _ := url.Parse(dsn)
-	hole := startBlackHole(t, u.Host)
-	t.Setenv("TIGHTROPE_STALL_PG", viaProxy(t, dsn, hole.addr()))
-	table := dbtest.UniqueName(t, "stallcopy")
-	dbtest.MustExec(t, pg, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)")
-	t.Cleanup(func() { hole.close(); pg.SQL().Exec("DROP TABLE IF EXISTS " + table) }) // first end the server sessions the hole keeps open
-
-	r := smallRun(t, stallHeader+`steps:
+	hole, _, table := holedServer(t, db.Postgres, "stallcopy")
+	r := smallRun(t, stallHeader(db.Postgres)+`steps:
   - { id: ready, kind: gate, question: "copy now?" }
   - { id: copy, kind: copy, tables: [`+table+`] }
 `, "alice", "")
-	src := seedSQLite(t, r.dir)
-	mustExec(t, src, "CREATE TABLE "+table+" (id INTEGER PRIMARY KEY, n INTEGER)")
-	mustExec(t, src, "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 2000) INSERT INTO "+table+" SELECT i, i FROM g")
+	sourceRows(t, r.dir, table, 2000)
 	r.c.opts.Copy = copyengine.Tuning{Retries: 1, RetryWait: 100 * time.Millisecond}
-
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	var holed time.Time
-	go answerer(ctx, r.c, func(p journal.Pending) Command {
-		hole.hole()
-		holed = time.Now()
-		return Command{Kind: CmdDecide, Actor: "alice", StepID: p.StepID, Choice: journal.ChoiceGo}
-	})
-	outcome, err := r.c.Run(ctx)
-	took := time.Since(holed)
+	h := runHoledAtGate(t, r, hole)
+	outcome, err, holed, took := h.outcome, h.err, h.holed, h.took
 	if outcome != journal.OutcomeFailed || err == nil {
 		t.Fatalf("outcome %q after %s, err %v", outcome, took, err)
 	}
@@ -231,22 +261,13 @@ func TestStallDuringCopyIsDetected(t *testing.T) {
 // copy and comes back after the stall was noticed; the copy runs again
 // from its checkpoints and every row arrives once.
 func TestCopyGoesOnAfterAStall(t *testing.T) {
-	dsn, pg := pgServer(t)
-	u, _ := url.Parse(dsn)
-	hole := startBlackHole(t, u.Host)
-	t.Setenv("TIGHTROPE_STALL_PG", viaProxy(t, dsn, hole.addr()))
-	table := dbtest.UniqueName(t, "stallheal")
-	dbtest.MustExec(t, pg, "CREATE TABLE "+table+" (id integer PRIMARY KEY, n integer)")
-	t.Cleanup(func() { hole.close(); pg.SQL().Exec("DROP TABLE IF EXISTS " + table) }) // first end the server sessions the hole keeps open
-
-	r := smallRun(t, stallHeader+`steps:
+	hole, pg, table := holedServer(t, db.Postgres, "stallheal")
+	r := smallRun(t, stallHeader(db.Postgres)+`steps:
   - { id: ready, kind: gate, question: "copy now?" }
   - { id: copy, kind: copy, tables: [`+table+`], batch: 100 }
   - { id: check, kind: verify, tables: [`+table+`] }
 `, "alice", "")
-	src := seedSQLite(t, r.dir)
-	mustExec(t, src, "CREATE TABLE "+table+" (id INTEGER PRIMARY KEY, n INTEGER)")
-	mustExec(t, src, "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 20000) INSERT INTO "+table+" SELECT i, i FROM g")
+	sourceRows(t, r.dir, table, 20000)
 	r.c.opts.Copy = copyengine.Tuning{Retries: 3, RetryWait: 100 * time.Millisecond}
 
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)

@@ -19,6 +19,10 @@ type measure struct {
 	// message words the observation against the threshold in force.
 	message  func(threshold float64) string
 	evidence map[string]any // added to the conductor's frozen evidence
+	// recount, when set, observes again from the fold once the copies are
+	// held and their committed progress journaled (reject_rate), so the
+	// trigger's numbers are the target's.
+	recount func(*journal.State) measure
 }
 
 // judge compares an observation with the threshold in force — the one a
@@ -36,13 +40,24 @@ func (c *Conductor) judge(ctx context.Context, m measure) error {
 	if m.observed <= threshold {
 		return nil
 	}
-	ev := c.evidence()
-	for k, v := range m.evidence {
-		ev[k] = v
-	}
-	answer, err := c.raise(ctx, m.stepID, journal.TriggerPayload{
-		Trigger: m.trigger, Table: m.table, Observed: m.observed, Threshold: threshold,
-		Message: m.message(threshold), Evidence: ev,
+	answer, err := c.raise(ctx, m.stepID, func() (journal.TriggerPayload, bool) {
+		// the copies are held: observe again what the target committed,
+		// against the limit in force now (a decision may have come between)
+		if m.recount != nil {
+			c.withState(func(s *journal.State) { m = m.recount(s) })
+		}
+		threshold = c.limit(m.trigger, m.stepID, m.table, configured)
+		if m.observed <= threshold {
+			return journal.TriggerPayload{}, false
+		}
+		ev := c.evidence()
+		for k, v := range m.evidence {
+			ev[k] = v
+		}
+		return journal.TriggerPayload{
+			Trigger: m.trigger, Table: m.table, Observed: m.observed, Threshold: threshold,
+			Message: m.message(threshold), Evidence: ev,
+		}, true
 	})
 	if err != nil {
 		return err

@@ -151,7 +151,8 @@ func TestLeaseHeartbeatAdvancesAndReleaseSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, err := ReadLease(path)
-	if err != nil || first.PID != os.Getpid() || !first.Heartbeat.Equal(first.Started) {
+	if err != nil || first.PID != os.Getpid() || first.Heartbeat.Before(first.Started) {
+		// (the first beat may already have come on a busy machine)
 		t.Fatalf("lease file = %+v, %v", first, err)
 	}
 	beats := 0

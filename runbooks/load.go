@@ -60,6 +60,14 @@ var migrationIDRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$`)
 // migrationIDShape is migrationIDRE as errors show it.
 const migrationIDShape = "[A-Za-z0-9_-][A-Za-z0-9._-]*"
 
+// The keys of the runbook's smaller mappings (the JSON Schema and the
+// reference are generated from these, as the loader checks them).
+var (
+	objectiveKeys  = []string{"rto", "rpo", "expected", "window", "stall_timeout"}
+	connectionKeys = []string{"driver", "dsn_env", "path"}
+	notifyKeys     = []string{"on", "exec", "url"}
+)
+
 // Strategies a runbook may declare; the first is the default.
 var strategies = []string{"snapshot", "cdc", "blue-green"}
 
@@ -179,7 +187,7 @@ func (d *decoder) runbook(root field) *Runbook {
 // objectives decodes the agreed numbers, all optional durations.
 func (d *decoder) objectives(f field) Objectives {
 	var o Objectives
-	kv := d.fields(f, "objectives", "rto", "rpo", "expected", "window", "stall_timeout")
+	kv := d.fields(f, "objectives", objectiveKeys...)
 	for key, dst := range map[string]*time.Duration{"rto": &o.RTO, "rpo": &o.RPO, "expected": &o.Expected, "window": &o.Window} {
 		if v, ok := kv[key]; ok {
 			*dst = d.duration(v)
@@ -205,7 +213,7 @@ func (d *decoder) connections(f field) []Connection {
 		if strings.TrimSpace(e.name) == "" {
 			d.errorf(e.key, "a connection needs a name")
 		}
-		kv := d.fields(e, what, "driver", "dsn_env", "path")
+		kv := d.fields(e, what, connectionKeys...)
 		if kv == nil {
 			out = append(out, c)
 			continue
@@ -300,7 +308,7 @@ func (d *decoder) notify(f field) []Notify {
 	var out []Notify
 	for _, e := range d.list(f, "notify") {
 		var n Notify
-		kv := d.fields(e, "notify entry", "on", "exec", "url")
+		kv := d.fields(e, "notify entry", notifyKeys...)
 		if kv == nil {
 			continue
 		}

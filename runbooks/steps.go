@@ -13,6 +13,9 @@ import (
 // (kinds.go).
 var commonStepKeys = []string{"id", "kind", "title", "owner", "expected", "on_failure", "idempotent"}
 
+// castKeys are the keys of one entry of a copy step's casts.
+var castKeys = []string{"column", "map"}
+
 // stepIDRE is the shape of a step id.
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
@@ -219,7 +222,7 @@ func (d *decoder) casts(f field) ([]Cast, []position) {
 	var out []Cast
 	var at []position
 	for _, e := range d.list(f, "casts") {
-		kv := d.fields(e, "cast", "column", "map")
+		kv := d.fields(e, "cast", castKeys...)
 		if kv == nil {
 			continue
 		}

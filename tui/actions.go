@@ -85,7 +85,9 @@ func (m Model) offered() []action {
 	var out []action
 	if m.player != nil {
 		out = append(out, allow(k.PlayPause, vPlayPause), allow(k.Faster, vFaster), allow(k.Slower, vSlower),
-			allow(k.NextDecision, vNextDecision), allow(k.SeekStart, vSeekStart))
+			allow(k.NextDecision, vNextDecision), allow(k.PrevDecision, vPrevDecision),
+			allow(k.EventFwd, vEventFwd), allow(k.EventBack, vEventBack), allow(k.TimeFwd, vTimeFwd), allow(k.TimeBack, vTimeBack),
+			allow(k.SeekStart, vSeekStart), allow(k.SeekEnd, vSeekEnd))
 	}
 	if pd := m.state.Pending; pd != nil && m.player == nil && !m.closed {
 		ro := m.readOnlyReason()
@@ -218,6 +220,18 @@ func (m Model) do(v verb) (Model, tea.Cmd) {
 		m.player.SkipToNextDecision()
 	case vSeekStart:
 		m.player.SeekStart()
+	case vPrevDecision:
+		m.player.SkipToPrevDecision()
+	case vEventFwd:
+		m.player.StepEvents(1)
+	case vEventBack:
+		m.player.StepEvents(-1)
+	case vTimeFwd:
+		m.player.SeekTime(1)
+	case vTimeBack:
+		m.player.SeekTime(-1)
+	case vSeekEnd:
+		m.player.SeekEnd()
 	}
 	m.refreshReplay()
 	return m, nil

@@ -41,6 +41,20 @@
 //	                           type the id); not during a rollback
 //	N    anywhere              note on the timeline               anyone
 //
+// In replay (replay_timeline.go) every seek pauses; going back folds the
+// journal again from its first event:
+//
+//	space        play / pause       + -          faster / slower
+//	→ l / ← h    next / previous decision point (trigger, question, decision)
+//	. / ,        next / previous event
+//	] / [        forward / back a twentieth of the run's time (≥ 1 s)
+//	home 0 / end $  the first / the last event
+//
+// The header shows the playhead's wall-clock time and offset from the
+// start; the timeline marks decisions (◆) and the gaps when no process
+// ran the run (┄, with their length), and says "resumed after … not
+// running" when the playhead has just come through one.
+//
 // Pause, resume and notes are anyone's: they hold or annotate the run and
 // are undone by the next press. Skip, retry and abort change what the run
 // does, so they are the decision-maker's, like gates and triggers; others

@@ -201,6 +201,9 @@ func (h *headerPane) replayLine(w int) string {
 	if r.Done {
 		pos += "  end"
 	}
+	if r.Gap != nil {
+		pos += "  resumed after " + fmtDur(r.Gap.Length()) + " not running"
+	}
 	left := st.Playhead.Render(pos) + "  "
 	bar := w - width(left)
 	if bar < 10 {
@@ -214,6 +217,15 @@ func (h *headerPane) replayLine(w int) string {
 func (h *headerPane) timeline(n int) string {
 	st, r := h.c.Styles, h.replay
 	cells := []rune(strings.Repeat("─", n))
+	for _, g := range r.Gaps { // not running: dotted, with its length when it fits
+		from, to := clampIndex(r.FractionOf(g.From), n), clampIndex(r.FractionOf(g.To), n)
+		for i := from; i <= to; i++ {
+			cells[i] = '┄'
+		}
+		if label := []rune(" " + fmtDur(g.Length()) + " "); to-from+1 >= len(label)+2 {
+			copy(cells[from+(to-from+1-len(label))/2:], label)
+		}
+	}
 	for _, m := range r.Marks {
 		cells[clampIndex(m, n)] = '◆'
 	}
@@ -225,6 +237,8 @@ func (h *headerPane) timeline(n int) string {
 			b.WriteString(st.Playhead.Render("●"))
 		case c == '◆':
 			b.WriteString(st.Mark.Render("◆"))
+		case c != '─':
+			b.WriteString(st.Mark.Render(string(c))) // a gap and its length
 		case i < head:
 			b.WriteString(st.Playhead.Render("━"))
 		default:

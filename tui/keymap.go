@@ -41,7 +41,13 @@ type KeyMap struct {
 	Faster       key.Binding
 	Slower       key.Binding
 	NextDecision key.Binding
+	PrevDecision key.Binding
+	EventFwd     key.Binding
+	EventBack    key.Binding
+	TimeFwd      key.Binding
+	TimeBack     key.Binding
 	SeekStart    key.Binding
+	SeekEnd      key.Binding
 
 	// Text fields.
 	Left, Right, LineStart, LineEnd key.Binding
@@ -84,7 +90,13 @@ func DefaultKeyMap() *KeyMap {
 		Faster:       b([]string{"+", "="}, "+", "faster"),
 		Slower:       b([]string{"-", "_"}, "-", "slower"),
 		NextDecision: b([]string{"right", "l"}, "→", "next decision"),
+		PrevDecision: b([]string{"left", "h"}, "←", "prev decision"),
+		EventFwd:     b([]string{"."}, ".", "next event"),
+		EventBack:    b([]string{","}, ",", "prev event"),
+		TimeFwd:      b([]string{"]"}, "]", "+5% time"),
+		TimeBack:     b([]string{"["}, "[", "-5% time"),
 		SeekStart:    b([]string{"home", "0"}, "home", "start"),
+		SeekEnd:      b([]string{"end", "$"}, "end", "end"),
 
 		Left:          b([]string{"left", "ctrl+b"}, "←", "left"),
 		Right:         b([]string{"right", "ctrl+f"}, "→", "right"),
@@ -120,6 +132,12 @@ const (
 	vSlower
 	vNextDecision
 	vSeekStart
+	vPrevDecision
+	vEventFwd
+	vEventBack
+	vTimeFwd
+	vTimeBack
+	vSeekEnd
 	vPause
 	vSkip
 	vRetry

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tightrope/tightrope/internal/safetext"
@@ -22,13 +24,16 @@ const plainEvery = 5 * time.Second
 // time since the run started. Output depends only on the events, never on
 // the wall clock.
 type Plain struct {
+	mu           sync.Mutex // one line at a time: the asker prints beside the run
 	w            io.Writer
 	err          error
 	lastProgress map[string]time.Time
 	lastRejects  map[string]time.Time
 	rejects      map[string]map[string]int64 // per table, since the last line
 	sample       map[string]string
-	order        []string // tables with rejects pending, in first-seen order
+	order        []string     // tables with rejects pending, in first-seen order
+	refusals     atomic.Int64 // refused events seen: the asker waits for its answer's fate
+	lastAt       time.Time    // time of the previous event: a resume says how long the run was not running
 }
 
 // NewPlain prints to w.
@@ -44,6 +49,8 @@ func (p *Plain) Err() error { return p.err }
 // (safetext): runbook fields, command output and errors carry no escape
 // sequence to the terminal, and plain output has none of its own.
 func (p *Plain) printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.err == nil {
 		_, p.err = io.WriteString(p.w, safetext.Text(fmt.Sprintf(format, args...)))
 	}
@@ -58,6 +65,8 @@ func (p *Plain) line(s *journal.State, at time.Time, format string, args ...any)
 // Event prints e, which has just been applied to s. A payload that does
 // not decode is printed as a problem line, never skipped in silence.
 func (p *Plain) Event(e journal.Event, s *journal.State) {
+	prev := p.lastAt
+	p.lastAt = e.At
 	switch e.Type {
 	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked, journal.CopyTuned:
 	default:
@@ -72,7 +81,11 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	case journal.RunStartedPayload:
 		p.runStarted(e, s)
 	case journal.RunResumedPayload:
-		p.line(s, e.At, "run resumed by %s from event %d", pl.Operator, pl.FromSeq)
+		gap := ""
+		if !prev.IsZero() {
+			gap = " after " + fmtDur(e.At.Sub(prev)) + " not running"
+		}
+		p.line(s, e.At, "run resumed by %s from event %d%s", pl.Operator, pl.FromSeq, gap)
 	case journal.StepStartedPayload:
 		what := "step"
 		if pl.Rollback {
@@ -145,6 +158,7 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	case journal.DecisionPayload:
 		p.decision(e, s, pl)
 	case journal.RefusedPayload:
+		p.refusals.Add(1)
 		p.line(s, e.At, "refused: %s may not %s: %s", e.Actor, pl.Choice, pl.Reason)
 	case journal.NotePayload:
 		p.line(s, e.At, "note by %s: %s", e.Actor, pl.Text)
@@ -169,11 +183,11 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	case journal.WarningPayload:
 		p.line(s, e.At, "WARNING %s: %s", pl.Kind, pl.Message)
 	case journal.RunFinishedPayload:
-		msg := pl.Outcome
+		msg := ""
 		if pl.Error != "" {
-			msg += ": " + pl.Error
+			msg = ": " + pl.Error
 		}
-		p.line(s, e.At, "run finished: %s in %s", msg, fmtDur(ms(pl.DurationMS)))
+		p.line(s, e.At, "run finished: %s in %s%s", endWord(pl.Outcome), fmtDur(ms(pl.DurationMS)), msg)
 	}
 }
 
@@ -318,11 +332,11 @@ func (p *Plain) Summary(s journal.State) {
 	}
 	switch {
 	case s.Outcome == "":
-		p.printf("outcome: unfinished after %s (resume it from the journal)\n", fmtDur(s.Elapsed()))
+		p.printf("outcome: STOPPED, unfinished after %s (resume it from the journal)\n", fmtDur(s.Elapsed()))
 	case s.OutcomeErr != "":
-		p.printf("outcome: %s in %s: %s\n", s.Outcome, fmtDur(s.Elapsed()), s.OutcomeErr)
+		p.printf("outcome: %s in %s: %s\n", endWord(s.Outcome), fmtDur(s.Elapsed()), s.OutcomeErr)
 	default:
-		p.printf("outcome: %s in %s\n", s.Outcome, fmtDur(s.Elapsed()))
+		p.printf("outcome: %s in %s\n", endWord(s.Outcome), fmtDur(s.Elapsed()))
 	}
 	if s.Rollback != nil {
 		p.printf("rollback: %s\n", vsRTOText(ms(s.Rollback.DurationMS), rto(s)))

@@ -83,10 +83,10 @@ func TestPlainTimeline(t *testing.T) {
 		"[00:22.0] TRIGGER reject_rate orders: orders: 2,100 of 1,000,000 rows rejected (observed 0.210%, threshold 0.100%)",
 		"[00:40.0] decision by alice: continue (trigger) on trigger reject_rate — justification: \"legacy test orders\"",
 		"[01:21.0] rollback finished in 8.0s (RTO 30m, ok) · ok",
-		"[1:02:05.0] run finished: rolled_back in 1h02m",
+		"[1:02:05.0] run finished: ROLLED BACK in 1h02m",
 		"orders     read 1000000  written 997900  rejected 2100  ok",
 		"customers  read 500  written 499  rejected 0  MISMATCH",
-		"outcome: rolled_back in 1h02m",
+		"outcome: ROLLED BACK in 1h02m",
 	} {
 		if !strings.Contains(got, want+"\n") {
 			t.Errorf("output lacks line %q", want)

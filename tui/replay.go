@@ -15,7 +15,11 @@ type Player interface {
 	Faster()             // next speed up the ladder
 	Slower()             // next speed down the ladder
 	SkipToNextDecision() // jump to the next trigger, awaiting or decision, and pause
+	SkipToPrevDecision() // back to the decision point before the current one, and pause
+	StepEvents(n int)    // n events forward (negative: back), and pause
+	SeekTime(steps int)  // steps twentieths of the run's time forward (negative: back), and pause
 	SeekStart()          // back to the first event
+	SeekEnd()            // to the last event
 	Status() ReplayStatus
 }
 
@@ -27,6 +31,20 @@ type ReplayStatus struct {
 	Speed        float64
 	Paused, Done bool
 	Marks        []float64 // decision points, as fractions of the run (read-only)
+	// Gaps are the stretches when no process ran the run (a stop, then a
+	// resume), read-only; Gap is the one the playhead has just come
+	// through (its last event is the resume), if any.
+	Gaps []ReplayGap
+	Gap  *ReplayGap
+}
+
+// FractionOf is t's position in the run, 0 to 1.
+func (r ReplayStatus) FractionOf(t time.Time) float64 {
+	span := r.End.Sub(r.Start)
+	if span <= 0 {
+		return 0
+	}
+	return min(max(float64(t.Sub(r.Start))/float64(span), 0), 1)
 }
 
 // Fraction is the playhead's position in the run, 0 to 1.
@@ -66,6 +84,8 @@ type Replay struct {
 	stop    chan struct{}
 	once    sync.Once
 	marks   []float64
+	ends    []int       // positions after each group of decision points
+	gaps    []ReplayGap // where the run was not running
 
 	mu     sync.Mutex
 	pos    int // events applied
@@ -98,6 +118,7 @@ func NewReplay(events []journal.Event, speed float64, clock func() time.Time) *R
 		speed:   speed,
 	}
 	r.marks = r.decisionMarks()
+	r.ends, r.gaps = decisionEnds(events), gapsOf(events)
 	r.seekStartLocked()
 	go r.run()
 	return r
@@ -154,19 +175,14 @@ func (r *Replay) Slower() {
 // pauses so the room can read it. With none left it goes to the end.
 func (r *Replay) SkipToNextDecision() {
 	r.control(func() {
-		j := r.pos
-		for j < len(r.events) && !isDecisionPoint(r.events[j].Type) {
-			j++
-		}
-		if j < len(r.events) {
-			at := r.events[j].At
-			for j+1 < len(r.events) && isDecisionPoint(r.events[j+1].Type) && r.events[j+1].At.Equal(at) {
-				j++
+		to := len(r.events)
+		for _, end := range r.ends {
+			if end > r.pos {
+				to = end
+				break
 			}
-			j++
 		}
-		r.applyLocked(j - r.pos)
-		r.paused, r.last = true, r.now()
+		r.seekLocked(to)
 	})
 }
 
@@ -178,7 +194,7 @@ func (r *Replay) Status() ReplayStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := ReplayStatus{Index: r.pos, Total: len(r.events), Speed: r.speed, Paused: r.paused,
-		Done: r.pos >= len(r.events), Marks: r.marks}
+		Done: r.pos >= len(r.events), Marks: r.marks, Gaps: r.gaps, Gap: r.gapAtLocked()}
 	if n := len(r.events); n > 0 {
 		st.Start, st.End = r.events[0].At, r.events[n-1].At
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -186,6 +187,10 @@ func (p *fakePlayer) Faster()             { p.calls = append(p.calls, "faster") 
 func (p *fakePlayer) Slower()             { p.calls = append(p.calls, "slower") }
 func (p *fakePlayer) SkipToNextDecision() { p.calls = append(p.calls, "skip") }
 func (p *fakePlayer) SeekStart()          { p.calls = append(p.calls, "start") }
+func (p *fakePlayer) SeekEnd()            { p.calls = append(p.calls, "end") }
+func (p *fakePlayer) SkipToPrevDecision() { p.calls = append(p.calls, "prev") }
+func (p *fakePlayer) StepEvents(n int)    { p.calls = append(p.calls, fmt.Sprintf("events %+d", n)) }
+func (p *fakePlayer) SeekTime(n int)      { p.calls = append(p.calls, fmt.Sprintf("time %+d", n)) }
 func (p *fakePlayer) Status() ReplayStatus {
 	return ReplayStatus{Index: 3, Total: 9, Speed: 8, Paused: true, Start: at(0), End: at(time.Minute), At: at(20 * time.Second),
 		Marks: []float64{0.5}}

@@ -184,7 +184,7 @@ func TestWatchPlainPrintsUntilTheRunEnds(t *testing.T) {
 	}
 	for _, want := range []string{"PAUSED by bob: DBA asked", "WARNING window: the window closes in 18m",
 		"notify FAILED: ./notify.sh of trigger (event 2): exit status 1", "ABORTED by alice: source restored by the DBA",
-		"run finished: aborted"} {
+		"run finished: ABORTED"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -29,6 +29,8 @@ const (
 //     trailing fractional zeros or "-0";
 //   - floats as strconv 'g' -1 at the column's width (-0 renders "0");
 //   - booleans "t" and "f";
+//   - PostgreSQL's non-finite values as their text: numeric "NaN",
+//     "Infinity", "-Infinity"; date and timestamp "infinity", "-infinity";
 //   - dates "2006-01-02"; timestamps without time zone as wall time
 //     "2006-01-02T15:04:05.999999999"; with time zone RFC 3339 in UTC;
 //     times of day "15:04:05.999999999";
@@ -55,6 +57,10 @@ func appendCanonical(dst []byte, v any, t *Type) []byte {
 		}
 		if t.Kind == Decimal {
 			if s, _, r := decimalOf(n, t); r == nil {
+				return append(dst, s...)
+			}
+		} else if s, special, r := infiniteTime(n, t); special {
+			if r == nil {
 				return append(dst, s...)
 			}
 		} else if tm, r := dateTimeOf(n, t); r == nil {

@@ -73,6 +73,13 @@ func decimalOf(n any, t *Type) (_ string, same bool, _ *Reject) {
 	}
 	d, ok := parseDecimal(s)
 	if !ok {
+		if nf, special := nonFiniteDecimal(s); special {
+			if r := fitNonFiniteDecimal(n, nf, t); r != nil {
+				return "", false, r
+			}
+			_, isString := n.(string)
+			return nf, isString && nf == s, nil
+		}
 		return "", false, rejectf(ReasonNotNumber, t, n, "is not a number")
 	}
 	if r := d.fit(n, t); r != nil {

@@ -33,6 +33,12 @@ type civil struct {
 // Dates are returned as
 // midnight UTC, timestamps without time zone as their wall clock in UTC.
 func toDateTime(n any, t *Type) (any, *Reject) {
+	if s, special, r := infiniteTime(n, t); special {
+		if r != nil {
+			return nil, r
+		}
+		return s, nil
+	}
 	tm, r := dateTimeOf(n, t)
 	if r != nil {
 		return nil, r

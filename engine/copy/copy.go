@@ -74,6 +74,9 @@ func Run(ctx context.Context, src, dst db.DB, tables []string, step runbooks.Ste
 		runs[i] = tr
 		units = append(units, us...)
 	}
+	if h, ok := sink.(Holder); ok {
+		h.Committed(tallyOf(runs))
+	}
 	workers := min(parallel, len(units))
 	for _, tr := range runs {
 		tr.sizer.started(Tune{Table: tr.name, Parallel: min(workers, len(tr.units)), Workers: workers, AutoParallel: autoParallel})
@@ -157,6 +160,7 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 	}
 	z.setRanges(total, len(ranges))
 	tr := &tableRun{name: name, total: total, start: time.Now(), units: make([]Counters, len(ranges)), sizer: z}
+	tr.committed.units = make([]Counters, len(ranges))
 	resumed := false
 	units := make([]unit, len(ranges))
 	for i, r := range ranges {
@@ -175,6 +179,7 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 		if found {
 			units[i].after = mark.LastKey
 			tr.units[i] = Counters{Read: mark.Read, Written: mark.Written, Rejected: mark.Rejected, Resumed: true}
+			tr.committed.units[i] = tr.units[i]
 			resumed = true
 		}
 	}
@@ -215,24 +220,12 @@ func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink S
 	c := u.run.unitCounters(u.index)
 	after := u.after
 	for b := range converted {
-		if len(b.rejected) > 0 {
-			if err := sink.Rejects(ctx, name, b.rejected); err != nil {
-				return fmt.Errorf("recording rejects of %s: %w", name, err)
-			}
-		}
-		c.Read += int64(b.read)
-		c.Written += int64(len(b.rows))
-		c.Rejected += int64(len(b.rejected))
-		c.Bytes += b.bytes
-		m := db.Marker{CopyID: copyID, Table: u.marker, LastKey: b.last, Read: c.Read, Written: c.Written, Rejected: c.Rejected}
-		start := time.Now()
-		refused, err := write(ctx, dst, sink, p, b.rows, m)
-		if err != nil {
+		var err error
+		var took time.Duration
+		if c, took, err = commitBatch(ctx, dst, sink, u, copyID, c, b); err != nil {
 			return fmt.Errorf("writing a batch of %s after key %v: %w", name, keyText(after), err)
 		}
-		u.run.sizer.observe(b.asked, b.read, b.bytes, max(time.Since(start), b.readTook, b.convertTook))
-		c.Written -= int64(refused)
-		c.Rejected += int64(refused)
+		u.run.sizer.observe(b.asked, b.read, b.bytes, max(took, b.readTook, b.convertTook))
 		after = b.last
 		for _, cs := range b.casts {
 			sink.Cast(name, cs.column, cs.from, cs.to, cs.n)
@@ -245,6 +238,35 @@ func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink S
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	return ctx.Err()
+}
+
+// commitBatch records a batch's rejects and writes its rows with the
+// unit's checkpoint, in one section a Holder can wait for, and returns the
+// unit's counters as committed and how long the write took (the wait for
+// the Holder and the rejects are not the batch's time).
+func commitBatch(ctx context.Context, dst db.DB, sink Sink, u unit, copyID string, c Counters, b batch) (Counters, time.Duration, error) {
+	release := hold(sink)
+	defer release()
+	if len(b.rejected) > 0 {
+		if err := sink.Rejects(ctx, u.plan.Name, b.rejected); err != nil {
+			return c, 0, fmt.Errorf("recording its rejects: %w", err)
+		}
+	}
+	c.Read += int64(b.read)
+	c.Written += int64(len(b.rows))
+	c.Rejected += int64(len(b.rejected))
+	c.Bytes += b.bytes
+	m := db.Marker{CopyID: copyID, Table: u.marker, LastKey: b.last, Read: c.Read, Written: c.Written, Rejected: c.Rejected}
+	start := time.Now()
+	refused, err := write(ctx, dst, sink, u.plan, b.rows, m)
+	took := time.Since(start)
+	if err != nil {
+		return c, took, err
+	}
+	c.Written -= int64(refused)
+	c.Rejected += int64(refused)
+	u.run.committed.set(u.index, c)
+	return c, took, nil
 }
 
 func keyText(k []any) string {

@@ -54,27 +54,8 @@ func dateArgs(driver string, rows [][]any) [][]any {
 }
 
 func TestEdgeDatesInEveryDirection(t *testing.T) {
-	rows := edgeDateRows()
-	for _, from := range drivers {
-		for _, to := range drivers {
-			t.Run(from+"_to_"+to, func(t *testing.T) {
-				src, dst := newDB(t, from), newDB(t, to)
-				const table = "dates"
-				createDateTable(t, src, table)
-				createDateTable(t, dst, table)
-				insertRows(t, src, table, dateCols, dateArgs(from, rows))
-				checkValues(t, src, table, dateCols, rows) // the source holds them, the test's premise
-				step := copyStep(3, table)
-				sink := newSink()
-				c := copyTable(t, src, dst, table, step, sink)
-				if c.Rejected != 0 {
-					t.Errorf("rejected %d: %+v", c.Rejected, sink.rejectList(table))
-				}
-				checkCopied(t, src, dst, table, step, c, sink)
-				checkValues(t, dst, table, dateCols, rows)
-			})
-		}
-	}
+	copiesExactlyEverywhere(t, exactCase{table: "dates", cols: dateCols, create: createDateTable,
+		rows: edgeDateRows(), args: dateArgs, batch: 3})
 }
 
 // A MySQL table keyed by a DATETIME whose first key is 0001-01-01: the

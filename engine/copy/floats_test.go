@@ -44,24 +44,6 @@ func floatRows() [][]any {
 }
 
 func TestFloatsArriveExactlyInEveryDirection(t *testing.T) {
-	rows := floatRows()
-	for _, from := range drivers {
-		for _, to := range drivers {
-			t.Run(from+"_to_"+to, func(t *testing.T) {
-				src, dst := newDB(t, from), newDB(t, to)
-				const table = "floats"
-				createFloatTable(t, src, table)
-				createFloatTable(t, dst, table)
-				insertRows(t, src, table, floatCols, rows)
-				step := copyStep(5, table)
-				sink := newSink()
-				c := copyTable(t, src, dst, table, step, sink)
-				if c.Rejected != 0 {
-					t.Errorf("rejected %d: %+v", c.Rejected, sink.rejectList(table))
-				}
-				checkCopied(t, src, dst, table, step, c, sink)
-				checkValues(t, dst, table, floatCols, rows)
-			})
-		}
-	}
+	copiesExactlyEverywhere(t, exactCase{table: "floats", cols: floatCols, create: createFloatTable,
+		rows: floatRows(), batch: 5})
 }

@@ -68,6 +68,9 @@ func (g propGen) decimal() any {
 	if g.source == db.SQLite {
 		digits = 9 // SQLite keeps a NUMERIC as a REAL: 15 significant digits in all
 	}
+	if g.source == db.Postgres && g.pick(40) == 0 {
+		return "NaN" // numeric(18,6) holds NaN (not the infinities)
+	}
 	var b strings.Builder
 	if g.pick(2) == 0 {
 		b.WriteByte('-')
@@ -133,12 +136,30 @@ func (g propGen) when() time.Time {
 	return time.UnixMicro(lo + g.r.Int64N(hi-lo+1)).UTC()
 }
 
+// infinity is PostgreSQL's ±infinity of a date or timestamp, now and then.
+func (g propGen) infinity() (any, bool) {
+	if g.source != db.Postgres || g.pick(40) != 0 {
+		return nil, false
+	}
+	return []string{"infinity", "-infinity"}[g.pick(2)], true
+}
+
 func (g propGen) date() any {
 	if g.source == db.SQLite && g.pick(20) == 0 {
 		return "2023-02-29" // SQLite keeps any text
 	}
+	if inf, ok := g.infinity(); ok {
+		return inf
+	}
 	tm := g.when()
 	return time.Date(tm.Year(), tm.Month(), tm.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func (g propGen) timestamp() any {
+	if inf, ok := g.infinity(); ok {
+		return inf
+	}
+	return g.when()
 }
 
 func (g propGen) timeOfDay() any {
@@ -165,7 +186,7 @@ func (g propGen) json() any {
 func (g propGen) row(id int64) []any {
 	gens := []func() any{g.int64, func() any { return int64(int16(g.r.Uint32())) }, g.decimal,
 		func() any { return g.float(32) }, func() any { return g.float(64) }, g.text,
-		func() any { return g.pick(2) == 0 }, g.date, func() any { return g.when() }, g.timeOfDay, g.bytes, g.json}
+		func() any { return g.pick(2) == 0 }, g.date, g.timestamp, g.timeOfDay, g.bytes, g.json}
 	r := []any{id}
 	for _, gen := range gens {
 		v := gen()
@@ -237,6 +258,9 @@ func TestEveryValueArrivesExactlyOrIsRejected(t *testing.T) {
 				sink := newSink()
 				c := copyTable(t, src, dst, table, step, sink)
 				checkCopied(t, src, dst, table, step, c, sink)
+				if to == db.MySQL && !db.LoadsByInfile(dst.DB) { // the values went by LOAD DATA, not INSERT
+					t.Error("the MySQL target fell back from LOAD DATA LOCAL INFILE to INSERT")
+				}
 				rejected := map[int64]bool{}
 				reasons := map[string]int{}
 				for _, r := range sink.rejectList(table) {

@@ -109,6 +109,9 @@ type tableRun struct {
 	units []Counters
 	done  bool
 	sizer *sizer // sizes the batches of every unit
+	// committed is what the target holds, per unit, updated at each commit
+	// (before the report), for a Holder.
+	committed committed
 }
 
 func (tr *tableRun) unitCounters(i int) Counters {

@@ -141,7 +141,17 @@ func (d *sqliteDB) beginBatch(ctx context.Context, t Table, cols []string) (batc
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load %s: %w", t.Name, err)
 	}
-	ins := func(ctx context.Context, tx *sql.Tx, rows [][]any) error { return d.insertRows(ctx, tx, t, cols, rows) }
+	deferred, err := sqliteDeferredFK(ctx, tx, t.Name)
+	if err != nil {
+		tx.Rollback() //nolint:errcheck // the error above is the one to report
+		return nil, fmt.Errorf("sqlite: load %s: %w", t.Name, err)
+	}
+	ins := func(ctx context.Context, tx *sql.Tx, rows [][]any) error {
+		if err := d.insertRows(ctx, tx, t, cols, rows); err != nil || !deferred {
+			return err
+		}
+		return d.checkDeferredFK(ctx, tx, t.Name)
+	}
 	put := func(ctx context.Context, tx *sql.Tx, m Marker) error { return d.putMarker(ctx, tx, t.Name, m) }
 	return &sqlBatchTx{driver: "sqlite", tx: tx, table: t.Name, ins: ins, put: put}, nil
 }

@@ -33,6 +33,9 @@ type myDB struct {
 	progressReady bool
 	stmts         map[string]*sql.Stmt // multi-row INSERTs by table, columns, rows
 	transactional map[string]bool      // tables whose engine has transactions
+	infileOff     bool                 // batches go by INSERT (see mysql_infile.go)
+	notice        func(msg string)     // OnNotice's receiver
+	pending       []string             // notices not yet handed to it
 }
 
 // openMySQL opens a pool from a mysql:// URL or the driver's DSN (see
@@ -50,6 +53,10 @@ func openMySQLConfig(ctx context.Context, cfg *mysql.Config) (DB, error) {
 	if cfg.DBName == "" {
 		return nil, errors.New("the MySQL DSN names no database")
 	}
+	infileOff, err := mysqlLoadChoice(cfg)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, scrubSecret(err, cfg.Passwd)
@@ -57,7 +64,7 @@ func openMySQLConfig(ctx context.Context, cfg *mysql.Config) (DB, error) {
 	db := sql.OpenDB(conn)
 	db.SetConnMaxIdleTime(5 * time.Minute) // under a typical wait_timeout
 	m := &myDB{db: db, desc: describeMySQL(cfg), dbName: cfg.DBName,
-		stmts: map[string]*sql.Stmt{}, transactional: map[string]bool{}}
+		stmts: map[string]*sql.Stmt{}, transactional: map[string]bool{}, infileOff: infileOff}
 	if err := db.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&m.maxPacket); err != nil {
 		db.Close()
 		return nil, scrubSecret(err, cfg.Passwd)

@@ -64,9 +64,10 @@ func (m *myDB) checkTransactional(ctx context.Context, name string) error {
 	return nil
 }
 
-// LoadBatch inserts rows with multi-row INSERTs and upserts the marker, in
-// one transaction.
-func (m *myDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]any, mark Marker) (err error) {
+// loadInserts inserts rows with multi-row INSERTs and upserts the marker,
+// in one transaction: LoadBatch's way where LOAD DATA LOCAL INFILE is not
+// to be had (see mysql_infile.go).
+func (m *myDB) loadInserts(ctx context.Context, t Table, cols []string, rows [][]any, mark Marker) (err error) {
 	if mark.Table == "" {
 		mark.Table = t.Name
 	}

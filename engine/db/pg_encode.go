@@ -119,7 +119,18 @@ func (c *pgColumnEncoder) encode(b []byte, v any) ([]byte, error) {
 			if out, ok := appendPgNumeric(b, x); ok {
 				return out, nil
 			}
+			if out, ok := appendPgNumericNonFinite(b, x); ok {
+				return out, nil
+			}
 		}
+	case pgWireTimestamp, pgWireTimestampTZ, pgWireDate: // as text, their infinities only
+		if x, ok := v.(string); ok {
+			if out, ok := appendPgInfinity(b, c.wire, x); ok {
+				return out, nil
+			}
+		}
+	}
+	switch c.wire {
 	case pgWireTimestamp:
 		if x, ok := v.(time.Time); ok {
 			if x.Location() != time.UTC { // the wall clock, as pgx does
@@ -270,4 +281,49 @@ func pgScanTextThenEncode(m *pgtype.Map, b []byte, oid uint32, v any) ([]byte, e
 		return nil, err
 	}
 	return m.Encode(oid, pgtype.BinaryFormatCode, x, b)
+}
+
+// appendPgNumericNonFinite appends numeric NaN, Infinity or -Infinity
+// (the canonical spellings package convert produces): no digits, the
+// special value in the sign field.
+func appendPgNumericNonFinite(b []byte, s string) ([]byte, bool) {
+	var sign uint16
+	switch s {
+	case "NaN":
+		sign = 0xC000
+	case "Infinity":
+		sign = 0xD000
+	case "-Infinity":
+		sign = 0xF000
+	default:
+		return b, false
+	}
+	b = binary.BigEndian.AppendUint32(b, 8)
+	b = binary.BigEndian.AppendUint32(b, 0) // ndigits, weight
+	b = binary.BigEndian.AppendUint16(b, sign)
+	return binary.BigEndian.AppendUint16(b, 0), true // dscale
+}
+
+// appendPgInfinity appends a date's or timestamp's infinity or -infinity
+// (the spellings package convert produces): the largest or smallest value
+// of its binary form, as PostgreSQL stores them.
+func appendPgInfinity(b []byte, w pgWire, s string) ([]byte, bool) {
+	if s != "infinity" && s != "-infinity" {
+		return b, false
+	}
+	neg := s[0] == '-'
+	if w == pgWireDate {
+		v := uint32(math.MaxInt32)
+		if neg {
+			v = 1 << 31 // math.MinInt32
+		}
+		b = binary.BigEndian.AppendUint32(b, 4)
+		return binary.BigEndian.AppendUint32(b, v), true
+	}
+	v := uint64(math.MaxInt64)
+	if neg {
+		v = 1 << 63 // math.MinInt64
+	}
+	b = binary.BigEndian.AppendUint32(b, 8)
+	return binary.BigEndian.AppendUint64(b, v), true
 }

@@ -45,7 +45,8 @@ func (r Refusal) Message() string {
 // the other rows of a batch writable — and names the rule when the server
 // does: PostgreSQL SQLSTATE class 23 and P0001 (a trigger's RAISE);
 // MySQL/MariaDB duplicate key, foreign key, check, NOT NULL and SIGNAL;
-// SQLite constraint errors (a trigger's RAISE included).
+// SQLite constraint errors (a trigger's RAISE included); and a MySQL LOAD
+// DATA batch that raised warnings (*InfileWarnings).
 func Refused(err error) (rule string, ok bool) {
 	if err == nil {
 		return "", false
@@ -58,12 +59,20 @@ func Refused(err error) (rule string, ok bool) {
 	if errors.As(err, &myErr) {
 		return mysqlRefused(myErr)
 	}
+	var infile *InfileWarnings // a LOAD DATA's warnings: LoadRefusing finds the rows
+	if errors.As(err, &infile) {
+		return infile.rule(), true
+	}
 	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) && liteErr.Code()&0xff == sqliteConstraint {
 		if liteErr.Code() == sqliteConstraintTrigger {
 			return "a trigger", true
 		}
 		return sqliteRule(liteErr.Error()), true
+	}
+	var deferred *errDeferredFK // a SQLite deferred foreign key, checked at once (sqlite_deferred.go)
+	if errors.As(err, &deferred) {
+		return "FOREIGN KEY", true
 	}
 	return "", false
 }

@@ -32,14 +32,14 @@ var refusedDDL = map[string][]string{
 }
 
 // refusedCases are single rows the target refuses, with the rule each
-// engine must name ("" where the engine does not enforce the rule).
+// engine must name.
 var refusedCases = []struct {
 	what string
 	row  []any
 	rule map[string]string
 }{
 	{"orphan", []any{int64(10), int64(999), "x10", int64(1), nil},
-		map[string]string{Postgres: "r_up_fk", MySQL: "r_up_fk"}},
+		map[string]string{Postgres: "r_up_fk", MySQL: "r_up_fk", SQLite: "FOREIGN KEY"}},
 	{"duplicate", []any{int64(11), nil, "taken", int64(1), nil},
 		map[string]string{Postgres: "r_code_uq", MySQL: "r_code_uq", SQLite: "UNIQUE r.code"}},
 	{"check", []any{int64(12), nil, "x12", int64(-5), nil},

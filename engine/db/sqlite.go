@@ -54,7 +54,10 @@ var _ Snapshotter = (*sqliteDB)(nil)
 // openSQLite opens an existing SQLite database file. A missing file is an
 // error, never a new empty database: mode=rw makes SQLite itself refuse to
 // create it. The journal mode is left as the file has it (the files belong
-// to the user). Foreign keys are off so tables load in any order; write
+// to the user). Foreign keys are enforced on every pooled connection, as
+// the servers enforce theirs: a row whose parent the target lacks is
+// refused (and rejected as target_refused), so parents are copied before
+// their children; write
 // transactions are BEGIN IMMEDIATE and wait up to 5s for the lock. Times
 // bound as parameters are written in SQLite's own format, not Go's
 // time.Time.String.
@@ -73,7 +76,7 @@ func openSQLite(ctx context.Context, path string) (DB, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("sqlite: %s is a directory, not a database file", path)
 	}
-	dsn := sqliteURI(abs, "mode=rw&_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)&_txlock=immediate&_time_format=sqlite")
+	dsn := sqliteURI(abs, "mode=rw&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite")
 	pool, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

@@ -45,8 +45,8 @@ func TestSQLiteOpenDescribe(t *testing.T) {
 	}
 	var fk int
 	d.SQL().QueryRow("PRAGMA foreign_keys").Scan(&fk)
-	if fk != 0 {
-		t.Fatalf("foreign_keys = %d, want 0", fk)
+	if fk != 1 {
+		t.Fatalf("foreign_keys = %d, want 1", fk)
 	}
 }
 

@@ -26,7 +26,15 @@ var sqliteTimeFormats = []string{
 // "YYYY-MM-DD HH:MM:SS[.fraction]", with T or a space) are read directly;
 // everything else takes the driver's own path (see sqliteTimeSlow). The
 // time is boxed in box.
+//
+// One deliberate difference: a text whose fraction of a second has a
+// nonzero digit beyond the ninth stays text, where the driver would drop
+// the digits (time.Parse keeps nanoseconds); package convert then rejects
+// it as precision_loss instead of copying a changed time.
 func sqliteTime(s string, box *boxes) any {
+	if finerThanNanos(s) {
+		return s
+	}
 	if t, ok := parseCivilText(s, true); ok {
 		return box.time(t)
 	}
@@ -52,4 +60,18 @@ func sqliteTimeSlow(s string) any {
 		}
 	}
 	return s
+}
+
+// finerThanNanos tells a time text whose fraction of a second (the digits
+// after its first '.') has a nonzero digit beyond the ninth.
+func finerThanNanos(s string) bool {
+	i := strings.IndexByte(s, '.')
+	if i < 0 {
+		return false
+	}
+	j := i + 1
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	return j-i-1 > 9 && strings.Trim(s[i+10:j], "0") != ""
 }

@@ -10,7 +10,9 @@ import (
 
 // TestSQLiteTimeColumnsMatchDriver reads time-declared columns holding
 // every kind of value through ReadBatch (stored text, parsed here) and
-// through the driver directly (its own parsing): the same values.
+// through the driver directly (its own parsing): the same values, except
+// that a fraction finer than nanoseconds stays text (the driver drops its
+// digits).
 func TestSQLiteTimeColumnsMatchDriver(t *testing.T) {
 	texts := []string{
 		"2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31 23:59:59.999999999", "2024-01-01 10:00:00",
@@ -66,6 +68,9 @@ func TestSQLiteTimeColumnsMatchDriver(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range want {
+			if r < len(texts) && i >= 1 && i <= 3 && finerThanNanos(texts[r]) {
+				want[i] = texts[r] // kept whole, never truncated
+			}
 			if !sameValue(got[r][i], want[i]) {
 				t.Errorf("row %d %s: ReadBatch %T %#v, driver %T %#v", r+1, cols[i], got[r][i], got[r][i], want[i], want[i])
 			}

@@ -25,7 +25,11 @@ type Entry struct {
 	journal.SnapshotPayload
 	Manifest string // path of the manifest file
 	Name     string // the manifest's file name without ManifestSuffix
-	Err      error  // the manifest could not be read; the payload is empty
+	// Recorded is the file artefact's path as the manifest recorded it;
+	// Artefact is the file of that name beside the manifest, the one that
+	// verify checks and prune removes (the catalog may be a copy).
+	Recorded string
+	Err      error // the manifest could not be read; the payload is empty
 }
 
 // writeManifest writes m as indented JSON, atomically (temporary file,
@@ -57,9 +61,10 @@ func writeManifest(path string, m journal.SnapshotPayload) error {
 }
 
 // List reads every manifest in dir, oldest capture first. A manifest that
-// cannot be read is listed with Err set. A file artefact recorded at a
-// path that no longer exists but sits beside its manifest (the directory
-// was moved or copied) is found there. A missing dir lists nothing.
+// cannot be read is listed with Err set. A file artefact is always the
+// file beside its manifest, wherever the manifest recorded it: a moved or
+// copied catalog is checked and pruned as the files it holds, never
+// through the original's absolute path. A missing dir lists nothing.
 func List(dir string) ([]Entry, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*"+ManifestSuffix))
 	if err != nil {
@@ -78,12 +83,8 @@ func List(dir string) ([]Entry, error) {
 		if err != nil {
 			e.Err = fmt.Errorf("manifest %s: %w", f, err)
 		} else if !e.InServer && e.Artefact != "" {
-			if _, serr := os.Stat(e.Artefact); serr != nil {
-				beside := filepath.Join(filepath.Dir(f), filepath.Base(e.Artefact))
-				if _, err := os.Stat(beside); err == nil {
-					e.Artefact = beside
-				}
-			}
+			e.Recorded = e.Artefact
+			e.Artefact = filepath.Join(filepath.Dir(f), filepath.Base(e.Artefact))
 		}
 		out = append(out, e)
 	}
@@ -137,108 +138,39 @@ func VerifyArtefact(ctx context.Context, m journal.SnapshotPayload, live db.DB) 
 // beside (its connection), for VerifyArtefact and Prune.
 type Connect func(ctx context.Context, m journal.SnapshotPayload) (db.DB, error)
 
-// PruneReport says what Prune did, or would do with dryRun.
-type PruneReport struct {
-	Kept    []Entry
-	Deleted []Entry // with dryRun: would be deleted
-	Skipped []Skip  // due for deletion but kept
-}
-
-// Skip is a snapshot Prune could not delete, and why.
-type Skip struct {
-	Entry
-	Reason error
-}
-
-// MinKeep is the fewest snapshots Prune keeps of every migration id and
-// connection: the pre-migration snapshot and the one before it.
-const MinKeep = 2
-
-// Prune keeps the newest keep snapshots of every migration id and
-// connection in dir and deletes the older ones: the file artefact and the
-// manifest, or the in-server snapshot database (through connect; nil, or a
-// failure to connect, keeps it and reports it in Skipped) and the
-// manifest. keep below MinKeep is refused. Unreadable manifests are never
-// touched.
-func Prune(ctx context.Context, dir string, keep int, dryRun bool, connect Connect) (PruneReport, error) {
-	var rep PruneReport
-	if keep < MinKeep {
-		return rep, fmt.Errorf("--keep %d: at least %d snapshots of every migration and connection are always kept", keep, MinKeep)
+// Present says whether an entry's artefact is there: the file beside its
+// manifest, or the in-server snapshot database (through connect). nil:
+// present; ErrDamaged: gone; any other error: it could not be checked.
+func Present(ctx context.Context, e Entry, connect Connect) error {
+	if e.Err != nil {
+		return e.Err
 	}
-	entries, err := List(dir)
+	if !e.InServer {
+		if _, err := os.Stat(e.Artefact); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%w: %s is missing", ErrDamaged, e.Artefact)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	}
+	if connect == nil {
+		return ErrNeedsConnection
+	}
+	live, err := connect(ctx, e.SnapshotPayload)
 	if err != nil {
-		return rep, err
+		return err
 	}
-	groups := map[string][]Entry{}
-	var order []string
-	for _, e := range entries {
-		if e.Err != nil {
-			rep.Skipped = append(rep.Skipped, Skip{Entry: e, Reason: e.Err})
-			continue
-		}
-		k := groupKey(e.SnapshotPayload)
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], e)
+	sn, method, err := snapshotter(live, e.Method)
+	if err != nil {
+		return err
 	}
-	for _, k := range order {
-		g := groups[k] // oldest first
-		cut := max(len(g)-keep, 0)
-		rep.Kept = append(rep.Kept, g[cut:]...)
-		for _, e := range g[:cut] {
-			if dryRun {
-				rep.Deleted = append(rep.Deleted, e)
-				continue
-			}
-			if err := remove(ctx, e, connect); err != nil {
-				rep.Skipped = append(rep.Skipped, Skip{Entry: e, Reason: err})
-				continue
-			}
-			rep.Deleted = append(rep.Deleted, e)
-		}
+	view, err := sn.SnapshotView(ctx, method.Name, e.Artefact)
+	if errors.Is(err, db.ErrSnapshotMissing) {
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	return rep, nil
-}
-
-// groupKey is migration id + connection; manifests written before the
-// catalog carried no migration id, whose label starts with it.
-func groupKey(m journal.SnapshotPayload) string {
-	mig := m.MigrationID
-	if mig == "" {
-		mig, _, _ = strings.Cut(m.Label, " ")
+	if err != nil {
+		return err
 	}
-	return mig + "\x00" + m.Connection
-}
-
-// remove deletes one snapshot: the artefact first, then the manifest, so
-// a failure never leaves an artefact without its manifest.
-func remove(ctx context.Context, e Entry, connect Connect) error {
-	if e.InServer {
-		if connect == nil {
-			return ErrNeedsConnection
-		}
-		live, err := connect(ctx, e.SnapshotPayload)
-		if err != nil {
-			return err
-		}
-		sn, method, err := snapshotter(live, e.Method)
-		if err == nil {
-			err = sn.DropSnapshot(ctx, method.Name, e.Artefact)
-		}
-		if err != nil {
-			return err
-		}
-	} else {
-		if filepath.Dir(filepath.Clean(e.Artefact)) != filepath.Dir(filepath.Clean(e.Manifest)) {
-			abs, _ := filepath.Abs(e.Manifest)
-			if filepath.Dir(filepath.Clean(e.Artefact)) != filepath.Dir(abs) {
-				return fmt.Errorf("artefact %s is not beside its manifest: left alone", e.Artefact)
-			}
-		}
-		if err := os.Remove(e.Artefact); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-	}
-	return os.Remove(e.Manifest)
+	view.Close()
+	return nil
 }

@@ -115,6 +115,11 @@ func compare[K cmp.Ordered](ctx context.Context, r *run, st, dt db.Table, after 
 				if rej != nil {
 					continue // expected missing
 				}
+				if ex, err := r.excluded(conv); err != nil {
+					return err
+				} else if ex {
+					continue // rejected by the copy: expected missing
+				}
 				if key, ok := srcKey(conv); ok {
 					m.want[key] = h.SumConverted(conv, types)
 				}

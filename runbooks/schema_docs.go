@@ -1,0 +1,122 @@
+package runbooks
+
+// What each runbook key holds and means, for the JSON Schema (schema.go)
+// and docs/RUNBOOK.md. The keys themselves come from the registries the
+// loader checks against (kinds.go, triggers.go, topKeys, objectiveKeys,
+// connectionKeys, notifyKeys, castKeys); a test fails when a registered
+// key has no entry here.
+
+// valueType is the shape of a key's value.
+type valueType int
+
+const (
+	tText      valueType = iota // a string (numbers and booleans are taken as written)
+	tNonEmpty                   // a string that is not blank
+	tStepID                     // [a-z0-9][a-z0-9_-]*
+	tDuration                   // a Go duration: 45s, 30m, 1h30m
+	tPercent                    // 0.1%, 150%
+	tCount                      // a whole number, 0 or more
+	tPositive                   // a whole number, 1 or more
+	tBool                       // true or false
+	tTextList                   // a list of strings
+	tKeyList                    // a list of at least one string
+	tTables                     // a list of table names, or the word all
+	tCasts                      // a list of cast rules
+	tKind                       // one of Kinds()
+	tOnFailure                  // stop | rollback | continue
+)
+
+// keyDoc is one key: its value's shape and one line saying what it is.
+type keyDoc struct {
+	typ valueType
+	doc string
+}
+
+// stepKeyDocs covers commonStepKeys and every key of every kind.
+var stepKeyDocs = map[string]keyDoc{
+	"id":           {tStepID, "the step's id, unique in the runbook: lower case, digits, - and _"},
+	"kind":         {tKind, "what the step does"},
+	"title":        {tText, "a line for people; the id is shown when there is none"},
+	"owner":        {tNonEmpty, "who does or answers for the step"},
+	"expected":     {tDuration, "how long the step should take; the console shows it against the elapsed time"},
+	"on_failure":   {tOnFailure, "what a failure does when the step_failed trigger is off: stop (default), rollback or continue"},
+	"idempotent":   {tBool, "true: running the step again after a crash is harmless, so a resume does not ask first"},
+	"instructions": {tText, "what to do, shown in the console"},
+	"checklist":    {tTextList, "items to tick before the step can be confirmed"},
+	"question":     {tNonEmpty, "what the decision-maker answers go or no-go to"},
+	"run":          {tNonEmpty, "shell and switch: the command (sh -c); sql: the statements, split on semicolons outside quotes and comments"},
+	"undo":         {tNonEmpty, "the command that takes the step back: shown beside the step; not run by itself, so write it as a rollback step too"},
+	"on":           {tNonEmpty, "the connection to run the statements on"},
+	"tables":       {tTables, "the tables, or the word all (every table of the source)"},
+	"from":         {tNonEmpty, "the connection read from (default source)"},
+	"to":           {tNonEmpty, "the connection written to (default target)"},
+	"batch":        {tPositive, "rows per batch, each committed with its checkpoint (default: sized by the engine and resized while the copy runs)"},
+	"parallel":     {tPositive, "workers copying at once, over all tables and key ranges (default: one per core, 2 to 8; 1 into SQLite)"},
+	"create":       {tBool, "create a missing target table through the type mapping, logging every narrowing"},
+	"key":          {tKeyList, "the columns that identify a row, for tables without a primary key"},
+	"casts":        {tCasts, "documented conversions: source values replaced before the type check, every use journaled"},
+	"of":           {tNonEmpty, "the connection to snapshot (default source)"},
+	"method":       {tNonEmpty, "the native method: sqlite vacuum-into|backup, postgres pg_dump, mysql schema|mysqldump (default: the first)"},
+	"snapshot":     {tStepID, "the id of the snapshot step whose snapshot to restore"},
+	"duration":     {tDuration, "how long to wait, more than zero"},
+}
+
+// kindDocs says what each registered step kind does.
+var kindDocs = map[string]string{
+	KindManual:     "a person does something outside tightrope and confirms it with a key, after ticking every checklist item",
+	KindGate:       "the decision-maker answers go or no-go; no-go rolls back",
+	KindShell:      "runs a command; its output is streamed to the log pane and journaled",
+	KindSQL:        "runs statements against a connection, one by one",
+	KindCopy:       "copies tables in key order, converting every value to the target type; a row that does not fit is rejected whole with its reason",
+	KindVerify:     "compares source and target by count and by an order-independent checksum of every row, naming differing keys",
+	KindSnapshot:   "takes a labelled, verified native snapshot of a connection",
+	KindRestore:    "restores a snapshot taken by a snapshot step, proves it against its manifest and times it against the RTO",
+	KindCDCStart:   "starts change capture on the source (parsed; this build cannot run it yet)",
+	KindCDCCatchup: "applies captured changes until the target has caught up (parsed; this build cannot run it yet)",
+	KindSwitch:     "switches traffic to the other side (blue-green; parsed; this build cannot run it yet)",
+	KindWait:       "waits for a while",
+}
+
+// topKeyDocs covers topKeys.
+var topKeyDocs = map[string]keyDoc{
+	"version":        {tPositive, "the runbook format's version: 1"},
+	"name":           {tNonEmpty, "what the migration is, for people"},
+	"migration_id":   {tNonEmpty, "names the journal, checkpoints and snapshots: letters, digits, '.', '-' and '_'"},
+	"decision_maker": {tNonEmpty, "the one person who answers gates and triggers (tightrope run --as NAME)"},
+	"objectives":     {tText, "the numbers agreed before the window opens"},
+	"strategy":       {tText, "how a rollback undoes the migration: snapshot (the only one this build runs), cdc, blue-green"},
+	"connections":    {tText, "the databases, by name; steps refer to them"},
+	"triggers":       {tText, "the rollback triggers: any one met stops the run until the decision-maker decides"},
+	"notify":         {tText, "the communication plan: commands or webhooks told about events"},
+	"steps":          {tText, "the migration, step by step"},
+	"rollback":       {tText, "the rollback procedure, run in full when the run is rolled back"},
+}
+
+// objectiveKeyDocs covers objectiveKeys.
+var objectiveKeyDocs = map[string]keyDoc{
+	"rto":           {tDuration, "recovery time objective: the longest the rollback may take"},
+	"rpo":           {tDuration, "recovery point objective: the most data that may be lost"},
+	"expected":      {tDuration, "how long the whole run should take; the overrun trigger compares against it"},
+	"window":        {tDuration, "the maintenance window; warnings in its last tenth and when it closes"},
+	"stall_timeout": {tDuration, "how long a database may stay silent before it counts as stalled (1s to 1h, default 30s)"},
+}
+
+// connectionKeyDocs covers connectionKeys.
+var connectionKeyDocs = map[string]keyDoc{
+	"driver":  {tNonEmpty, "sqlite, postgres or mysql (MySQL and MariaDB)"},
+	"dsn_env": {tNonEmpty, "the environment variable holding the DSN: secrets never live in a runbook"},
+	"path":    {tNonEmpty, "sqlite only: the database file, relative to the runbook"},
+}
+
+// notifyKeyDocs covers notifyKeys.
+var notifyKeyDocs = map[string]keyDoc{
+	"on":   {tKeyList, "events to notify on: trigger, decision, rollback, finished, started, step, failed, warning, note, all, or raw event types"},
+	"exec": {tNonEmpty, "a command that gets the event as JSON on stdin"},
+	"url":  {tNonEmpty, "a webhook that gets the event as a JSON POST (http:// or https://)"},
+}
+
+// castKeyDocs covers castKeys.
+var castKeyDocs = map[string]keyDoc{
+	"column": {tNonEmpty, "table.column the cast applies to"},
+	"map":    {tText, "source value → new value; null means SQL NULL; a value matches when the source value's text is exactly the key"},
+}

@@ -27,7 +27,7 @@ import (
 // or a resumed run that picks other sizes — changes nothing in it.
 const (
 	autoStartBytes  = 256 << 10
-	autoBatchMemory = 48 << 20
+	autoBatchMemory = 32 << 20
 	autoMinRows     = 100
 	autoMaxRows     = 100_000
 	autoMaxWorkers  = 8
@@ -123,7 +123,9 @@ func (z *sizer) size() int {
 
 // maxRows is the largest batch the memory bound and the range allow.
 func (z *sizer) maxRows() int {
-	inMemory := z.width + float64(24*z.cols+32) // values, their interface words, the row
+	// A value in memory is its bytes, an interface and the box behind it
+	// or a string header; the row is a slice.
+	inMemory := z.width + float64(40*z.cols+32)
 	byMemory := int(float64(autoBatchMemory) / float64(3*z.workers) / inMemory)
 	return max(min(byMemory, z.capRows, autoMaxRows), autoMinRows)
 }

@@ -67,7 +67,7 @@ func TestSizerStaysWithinTheMemoryBound(t *testing.T) {
 	// memory bound whatever its time.
 	rows := z.size()
 	z.observe(rows, rows, int64(rows)*20_000, 300*time.Millisecond)
-	limit := autoBatchMemory / (3 * 2) / (20_000 + 24*3 + 32)
+	limit := autoBatchMemory / (3 * 2) / (20_000 + 40*3 + 32)
 	if got := z.size(); got > max(limit, autoMinRows) {
 		t.Errorf("%d rows of 20 kB each with 2 workers: over the memory bound of %d rows", got, limit)
 	}

@@ -110,6 +110,9 @@ func runCmd() *cobra.Command {
 			if dry {
 				return dryRun(cmd.Context(), rb, f.journal, cmd.OutOrStdout())
 			}
+			if err := checkApprovals(rb, cmd.OutOrStdout()); err != nil {
+				return err
+			}
 			if f.observer, err = checkRole(rb, f, f.in, cmd.OutOrStdout()); err != nil {
 				return err
 			}

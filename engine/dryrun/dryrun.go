@@ -59,10 +59,11 @@ func (p *printer) line(indent int, format string, args ...any) {
 // run is the state of one dry run: the open databases and the snapshots
 // the snapshot steps would take, for the restores that name them.
 type run struct {
-	opts  Options
-	p     *printer
-	dbs   map[string]db.DB
-	snaps map[string]plannedSnap // by snapshot step id
+	opts     Options
+	problems int // parts that could not be planned
+	p        *printer
+	dbs      map[string]db.DB
+	snaps    map[string]plannedSnap // by snapshot step id
 }
 
 type plannedSnap struct {
@@ -100,8 +101,19 @@ func Print(ctx context.Context, w io.Writer, opts Options) error {
 		}
 		r.notifications(journal.RollbackFinished, "")
 	}
-	return p.err
+	if p.err != nil {
+		return p.err
+	}
+	if r.problems > 0 {
+		return fmt.Errorf("%w: %d part(s) above could not be planned", ErrIncomplete, r.problems)
+	}
+	return nil
 }
+
+// ErrIncomplete is returned when part of the run could not be planned (a
+// connection that cannot be opened, a table missing from the source): the
+// dry run printed what it could, and says so on the line of each part.
+var ErrIncomplete = errors.New("dry run incomplete")
 
 // notifications prints the notify entries an event of type t would reach.
 func (r *run) notifications(t journal.Type, stepID string) {
@@ -213,6 +225,7 @@ func (r *run) database(ctx context.Context, name string) (db.DB, error) {
 
 // problem prints what keeps the dry run from showing part of a step.
 func (r *run) problem(err error) {
+	r.problems++
 	r.p.line(1, "cannot plan this part: %v", err)
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tightrope/tightrope/engine/drill/scorecard"
+	"github.com/tightrope/tightrope/engine/dryrun"
 	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/plan"
 	"github.com/tightrope/tightrope/runbooks"
@@ -21,7 +23,7 @@ import (
 // records a reviewer's approval of it.
 func planCmd() *cobra.Command {
 	var format, output, drills, as string
-	var approve bool
+	var approve, commands bool
 	cmd := &cobra.Command{
 		Use:   "plan RUNBOOK",
 		Short: "The runbook as a review document (md or html); --approve --as NAME signs it off",
@@ -49,6 +51,17 @@ func planCmd() *cobra.Command {
 				return err
 			}
 			doc := plan.Build(rb, hs, approvals)
+			if commands {
+				var buf bytes.Buffer
+				err := dryRun(cmd.Context(), rb, defaultJournalPath(filepath.Dir(args[0]), rb.MigrationID), &buf)
+				if err != nil && !errors.Is(err, dryrun.ErrIncomplete) {
+					return err
+				}
+				doc.DryRun = buf.String()
+				if err != nil {
+					doc.DryRun += "\n" + err.Error() + "\n"
+				}
+			}
 			out := cmd.OutOrStdout()
 			if output != "" {
 				f, err := os.Create(output)
@@ -75,6 +88,7 @@ func planCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "md", "md | html")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	cmd.Flags().StringVar(&drills, "drills", "", "where the drill journals are (default: tightrope-drills beside the runbook)")
+	cmd.Flags().BoolVar(&commands, "commands", false, "include the exact commands (connects read-only, as run --dry-run does)")
 	cmd.Flags().BoolVar(&approve, "approve", false, "record that --as NAME approves this exact runbook text")
 	cmd.Flags().StringVar(&as, "as", "", "with --approve: who approves")
 	return cmd

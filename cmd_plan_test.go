@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/xml"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,5 +83,35 @@ func TestPlanCommandFormats(t *testing.T) {
 	}
 	if _, code := tightrope(t, nil, "plan", "runbooks/examples/demo.yaml", "--format", "pdf"); code != 2 {
 		t.Errorf("--format pdf: exit %d, want 2", code)
+	}
+}
+
+// TestPlanShowsDrillHistory: after a drill of the demo rolled back, the
+// demo runbook's plan shows the drill, the restore time against the RTO,
+// and its HTML is still strictly well-formed.
+func TestPlanShowsDrillHistory(t *testing.T) {
+	dir := t.TempDir()
+	drills := filepath.Join(dir, "drills")
+	if out, code := tightrope(t, nil, "drill", "--demo", "--scenario", "na-ratings", "--plain", "--auto-decide", "rollback", "--dir", drills); code != 0 {
+		t.Fatalf("drill: exit %d:\n%s", code, out)
+	}
+	md, code := tightrope(t, nil, "plan", "runbooks/examples/demo.yaml", "--drills", drills)
+	if code != 0 || !strings.Contains(md, "| na-ratings |") || !strings.Contains(md, "within the RTO of 5m") {
+		t.Fatalf("md: exit %d:\n%s", code, md)
+	}
+	page, code := tightrope(t, nil, "plan", "runbooks/examples/demo.yaml", "--drills", drills, "--format", "html")
+	if code != 0 || !strings.Contains(page, "<td>na-ratings</td>") {
+		t.Fatalf("html: exit %d:\n%s", code, page)
+	}
+	dec := xml.NewDecoder(strings.NewReader(page))
+	dec.Strict = true
+	for {
+		_, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("html not well-formed: %v", err)
+		}
 	}
 }

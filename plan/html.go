@@ -16,6 +16,7 @@ func (d Document) HTML(w io.Writer) error { return planHTML.Execute(w, d) }
 
 var planHTML = template.Must(template.New("plan").Funcs(template.FuncMap{
 	"t":     safetext.Line,
+	"list":  func(s string) []string { return []string{s} },
 	"lines": func(lines []string) string { return safetext.Text(strings.Join(lines, "\n")) },
 	"join":  func(s []string) string { return safetext.Line(strings.Join(s, ", ")) },
 	"ms":    msWords,
@@ -52,12 +53,15 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;tex
 {{template "steps" .Steps}}
 <h2>Rollback procedure</h2>
 {{if .Rollback}}{{template "steps" .Rollback}}{{else}}<p class="bad">The runbook has no rollback procedure.</p>{{end}}
+{{if .RestoreTime}}<p><strong>Restore time:</strong> {{t .RestoreTime}}</p>{{end}}
 <h2>Drill history</h2>
 {{range .Drills}}<table><thead><tr><th>date</th><th>scenario</th><th>time to restore</th><th>RTO</th><th>RTO met</th><th>scorecard</th></tr></thead><tbody>
 {{range .Drills}}<tr><td>{{when .StartedAt}}</td><td>{{scenario .Scenario .Faults}}</td><td>{{ms .RestoreMS}}</td><td>{{rto .RTOMS}}</td><td>{{if .RolledBack}}{{if .RTOMet}}yes{{else}}<span class="bad">no</span>{{end}}{{else}}-{{end}}</td><td>{{if .Pass}}pass{{else}}<span class="bad">FAIL</span>{{end}}</td></tr>
 {{end}}</tbody></table>
 <p>{{t .Consistency}}</p>
 {{else}}<p class="bad">No drill journals were found: the rollback has not been rehearsed with tightrope drill.</p>{{end}}
+{{if .DryRun}}<h2>Exact commands (tightrope run --dry-run)</h2>
+<pre>{{lines (list .DryRun)}}</pre>{{end}}
 <h2>Approvals</h2>
 {{if .Required}}<p>Required before the run may start: {{join .Required}}.</p>{{end}}
 {{if .Approvals}}<ul>{{range .Approvals}}<li>approved by {{t .Name}} at {{when .At}}</li>{{end}}</ul>{{else}}<p>Nobody has approved this runbook text yet (tightrope plan RUNBOOK --approve --as NAME).</p>{{end}}

@@ -90,6 +90,9 @@ func (d Document) Markdown(w io.Writer) error {
 		p("The runbook has no rollback procedure.\n\n")
 	}
 	mdSteps(&b, d.Rollback)
+	if d.RestoreTime != "" {
+		p("**Restore time:** %s\n\n", mdText(d.RestoreTime))
+	}
 	p("## Drill history\n\n")
 	if len(d.Drills) == 0 {
 		p("No drill journals were found: the rollback has not been rehearsed with tightrope drill.\n\n")
@@ -109,6 +112,10 @@ func (d Document) Markdown(w io.Writer) error {
 				time.Duration(e.RTOMS*int64(time.Millisecond)), met, map[bool]string{true: "pass", false: "**FAIL**"}[e.Pass])
 		}
 		p("\n%s\n\n", mdText(h.Consistency))
+	}
+	if d.DryRun != "" {
+		p("## Exact commands (tightrope run \\-\\-dry\\-run)\n\n")
+		b.WriteString(mdCode([]string{d.DryRun}) + "\n")
 	}
 	p("## Approvals\n\n")
 	mdApprovals(&b, d)

@@ -37,6 +37,8 @@ type Document struct {
 	Rollback      []Step
 	PlannedTotal  string // the sum of the steps' expected durations, "" when none is set
 	Drills        []scorecard.History
+	RestoreTime   string     // the rollback's expected restore time against the RTO, from the latest drill that rolled back
+	DryRun        string     // the exact commands, as tightrope run --dry-run prints them; "" when not asked for
 	Required      []string   // runbook approvals: names that must approve
 	Approvals     []Approval // approvals recorded for this runbook text
 	Missing       []string   // required names without an approval
@@ -90,6 +92,7 @@ func Build(rb *runbooks.Runbook, drills []scorecard.History, approvals []Approva
 	for i, s := range rb.Rollback {
 		d.Rollback = append(d.Rollback, step(rb, i+1, s))
 	}
+	d.RestoreTime = restoreTime(rb, drills)
 	have := map[string]bool{}
 	for _, a := range approvals {
 		have[a.Name] = true
@@ -252,3 +255,35 @@ func step(rb *runbooks.Runbook, n int, s runbooks.Step) Step {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// restoreTime says how long the rollback's restore is expected to take
+// against the RTO: the restore measured in the latest drill that rolled
+// back, or that nothing has measured it.
+func restoreTime(rb *runbooks.Runbook, drills []scorecard.History) string {
+	var last *scorecard.Entry
+	for _, h := range drills {
+		for i := range h.Drills {
+			e := &h.Drills[i]
+			if e.RolledBack && e.RestoreMS != nil && (last == nil || e.StartedAt.After(last.StartedAt)) {
+				last = e
+			}
+		}
+	}
+	rto := rb.Objectives.RTO
+	if last == nil {
+		if rto > 0 {
+			return fmt.Sprintf("No drill has measured the restore yet: whether the rollback meets the RTO of %s is unknown (tightrope drill RUNBOOK --scenario NAME).", human.Objective(rto))
+		}
+		return "No drill has measured the restore yet."
+	}
+	took := time.Duration(*last.RestoreMS) * time.Millisecond
+	s := fmt.Sprintf("The restore took %s in the latest drill that rolled back (%s)", human.Dur(took), last.StartedAt.UTC().Format("2006-01-02 15:04Z"))
+	switch {
+	case rto <= 0:
+		return s + "; the runbook sets no RTO."
+	case took <= rto:
+		return s + fmt.Sprintf(", within the RTO of %s.", human.Objective(rto))
+	default:
+		return s + fmt.Sprintf(", OVER the RTO of %s.", human.Objective(rto))
+	}
+}

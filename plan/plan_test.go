@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tightrope/tightrope/engine/drill/scorecard"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -169,4 +171,31 @@ func outsideCode(md string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestRestoreTimeAgainstRTO: the rollback's restore time comes from the
+// latest drill that rolled back, judged against the RTO; without one the
+// plan says it is unknown.
+func TestRestoreTimeAgainstRTO(t *testing.T) {
+	rb, err := runbooks.Parse("hostile.yaml", []byte(hostile)) // rto: 30m
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := func(d time.Duration) *int64 { n := d.Milliseconds(); return &n }
+	day := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	hist := []scorecard.History{{MigrationID: "MIG-1", Drills: []scorecard.Entry{
+		{StartedAt: day, RolledBack: true, RestoreMS: ms(45 * time.Minute)},
+		{StartedAt: day.Add(24 * time.Hour), RolledBack: true, RestoreMS: ms(12 * time.Minute)},
+		{StartedAt: day.Add(48 * time.Hour), RolledBack: false},
+	}}}
+	if got := restoreTime(rb, hist); !strings.Contains(got, "took 12m00s") || !strings.Contains(got, "within the RTO of 30m") {
+		t.Errorf("latest drill within the RTO: %q", got)
+	}
+	hist[0].Drills[1].StartedAt = day.Add(-24 * time.Hour) // the 45-minute restore is now the latest
+	if got := restoreTime(rb, hist); !strings.Contains(got, "took 45m00s") || !strings.Contains(got, "OVER the RTO of 30m") {
+		t.Errorf("latest drill over the RTO: %q", got)
+	}
+	if got := restoreTime(rb, nil); !strings.Contains(got, "unknown") {
+		t.Errorf("no drill: %q", got)
+	}
 }

@@ -304,3 +304,20 @@ func (d *sqliteDB) PlanRestore(ctx context.Context, method, artefact string) ([]
 	}
 	return []PlannedCommand{{Note: "SQLite online backup API from " + artefact + " over the live database"}}, nil
 }
+
+// ProgressDDL is the statement that creates ProgressTable in d, which a
+// copy's first batch issues when the table is missing ("" when d's driver
+// is unknown here).
+func ProgressDDL(d DB) string {
+	switch x := d.(type) {
+	case *pgDB:
+		return x.progressDDL()
+	case *myDB:
+		return x.progressDDL()
+	case *mySnapDB:
+		return x.progressDDL()
+	case *sqliteDB:
+		return sqliteProgressDDL
+	}
+	return ""
+}

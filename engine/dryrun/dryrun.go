@@ -330,7 +330,13 @@ func (r *run) copyStep(ctx context.Context, st runbooks.Step) {
 		return
 	}
 	p.line(1, "copy %s (%s) → %s (%s): %d table(s), batches of %d rows, %d table(s) at once", st.From, src.Describe(), st.To, dst.Describe(), len(names), st.Batch, st.Parallel)
-	p.line(1, "every batch is committed in the target with its checkpoint in %s (created if missing); rows that do not fit are kept as rejects", db.ProgressTable)
+	p.line(1, "every batch is committed in the target with its checkpoint in %s; rows that do not fit are kept as rejects", db.ProgressTable)
+	if ddl := db.ProgressDDL(dst); ddl != "" {
+		if _, err := dst.Table(ctx, db.ProgressTable); errors.Is(err, db.ErrNoTable) {
+			p.line(1, "%s does not exist in %s: the first batch creates it:", db.ProgressTable, st.To)
+			p.line(2, "%s;", ddl)
+		}
+	}
 	for _, name := range names {
 		r.copyTable(ctx, st, src, dst, name)
 	}

@@ -98,6 +98,7 @@ func TestDryRunSQLite(t *testing.T) {
 		"VACUUM INTO '" + snap + "';",
 		"CREATE TABLE audit (id integer primary key);", "INSERT INTO audit VALUES (1);",
 		`CREATE TABLE "items" (`, `PRIMARY KEY ("id")`,
+		`_tightrope_progress does not exist in target: the first batch creates it:`, `CREATE TABLE IF NOT EXISTS "_tightrope_progress" (`,
 		`$ sh -c './switch.sh '\''new side'\'''`, "undo, if rolled back: $ sh -c './switch.sh old'",
 		"notify (step_started): $ sh -c './notify.sh step'", "notify (step_finished): $ sh -c './notify.sh step'",
 		"notify (rollback_started): POST https://example.invalid/hook", "notify (run_finished): POST https://example.invalid/hook",

@@ -87,6 +87,12 @@ func Print(ctx context.Context, w io.Writer, opts Options) error {
 	p := r.p
 	p.line(0, "DRY RUN of %s (%s): nothing below is done; no journal, table or snapshot is created.", rb.Name, rb.MigrationID)
 	p.line(0, "The run would journal to %s and keep snapshots in %s.", opts.Journal, opts.SnapshotDir)
+	if len(rb.Notify) > 0 {
+		p.line(0, "Whenever one of these happens, whatever the step:")
+		for _, t := range []journal.Type{journal.TriggerFired, journal.Awaiting, journal.Decision, journal.Warning, journal.Note, journal.RowsRejected} {
+			r.notifications(t, "")
+		}
+	}
 	r.notifications(journal.RunStarted, "")
 	for i, st := range rb.Steps {
 		r.step(ctx, i+1, len(rb.Steps), st)

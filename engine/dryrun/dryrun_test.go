@@ -47,6 +47,7 @@ connections:
 notify:
   - { on: [step], exec: ./notify.sh step }
   - { on: [rollback, finished], url: "https://example.invalid/hook" }
+  - { on: [trigger, decision], exec: ./page-alice.sh }
 steps:
   - { id: snap, kind: snapshot, of: target }
   - { id: prep, kind: sql, on: target, run: "CREATE TABLE audit (id integer primary key); INSERT INTO audit VALUES (1)" }
@@ -103,6 +104,7 @@ func TestDryRunSQLite(t *testing.T) {
 		"notify (step_started): $ sh -c './notify.sh step'", "notify (step_finished): $ sh -c './notify.sh step'",
 		"notify (rollback_started): POST https://example.invalid/hook", "notify (run_finished): POST https://example.invalid/hook",
 		"restore of " + snap + " into target",
+		"notify (trigger): $ sh -c './page-alice.sh'", "notify (decision): $ sh -c './page-alice.sh'",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, text)

@@ -51,7 +51,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 		"CREATE SCHEMA IF NOT EXISTS audit;", "DROP TABLE IF EXISTS audit.old;", // the sql step, split as it runs
 		`CREATE TABLE "customers" (`, `PRIMARY KEY ("order_id", "line")`, // create: true, from the copy's DDL planner
 		`CREATE TABLE IF NOT EXISTS "_tightrope_progress" (`, // the copy's checkpoint table
-		"CREATE DATABASE `" + myDB + "__snap_", // the MySQL schema snapshot
+		"CREATE DATABASE `" + myDB + "__snap_",               // the MySQL schema snapshot
 		"INSERT INTO `" + myDB + "__snap_",
 		"pg_dump --format=custom", "pg_restore --clean", "PGPASSWORD=[redacted]", // the target's snapshot and restore
 		"RENAME TABLE", // the MySQL restore's swap

@@ -33,6 +33,12 @@ func SHA256(rb *runbooks.Runbook) string {
 // Approve journals name's approval of rb's current text. Approving the
 // same text twice is refused: the first approval stands.
 func Approve(ctx context.Context, rb *runbooks.Runbook, name, toolVersion string) (journal.Event, error) {
+	path := ApprovalsPath(rb.Path)
+	lease, err := journal.AcquireLease(path, journal.LeaseOptions{Operator: name}) // one writer at a time, as for any journal
+	if err != nil {
+		return journal.Event{}, err
+	}
+	defer lease.Release()
 	have, err := Approvals(rb)
 	if err != nil {
 		return journal.Event{}, err
@@ -40,7 +46,6 @@ func Approve(ctx context.Context, rb *runbooks.Runbook, name, toolVersion string
 	if slices.ContainsFunc(have, func(a Approval) bool { return a.Name == name }) {
 		return journal.Event{}, fmt.Errorf("%s has already approved this runbook text (sha256 %s)", name, SHA256(rb)[:12])
 	}
-	path := ApprovalsPath(rb.Path)
 	var store *journal.Store
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		abs, _ := filepath.Abs(rb.Path)

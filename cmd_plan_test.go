@@ -115,3 +115,49 @@ func TestPlanShowsDrillHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanWithCommands: plan --commands embeds the exact commands of the
+// dry run (the snapshot and restore programs with their arguments, the
+// password redacted) and, like the dry run, changes nothing.
+func TestPlanWithCommands(t *testing.T) {
+	shopMy, shopPG := exampleDatabases(t)
+	const password = "plan-pw-5531"
+	shopPG = strings.Replace(shopPG, "postgres://postgres@", "postgres://postgres:"+password+"@", 1)
+	dir := t.TempDir()
+	text, err := os.ReadFile("runbooks/examples/mysql-to-postgres.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := filepath.Join(dir, "m2p.yaml")
+	if err := os.WriteFile(rb, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"SHOP_MYSQL_DSN=" + shopMy, "SHOP_PG_DSN=" + shopPG}
+	before := worldState(t, shopMy, shopPG, dir)
+	out, code := tightrope(t, env, "plan", rb, "--commands", "--format", "html")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if after := worldState(t, shopMy, shopPG, dir); after != before {
+		t.Errorf("plan --commands changed something:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	for _, want := range []string{"Exact commands (tightrope run --dry-run)", "pg_dump --format=custom", "pg_restore --clean", "PGPASSWORD=[redacted]", "RENAME TABLE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q", want)
+		}
+	}
+	if strings.Contains(out, password) {
+		t.Error("plan shows the password")
+	}
+	dec := xml.NewDecoder(strings.NewReader(out))
+	dec.Strict = true
+	for {
+		_, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("html not well-formed: %v", err)
+		}
+	}
+}

@@ -85,6 +85,7 @@ func (f *runFlags) validate(cmd *cobra.Command) error {
 
 func runCmd() *cobra.Command {
 	var f runFlags
+	var dry bool
 	cmd := &cobra.Command{
 		Use:   "run RUNBOOK",
 		Short: "Run a runbook in the console, journaling every action",
@@ -103,17 +104,24 @@ func runCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if f.observer, err = checkRole(rb, f, f.in, cmd.OutOrStdout()); err != nil {
-				return err
-			}
 			if f.journal == "" {
 				f.journal = defaultJournalPath(filepath.Dir(args[0]), rb.MigrationID)
+			}
+			if dry {
+				return dryRun(cmd.Context(), rb, f.journal, cmd.OutOrStdout())
+			}
+			if err := checkApprovals(rb, cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			if f.observer, err = checkRole(rb, f, f.in, cmd.OutOrStdout()); err != nil {
+				return err
 			}
 			return execute(cmd.Context(), rb, f, journal.ModeLive, cmd.OutOrStdout())
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&f.journal, "journal", "", "journal file to create (default: beside the runbook, named after the migration id and time)")
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "print every statement, command, snapshot, restore and notification the run would issue, and change nothing")
 	return cmd
 }
 

@@ -169,6 +169,10 @@ func (c *Conductor) sqlStep(ctx context.Context, step runbooks.Step) error {
 	})
 }
 
+// SplitStatements is how a sql step splits its text into the statements
+// it runs, one by one (dry runs print them).
+func SplitStatements(text string) []string { return splitStatements(text) }
+
 // splitStatements splits SQL text on semicolons outside quotes and
 // comments, dropping empty statements.
 func splitStatements(text string) []string {

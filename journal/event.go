@@ -41,13 +41,24 @@ const (
 	Aborted          Type = "aborted"           // ControlPayload
 	Notified         Type = "notified"          // NotifiedPayload: a notifier ran (or failed)
 	Warning          Type = "warning"           // WarningPayload: not a trigger, but the room should know
+	Approval         Type = "approval"          // ApprovalPayload: a reviewer approved a runbook text (approvals journal)
 )
 
 // Modes a run is recorded in.
 const (
 	ModeLive  = "live"
 	ModeDrill = "drill"
+	// ModeApprovals is the approvals journal beside a runbook (tightrope
+	// plan --approve): RunStarted, then one Approval per sign-off.
+	ModeApprovals = "approvals"
 )
+
+// ApprovalPayload is one reviewer's sign-off of the runbook text whose
+// sha256 it names; editing the runbook voids it.
+type ApprovalPayload struct {
+	Name          string `json:"name"`
+	RunbookSHA256 string `json:"runbook_sha256"`
+}
 
 // Step statuses as folded into State.
 const (

@@ -48,6 +48,7 @@ var payloadOf = map[Type]payloadSpec{
 	SkipRequested:    payload[ControlPayload](),
 	FaultInjected:    payload[FaultPayload](),
 	CopyTuned:        payload[CopyTunedPayload](),
+	Approval:         payload[ApprovalPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -51,7 +51,7 @@ func Parse(path string, text []byte) (*Runbook, error) {
 
 // Top-level keys, in the order the design document lists them.
 var topKeys = []string{"version", "name", "migration_id", "decision_maker", "objectives",
-	"strategy", "connections", "triggers", "notify", "steps", "rollback", "drill"}
+	"strategy", "connections", "triggers", "notify", "steps", "rollback", "drill", "approvals"}
 
 // migrationIDRE is the shape of a migration id: it becomes part of file
 // names (journals, snapshots) and checkpoint names, so it is never a path.
@@ -172,6 +172,9 @@ func (d *decoder) runbook(root field) *Runbook {
 	}
 	if f, ok := kv["notify"]; ok {
 		rb.Notify = d.notify(f)
+	}
+	if f, ok := kv["approvals"]; ok {
+		rb.Approvals = d.approvals(f)
 	}
 	if f, ok := kv["steps"]; ok {
 		rb.Steps = d.steps(f)
@@ -345,4 +348,20 @@ func (d *decoder) notify(f field) []Notify {
 		out = append(out, n)
 	}
 	return out
+}
+
+// approvals reads the names that must approve the runbook (tightrope plan
+// --approve --as NAME) before run starts: non-empty, each once.
+func (d *decoder) approvals(f field) []string {
+	names := d.strList(f)
+	seen := map[string]bool{}
+	for _, n := range names {
+		if strings.TrimSpace(n) == "" {
+			d.errorAt(f.pos(), "approvals lists an empty name")
+		} else if seen[n] {
+			d.errorAt(f.pos(), "approvals lists %q twice", n)
+		}
+		seen[n] = true
+	}
+	return names
 }

@@ -28,6 +28,7 @@ type Runbook struct {
 	Notify        []Notify
 	Steps         []Step
 	Rollback      []Step
+	Approvals     []string // who must approve this runbook text before run starts (tightrope plan --approve)
 
 	at map[string]position // where each top-level key and "triggers.<name>" is, set by Parse; for Lint and KeyError
 }

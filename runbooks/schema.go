@@ -67,6 +67,8 @@ func Schema() map[string]any {
 	top["notify"] = map[string]any{"type": "array", "description": topKeyDocs["notify"].doc, "items": map[string]any{"$ref": "#/$defs/notify"}}
 	top["steps"] = map[string]any{"type": "array", "minItems": 1, "description": topKeyDocs["steps"].doc, "items": map[string]any{"$ref": "#/$defs/step"}}
 	top["rollback"] = map[string]any{"type": "array", "description": topKeyDocs["rollback"].doc, "items": map[string]any{"$ref": "#/$defs/step"}}
+	top["approvals"] = map[string]any{"type": "array", "uniqueItems": true, "description": topKeyDocs["approvals"].doc,
+		"items": map[string]any{"type": "string", "minLength": 1}}
 	top["drill"] = map[string]any{"type": "object", "description": topKeyDocs["drill"].doc,
 		"additionalProperties": map[string]any{"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
 			"properties": map[string]any{

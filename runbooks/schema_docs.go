@@ -90,6 +90,7 @@ var topKeyDocs = map[string]keyDoc{
 	"notify":         {tText, "the communication plan: commands or webhooks told about events"},
 	"steps":          {tText, "the migration, step by step"},
 	"rollback":       {tText, "the rollback procedure, run in full when the run is rolled back"},
+	"approvals":      {tText, "who must approve this exact runbook text (tightrope plan --approve --as NAME) before tightrope run starts"},
 	"drill":          {tText, "for tightrope drill: each connection's stand-in (its own dsn_env or path), never the live one"},
 }
 

@@ -22,6 +22,16 @@ type Mapping struct {
 // d, mapping every column's type into d's type system. It returns the
 // mapping of each column. Identifiers are quoted by d.
 func CreateTable(ctx context.Context, d DB, t Table) ([]Mapping, error) {
+	stmt, maps := CreateTableStmt(d, t)
+	if _, err := d.SQL().ExecContext(ctx, stmt); err != nil {
+		return maps, fmt.Errorf("creating %s: %w", t.Name, err)
+	}
+	return maps, nil
+}
+
+// CreateTableStmt is the statement CreateTable runs, and the mapping of
+// each column; it runs nothing (dry runs print it).
+func CreateTableStmt(d DB, t Table) (string, []Mapping) {
 	var cols []string
 	var maps []Mapping
 	for _, c := range t.Columns {
@@ -47,10 +57,7 @@ func CreateTable(ctx context.Context, d DB, t Table) ([]Mapping, error) {
 	if d.Driver() == MySQL {
 		stmt += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
 	}
-	if _, err := d.SQL().ExecContext(ctx, stmt); err != nil {
-		return maps, fmt.Errorf("creating %s: %w", t.Name, err)
-	}
-	return maps, nil
+	return stmt, maps
 }
 
 // TypeName spells a column type in the given driver's dialect, with a note

@@ -52,11 +52,7 @@ func (m *mySnapDB) dumpSnapshot(ctx context.Context, file string, sums func(view
 	defer os.Remove(tmp)
 	dumpCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	run := toolRun{tool: dump, secrets: []string{m.cfg.Passwd}, args: []string{
-		"--defaults-extra-file=" + opts, // must come first
-		"--single-transaction", "--skip-lock-tables", "--hex-blob", "--triggers", "--no-tablespaces",
-		"--default-character-set=utf8mb4", "--skip-dump-date", "--result-file=" + tmp, m.dbName,
-	}}
+	run := toolRun{tool: dump, secrets: []string{m.cfg.Passwd}, args: myDumpArgs(opts, tmp, m.dbName)}
 	cmd := run.command(dumpCtx)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -100,9 +96,7 @@ func (m *mySnapDB) dumpRestore(ctx context.Context, file string) error {
 		return err
 	}
 	defer cleanup()
-	err = toolRun{tool: client, stdin: f, secrets: []string{m.cfg.Passwd}, args: []string{
-		"--defaults-extra-file=" + opts, "--default-character-set=utf8mb4", "--binary-mode", "--batch", m.dbName,
-	}}.run(ctx)
+	err = toolRun{tool: client, stdin: f, secrets: []string{m.cfg.Passwd}, args: myClientArgs(opts, m.dbName)}.run(ctx)
 	if err != nil {
 		return fmt.Errorf("mysql: restore of %s (not atomic: tables before the failure are restored; run it again): %w", file, err)
 	}

@@ -19,21 +19,26 @@ func (m *myDB) ensureProgress(ctx context.Context) error {
 	if m.progressReady {
 		return nil
 	}
-	_, err := m.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+m.Quote(ProgressTable)+` (
-		copy_id VARCHAR(191) NOT NULL,
-		tbl VARCHAR(191) NOT NULL,
-		last_key LONGTEXT,
-		`+"`read`"+` BIGINT NOT NULL DEFAULT 0,
-		written BIGINT NOT NULL DEFAULT 0,
-		rejected BIGINT NOT NULL DEFAULT 0,
-		updated_at DATETIME(6) NOT NULL,
-		PRIMARY KEY (copy_id, tbl)
-	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`)
+	_, err := m.db.ExecContext(ctx, m.progressDDL())
 	if err != nil {
 		return fmt.Errorf("mysql: create %s: %w", ProgressTable, err)
 	}
 	m.progressReady = true
 	return nil
+}
+
+// progressDDL creates ProgressTable.
+func (m *myDB) progressDDL() string {
+	return "CREATE TABLE IF NOT EXISTS " + m.Quote(ProgressTable) + ` (
+		copy_id VARCHAR(191) NOT NULL,
+		tbl VARCHAR(191) NOT NULL,
+		last_key LONGTEXT,
+		` + "`read`" + ` BIGINT NOT NULL DEFAULT 0,
+		written BIGINT NOT NULL DEFAULT 0,
+		rejected BIGINT NOT NULL DEFAULT 0,
+		updated_at DATETIME(6) NOT NULL,
+		PRIMARY KEY (copy_id, tbl)
+	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`
 }
 
 // checkTransactional refuses to load into a table whose storage engine

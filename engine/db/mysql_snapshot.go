@@ -174,8 +174,30 @@ func (m *mySnapDB) createLike(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("reading %s's character set: %w", m.dbName, err)
 	}
-	_, err = m.db.ExecContext(ctx, "CREATE DATABASE "+m.Quote(name)+" CHARACTER SET "+m.Quote(cs)+" COLLATE "+m.Quote(coll))
+	_, err = m.db.ExecContext(ctx, m.createDatabaseStmt(name, cs, coll))
 	return err
+}
+
+// createDatabaseStmt creates database name with a character set and collation.
+func (m *mySnapDB) createDatabaseStmt(name, cs, coll string) string {
+	return "CREATE DATABASE " + m.Quote(name) + " CHARACTER SET " + m.Quote(cs) + " COLLATE " + m.Quote(coll)
+}
+
+// createLikeStmt creates to.t with the shape of from.t.
+func (m *mySnapDB) createLikeStmt(from, to, t string) string {
+	return "CREATE TABLE " + m.Quote(to) + "." + m.Quote(t) + " LIKE " + m.Quote(from) + "." + m.Quote(t)
+}
+
+// insertSelectStmt copies the rows of from.t into to.t.
+func (m *mySnapDB) insertSelectStmt(from, to, t, cols string) string {
+	return "INSERT INTO " + m.Quote(to) + "." + m.Quote(t) + " (" + cols + ") SELECT " + cols + " FROM " + m.Quote(from) + "." + m.Quote(t)
+}
+
+// myCopySession opens the consistent-snapshot transaction copyTables copies in.
+var myCopySession = []string{
+	"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+	"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+	"START TRANSACTION WITH CONSISTENT SNAPSHOT",
 }
 
 // copyColumns lists the columns an INSERT … SELECT copies: all but the
@@ -212,7 +234,7 @@ func (m *mySnapDB) copyTables(ctx context.Context, from, to string, tables []str
 			return err
 		}
 		cols[i] = c
-		if _, err := m.db.ExecContext(ctx, "CREATE TABLE "+m.Quote(to)+"."+m.Quote(t)+" LIKE "+m.Quote(from)+"."+m.Quote(t)); err != nil {
+		if _, err := m.db.ExecContext(ctx, m.createLikeStmt(from, to, t)); err != nil {
 			return fmt.Errorf("creating %s.%s: %w", to, t, err)
 		}
 	}
@@ -221,17 +243,13 @@ func (m *mySnapDB) copyTables(ctx context.Context, from, to string, tables []str
 		return err
 	}
 	defer discardConn(conn)
-	for _, s := range []string{
-		"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
-		"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-		"START TRANSACTION WITH CONSISTENT SNAPSHOT",
-	} {
+	for _, s := range myCopySession {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return err
 		}
 	}
 	for i, t := range tables {
-		q := "INSERT INTO " + m.Quote(to) + "." + m.Quote(t) + " (" + cols[i] + ") SELECT " + cols[i] + " FROM " + m.Quote(from) + "." + m.Quote(t)
+		q := m.insertSelectStmt(from, to, t, cols[i])
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			conn.ExecContext(context.Background(), "ROLLBACK") //nolint:errcheck // the connection is discarded anyway
 			return fmt.Errorf("copying %s.%s: %w", from, t, err)
@@ -341,6 +359,17 @@ func (m *mySnapDB) RestoreSnapshot(ctx context.Context, method, artefact string,
 		return fmt.Errorf("mysql: restore: creating %s: %w", old, err)
 	}
 	defer m.dropDB(context.Background(), old) //nolint:errcheck // best effort
+	if stmt := m.swapStmt(staging, old, tables, live); stmt != "" {
+		if _, err := m.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("mysql: restore: swapping the tables in (nothing was changed): %w", err)
+		}
+	}
+	return nil
+}
+
+// swapStmt is the one atomic RENAME TABLE that moves the live tables into
+// old and the staged ones into their place; "" when there is no table.
+func (m *mySnapDB) swapStmt(staging, old string, tables, live []string) string {
 	isLive := map[string]bool{}
 	for _, t := range live {
 		isLive[t] = true
@@ -353,12 +382,10 @@ func (m *mySnapDB) RestoreSnapshot(ctx context.Context, method, artefact string,
 		}
 		pairs = append(pairs, q(staging, t)+" TO "+q(m.dbName, t))
 	}
-	if len(pairs) > 0 {
-		if _, err := m.db.ExecContext(ctx, "RENAME TABLE "+strings.Join(pairs, ", ")); err != nil {
-			return fmt.Errorf("mysql: restore: swapping the tables in (nothing was changed): %w", err)
-		}
+	if len(pairs) == 0 {
+		return ""
 	}
-	return nil
+	return "RENAME TABLE " + strings.Join(pairs, ", ")
 }
 
 // SnapshotView shows an in-server snapshot under the live names.

@@ -289,6 +289,19 @@ func pgValue(m *pgtype.Map, fd pgconn.FieldDescription, raw []byte) (any, error)
 	return v, nil
 }
 
+// progressDDL creates ProgressTable.
+func (p *pgDB) progressDDL() string {
+	return `CREATE TABLE IF NOT EXISTS ` + p.Quote(ProgressTable) + ` (
+		copy_id text NOT NULL,
+		tbl text NOT NULL,
+		last_key text,
+		"read" bigint NOT NULL DEFAULT 0,
+		written bigint NOT NULL DEFAULT 0,
+		rejected bigint NOT NULL DEFAULT 0,
+		updated_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (copy_id, tbl))`
+}
+
 // ensureProgress creates ProgressTable once per handle, outside any batch
 // transaction.
 func (p *pgDB) ensureProgress(ctx context.Context) error {
@@ -297,15 +310,7 @@ func (p *pgDB) ensureProgress(ctx context.Context) error {
 	if p.progressReady {
 		return nil
 	}
-	_, err := p.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+p.Quote(ProgressTable)+` (
-		copy_id text NOT NULL,
-		tbl text NOT NULL,
-		last_key text,
-		"read" bigint NOT NULL DEFAULT 0,
-		written bigint NOT NULL DEFAULT 0,
-		rejected bigint NOT NULL DEFAULT 0,
-		updated_at timestamptz NOT NULL DEFAULT now(),
-		PRIMARY KEY (copy_id, tbl))`)
+	_, err := p.pool.Exec(ctx, p.progressDDL())
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P07") {
 		err = nil // created concurrently by another session

@@ -171,9 +171,7 @@ func (p *pgDB) TakeSnapshot(ctx context.Context, method, dir, name string, sums 
 
 	dumpCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	run := toolRun{tool: dump, env: env, secrets: secrets, args: []string{
-		"--format=custom", "--no-password", "--snapshot=" + id, "--schema=" + pgQuoteIdent(*schema), "--file=" + tmp,
-	}}
+	run := toolRun{tool: dump, env: env, secrets: secrets, args: pgDumpArgs(id, *schema, tmp)}
 	cmd := run.command(dumpCtx)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -277,10 +275,7 @@ func (p *pgDB) restore(ctx context.Context, method, artefact, schema string) err
 		selection = "--use-list=" + listFile
 	}
 	dbname := p.pool.Config().ConnConfig.Database
-	err = toolRun{tool: restore, env: env, secrets: secrets, args: []string{
-		"--clean", "--if-exists", "--single-transaction", "--no-owner", "--exit-on-error", "--no-password",
-		selection, "--dbname=dbname='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(dbname) + "'", artefact,
-	}}.run(ctx)
+	err = toolRun{tool: restore, env: env, secrets: secrets, args: pgRestoreArgs(selection, dbname, artefact)}.run(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: restore of %s (nothing was changed): %w", artefact, err)
 	}

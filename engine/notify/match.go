@@ -140,3 +140,7 @@ func (m matcher) match(e journal.Event) bool {
 	}
 	return false
 }
+
+// Matches reports whether a notify entry's `on` list matches event e, as
+// the dispatcher decides it (dry runs and plans list the notifications).
+func Matches(on []string, e journal.Event) bool { return compile(on).match(e) }

@@ -80,7 +80,7 @@ func Take(ctx context.Context, d db.DB, req Request) (journal.SnapshotPayload, e
 	if err := os.MkdirAll(req.Dir, 0o755); err != nil {
 		return journal.SnapshotPayload{}, err
 	}
-	name := unsafeName.ReplaceAllString(fmt.Sprintf("%s-%s-%s", req.MigrationID, req.StepID, now.Format("20060102T150405.000Z")), "_")
+	name := ArtefactName(req.MigrationID, req.StepID, now)
 	manifest := filepath.Join(req.Dir, name+ManifestSuffix)
 	if _, err := os.Lstat(manifest); err == nil {
 		return journal.SnapshotPayload{}, fmt.Errorf("snapshot %s already exists in %s", name, req.Dir)
@@ -127,6 +127,12 @@ func Take(ctx context.Context, d db.DB, req Request) (journal.SnapshotPayload, e
 		return journal.SnapshotPayload{}, fmt.Errorf("writing the manifest: %w", err)
 	}
 	return m, nil
+}
+
+// ArtefactName is the name Take gives the artefact and manifest of a
+// snapshot taken by a step at now (UTC).
+func ArtefactName(migrationID, stepID string, now time.Time) string {
+	return unsafeName.ReplaceAllString(fmt.Sprintf("%s-%s-%s", migrationID, stepID, now.UTC().Format("20060102T150405.000Z")), "_")
 }
 
 // discard removes the artefact of a snapshot that could not be recorded.

@@ -47,6 +47,8 @@ var payloadOf = map[Type]payloadSpec{
 	Warning:          payload[WarningPayload](),
 	SkipRequested:    payload[ControlPayload](),
 	FaultInjected:    payload[FaultPayload](),
+	CDCStreamStarted: payload[CDCStreamPayload](),
+	CDCChanges:       payload[CDCChangesPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -136,6 +136,9 @@ func (r *redactor) payload(v any) ([]byte, error) {
 	if v == nil {
 		return []byte("{}"), nil
 	}
+	if c, ok := v.(CDCChangesPayload); ok {
+		return r.canonData(c) // captured rows are data: only exact secrets go
+	}
 	p, ok := v.(RunStartedPayload)
 	if !ok {
 		return r.canonJSON(v)

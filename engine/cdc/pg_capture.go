@@ -69,7 +69,11 @@ func (c *PGCapture) Run(ctx context.Context) error {
 		return fmt.Errorf("cdc: start replication on slot %s at %s: %w", c.Stream, start, err)
 	}
 	s := &pgSession{c: c, conn: conn, dec: newPGDecoder(c.Stream, start), spooled: start}
-	return s.loop(ctx)
+	err = s.loop(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err() // told to stop (a journal commit it cut short is rolled back whole)
+	}
+	return err
 }
 
 // pgSession is one replication connection's capture.

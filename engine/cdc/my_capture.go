@@ -69,7 +69,9 @@ func (c *MyCapture) Run(ctx context.Context) error {
 	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
 		ServerID: c.ServerID, Flavor: gomysql.MariaDBFlavor, Host: host, Port: port,
 		User: cfg.User, Password: cfg.Passwd, UseDecimal: true, ParseTime: false,
-		MaxReconnectAttempts: 1, Logger: slog.New(slog.DiscardHandler),
+		// A dropped connection ends Run: the caller restarts it from the
+		// journal, never from the syncer's own memory mid-transaction.
+		DisableRetrySync: true, Logger: slog.New(slog.DiscardHandler),
 	})
 	defer syncer.Close()
 	streamer, err := syncer.StartSyncGTID(gset.Clone())

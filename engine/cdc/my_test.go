@@ -15,6 +15,9 @@ import (
 	"github.com/tightrope/tightrope/journal"
 )
 
+// itemsMyDDL is the MariaDB source table: UTF-8 text, one latin1 column.
+const itemsMyDDL = "CREATE TABLE items (id int PRIMARY KEY, name varchar(200) NOT NULL, qty int NULL, note text CHARACTER SET latin1 NULL, price decimal(10,2)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
 // myWriter changes items on the MariaDB source in small transactions.
 type myWriter struct {
 	db   *sql.DB
@@ -137,7 +140,7 @@ func TestMariaDBCaptureApplyRestartToPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if _, err := src.Exec("CREATE TABLE items (id int PRIMARY KEY, name varchar(200) NOT NULL, qty int NULL, note text CHARACTER SET latin1 NULL, price decimal(10,2)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"); err != nil {
+	if _, err := src.Exec(itemsMyDDL); err != nil {
 		t.Fatal(err)
 	}
 	target := pg.CreateDatabase(t, dbtest.UniqueName(t, "dst"))
@@ -299,5 +302,74 @@ func TestMariaDBIdentityMismatch(t *testing.T) {
 	var lost *PositionLostError
 	if !errors.As(err, &lost) {
 		t.Fatalf("Run = %v, want a position lost error", err)
+	}
+}
+
+// TestMariaDBBinlogPurged: a journal position whose binlog was purged is a
+// position lost error naming the position, and nothing is spooled.
+func TestMariaDBBinlogPurged(t *testing.T) {
+	my := cdctest.MariaDB(t)
+	ctx := context.Background()
+	dsn := my.CreateDatabase(t, dbtest.UniqueName(t, "src"))
+	src, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.Exec(itemsMyDDL); err != nil {
+		t.Fatal(err)
+	}
+	j, err := journal.Create(filepath.Join(t.TempDir(), "run.journal"), journal.RunStartedPayload{Operator: "test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	const stream = "s_purged"
+	if _, err := (MyStream{DSN: dsn, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+		t.Fatal(err)
+	}
+	wr := &myWriter{db: src, next: 1}
+	for range 5 {
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The binlog holding the stream's changes goes, while nothing captures
+	// (a file is purged once the server's binlog checkpoint has passed it).
+	purged := false
+	for range 50 {
+		if _, err := src.Exec("FLUSH BINARY LOGS"); err != nil {
+			t.Fatal(err)
+		}
+		var last string
+		if err := src.QueryRow("SHOW MASTER STATUS").Scan(&last, new(any), new(any), new(any)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if _, err := src.Exec("PURGE BINARY LOGS TO '" + last + "'"); err != nil {
+			t.Fatal(err)
+		}
+		var first string
+		if err := src.QueryRow("SHOW BINARY LOGS").Scan(&first, new(any)); err != nil {
+			t.Fatal(err)
+		}
+		if first == last {
+			purged = true
+			break
+		}
+	}
+	if !purged {
+		t.Fatal("the server kept its old binlogs")
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err = (&MyCapture{DSN: dsn, Stream: stream, ServerID: 9003, Journal: j}).Run(rctx)
+	var lost *PositionLostError
+	if !errors.As(err, &lost) {
+		t.Fatalf("Run = %v, want a position lost error", err)
+	}
+	t.Logf("evidence: %v", lost)
+	if sp, _, _ := ReadSpooled(ctx, j.Path(), stream); sp.Count != 0 {
+		t.Fatalf("spooled %d transactions from a purged position", sp.Count)
 	}
 }

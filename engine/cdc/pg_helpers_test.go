@@ -33,7 +33,10 @@ const itemsDDL = `CREATE TABLE items (
 	payload bytea,
 	doc text)`
 
-func newPGWorld(t *testing.T) *pgWorld {
+func newPGWorld(t *testing.T) *pgWorld { return newPGWorldB(t) }
+
+// newPGWorldB is newPGWorld for tests and benchmarks.
+func newPGWorldB(t testing.TB) *pgWorld {
 	t.Helper()
 	srv := cdctest.Postgres(t)
 	w := &pgWorld{stream: dbtest.UniqueName(t, "s")}
@@ -70,7 +73,7 @@ func (w *pgWorld) capture() *PGCapture {
 	return &PGCapture{DSN: w.source, Stream: w.stream, Journal: w.journal, Actor: "cdc", StepID: "capture", StatusEvery: 500 * time.Millisecond}
 }
 
-func pgConnect(t *testing.T, dsn string) *pgx.Conn {
+func pgConnect(t testing.TB, dsn string) *pgx.Conn {
 	t.Helper()
 	c, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
@@ -80,7 +83,7 @@ func pgConnect(t *testing.T, dsn string) *pgx.Conn {
 	return c
 }
 
-func pgExec(t *testing.T, dsn string, stmts ...string) {
+func pgExec(t testing.TB, dsn string, stmts ...string) {
 	t.Helper()
 	c := pgConnect(t, dsn)
 	for _, s := range stmts {

@@ -214,3 +214,54 @@ func TestPGSchemaChangeStops(t *testing.T) {
 		t.Fatalf("spooled %d transactions; only the one before the change may be", sp.Count)
 	}
 }
+
+// TestPGAcknowledgesOnlySpooled: when the journal cannot take the changes,
+// the slot is not told they were received — a later capture gets them all.
+func TestPGAcknowledgesOnlySpooled(t *testing.T) {
+	w := newPGWorld(t)
+	ctx := context.Background()
+	snap, started, err := w.streamDef().Create(ctx, w.journal, "cdc", "start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Release(ctx)
+	wr := newWriter(t, w.source, 1, nil)
+	for range 10 {
+		wr.step(t)
+	}
+	path := w.journal.Path()
+	w.journal.Close() // the spool fails: nothing may be acknowledged
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// Statuses go out every 100ms while the transactions wait a second to
+	// be spooled: any of them acknowledging more than the journal holds shows.
+	err = (&PGCapture{DSN: w.source, Stream: w.stream, Journal: w.journal, StatusEvery: 100 * time.Millisecond, FlushEvery: time.Second}).Run(rctx)
+	if err == nil || !strings.Contains(err.Error(), "spool") {
+		t.Fatalf("Run with a closed journal = %v, want a spool error", err)
+	}
+	var confirmed string
+	if err := pgConnect(t, w.source).QueryRow(ctx, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1", w.stream).Scan(&confirmed); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := pglogrepl.ParseLSN(confirmed)
+	if s, _ := pglogrepl.ParseLSN(started.Start); c > s {
+		t.Fatalf("slot confirmed %s past the stream's start %s though nothing was spooled", c, s)
+	}
+	j, err := journal.OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	w.journal = j
+	stop := runCapture(w.capture())
+	waitSpooled(t, w, int64(wr.txs), false)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := (&PGApplier{DSN: w.target, Stream: w.stream, JournalPath: path}).Apply(ctx); err != nil || n != wr.txs {
+		t.Fatalf("applied %d of %d: %v", n, wr.txs, err)
+	}
+	if src, dst := rowsOf(t, w.source), rowsOf(t, w.target); !slices.Equal(src, dst) {
+		t.Fatalf("target differs from source\n%s", firstDiff(src, dst))
+	}
+}

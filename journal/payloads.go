@@ -49,6 +49,8 @@ var payloadOf = map[Type]payloadSpec{
 	FaultInjected:    payload[FaultPayload](),
 	CopyTuned:        payload[CopyTunedPayload](),
 	Approval:         payload[ApprovalPayload](),
+	CDCStreamStarted: payload[CDCStreamPayload](),
+	CDCChanges:       payload[CDCChangesPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -136,6 +136,9 @@ func (r *redactor) payload(v any) ([]byte, error) {
 	if v == nil {
 		return []byte("{}"), nil
 	}
+	if c, ok := v.(CDCChangesPayload); ok {
+		return r.capturedData(c)
+	}
 	p, ok := v.(RunStartedPayload)
 	if !ok {
 		return r.canonJSON(v)
@@ -155,6 +158,29 @@ func (r *redactor) payload(v any) ([]byte, error) {
 	}
 	m["runbook_text"] = text
 	return encodeTree(m)
+}
+
+// capturedData is a captured transaction as canonical JSON, kept whole:
+// its values are applied to a target from the journal, so one that holds a
+// registered secret's exact value is refused rather than stored altered
+// (password-shaped values are data and stay).
+func (r *redactor) capturedData(c CDCChangesPayload) ([]byte, error) {
+	t, err := toTree(c)
+	if err != nil {
+		return nil, err
+	}
+	whole, err := encodeTree(t)
+	if err != nil {
+		return nil, err
+	}
+	red, err := encodeTree(r.tree(t, r.exact))
+	if err != nil {
+		return nil, err
+	}
+	if string(red) != string(whole) {
+		return nil, errors.New("a captured value holds the value of a secret (a dsn_env variable): it cannot be journaled whole, and an altered copy would be applied")
+	}
+	return whole, nil
 }
 
 // dsnPasswords extracts the password of a DSN in URL, MySQL driver or

@@ -1,0 +1,375 @@
+package cdc
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tightrope/tightrope/internal/cdctest"
+	"github.com/tightrope/tightrope/internal/dbtest"
+	"github.com/tightrope/tightrope/journal"
+)
+
+// itemsMyDDL is the MariaDB source table: UTF-8 text, one latin1 column.
+const itemsMyDDL = "CREATE TABLE items (id int PRIMARY KEY, name varchar(200) NOT NULL, qty int NULL, note text CHARACTER SET latin1 NULL, price decimal(10,2)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
+// myWriter changes items on the MariaDB source in small transactions.
+type myWriter struct {
+	db   *sql.DB
+	ids  []int
+	next int
+	txs  int
+}
+
+func (wr *myWriter) step() error {
+	tx, err := wr.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for range 1 + randInt(3) {
+		op := randInt(10)
+		if len(wr.ids) < 5 {
+			op = 0
+		}
+		switch {
+		case op < 3:
+			id := wr.next
+			wr.next++
+			var note any = fmt.Sprintf("it's \"%d\" ünïcode café\\ %s", id, randHex(600))
+			if id%4 == 0 {
+				note = nil
+			}
+			if _, err := tx.Exec("INSERT INTO items (id, name, qty, note, price) VALUES (?, ?, ?, ?, ?)",
+				id, fmt.Sprintf("item-%d — ✓ 日本", id), randInt(1000), note, fmt.Sprintf("%d.%02d", randInt(500), randInt(100))); err != nil {
+				return err
+			}
+			wr.ids = append(wr.ids, id)
+		case op < 7:
+			var qty any = randInt(1000)
+			if op == 6 {
+				qty = nil
+			}
+			if _, err := tx.Exec("UPDATE items SET qty = ?, name = CONCAT(name, '+') WHERE id = ?", qty, wr.ids[randInt(len(wr.ids))]); err != nil {
+				return err
+			}
+		case op < 8:
+			i := randInt(len(wr.ids))
+			to := wr.next
+			wr.next++
+			if _, err := tx.Exec("UPDATE items SET id = ? WHERE id = ?", to, wr.ids[i]); err != nil {
+				return err
+			}
+			wr.ids[i] = to
+		default:
+			i := randInt(len(wr.ids))
+			if _, err := tx.Exec("DELETE FROM items WHERE id = ?", wr.ids[i]); err != nil {
+				return err
+			}
+			wr.ids = slices.Delete(wr.ids, i, i+1)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	wr.txs++
+	return nil
+}
+
+// myRows is items on MariaDB as text, in key order.
+func myRows(t *testing.T, db *sql.DB) [][5]sql.NullString {
+	t.Helper()
+	rows, err := db.Query("SELECT id, name, qty, note, price FROM items ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][5]sql.NullString
+	for rows.Next() {
+		var r [5]sql.NullString
+		if err := rows.Scan(&r[0], &r[1], &r[2], &r[3], &r[4]); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// pgItemRows is items on PostgreSQL in the same text forms.
+func pgItemRows(t *testing.T, dsn string) [][5]sql.NullString {
+	t.Helper()
+	c := pgConnect(t, dsn)
+	rows, err := c.Query(context.Background(), "SELECT id::text, name, qty::text, note, price::text FROM items ORDER BY items.id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][5]sql.NullString
+	for rows.Next() {
+		var r [5]*string
+		if err := rows.Scan(&r[0], &r[1], &r[2], &r[3], &r[4]); err != nil {
+			t.Fatal(err)
+		}
+		var n [5]sql.NullString
+		for i, p := range r {
+			if p != nil {
+				n[i] = sql.NullString{String: *p, Valid: true}
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// TestMariaDBCaptureApplyRestartToPostgres: row changes captured from a
+// MariaDB binlog, stopped mid-stream and resumed from the journal's GTID
+// position, applied to PostgreSQL: the target equals the source, no
+// transaction spooled twice.
+func TestMariaDBCaptureApplyRestartToPostgres(t *testing.T) {
+	my := cdctest.MariaDB(t)
+	pg := cdctest.Postgres(t)
+	ctx := context.Background()
+	srcDSN := my.CreateDatabase(t, dbtest.UniqueName(t, "src"))
+	src, err := sql.Open("mysql", srcDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.Exec(itemsMyDDL); err != nil {
+		t.Fatal(err)
+	}
+	target := pg.CreateDatabase(t, dbtest.UniqueName(t, "dst"))
+	pgExec(t, target, "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int, note text, price numeric(10,2))")
+	j, err := journal.Create(filepath.Join(t.TempDir(), "run.journal"), journal.RunStartedPayload{Operator: "test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	wr := &myWriter{db: src, next: 1}
+	for range 10 {
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The bulk copy's part, before the stream's position (no writes between).
+	for _, r := range myRows(t, src) {
+		pgExec(t, target, fmt.Sprintf("INSERT INTO items VALUES (%s, %s, %s, %s, %s)", lit(r[0]), lit(r[1]), lit(r[2]), lit(r[3]), lit(r[4])))
+	}
+	stream := "s_" + dbtest.UniqueName(t, "m")[len("m_"):]
+	if len(stream) > 63 {
+		stream = stream[:63]
+	}
+	if _, err := (MyStream{Source: "src", DSN: srcDSN, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+		t.Fatal(err)
+	}
+	before := wr.txs
+	capture := func() *MyCapture {
+		return &MyCapture{DSN: srcDSN, Stream: stream, ServerID: 9001, Journal: j, Actor: "cdc", StepID: "capture"}
+	}
+	run := func() func() error {
+		cctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- capture().Run(cctx) }()
+		return func() error {
+			cancel()
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				return err
+			}
+			return nil
+		}
+	}
+	waitCount := func(want int64, atLeast bool) Spooled {
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			sp, _, err := ReadSpooled(ctx, j.Path(), stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sp.Count >= want || time.Now().After(deadline) {
+				if sp.Count != want && !(atLeast && sp.Count > want) {
+					t.Fatalf("journal holds %d transactions, want %d", sp.Count, want)
+				}
+				return sp
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	stop := run()
+	for range 60 {
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitCount(30, true)
+	if err := stop(); err != nil {
+		t.Fatalf("capture: %v", err)
+	}
+	applier := &PGApplier{DSN: target, Stream: stream, JournalPath: j.Path()}
+	first, err := applier.Apply(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 40 { // while nothing captures
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop = run()
+	for range 30 {
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sp := waitCount(int64(wr.txs-before), false)
+	time.Sleep(300 * time.Millisecond)
+	if err := stop(); err != nil {
+		t.Fatalf("capture after restart: %v", err)
+	}
+	if sp2, _, _ := ReadSpooled(ctx, j.Path(), stream); sp2.Count != sp.Count {
+		t.Fatalf("journal holds %d transactions after the wait, %d before: spooled twice", sp2.Count, sp.Count)
+	}
+	second, err := applier.Apply(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first+second != wr.txs-before {
+		t.Fatalf("applied %d + %d, the writer committed %d", first, second, wr.txs-before)
+	}
+	s, d := myRows(t, src), pgItemRows(t, target)
+	if !slices.Equal(s, d) {
+		for i := range min(len(s), len(d)) {
+			if s[i] != d[i] {
+				t.Errorf("row %d: source %v\ntarget %v", i, s[i], d[i])
+				break
+			}
+		}
+		ids := func(rs [][5]sql.NullString) (out []string) {
+			for _, r := range rs {
+				out = append(out, r[0].String)
+			}
+			return out
+		}
+		t.Logf("source ids %v\ntarget ids %v", ids(s), ids(d))
+		journal.ScanDecoded(ctx, j.Path(), func(e journal.Event, p any, err error) error {
+			if c, ok := p.(journal.CDCChangesPayload); ok {
+				for _, ch := range c.Changes {
+					k := ""
+					if len(ch.Key) > 0 && ch.Key[0] != nil {
+						k = *ch.Key[0]
+					}
+					nk := ""
+					if len(ch.New) > 0 && ch.New[0] != nil {
+						nk = *ch.New[0]
+					}
+					t.Logf("seq %d %s %s key %s new %s", e.Seq, c.Position, ch.Op, k, nk)
+				}
+			}
+			return nil
+		})
+		t.Fatalf("target differs from source: %d rows vs %d", len(d), len(s))
+	}
+}
+
+// lit is a PostgreSQL literal for a test value.
+func lit(v sql.NullString) string {
+	if !v.Valid {
+		return "NULL"
+	}
+	return quoteLiteral(v.String)
+}
+
+// TestMariaDBIdentityMismatch: a journal whose stream was started on
+// another server is a position lost error, not a capture.
+func TestMariaDBIdentityMismatch(t *testing.T) {
+	my := cdctest.MariaDB(t)
+	ctx := context.Background()
+	dsn := my.CreateDatabase(t, dbtest.UniqueName(t, "src"))
+	j, err := journal.Create(filepath.Join(t.TempDir(), "run.journal"), journal.RunStartedPayload{Operator: "test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.Append(ctx, "cdc", "start", journal.CDCStreamStarted, journal.CDCStreamPayload{
+		Stream: "other", Engine: "mysql", Tables: []string{"items"}, SystemID: "mariadb server_id 1 gtid_domain_id 0", Start: "0-1-5"}); err != nil {
+		t.Fatal(err)
+	}
+	err = (&MyCapture{DSN: dsn, Stream: "other", ServerID: 9002, Journal: j}).Run(ctx)
+	var lost *PositionLostError
+	if !errors.As(err, &lost) {
+		t.Fatalf("Run = %v, want a position lost error", err)
+	}
+}
+
+// TestMariaDBBinlogPurged: a journal position whose binlog was purged is a
+// position lost error naming the position, and nothing is spooled.
+func TestMariaDBBinlogPurged(t *testing.T) {
+	my := cdctest.MariaDB(t)
+	ctx := context.Background()
+	dsn := my.CreateDatabase(t, dbtest.UniqueName(t, "src"))
+	src, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.Exec(itemsMyDDL); err != nil {
+		t.Fatal(err)
+	}
+	j, err := journal.Create(filepath.Join(t.TempDir(), "run.journal"), journal.RunStartedPayload{Operator: "test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	const stream = "s_purged"
+	if _, err := (MyStream{DSN: dsn, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+		t.Fatal(err)
+	}
+	wr := &myWriter{db: src, next: 1}
+	for range 5 {
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The binlog holding the stream's changes goes, while nothing captures
+	// (a file is purged once the server's binlog checkpoint has passed it).
+	purged := false
+	for range 50 {
+		if _, err := src.Exec("FLUSH BINARY LOGS"); err != nil {
+			t.Fatal(err)
+		}
+		var last string
+		if err := src.QueryRow("SHOW MASTER STATUS").Scan(&last, new(any), new(any), new(any)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if _, err := src.Exec("PURGE BINARY LOGS TO '" + last + "'"); err != nil {
+			t.Fatal(err)
+		}
+		var first string
+		if err := src.QueryRow("SHOW BINARY LOGS").Scan(&first, new(any)); err != nil {
+			t.Fatal(err)
+		}
+		if first == last {
+			purged = true
+			break
+		}
+	}
+	if !purged {
+		t.Fatal("the server kept its old binlogs")
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err = (&MyCapture{DSN: dsn, Stream: stream, ServerID: 9003, Journal: j}).Run(rctx)
+	var lost *PositionLostError
+	if !errors.As(err, &lost) {
+		t.Fatalf("Run = %v, want a position lost error", err)
+	}
+	t.Logf("evidence: %v", lost)
+	if sp, _, _ := ReadSpooled(ctx, j.Path(), stream); sp.Count != 0 {
+		t.Fatalf("spooled %d transactions from a purged position", sp.Count)
+	}
+}

@@ -1,0 +1,65 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// connectReplication opens a logical replication connection
+// (replication=database) to dsn.
+func connectReplication(ctx context.Context, dsn string) (*pgconn.PgConn, error) {
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: parse source dsn: %w", err)
+	}
+	cfg.RuntimeParams["replication"] = "database"
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: replication connection: %w", err)
+	}
+	return conn, nil
+}
+
+// quoteIdent quotes a PostgreSQL identifier; schema.table becomes
+// "schema"."table".
+func quoteIdent(name string) string {
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+	}
+	return strings.Join(parts, ".")
+}
+
+// quoteLiteral quotes a string literal for the simple query protocol (the
+// only one a replication connection speaks).
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// queryRows runs a simple query and returns its text rows (nil for NULL).
+func queryRows(ctx context.Context, conn *pgconn.PgConn, sql string) ([][]*string, error) {
+	results, err := conn.Exec(ctx, sql).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]*string
+	for _, r := range results {
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		for _, row := range r.Rows {
+			vals := make([]*string, len(row))
+			for i, b := range row {
+				if b != nil {
+					s := string(b)
+					vals[i] = &s
+				}
+			}
+			out = append(out, vals)
+		}
+	}
+	return out, nil
+}

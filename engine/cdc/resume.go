@@ -1,0 +1,60 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tightrope/tightrope/journal"
+)
+
+// Spooled is what the journal holds of one stream: how it was opened, and
+// the last source transaction spooled (Last is empty before the first).
+type Spooled struct {
+	Started journal.CDCStreamPayload
+	Last    string // source position of the last spooled transaction
+	LastSeq int64  // its journal seq
+	Count   int64  // spooled transactions
+}
+
+// ReadSpooled folds the journal at path for stream. found is false when the
+// stream was never started in it.
+func ReadSpooled(ctx context.Context, path, stream string) (sp Spooled, found bool, err error) {
+	err = journal.ScanDecoded(ctx, path, func(e journal.Event, payload any, perr error) error {
+		switch e.Type {
+		case journal.CDCStreamStarted, journal.CDCChanges:
+		default:
+			return nil
+		}
+		if perr != nil {
+			return perr
+		}
+		switch p := payload.(type) {
+		case journal.CDCStreamPayload:
+			if p.Stream == stream {
+				if found {
+					return fmt.Errorf("cdc: stream %s started twice in the journal (seq %d)", stream, e.Seq)
+				}
+				sp.Started, found = p, true
+			}
+		case journal.CDCChangesPayload:
+			if p.Stream == stream {
+				if !found {
+					return fmt.Errorf("cdc: changes of stream %s at seq %d before the stream started", stream, e.Seq)
+				}
+				sp.Last, sp.LastSeq = p.Position, e.Seq
+				sp.Count++
+			}
+		}
+		return nil
+	})
+	return sp, found, err
+}
+
+// Resume is where a stream resumes: after the last spooled transaction, or
+// at the slot's consistent point before the first.
+func (s Spooled) Resume() string {
+	if s.Last != "" {
+		return s.Last
+	}
+	return s.Started.Start
+}

@@ -1,0 +1,169 @@
+//go:build linux
+
+package cdctest
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the server is waited for and prepared through it
+)
+
+// MariaDBServer is a throwaway MariaDB with a ROW binlog (full row image and
+// metadata) and strict GTIDs.
+type MariaDBServer struct {
+	Dir      string
+	Port     int
+	ServerID int
+	// DSN connects as root (no password) with no default database.
+	DSN string
+}
+
+// DSNFor is the DSN of database name on the server.
+func (s *MariaDBServer) DSNFor(name string) string {
+	return fmt.Sprintf("root@tcp(127.0.0.1:%d)/%s", s.Port, name)
+}
+
+var (
+	myOnce sync.Once
+	mySrv  *MariaDBServer
+	myErr  error
+)
+
+// mariadbServerID is the binlog server id of the throwaway MariaDB; a
+// capture's replica id must differ from it.
+const mariadbServerID = 7401
+
+// MariaDB returns the package's throwaway MariaDB server, starting it on
+// first use. It skips t (fails it under CI) when the server cannot start.
+func MariaDB(t testing.TB) *MariaDBServer {
+	t.Helper()
+	myOnce.Do(func() { mySrv, myErr = startMariaDB() })
+	if myErr != nil {
+		unavailable(t, "throwaway MariaDB with a ROW binlog", myErr)
+	}
+	return mySrv
+}
+
+func startMariaDB() (*MariaDBServer, error) {
+	mariadbd, err := exec.LookPath("mariadbd")
+	if err != nil {
+		if mariadbd, err = exec.LookPath("/usr/sbin/mariadbd"); err != nil {
+			return nil, errors.New("mariadbd not found on PATH or in /usr/sbin")
+		}
+	}
+	installDB, err := exec.LookPath("mariadb-install-db")
+	if err != nil {
+		return nil, errors.New("mariadb-install-db not found on PATH")
+	}
+	acct, err := lookupAccount("mysql")
+	if err != nil && os.Geteuid() == 0 {
+		return nil, err
+	}
+	dir, err := acct.ownedTempDir("tightrope-cdcmy-")
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	install := acct.command(installDB, "--no-defaults", "--datadir="+data,
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
+	if out, err := install.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("mariadb-install-db: %v: %s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	logPath := filepath.Join(dir, "server.log")
+	srv := acct.command(mariadbd, "--no-defaults",
+		"--datadir="+data,
+		"--socket="+filepath.Join(dir, "mysqld.sock"),
+		"--pid-file="+filepath.Join(dir, "mysqld.pid"),
+		"--log-error="+logPath,
+		fmt.Sprintf("--port=%d", port),
+		"--bind-address=127.0.0.1",
+		"--skip-name-resolve",
+		"--log-bin="+filepath.Join(dir, "binlog"),
+		"--binlog-format=ROW",
+		"--binlog-row-image=FULL",
+		"--binlog-row-metadata=FULL",
+		"--gtid-strict-mode=ON",
+		fmt.Sprintf("--server-id=%d", mariadbServerID),
+		"--innodb-buffer-pool-size=32M",
+		"--innodb-flush-log-at-trx-commit=2",
+		"--sync-binlog=0",
+	)
+	if err := srv.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start mariadbd: %w", err)
+	}
+	done := make(chan struct{})
+	go func() { srv.Wait(); close(done) }()
+	stop := func() {
+		srv.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			srv.Process.Kill()
+			<-done
+		}
+		os.RemoveAll(dir)
+	}
+	s := &MariaDBServer{Dir: dir, Port: port, ServerID: mariadbServerID}
+	s.DSN = s.DSNFor("")
+	if err := waitMariaDB(s.DSN, done); err != nil {
+		log, _ := os.ReadFile(logPath)
+		stop()
+		return nil, fmt.Errorf("%w; server log:\n%s", err, log)
+	}
+	onStop(stop)
+	return s, nil
+}
+
+// waitMariaDB waits until the server answers a query, or exits.
+func waitMariaDB(dsn string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		db, err := sql.Open("mysql", dsn)
+		if err == nil {
+			err = db.Ping()
+			db.Close()
+		}
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("mariadbd exited during start")
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("mariadbd did not answer in 90s: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// CreateDatabase creates a fresh database on s and returns its DSN.
+func (s *MariaDBServer) CreateDatabase(t testing.TB, name string) string {
+	t.Helper()
+	db, err := sql.Open("mysql", s.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE DATABASE `" + name + "`"); err != nil {
+		t.Fatal(err)
+	}
+	return s.DSNFor(name)
+}

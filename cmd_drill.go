@@ -127,6 +127,9 @@ func runDrill(ctx context.Context, args []string, f runFlags, d drillFlags, plan
 		return err
 	}
 	plan.ID = drill.NewID()
+	if plan.LiveDir, err = filepath.Abs(filepath.Dir(live.Path)); err != nil {
+		return err
+	}
 	// the drills of a migration share their snapshots: an earlier drill's
 	// snapshot is what a damaged one falls back to
 	f.snapshotDir = filepath.Join(dir, "snapshots")
@@ -287,6 +290,19 @@ func startDrill(ctx context.Context, rb *runbooks.Runbook, f runFlags, plan jour
 		return runDrillChild(ctx, f, out)
 	}
 	return conduct(ctx, rb, store, journal.Fold([]journal.Event{store.First()}), f, out)
+}
+
+// workDir is where a run's shell steps and notify commands run: the
+// runbook's directory, or for a drill the live runbook's (its plan says),
+// so a runbook's ./script.sh is found while the connections are the
+// drill's.
+func workDir(rb *runbooks.Runbook, first journal.Event) string {
+	if p, err := journal.Decode(first); err == nil {
+		if rs, ok := p.(journal.RunStartedPayload); ok && rs.Drill != nil && rs.Drill.LiveDir != "" {
+			return rs.Drill.LiveDir
+		}
+	}
+	return filepath.Dir(rb.Path)
 }
 
 // drillPrinter prints the injected faults in plain mode.

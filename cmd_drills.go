@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tightrope/tightrope/engine/drill/scorecard"
 	"github.com/tightrope/tightrope/internal/safetext"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // drillsCmd prints the history of the drills found under a directory.
@@ -21,8 +23,13 @@ func drillsCmd() *cobra.Command {
 	var format string
 	var last int
 	cmd := &cobra.Command{
-		Use:   "drills [DIR]",
+		Use:   "drills [DIR | RUNBOOK]",
 		Short: "The history of drills, oldest first: time to detect / decide / restore vs the RTO, and whether the last ones met it",
+		Long: `The history of the drills found under DIR, or of a RUNBOOK's drills (the
+drills directory beside it, where tightrope drill RUNBOOK writes them, only
+that migration's), or with neither of the drills under ./drills (tightrope
+drill RUNBOOK, for a runbook here) and ./tightrope-drills (tightrope drill
+--demo).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageError{fmt.Errorf("give at most one directory")}
@@ -30,22 +37,34 @@ func drillsCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "tightrope-drills"
-			if len(args) == 1 {
-				dir = args[0]
-			}
 			if last < 1 {
 				return usageError{fmt.Errorf("--last must be at least 1")}
 			}
-			entries, err := findDrills(dir)
+			arg := ""
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			dirs, where, migration, err := drillsWhere(arg)
 			if err != nil {
 				return err
+			}
+			var entries []scorecard.Entry
+			for _, d := range dirs {
+				found, err := findDrills(d)
+				if err != nil {
+					return err
+				}
+				for _, e := range found {
+					if migration == "" || e.MigrationID == migration {
+						entries = append(entries, e)
+					}
+				}
 			}
 			hs := scorecard.Histories(entries, last)
 			out := cmd.OutOrStdout()
 			switch format {
 			case "text":
-				return drillsText(out, dir, hs)
+				return drillsText(out, where, hs)
 			case "json":
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
@@ -59,6 +78,39 @@ func drillsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "text", "text | json | html")
 	cmd.Flags().IntVar(&last, "last", 5, "how many of the latest drills that rolled back the consistency line judges")
 	return cmd
+}
+
+// drillsWhere is where drills looks: DIR as given; for a RUNBOOK, the
+// drills directory beside it and the runbook's migration id (the drills of
+// other migrations there are left out); with nothing, whichever of
+// ./drills and ./tightrope-drills exist — the defaults of drill RUNBOOK
+// and drill --demo. where names them for the text.
+func drillsWhere(arg string) (dirs []string, where, migration string, err error) {
+	if arg == "" {
+		for _, d := range []string{"drills", "tightrope-drills"} {
+			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+				dirs = append(dirs, d)
+			}
+		}
+		return dirs, "drills or tightrope-drills", "", nil
+	}
+	fi, err := os.Stat(arg)
+	if err != nil {
+		return nil, "", "", usageError{err}
+	}
+	if fi.IsDir() {
+		return []string{arg}, arg, "", nil
+	}
+	rb, err := runbooks.Load(arg)
+	if err != nil {
+		return nil, "", "", usageError{fmt.Errorf("%s is neither a directory of drills nor a runbook: %w", arg, err)}
+	}
+	dir := filepath.Join(filepath.Dir(arg), "drills")
+	where = dir + " for " + rb.MigrationID
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		return nil, where, rb.MigrationID, nil
+	}
+	return []string{dir}, where, rb.MigrationID, nil
 }
 
 // findDrills scores every drill journal under dir; other journals are

@@ -184,7 +184,7 @@ func conduct(ctx context.Context, rb *runbooks.Runbook, store *journal.Store, st
 	defer stop()
 	opts := engine.Options{
 		Runbook: rb, Journal: store, State: state, Operator: f.as,
-		BaseDir: filepath.Dir(rb.Path), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
+		BaseDir: workDir(rb, store.First()), AutoDecide: f.autoDecide, OnRerun: f.onRerun, Observer: f.observer,
 		RetryFailed: f.retryFailed, Faults: f.faults, SnapshotDir: f.snapshotDir,
 	}
 	plain := wantPlain(f.plain, out)

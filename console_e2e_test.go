@@ -112,3 +112,31 @@ func TestConsoleRejectsBrowserAtTheAlarm(t *testing.T) {
 	c.keys("legacy N/A ratings; the rows are kept in the journal's rejects", "Enter")
 	c.waitText("alice decided continue (trigger)")
 }
+
+// TestConsoleDrillScorecard: a drill in the full-screen console says DRILL
+// in its header, shows the scorecard over the final screen at its end
+// (before the console closes), esc dismisses it, q leaves, and the plain
+// scorecard follows on the terminal.
+func TestConsoleDrillScorecard(t *testing.T) {
+	dir := t.TempDir()
+	c := startConsole(t, 120, 40, "drill", "--demo", "--scenario", "na-ratings", "--auto-decide", "rollback", "--dir", dir, "--as", "dana")
+	sc := c.waitText("esc closes")
+	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "DRILL") || !strings.Contains(first, "ROLLED BACK") {
+		t.Errorf("the header at the end is not DRILL … ROLLED BACK: %q", first)
+	}
+	for _, want := range []string{"scorecard · scenario na-ratings · expected rollback · PASS", "detected   at", "within the RTO", "checksums equal the snapshot"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("the console's scorecard lacks %q:\n%s", want, sc)
+		}
+	}
+	c.keys("Escape")
+	sc = c.waitFor("the scorecard dismissed", func(s string) bool { return !strings.Contains(s, "esc closes") })
+	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "DRILL") {
+		t.Errorf("the header lost DRILL once the scorecard closed: %q", first)
+	}
+	c.keys("q")
+	sc = c.waitText("drill journal:")
+	if !strings.Contains(sc, "DRILL scorecard · scenario na-ratings · expected rollback · PASS") {
+		t.Errorf("the scorecard is not printed after the console:\n%s", sc)
+	}
+}

@@ -225,7 +225,7 @@ func TestDrillKillMidCopyResumesExact(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"DRILL fault injected: kill@copy:20ms", "drill: the run process was killed (signal: killed); resuming it", "run resumed by dana",
+	for _, want := range []string{"DRILL fault injected: kill@copy:rows=1000 — run process killed (SIGKILL) once step copy had committed", "drill: the run process was killed (signal: killed); resuming it", "run resumed by dana",
 		"resumed    1 times from the journal", "last verify exact", "expected continue · PASS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -141,13 +141,13 @@ func TestDrillServersNetworkDropWithClones(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
-	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "network-drop:source@copy:3s:10ms",
+	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "network-drop:source@copy:3s:rows=2000",
 		"--plain", "--auto-decide", "rollback", "--as", "dana")
 	t.Log(out)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"DRILL fault injected: network-drop:source@copy:3s:10ms", "healed     network-drop", "· PASS"} {
+	for _, want := range []string{"DRILL fault injected: network-drop:source@copy:3s:rows=2000", "healed     network-drop", "· PASS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -190,13 +190,13 @@ func TestDrillServersKillMidCopyWithClones(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
-	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "kill@copy:150ms", "--expect", "continue",
+	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "kill@copy:rows=5000", "--expect", "continue",
 		"--plain", "--auto-decide", "continue", "--as", "dana")
 	t.Log(out)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"DRILL fault injected: kill@copy:150ms", "resumed    1 times from the journal", "last verify exact", "expected continue · PASS",
+	for _, want := range []string{"DRILL fault injected: kill@copy:rows=5000", "resumed    1 times from the journal", "last verify exact", "expected continue · PASS",
 		"read 20000 = written 20000 + rejected 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

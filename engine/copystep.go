@@ -87,6 +87,7 @@ type copySink struct {
 	last     map[string]time.Time
 	fresh    map[string]bool // rejects journaled since the table's last progress sample
 	rollback error
+	written  map[string]int64 // committed rows by table, for a drill's rows=N faults
 }
 
 func (s *copySink) Rejects(ctx context.Context, table string, rows []copyengine.Rejected) error {
@@ -189,6 +190,16 @@ func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
 	if due {
 		s.last[k.Table], s.fresh[k.Table] = time.Now(), false
 	}
+	var committed int64
+	if s.c.opts.Faults != nil {
+		if s.written == nil {
+			s.written = map[string]int64{}
+		}
+		s.written[k.Table] = max(s.written[k.Table], k.Written)
+		for _, n := range s.written {
+			committed += n
+		}
+	}
 	s.mu.Unlock()
 	if k.Done {
 		if _, err := s.c.emit(s.c.opts.Operator, s.step.ID, journal.TableCopied, p); err != nil {
@@ -198,6 +209,9 @@ func (s *copySink) Progress(ctx context.Context, k copyengine.Counters) error {
 		if _, err := s.c.emit(s.c.opts.Operator, s.step.ID, journal.Progress, p); err != nil {
 			return err
 		}
+	}
+	if s.c.opts.Faults != nil {
+		s.c.faultsCommitted(ctx, s.step, committed)
 	}
 	return s.checkRejectRate(ctx, k)
 }

@@ -47,6 +47,21 @@ func (c *Conductor) injectFaults(ctx context.Context, step runbooks.Step, after 
 	}
 }
 
+// RowFaults is Faults whose faults may strike on a copy's progress
+// (AFTER rows=N): Committed is called in the copy after every committed
+// batch with the rows the step has committed so far, all its tables.
+type RowFaults interface {
+	Committed(ctx context.Context, step runbooks.Step, rows int64)
+}
+
+// faultsCommitted tells the drill's faults the rows a copy step has
+// committed.
+func (c *Conductor) faultsCommitted(ctx context.Context, step runbooks.Step, rows int64) {
+	if rf, ok := c.opts.Faults.(RowFaults); ok {
+		rf.Committed(ctx, step, rows)
+	}
+}
+
 func (c *Conductor) notifyDown() error {
 	if c.opts.Faults == nil {
 		return nil

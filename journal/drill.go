@@ -30,4 +30,8 @@ type DrillPlan struct {
 	// Connections describes each drill connection (never a secret): what
 	// the drill ran against, in place of the runbook's live connections.
 	Connections map[string]string `json:"connections,omitempty"`
+	// LiveDir is the live runbook's directory: the drill's shell steps and
+	// notify commands run there, as a live run's would (the drill's own
+	// runbook is written elsewhere), a resume's too.
+	LiveDir string `json:"live_dir,omitempty"`
 }

@@ -14,6 +14,11 @@ import (
 func (h *headerPane) badge() string {
 	st := h.c.Styles
 	mode := st.ModeBadge(h.c.Mode)
+	drill := "" // a drill's journal watched or replayed is still a drill
+	if isDrill(h.c, h.state) && h.c.Mode != ModeDrill {
+		drill = st.ModeBadge(ModeDrill) + " "
+		mode = drill + mode
+	}
 	var end string
 	switch h.state.Outcome {
 	case journal.OutcomeFinished:
@@ -33,7 +38,7 @@ func (h *headerPane) badge() string {
 		end = st.BadgeFailed.Render(h.state.Outcome)
 	}
 	if h.c.Mode == ModeLive || h.c.Mode == "" {
-		return end
+		return drill + end
 	}
 	return mode + " " + end
 }

@@ -74,7 +74,7 @@ func (h *headerPane) lines(w, _ int) []string {
 	if id != "" {
 		tail += st.Muted.Render(" · ") + st.Bold.Render(id)
 	}
-	if h.c.Mode == ModeDrill && s.Fault != "" {
+	if isDrill(h.c, s) && s.Fault != "" {
 		tail += st.Muted.Render(" · fault ") + st.Warn.Render(s.Fault)
 	}
 	room := w - width(badge) - width(tail) - width(right) - 1

@@ -40,6 +40,7 @@ type Model struct {
 
 	browser *rejectsBrowser // the rejected rows, over everything but the header and banner (overlays.go)
 	help    bool            // the key help overlay is open
+	card    *drillCard      // the drill's scorecard, at its end (drill_scorecard.go)
 	rang    time.Time       // Pending.Since of the last alarm the bell rang for
 
 	focus      int              // the pane that takes the scroll keys (focus.go)
@@ -129,6 +130,11 @@ func (m Model) panes() []pane {
 // Update routes a message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	m, took := m.routeScorecard(msg)
+	if took {
+		m.relayout()
+		return m, nil
+	}
 	next, cmd, ok := m.routeOverlay(msg)
 	if ok {
 		next.relayout()
@@ -161,6 +167,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.closed = true
 		m.fanOut(msg)
 		m.dropCommandDialogs()
+		cmd = m.loadScorecard()
+	case scorecardMsg:
+		m = m.openScorecard(msg)
 	case tickMsg:
 		cmd = m.tick()
 	case tea.KeyPressMsg:

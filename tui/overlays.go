@@ -103,6 +103,9 @@ func (m Model) overlaysView(screen string) string {
 	if m.help {
 		screen = m.overlayBox(screen, m.helpView(L.w))
 	}
+	if m.card != nil {
+		screen = m.overlayBox(screen, m.scorecardView())
+	}
 	return screen
 }
 

@@ -37,12 +37,12 @@ func init() {
 			Doc: "12,000 prices with 8 decimals going into a 2-decimal column — silently rounded by a tool. The copy must reject them, not round them, and the rollback restore both sides."},
 		{Name: "corrupt-snapshot", Expect: "rollback", Faults: []string{"corrupt-snapshot:snap-source", "bad-rows:products.rating:8000:not-integer"},
 			Doc: "The shop's snapshot is damaged right after capture, then bad rows force a rollback: the restore must detect the damage before touching the data, fall back to the previous verified snapshot, or fail loudly."},
-		{Name: "network-drop", Expect: "continue", Faults: []string{"network-drop:source@copy:10s"},
-			Doc: "A 37-minute outage of the source compressed to 10 s mid-copy: the copy retries and ends exact, or a trigger asks for a decision. Needs a server source (not the demo)."},
+		{Name: "network-drop", Expect: "continue", Faults: []string{"network-drop:source@copy:10s:rows=1000"},
+			Doc: "A 37-minute outage of the source compressed to 10 s mid-copy — right after the copy has committed 1,000 rows, however fast it runs: the copy retries and ends exact, or a trigger asks for a decision. Needs a server source (not the demo) and a copy of more than 1,000 rows."},
 		{Name: "overrun-150", Expect: "rollback", Faults: []string{"latency:source:50ms"},
 			Doc: "Every round trip to the source is slowed so the run passes 150% of its expected time: the overrun trigger must fire. Needs a server source (not the demo) and an overrun trigger."},
-		{Name: "kill-mid-copy", Expect: "continue", Faults: []string{"kill@copy:20ms"},
-			Doc: "The run's process is killed 20 ms into the copy and resumed, as an operator would: the resumed copy must end exact, no duplicates, no gaps."},
+		{Name: "kill-mid-copy", Expect: "continue", Faults: []string{"kill@copy:rows=1000"},
+			Doc: "The run's process is killed in the copy right after it has committed 1,000 rows (the demo copies 4,600), however fast it runs, and resumed, as an operator would: the resumed copy must end exact, no duplicates, no gaps."},
 	} {
 		registerScenario(s)
 	}

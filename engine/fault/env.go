@@ -24,6 +24,7 @@ type Env struct {
 	mu      sync.Mutex
 	dbs     map[string]db.DB
 	running map[string]bool // steps started and not yet past their action
+	watches []*rowWatch     // faults waiting for their step to commit rows (rows.go)
 }
 
 // setRunning records that a step started (true) or its action returned.

@@ -19,7 +19,8 @@ import (
 func TestParseSpecs(t *testing.T) {
 	for _, ok := range []string{"bad-rows:products.rating:8000:not-integer", "bad-rows:p.price:1:precision",
 		"target-drift:customers:5", "corrupt-snapshot:snap-source", "notifier-down",
-		"network-drop:source@copy:10s", "network-blackhole:target@copy:5s:2s", "latency:source:50ms", "kill@copy", "kill@copy:2s"} {
+		"network-drop:source@copy:10s", "network-blackhole:target@copy:5s:2s", "latency:source:50ms", "kill@copy", "kill@copy:2s",
+		"kill@copy:rows=1000", "network-drop:source@copy:10s:rows=1"} {
 		f, err := Parse(ok)
 		if err != nil {
 			t.Errorf("%s: %v", ok, err)
@@ -41,6 +42,9 @@ func TestParseSpecs(t *testing.T) {
 		"network-drop:source:10s":                "CONN@STEP:DURATION",
 		"network-drop:source@copy:soon":          "not a duration",
 		"latency:source":                         "CONN:DELAY",
+		"kill@copy:rows=0":                       "at least 1",
+		"kill@copy:rows=many":                    "whole number",
+		"network-drop:source@copy:10s:rows=-5":   "at least 1",
 	} {
 		if _, err := Parse(spec); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one saying %q", spec, err, want)

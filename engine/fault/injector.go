@@ -46,7 +46,15 @@ func (in *Injector) BeforeStep(ctx context.Context, step runbooks.Step, s journa
 // AfterStep lets each fault act after the step's action returned.
 func (in *Injector) AfterStep(ctx context.Context, step runbooks.Step, s journal.State, record func(journal.FaultPayload)) {
 	in.env.setRunning(step.ID, false)
+	in.env.stepOver(step.ID)
 	in.each(ctx, step, s, record, Fault.After, false)
+}
+
+// Committed tells the faults waiting for rows (AFTER rows=N) how many
+// rows the copy step has committed so far; those due strike now, in the
+// caller, before the copy's next batch.
+func (in *Injector) Committed(_ context.Context, step runbooks.Step, rows int64) {
+	in.env.committed(step.ID, rows)
 }
 
 // NotifyDown is the error every notification fails with under

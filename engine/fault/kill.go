@@ -14,7 +14,9 @@ func init() {
 	register(Kind{
 		Name: "kill", Syntax: "kill@STEP[:AFTER]",
 		Doc: "AFTER (default 1s) into step STEP the drill's run process — a child process of the drill — is killed with SIGKILL, " +
-			"right after the fault is journaled; the drill driver then resumes the journal as an operator would with tightrope resume.",
+			"right after the fault is journaled; the drill driver then resumes the journal as an operator would with tightrope resume. " +
+			"AFTER rows=N (a copy step) is deterministic: the kill comes right after the batch that brings the rows the step committed to N; " +
+			"a duration races the step, which on a fast copy may be over first.",
 		Engines: []string{"sqlite", "postgres", "mysql"},
 		Parse: func(args string) (Fault, error) {
 			rest, ok := strings.CutPrefix(args, "@")
@@ -22,13 +24,13 @@ func init() {
 			if !ok || step == "" {
 				return nil, fmt.Errorf("want @STEP[:AFTER]")
 			}
-			k := &Kill{base: base{"kill" + args}, step: step, after: DefaultAfter}
+			k := &Kill{base: base{"kill" + args}, step: step, when: trigger{after: DefaultAfter}}
 			if hasAfter {
-				d, err := time.ParseDuration(after)
-				if err != nil || d < 0 {
-					return nil, fmt.Errorf("AFTER %q is not a duration such as 2s", after)
+				t, err := parseTrigger(after)
+				if err != nil {
+					return nil, err
 				}
-				k.after = d
+				k.when = t
 			}
 			return k, nil
 		},
@@ -39,8 +41,8 @@ func init() {
 // drill's child run process may carry it (Env.Child).
 type Kill struct {
 	base
-	step  string
-	after time.Duration
+	step string
+	when trigger
 }
 
 func (k *Kill) arm(ctx context.Context, env *Env, step runbooks.Step, record func(journal.FaultPayload)) (bool, error) {
@@ -50,17 +52,26 @@ func (k *Kill) arm(ctx context.Context, env *Env, step runbooks.Step, record fun
 	if !env.Child {
 		return false, fmt.Errorf("kill needs the drill's run in a child process")
 	}
+	if n := k.when.rows; n > 0 {
+		env.onRows(k.step, n, func(rows int64) {
+			record(journal.FaultPayload{Target: "the run process", Detail: fmt.Sprintf("run process killed (SIGKILL) once step %s had committed %d rows (rows=%d)", k.step, rows, n)})
+			killSelf() // in the copy, before its next batch; after the event is durable
+		}, func() {
+			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before it committed %d rows: the process was not killed (give a smaller rows=N)", k.step, n)})
+		})
+		return true, nil
+	}
 	go func() {
 		select {
-		case <-time.After(k.after):
+		case <-time.After(k.when.after):
 		case <-ctx.Done():
 			return
 		}
 		if !env.stillRunning(k.step) {
-			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before %s: the process was not killed (give a shorter AFTER)", k.step, k.after)})
+			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before %s: the process was not killed (give a shorter AFTER, or rows=N)", k.step, k.when.after)})
 			return
 		}
-		record(journal.FaultPayload{Target: "the run process", Detail: fmt.Sprintf("run process killed (SIGKILL) %s into step %s", k.after, k.step)})
+		record(journal.FaultPayload{Target: "the run process", Detail: fmt.Sprintf("run process killed (SIGKILL) %s step %s", k.when, k.step)})
 		killSelf() // after the event is durable: the resumed run sees it and does not kill again
 	}()
 	return true, nil

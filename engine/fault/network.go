@@ -18,7 +18,8 @@ func init() {
 	register(Kind{
 		Name: "network-drop", Syntax: "network-drop:CONN@STEP:DURATION[:AFTER]",
 		Doc: "Connection CONN runs through tightrope's loopback relay; AFTER (default 1s) into step STEP every connection through it is reset " +
-			"and new ones are refused for DURATION, then the network heals.",
+			"and new ones are refused for DURATION, then the network heals. AFTER rows=N (a copy step) is deterministic: the drop comes right after " +
+			"the batch that brings the rows the step committed to N, before the next batch; a duration races the step.",
 		Engines: []string{"postgres", "mysql"},
 		Parse:   func(args string) (Fault, error) { return parseNetwork("network-drop", args) },
 	})
@@ -54,7 +55,8 @@ type RelayUser interface {
 type network struct {
 	base
 	kind, conn, step string
-	dur, after       time.Duration
+	dur              time.Duration
+	when             trigger
 }
 
 func parseNetwork(kind, args string) (Fault, error) {
@@ -63,14 +65,14 @@ func parseNetwork(kind, args string) (Fault, error) {
 	if !ok || conn == "" || len(parts) < 2 || len(parts) > 3 || parts[0] == "" {
 		return nil, fmt.Errorf("want CONN@STEP:DURATION[:AFTER]")
 	}
-	n := &network{base: base{kind + ":" + args}, kind: kind, conn: conn, step: parts[0], after: DefaultAfter}
+	n := &network{base: base{kind + ":" + args}, kind: kind, conn: conn, step: parts[0], when: trigger{after: DefaultAfter}}
 	var err error
 	if n.dur, err = time.ParseDuration(parts[1]); err != nil || n.dur <= 0 {
 		return nil, fmt.Errorf("DURATION %q is not a duration such as 10s", parts[1])
 	}
 	if len(parts) == 3 {
-		if n.after, err = time.ParseDuration(parts[2]); err != nil || n.after < 0 {
-			return nil, fmt.Errorf("AFTER %q is not a duration such as 2s", parts[2])
+		if n.when, err = parseTrigger(parts[2]); err != nil {
+			return nil, err
 		}
 	}
 	return n, nil
@@ -88,16 +90,7 @@ func (n *network) arm(ctx context.Context, env *Env, step runbooks.Step, record 
 	if r == nil {
 		return false, fmt.Errorf("connection %s does not go through a relay", n.conn)
 	}
-	go func() {
-		select {
-		case <-time.After(n.after):
-		case <-ctx.Done():
-			return
-		}
-		if !env.stillRunning(n.step) {
-			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before %s: the network was not touched (give a shorter AFTER)", n.step, n.after)})
-			return
-		}
+	strike := func(when string) {
 		at := time.Now().UTC()
 		what := "every connection reset, new ones refused"
 		if n.kind == "network-blackhole" {
@@ -106,9 +99,29 @@ func (n *network) arm(ctx context.Context, env *Env, step runbooks.Step, record 
 		} else {
 			r.Drop(n.dur)
 		}
-		record(journal.FaultPayload{At: at, Target: n.conn, Detail: fmt.Sprintf("%s: %s for %s, %s into step %s", n.kind, what, n.dur, n.after, n.step)})
-		time.Sleep(n.dur)
-		record(journal.FaultPayload{At: time.Now().UTC(), Target: n.conn, Ended: true, Detail: fmt.Sprintf("the network of %s is back after %s", n.conn, n.dur)})
+		record(journal.FaultPayload{At: at, Target: n.conn, Detail: fmt.Sprintf("%s: %s for %s, %s step %s", n.kind, what, n.dur, when, n.step)})
+		go func() {
+			time.Sleep(n.dur)
+			record(journal.FaultPayload{At: time.Now().UTC(), Target: n.conn, Ended: true, Detail: fmt.Sprintf("the network of %s is back after %s", n.conn, n.dur)})
+		}()
+	}
+	if rows := n.when.rows; rows > 0 {
+		env.onRows(n.step, rows, func(got int64) { strike(fmt.Sprintf("once %d rows were committed by", got)) }, func() {
+			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before it committed %d rows: the network was not touched (give a smaller rows=N)", n.step, rows)})
+		})
+		return true, nil
+	}
+	go func() {
+		select {
+		case <-time.After(n.when.after):
+		case <-ctx.Done():
+			return
+		}
+		if !env.stillRunning(n.step) {
+			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before %s: the network was not touched (give a shorter AFTER, or rows=N)", n.step, n.when.after)})
+			return
+		}
+		strike(n.when.String())
 	}()
 	return true, nil
 }

@@ -13,14 +13,15 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
 // Grades of a finding.
 const (
-	Blocker = "blocker" // the copy cannot run as planned, or a trigger would fire
-	Warning = "warning" // it will run, but not as the runbook hopes
-	Note    = "note"    // worth knowing
+	Blocker = journal.GradeBlocker // the copy cannot run as planned, or a trigger would fire
+	Warning = journal.GradeWarning // it will run, but not as the runbook hopes
+	Note    = journal.GradeNote    // worth knowing
 )
 
 // MaxExamples is how many example rows are kept per table, column and reason.
@@ -40,38 +41,22 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Finding is one graded conclusion.
-type Finding struct {
-	Grade   string `json:"grade"`
-	Step    string `json:"step,omitempty"`
-	Table   string `json:"table,omitempty"`
-	Column  string `json:"column,omitempty"`
-	Trigger string `json:"trigger,omitempty"` // the runbook trigger the prediction crosses
-	Message string `json:"message"`
-}
+// The assessment's result is the payload it journals, decoded once in
+// package journal; these names are its parts.
+type (
+	Result         = journal.AssessmentPayload
+	Finding        = journal.AssessFinding
+	TableResult    = journal.AssessTable
+	RejectGroup    = journal.AssessReject
+	Example        = journal.AssessExample
+	ColumnMap      = journal.AssessColumn
+	SnapshotResult = journal.AssessSnapshot
+	StepPrediction = journal.AssessPrediction
+)
 
-// Result is a whole assessment.
-type Result struct {
-	Sample    string           `json:"sample,omitempty"` // the sample as given; empty: every row read
-	Tables    []TableResult    `json:"tables"`
-	Snapshots []SnapshotResult `json:"snapshots,omitempty"`
-	Steps     []StepPrediction `json:"steps,omitempty"`
-	Findings  []Finding        `json:"findings"`
-	Elapsed   time.Duration    `json:"elapsed_ns"`
-	Counts    map[string]int   `json:"counts"` // findings by grade
-}
-
-// StepPrediction is a copy step's predicted duration.
-type StepPrediction struct {
-	Step      string        `json:"step"`
-	Rows      int64         `json:"rows"`
-	Predicted time.Duration `json:"predicted_ns"`
-}
-
-// Blocked reports whether any finding is a blocker.
-func (r *Result) Blocked() bool { return r.Counts[Blocker] > 0 }
-
-func (r *Result) add(f Finding) {
+// add records a finding.
+func (a *assessor) add(f Finding) {
+	r := a.res
 	r.Findings = append(r.Findings, f)
 	if r.Counts == nil {
 		r.Counts = map[string]int{}
@@ -109,7 +94,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			a.res.add(Finding{Grade: Blocker, Step: step.ID, Message: err.Error()})
+			a.add(Finding{Grade: Blocker, Step: step.ID, Message: err.Error()})
 		}
 	}
 	a.judgeDuration()

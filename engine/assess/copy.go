@@ -11,57 +11,6 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// TableResult is the assessment of one table of one copy step.
-type TableResult struct {
-	Step  string   `json:"step"`
-	Table string   `json:"table"`
-	Key   []string `json:"key,omitempty"`
-	Rows  int64    `json:"rows"` // rows in the source
-	Read  int64    `json:"read"` // rows read through the converters
-	// Estimate: a sample was read, and the reject counts are scaled to the
-	// whole table. Sampling says how.
-	Estimate bool   `json:"estimate,omitempty"`
-	Sampling string `json:"sampling,omitempty"`
-	Bytes    int64  `json:"bytes"` // source bytes (estimated from the sample when sampled)
-	// Rejected is the rows the copy would reject (of Rows; scaled when
-	// Estimate), RejectedRead those found among the rows read.
-	Rejected     int64         `json:"rejected"`
-	RejectedRead int64         `json:"rejected_read"`
-	Rejects      []RejectGroup `json:"rejects,omitempty"`
-	Mapping      []ColumnMap   `json:"mapping,omitempty"`
-	// ReadTime is how long reading Read rows took; ReadRate is rows a second.
-	ReadTime time.Duration `json:"read_ns"`
-	ReadRate float64       `json:"read_rate"`
-	// The target as the assessment found it.
-	TargetMissing bool     `json:"target_missing,omitempty"` // the copy creates it (create: true) or fails
-	TargetRows    int64    `json:"target_rows,omitempty"`
-	TargetExtra   []string `json:"target_extra,omitempty"` // target columns with no source column
-}
-
-// RejectGroup is the rejects of one column for one reason.
-type RejectGroup struct {
-	Column    string    `json:"column"`
-	Reason    string    `json:"reason"`
-	Found     int64     `json:"found"`     // among the rows read
-	Predicted int64     `json:"predicted"` // over the whole table (Found unless sampled)
-	Examples  []Example `json:"examples,omitempty"`
-}
-
-// Example is one rejected row: its key, the value that did not fit and why.
-type Example struct {
-	Key    map[string]any `json:"key"`
-	Value  any            `json:"value"`
-	Detail string         `json:"detail"`
-}
-
-// RejectRate is the predicted share of the table's rows rejected.
-func (t TableResult) RejectRate() float64 {
-	if t.Read == 0 {
-		return 0
-	}
-	return float64(t.RejectedRead) / float64(t.Read)
-}
-
 // copyStep assesses every table of a copy step.
 func (a *assessor) copyStep(ctx context.Context, step runbooks.Step) error {
 	src, err := a.conn(ctx, step.From)
@@ -85,7 +34,7 @@ func (a *assessor) copyStep(ctx context.Context, step runbooks.Step) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			a.res.add(Finding{Grade: Blocker, Step: step.ID, Table: name, Message: err.Error()})
+			a.add(Finding{Grade: Blocker, Step: step.ID, Table: name, Message: err.Error()})
 			continue
 		}
 		a.res.Tables = append(a.res.Tables, *tr)
@@ -95,7 +44,7 @@ func (a *assessor) copyStep(ctx context.Context, step runbooks.Step) error {
 		}
 	}
 	a.res.Steps = append(a.res.Steps, pred)
-	a.res.add(Finding{Grade: Note, Step: step.ID, Message: "rows the target itself refuses (unique keys, foreign keys, checks) cannot be predicted without writing; they are not counted here"})
+	a.add(Finding{Grade: Note, Step: step.ID, Message: "rows the target itself refuses (unique keys, foreign keys, checks) cannot be predicted without writing; they are not counted here"})
 	return nil
 }
 
@@ -120,20 +69,20 @@ func (a *assessor) table(ctx context.Context, step runbooks.Step, src, dst db.DB
 		}
 		tt, created = wouldCreate(dst.Driver(), st)
 		target.created = map[string]db.Table{name: tt}
-		a.res.add(Finding{Grade: Note, Step: step.ID, Table: name, Message: "the copy will create this table in the target (create: true)"})
+		a.add(Finding{Grade: Note, Step: step.ID, Table: name, Message: "the copy will create this table in the target (create: true)"})
 	} else {
 		if tr.TargetRows, err = dst.Count(ctx, name); err != nil {
 			return nil, fmt.Errorf("counting %s in the target: %w", name, err)
 		}
 		if tr.TargetRows > 0 {
-			a.res.add(Finding{Grade: Blocker, Step: step.ID, Table: name,
+			a.add(Finding{Grade: Blocker, Step: step.ID, Table: name,
 				Message: fmt.Sprintf("the target table already holds %d rows: a fresh copy refuses to mix into it (empty it first)", tr.TargetRows)})
 		}
 		lost := false
 		for _, c := range st.Columns {
 			if _, ok := tt.Column(c.Name); !ok {
 				lost = true
-				a.res.add(Finding{Grade: Blocker, Step: step.ID, Table: name, Column: c.Name,
+				a.add(Finding{Grade: Blocker, Step: step.ID, Table: name, Column: c.Name,
 					Message: "source column has no column in the target: its values would be lost"})
 			}
 		}
@@ -144,7 +93,7 @@ func (a *assessor) table(ctx context.Context, step runbooks.Step, src, dst db.DB
 				if c.Type.NotNull {
 					grade, msg = Blocker, "target column is NOT NULL and has no source column"
 				}
-				a.res.add(Finding{Grade: grade, Step: step.ID, Table: name, Column: c.Name, Message: msg})
+				a.add(Finding{Grade: grade, Step: step.ID, Table: name, Column: c.Name, Message: msg})
 			}
 		}
 		if lost {
@@ -159,7 +108,7 @@ func (a *assessor) table(ctx context.Context, step runbooks.Step, src, dst db.DB
 	tr.Mapping = mapping(p, created)
 	for _, m := range tr.Mapping {
 		if m.Note != "" {
-			a.res.add(Finding{Grade: Warning, Step: step.ID, Table: name, Column: m.Column,
+			a.add(Finding{Grade: Warning, Step: step.ID, Table: name, Column: m.Column,
 				Message: fmt.Sprintf("%s → %s: %s", m.Source, m.Target, m.Note)})
 		}
 	}
@@ -210,7 +159,7 @@ func (a *assessor) judgeRejects(tr *TableResult) {
 		f.Grade, f.Trigger = Blocker, runbooks.TriggerRejectRate
 		f.Message += ", over the reject_rate threshold of " + pct(th)
 	}
-	a.res.add(f)
+	a.add(f)
 }
 
 // sortGroups orders reject groups by count, then column and reason.

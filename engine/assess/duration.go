@@ -35,5 +35,5 @@ func (a *assessor) judgeDuration() {
 			f.Grade = Warning
 		}
 	}
-	a.res.add(f)
+	a.add(f)
 }

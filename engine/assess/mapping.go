@@ -6,14 +6,6 @@ import (
 	"github.com/tightrope/tightrope/engine/convert"
 )
 
-// ColumnMap is how one source column lands in the target.
-type ColumnMap struct {
-	Column string `json:"column"`
-	Source string `json:"source"` // the source declaration
-	Target string `json:"target"` // the target declaration (as it is, or as create: true would make it)
-	Note   string `json:"note,omitempty"`
-}
-
 // narrowing says how a target type is narrower than the source type, or
 // means something else; "" when every source value has an equal target
 // value by type alone.

@@ -8,15 +8,6 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// SnapshotResult is the assessment of one snapshot step.
-type SnapshotResult struct {
-	Step string `json:"step"`
-	Of   string `json:"of"`
-	// Size is the data the snapshot captures, in bytes: the artefact's
-	// predicted size (a dump is usually smaller, never much larger).
-	Size int64 `json:"size"`
-}
-
 // snapshotStep predicts a snapshot's artefact size.
 func (a *assessor) snapshotStep(ctx context.Context, step runbooks.Step) error {
 	d, err := a.conn(ctx, step.Of)
@@ -28,7 +19,7 @@ func (a *assessor) snapshotStep(ctx context.Context, step runbooks.Step) error {
 		return err
 	}
 	a.res.Snapshots = append(a.res.Snapshots, SnapshotResult{Step: step.ID, Of: step.Of, Size: n})
-	a.res.add(Finding{Grade: Note, Step: step.ID, Message: fmt.Sprintf("the snapshot of %s captures about %s", step.Of, bytesWord(n))})
+	a.add(Finding{Grade: Note, Step: step.ID, Message: fmt.Sprintf("the snapshot of %s captures about %s", step.Of, bytesWord(n))})
 	return nil
 }
 

@@ -89,3 +89,61 @@ func dirSums(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestAssessStepStopsTheRunBeforeACopy puts an assess step first in the
+// demo: its blocker raises the assessment trigger, the decision-maker
+// (--auto-decide rollback) rolls back, and no copy ever started.
+func TestAssessStepStopsTheRunBeforeACopy(t *testing.T) {
+	dir := t.TempDir()
+	rb, err := demo.Write(context.Background(), dir, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(text), "steps:\n", "steps:\n  - { id: assess, kind: assess, sample: 50% }\n", 1)
+	if edited == string(text) {
+		t.Fatal("the demo runbook has no steps: line")
+	}
+	if err := os.WriteFile(rb, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jpath := filepath.Join(t.TempDir(), "run.journal")
+	out, code := tightrope(t, nil, "run", rb, "--plain", "--auto-decide", "rollback", "--as", "alice", "--journal", jpath)
+	// The demo's rollback restores snapshots this run never took, so the
+	// rollback itself fails (exit 1); without them it would exit 3.
+	if code != exitRolledBack && code != exitFailure {
+		t.Fatalf("exit %d, want a rollback:\n%s", code, out)
+	}
+	if !strings.Contains(out, "ROLLBACK started: assessment: rollback decided") {
+		t.Errorf("no rollback decided on the assessment:\n%s", out)
+	}
+	evs, err := journal.ReadAll(jpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var assessed, fired bool
+	for _, e := range evs {
+		p, err := journal.Decode(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch e.Type {
+		case journal.Assessed:
+			a := p.(journal.AssessmentPayload)
+			assessed = a.Blocked() && a.Sample == "50%"
+		case journal.TriggerFired:
+			tp := p.(journal.TriggerPayload)
+			fired = fired || (tp.Trigger == "assessment" && e.StepID == "assess" && strings.Contains(tp.Message, "products"))
+		case journal.StepStarted:
+			if k := p.(journal.StepStartedPayload).Kind; k == "copy" || k == "snapshot" {
+				t.Errorf("a %s step started after the assessment's blocker: %s", k, e.StepID)
+			}
+		}
+	}
+	if !assessed || !fired {
+		t.Errorf("assessment journaled %v, trigger raised %v:\n%s", assessed, fired, out)
+	}
+}

@@ -15,6 +15,10 @@ import (
 // takes.
 const sampleChunk = 200
 
+// minChunks is the fewest chunks a spread sample takes, so a small
+// sample still covers the whole key range.
+const minChunks = 10
+
 // readThrough reads the table's rows (all of them, or the sample) in key
 // order exactly as the copy reads them, and passes every row through the
 // plan's cast rules and converters: a row the converters refuse is a row
@@ -75,7 +79,7 @@ func (a *assessor) readSpread(ctx context.Context, src db.DB, p *copyengine.Plan
 	if lo == nil || hi == nil {
 		return nil
 	}
-	chunks := max((want+sampleChunk-1)/sampleChunk, 1)
+	chunks := max((want+sampleChunk-1)/sampleChunk, min(want, minChunks))
 	per := (want + chunks - 1) / chunks
 	span := float64(*hi-*lo+1) / float64(chunks)
 	r.tr.Estimate = true

@@ -55,6 +55,12 @@ func TestAssessPredictsTheDemoRun(t *testing.T) {
 	if res == nil || !res.Blocked() {
 		t.Fatalf("the journal holds no blocking assessment: %+v", res)
 	}
+	for format, want := range map[string]string{"md": "## Assessment", "html": "Predicted rejects"} {
+		rep, code := tightrope(t, nil, "report", jpath, "--format", format)
+		if code != 0 || !strings.Contains(rep, want) || !strings.Contains(rep, "not_integer") || !strings.Contains(rep, "over the reject_rate threshold") {
+			t.Errorf("report --format %s of the assessment (exit %d) lacks its section:\n%s", format, code, rep)
+		}
+	}
 	predicted := map[string]int{}
 	for _, tb := range res.Tables {
 		predicted[tb.Table] = int(tb.Rejected)

@@ -25,6 +25,7 @@ const exitBlocked = 4
 // only, and journals the prediction.
 func assessCmd() *cobra.Command {
 	var sample, journalPath, as string
+	var history []string
 	cmd := &cobra.Command{
 		Use:   "assess RUNBOOK",
 		Short: "Predict the copies' rejects, sizes and durations before the window (read-only); exit 4 on a blocker",
@@ -35,7 +36,9 @@ exactly (the source read through the copy's own converters and cast rules),
 by table, column and reason with up to 20 examples each; row counts, bytes, a
 measured read rate and the copies' predicted duration against
 objectives.expected and the overrun trigger; the target tables' state. For
-every snapshot step: the data it captures.
+every snapshot step: the data it captures against the free disk where it
+goes, and the restore time against the RTO at the rate of the last restore
+of the same connection recorded in the journals under --history.
 
 --sample N or --sample 10% reads part of each table and says the counts are
 estimates. Findings are graded blocker, warning or note; the exit code is 4
@@ -58,19 +61,23 @@ renders.`,
 			if journalPath == "" {
 				journalPath = filepath.Join(filepath.Dir(args[0]), fmt.Sprintf("%s-assess-%s.journal", rb.MigrationID, time.Now().UTC().Format("20060102T150405Z")))
 			}
-			return runAssess(cmd.Context(), rb, s, journalPath, as, cmd.OutOrStdout())
+			if len(history) == 0 {
+				history = []string{filepath.Dir(args[0])}
+			}
+			return runAssess(cmd.Context(), rb, s, assess.Journals(history...), journalPath, as, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&sample, "sample", "", "read only N rows, or P% of the rows, of each table (the counts are then estimates)")
 	cmd.Flags().StringVar(&journalPath, "journal", "", "journal file to create (default: beside the runbook, named after the migration id and time)")
+	cmd.Flags().StringSliceVar(&history, "history", nil, "directories of run and drill journals whose last restore of each snapshotted connection predicts the restore time (default: the runbook's directory)")
 	cmd.Flags().StringVar(&as, "as", loginName(), "who runs the assessment")
 	return cmd
 }
 
 // runAssess assesses, journals the result, prints its summary and maps a
 // blocker to exit 4.
-func runAssess(ctx context.Context, rb *runbooks.Runbook, s assess.Sample, path, as string, out io.Writer) error {
-	res, err := assess.Run(ctx, assess.Options{Runbook: rb, BaseDir: filepath.Dir(rb.Path), Sample: s})
+func runAssess(ctx context.Context, rb *runbooks.Runbook, s assess.Sample, history []string, path, as string, out io.Writer) error {
+	res, err := assess.Run(ctx, assess.Options{Runbook: rb, BaseDir: filepath.Dir(rb.Path), Sample: s, History: history})
 	if err != nil {
 		return err
 	}

@@ -153,3 +153,64 @@ func TestAssessStepStopsTheRunBeforeACopy(t *testing.T) {
 		t.Errorf("assessment journaled %v, trigger raised %v:\n%s", assessed, fired, out)
 	}
 }
+
+// TestAssessPredictsRestoreFromTheLastOne: a demo run rolled back
+// restores its source; the assessment of a fresh demo, given that run's
+// journal, predicts the source's restore at its rate — the same rows, so
+// the same time — against the RTO.
+func TestAssessPredictsRestoreFromTheLastOne(t *testing.T) {
+	ran := t.TempDir()
+	rb, err := demo.Write(context.Background(), ran, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJournal := filepath.Join(ran, "run.journal")
+	if out, code := tightrope(t, nil, "run", rb, "--plain", "--auto-decide", "rollback", "--as", "alice", "--journal", runJournal); code != exitRolledBack {
+		t.Fatalf("demo run: exit %d, want a rollback:\n%s", code, out)
+	}
+	var measured journal.RestorePayload
+	evs, err := journal.ReadAll(runJournal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if p, _ := journal.Decode(e); e.Type == journal.RestoreFinished && p.(journal.RestorePayload).Connection == "source" {
+			measured = p.(journal.RestorePayload)
+		}
+	}
+	if !measured.Verified {
+		t.Fatalf("the rollback journaled no verified restore of the source: %+v", measured)
+	}
+
+	fresh := t.TempDir()
+	rb, err = demo.Write(context.Background(), fresh, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpath := filepath.Join(t.TempDir(), "assess.journal")
+	out, _ := tightrope(t, nil, "assess", rb, "--journal", jpath, "--history", ran, "--as", "alice")
+	if !strings.Contains(out, "at the rate of the last restore") {
+		t.Fatalf("no restore prediction:\n%s", out)
+	}
+	evs, err = journal.ReadAll(jpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		p, _ := journal.Decode(e)
+		a, ok := p.(journal.AssessmentPayload)
+		if !ok {
+			continue
+		}
+		for _, s := range a.Snapshots {
+			if s.Of != "source" {
+				continue
+			}
+			if d := s.Restore.Milliseconds() - measured.DurationMS; d < -1 || d > 1 {
+				t.Errorf("predicted restore %s for %d rows, the last restore of the same rows took %dms", s.Restore, s.Rows, measured.DurationMS)
+			}
+			return
+		}
+	}
+	t.Errorf("the assessment holds no snapshot of the source:\n%s", out)
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/tightrope/tightrope/engine/assess"
@@ -19,7 +20,10 @@ func (c *Conductor) assessStep(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
-	res, err := assess.Run(ctx, assess.Options{Runbook: c.opts.Runbook, BaseDir: c.opts.BaseDir, Sample: sample, Now: c.opts.Now})
+	res, err := assess.Run(ctx, assess.Options{
+		Runbook: c.opts.Runbook, BaseDir: c.opts.BaseDir, Sample: sample, Now: c.opts.Now,
+		SnapshotDir: c.opts.SnapshotDir, History: assess.Journals(filepath.Dir(c.opts.Journal.Path())),
+	})
 	if err != nil {
 		return err
 	}

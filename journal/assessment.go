@@ -116,4 +116,10 @@ type AssessSnapshot struct {
 	// Size is the data the snapshot captures, in bytes: the artefact's
 	// predicted size (a dump is usually smaller).
 	Size int64 `json:"size"`
+	// Rows is the rows the connection holds, Restore the predicted restore
+	// time at the rate of the last recorded restore (journal RestoreFrom);
+	// zero when none was recorded.
+	Rows        int64         `json:"rows,omitempty"`
+	Restore     time.Duration `json:"restore_ns,omitempty"`
+	RestoreFrom string        `json:"restore_from,omitempty"`
 }

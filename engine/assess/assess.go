@@ -35,6 +35,12 @@ type Options struct {
 	// Steps limits the assessment to these copy and snapshot steps (by
 	// id); empty: every step of the runbook.
 	Steps []string
+	// SnapshotDir is where file snapshots go; empty: "snapshots" under
+	// BaseDir.
+	SnapshotDir string
+	// History lists journals (runs and drills) to find the last restore
+	// of each snapshotted connection in, for the restore prediction.
+	History []string
 	// Open opens a connection; nil: db.OpenReadOnly.
 	Open func(ctx context.Context, c runbooks.Connection) (db.DB, error)
 	// Now is the clock (rates and durations); nil: time.Now.

@@ -7,6 +7,8 @@ package assess_test
 
 import (
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,6 +62,22 @@ func newMySQL(t *testing.T, connName string) *server {
 	}
 	cfg.DBName = name
 	return open(t, db.MySQL, connName, cfg.FormatDSN(), name)
+}
+
+// newSQLite makes an empty SQLite file named by a path connection.
+func newSQLite(t *testing.T, connName string) *server {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := runbooks.Connection{Name: connName, Driver: db.SQLite, Path: path}
+	d, err := db.Open(dbtest.Ctx(t), c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return &server{DB: d, conn: c, name: path}
 }
 
 // open opens dsn read-write for the test's own setup and checks, and

@@ -11,6 +11,10 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
+// readBatch is the rows a read asks for when the step names no batch
+// (the copy then sizes its own; the rows and their order are the same).
+const readBatch = 1000
+
 // sampleChunk is how many consecutive rows one read of a spread sample
 // takes.
 const sampleChunk = 200
@@ -26,7 +30,7 @@ const minChunks = 10
 func (a *assessor) readThrough(ctx context.Context, src db.DB, p *copyengine.Plan, step runbooks.Step, tr *TableResult) error {
 	batch := step.Batch
 	if batch <= 0 {
-		batch = copyengine.DefaultBatch
+		batch = readBatch
 	}
 	r := &tally{p: p, tr: tr, groups: map[[2]string]*RejectGroup{}}
 	want := a.o.Sample.target(tr.Rows)

@@ -25,6 +25,7 @@ type proxy struct {
 	holding bool                  // replies are swallowed until the next cut
 	commits []string              // the chunks that triggered cuts at COMMIT
 	cuts    int                   // cuts that closed at least one connection
+	rate    int64                 // bytes a second each connection carries to the server; 0: no limit
 	stopped bool
 	wg      sync.WaitGroup
 }
@@ -82,6 +83,9 @@ func (p *proxy) pipe(dst, src net.Conn, toServer bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if toServer {
+			p.slow(n)
+		}
 		if n > 0 && p.atCommit(dst, buf[:n], toServer) {
 			return
 		}

@@ -260,3 +260,46 @@ func (s *countingSink) Cast(string, string, string, string, int64)          {}
 func (s *countingSink) Progress(context.Context, copyengine.Counters) error { return nil }
 func (s *countingSink) Created(string, []db.Mapping)                        {}
 func (s *countingSink) Retry(string, int, time.Duration, error)             {}
+
+// TestCreatePlansWithoutCreating: a create: true copy into a missing
+// table is planned against the table db.CreateTable would make — the
+// mapping and rejects the copy then has — and nothing is created.
+func TestCreatePlansWithoutCreating(t *testing.T) {
+	src, dst, rb := shop(t)
+	ctx := dbtest.Ctx(t)
+	dbtest.MustExec(t, dst, "DROP TABLE products")
+	rb.Steps[0].Create = true
+	dstBefore := fingerprint(t, dst)
+	res, err := assess.Run(ctx, assess.Options{Runbook: rb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fingerprint(t, dst); got != dstBefore {
+		t.Errorf("the assessment created something in the target:\nbefore %s\nafter  %s", dstBefore, got)
+	}
+	if len(res.Tables) != 1 || !res.Tables[0].TargetMissing {
+		t.Fatalf("tables %+v; findings %+v", res.Tables, res.Findings)
+	}
+	tr := res.Tables[0]
+	maps := map[string]string{}
+	for _, m := range tr.Mapping {
+		maps[m.Column] = strings.ToLower(m.Target)
+	}
+	sink := &countingSink{byReason: map[string]int64{}}
+	out, err := copyengine.Run(ctx, src, dst, []string{"products"}, rb.Steps[0], "assess-create", sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := dst.Table(ctx, "products")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range created.Columns {
+		if got := strings.ToLower(c.Type.Decl); got != maps[c.Name] {
+			t.Errorf("%s: predicted %q, created %q", c.Name, maps[c.Name], got)
+		}
+	}
+	if out[0].Rejected != tr.Rejected {
+		t.Errorf("the copy rejected %d rows (%v), the assessment predicted %d", out[0].Rejected, sink.byReason, tr.Rejected)
+	}
+}

@@ -60,7 +60,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(demoCmd(), runCmd(), resumeCmd(), replayCmd(), watchCmd(), lintCmd(), journalCmd(), rejectsCmd(), reportCmd(), snapshotsCmd(), cleanupCmd(), schemaCmd(), drillCmd(), drillsCmd(), drillRunCmd(), planCmd())
+	root.AddCommand(demoCmd(), runCmd(), resumeCmd(), replayCmd(), watchCmd(), lintCmd(), journalCmd(), rejectsCmd(), reportCmd(), snapshotsCmd(), cleanupCmd(), schemaCmd(), drillCmd(), drillsCmd(), drillRunCmd(), planCmd(), assessCmd())
 	err := root.Execute()
 	os.Exit(exitCode(err))
 }

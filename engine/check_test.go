@@ -56,7 +56,7 @@ rollback:
 	if !errors.As(err, &list) || len(list) != 4 {
 		t.Fatalf("Check: %v", err)
 	}
-	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, wait)"
+	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, wait, assess)"
 	for i, want := range []string{
 		"runbook.yaml:5:1: strategy blue-green is not supported by this build (it carries out: snapshot)",
 		"runbook.yaml:11:3: trigger cdc_lag cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",

@@ -58,6 +58,7 @@ var stepActions = map[string]stepAction{
 	runbooks.KindSnapshot: (*Conductor).snapshotStep,
 	runbooks.KindRestore:  (*Conductor).restoreStep,
 	runbooks.KindWait:     (*Conductor).wait,
+	runbooks.KindAssess:   (*Conductor).assessStep,
 }
 
 // action runs what the step's kind does.

@@ -51,6 +51,7 @@ var payloadOf = map[Type]payloadSpec{
 	Approval:         payload[ApprovalPayload](),
 	CDCStreamStarted: payload[CDCStreamPayload](),
 	CDCChanges:       payload[CDCChangesPayload](),
+	Assessed:         payload[AssessmentPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -160,6 +160,9 @@ var triggerWords = map[string]func(rb *runbooks.Runbook, v float64) string{
 	runbooks.TriggerStepFailed: func(*runbooks.Runbook, float64) string {
 		return "Decide whether to roll back whenever a step fails (instead of its on_failure policy)."
 	},
+	runbooks.TriggerAssessment: func(*runbooks.Runbook, float64) string {
+		return "Decide before a row moves when an assess step predicts a blocker (rejects over the reject rate, a copy over the overrun, a restore over the RTO)."
+	},
 }
 
 func triggers(rb *runbooks.Runbook) []string {

@@ -104,6 +104,9 @@ func (b *builder) event(e journal.Event, payload any, err error) {
 		b.took[e.StepID] = p.DurationMS
 	case journal.NotePayload:
 		b.add(e, "note", p.Text)
+	case journal.AssessmentPayload:
+		b.r.Assessment = &p
+		b.add(e, "assessment", fmt.Sprintf("%d blocker(s), %d warning(s), %d note(s)", p.Counts[journal.GradeBlocker], p.Counts[journal.GradeWarning], p.Counts[journal.GradeNote]))
 	case journal.TriggerPayload:
 		b.trigger(e, p)
 	case journal.AwaitingPayload:

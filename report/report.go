@@ -34,6 +34,9 @@ type Report struct {
 	Lessons       []string      `json:"lessons"`
 	// Drill is the drill's scorecard (mode drill only).
 	Drill *scorecard.Card `json:"drill,omitempty"`
+	// Assessment is the run's latest assessment (tightrope assess, or an
+	// assess step).
+	Assessment *journal.AssessmentPayload `json:"assessment,omitempty"`
 }
 
 // Summary is the run at a glance.

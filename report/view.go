@@ -82,8 +82,11 @@ func none() block              { return para(txt("none")) }
 // view lays out the report.
 func view(r *Report) document {
 	d := document{Title: "Post-mortem"}
-	if r.Summary.Mode == journal.ModeDrill {
+	switch r.Summary.Mode {
+	case journal.ModeDrill:
 		d.Title = "DRILL post-mortem"
+	case journal.ModeAssess:
+		d.Title = "Assessment"
 	}
 	if n := r.Summary.Name; n != "" {
 		d.Title += ": " + n
@@ -114,6 +117,9 @@ func view(r *Report) document {
 	}
 	if r.Drill != nil {
 		d.Sections = append([]section{drillView(r.Drill)}, d.Sections...)
+	}
+	if r.Assessment != nil {
+		d.Sections = append([]section{assessmentView(r.Assessment)}, d.Sections...)
 	}
 	if len(r.Problems) > 0 {
 		d.Sections = append(d.Sections, problemsView(r))

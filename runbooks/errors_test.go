@@ -88,7 +88,7 @@ func TestParseErrors(t *testing.T) {
 			`11:20: verify_mismatch must be a whole number, got the string "many"`,
 			`12:12: cdc_lag: invalid duration "30"`,
 			`13:16: step_failed must be true or false, got the string "yes"`,
-			`14:3: unknown key "lag" in triggers (allowed: reject_rate, overrun, verify_mismatch, cdc_lag, step_failed)`}},
+			`14:3: unknown key "lag" in triggers (allowed: reject_rate, overrun, verify_mismatch, cdc_lag, step_failed, assessment)`}},
 		{"notify entries", top + `notify: [{ on: [trigger], exec: ./n.sh, url: "https://x" }, { on: [trigger] }, { exec: x, when: always }]` + "\nsteps:\n" + gate, []string{
 			"8:46: notify entry has both exec and url",
 			"8:61: notify entry needs exec (a command) or url (a webhook)",

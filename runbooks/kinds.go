@@ -17,6 +17,7 @@ const (
 	KindCDCCatchup = "cdc-catchup"
 	KindSwitch     = "switch"
 	KindWait       = "wait"
+	KindAssess     = "assess"
 )
 
 // kindSpec is one step kind as a runbook spells it. The loader decodes,
@@ -74,6 +75,7 @@ var kindSpecs = []kindSpec{
 		requires: []requirement{{"run", "the command to run"}}, sideEffects: true},
 	{name: KindWait, keys: []string{"duration"},
 		requires: []requirement{{"duration", "how long to wait, like 5m"}}},
+	{name: KindAssess, keys: []string{"sample"}},
 }
 
 var needTables = requirement{"tables", "a list of tables or the word all"}

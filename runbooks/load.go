@@ -297,6 +297,10 @@ func (d *decoder) triggers(f field, at map[string]position) Triggers {
 	if v, ok := kv[TriggerStepFailed]; ok {
 		t.StepFailed = d.boolean(v)
 	}
+	if v, ok := kv[TriggerAssessment]; ok {
+		b := d.boolean(v)
+		t.Assessment = &b
+	}
 	return t
 }
 

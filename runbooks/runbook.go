@@ -74,6 +74,7 @@ type Triggers struct {
 	VerifyMismatch *int64         // rows allowed to differ after verify
 	CDCLag         *time.Duration // maximum change-capture lag
 	StepFailed     bool           // a failed step needs a decision
+	Assessment     *bool          // an assess step's blocker needs a decision; nil means watched
 }
 
 // Notify is one entry of the communication plan.
@@ -126,6 +127,8 @@ type Step struct {
 	Method   string // snapshot: native method, engine default when empty
 
 	Duration time.Duration // wait
+
+	Sample string // assess: rows or a percentage of each table to read ("" reads every row)
 
 	Line, Col int // position of the step in the file, for messages
 }

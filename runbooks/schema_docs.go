@@ -59,6 +59,7 @@ var stepKeyDocs = map[string]keyDoc{
 	"method":       {tNonEmpty, "the native method: sqlite vacuum-into|backup, postgres pg_dump, mysql schema|mysqldump (default: the first)"},
 	"snapshot":     {tStepID, "the id of the snapshot step whose snapshot to restore"},
 	"duration":     {tDuration, "how long to wait, more than zero"},
+	"sample":       {tNonEmpty, "read only this many rows (5000) or this share (10%) of each table; the predictions are then estimates (default: every row)"},
 }
 
 // kindDocs says what each registered step kind does.
@@ -75,6 +76,7 @@ var kindDocs = map[string]string{
 	KindCDCCatchup: "applies captured changes until the target has caught up (parsed; this build cannot run it yet)",
 	KindSwitch:     "switches traffic to the other side (blue-green; parsed; this build cannot run it yet)",
 	KindWait:       "waits for a while",
+	KindAssess:     "predicts, reading only, what the copies and snapshots will do (exact rejects, durations, sizes) and raises the assessment trigger on a blocker before a row moves",
 }
 
 // topKeyDocs covers topKeys.

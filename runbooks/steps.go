@@ -19,6 +19,9 @@ var castKeys = []string{"column", "map"}
 // stepIDRE is the shape of a step id.
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
+// sampleRE is the shape of an assess step's sample: rows or a percentage.
+var sampleRE = regexp.MustCompile(`^([1-9][0-9]*|[0-9]+(\.[0-9]+)?%)$`)
+
 // envNameRE is the shape of an environment variable name.
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
@@ -171,6 +174,11 @@ func (d *decoder) stepField(st *Step, f field, ref *stepRef) {
 		st.Method = d.nonEmpty(f)
 	case "snapshot":
 		st.Snapshot = d.nonEmpty(f)
+	case "sample":
+		st.Sample = d.nonEmpty(f)
+		if st.Sample != "" && !sampleRE.MatchString(st.Sample) {
+			d.errorAt(f.pos(), "sample must be a number of rows like 5000 or a percentage like 10%%, got %q", st.Sample)
+		}
 	case "duration":
 		n := len(d.errs)
 		st.Duration = d.duration(f)

@@ -7,6 +7,7 @@ const (
 	TriggerVerifyMismatch = "verify_mismatch"
 	TriggerCDCLag         = "cdc_lag"
 	TriggerStepFailed     = "step_failed"
+	TriggerAssessment     = "assessment"
 )
 
 // Unit is what a trigger's observed value and threshold measure.
@@ -47,6 +48,7 @@ var triggerSpecs = []TriggerSpec{
 	{TriggerVerifyMismatch, UnitRows, ScopeTable, "rows that differ between source and target in one table"},
 	{TriggerCDCLag, UnitMillis, ScopeRun, "change-capture lag behind the source"},
 	{TriggerStepFailed, UnitNone, ScopeStep, "a failed step waits for a decision instead of its on_failure"},
+	{TriggerAssessment, UnitNone, ScopeStep, "an assess step found a blocker: a predicted reject rate over reject_rate, a duration over expected × overrun, a table the copy cannot fill"},
 }
 
 // TriggerSpecs lists every trigger this build knows.
@@ -84,6 +86,8 @@ func (t Triggers) Threshold(name string) (float64, bool) {
 		}
 	case TriggerStepFailed:
 		return 0, t.StepFailed
+	case TriggerAssessment:
+		return 0, t.Assessment == nil || *t.Assessment
 	}
 	return 0, false
 }

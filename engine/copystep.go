@@ -134,6 +134,16 @@ func (s *copySink) Cast(table, column, from, to string, n int64) {
 	})
 }
 
+// Tuned journals a table's batch size and parallelism, as chosen and at
+// every resize.
+func (s *copySink) Tuned(t copyengine.Tune) {
+	_, _ = s.c.emit(s.c.opts.Operator, s.step.ID, journal.CopyTuned, journal.CopyTunedPayload{
+		Table: t.Table, Batch: t.Batch, Parallel: t.Parallel, Workers: t.Workers,
+		AutoBatch: t.AutoBatch, AutoParallel: t.AutoParallel, Reason: t.Reason,
+		RowBytes: t.RowBytes, TookMS: t.Took.Milliseconds(), Rows: t.Rows,
+	})
+}
+
 func (s *copySink) Created(table string, maps []db.Mapping) {
 	s.c.logf(s.step.ID, "info", "created %s in the target from the source's shape", table)
 	for _, m := range maps {

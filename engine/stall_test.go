@@ -264,7 +264,7 @@ func TestCopyGoesOnAfterAStall(t *testing.T) {
 	hole, pg, table := holedServer(t, db.Postgres, "stallheal")
 	r := smallRun(t, stallHeader(db.Postgres)+`steps:
   - { id: ready, kind: gate, question: "copy now?" }
-  - { id: copy, kind: copy, tables: [`+table+`], batch: 100 }
+  - { id: copy, kind: copy, tables: [`+table+`], batch: 100, parallel: 1 }
   - { id: check, kind: verify, tables: [`+table+`] }
 `, "alice", "")
 	sourceRows(t, r.dir, table, 20000)

@@ -47,6 +47,7 @@ var payloadOf = map[Type]payloadSpec{
 	Warning:          payload[WarningPayload](),
 	SkipRequested:    payload[ControlPayload](),
 	FaultInjected:    payload[FaultPayload](),
+	CopyTuned:        payload[CopyTunedPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -92,6 +92,8 @@ type StepState struct {
 type TableState struct {
 	ProgressPayload
 	Done      bool
+	Tuning    CopyTunedPayload // batch size and parallelism in force (copy_tuned)
+	Resizes   int              // batch resizes made while the copy ran
 	ByReason  map[string]int64
 	StartedAt time.Time
 	UpdatedAt time.Time
@@ -229,6 +231,8 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 		for reason, n := range p.ByReason {
 			t.ByReason[reason] += n
 		}
+	case CopyTuned:
+		s.applyTuned(e, pl.(CopyTunedPayload))
 	case CastApplied:
 		p := pl.(CastPayload)
 		s.Casts = append(s.Casts, p)

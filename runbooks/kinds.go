@@ -138,15 +138,11 @@ func fromToDefaults(st *Step, written func(string) bool) {
 	}
 }
 
-// copyDefaults adds a copy's batch size and parallelism.
+// copyDefaults adds a copy's connections. A batch size or parallelism
+// the runbook does not name stays 0: the engine chooses it (and adapts the
+// batch size while the copy runs).
 func copyDefaults(st *Step, written func(string) bool) {
 	fromToDefaults(st, written)
-	if !written("batch") {
-		st.Batch = DefaultBatch
-	}
-	if !written("parallel") {
-		st.Parallel = DefaultParallel
-	}
 }
 
 // checkFromTo refuses a step that reads and writes the same connection.

@@ -99,7 +99,7 @@ func TestLoadBlockStyle(t *testing.T) {
 	if !reflect.DeepEqual(cp.Casts, wantCasts) {
 		t.Errorf("casts = %+v", cp.Casts)
 	}
-	if cp.Batch != DefaultBatch || cp.Parallel != DefaultParallel || !cp.Create || !cp.Idempotent ||
+	if cp.Batch != 0 || cp.Parallel != 0 || !cp.Create || !cp.Idempotent ||
 		cp.OnFailure != OnFailureRollback || !reflect.DeepEqual(cp.Key, []string{"order_id", "line_no"}) ||
 		!reflect.DeepEqual(cp.Tables, []string{"orders", "order_lines"}) || cp.All {
 		t.Errorf("copy-orders = %+v", cp)

@@ -114,8 +114,8 @@ type Step struct {
 	To       string   // copy/verify: target connection (default "target")
 	Tables   []string // copy/verify: table names; nil with AllTables
 	All      bool     // copy/verify: "tables: all"
-	Batch    int      // copy: rows per batch (default 1000)
-	Parallel int      // copy: tables copied at once (default 1)
+	Batch    int      // copy: rows per batch (0: sized and resized by the engine)
+	Parallel int      // copy: workers (0: chosen by the engine from the cores and key ranges)
 	Create   bool     // copy: create missing target tables
 	Key      []string // copy, verify: unique key for a table without a primary key
 	Casts    []Cast   // copy: documented cast rules

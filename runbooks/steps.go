@@ -16,12 +16,6 @@ var commonStepKeys = []string{"id", "kind", "title", "owner", "expected", "on_fa
 // castKeys are the keys of one entry of a copy step's casts.
 var castKeys = []string{"column", "map"}
 
-// Defaults for copy steps.
-const (
-	DefaultBatch    = 1000
-	DefaultParallel = 1
-)
-
 // stepIDRE is the shape of a step id.
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

@@ -68,7 +68,7 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	prev := p.lastAt
 	p.lastAt = e.At
 	switch e.Type {
-	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked:
+	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked, journal.CopyTuned:
 	default:
 		p.flushRejects(s, e.At, "")
 	}
@@ -124,6 +124,8 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 		}
 	case journal.RejectsPayload:
 		p.rowsRejected(e, s, pl)
+	case journal.CopyTunedPayload:
+		p.line(s, e.At, "%s", tunedLine(pl))
 	case journal.CastPayload:
 		p.line(s, e.At, "%s.%s: cast %q -> %s (%d values)", pl.Table, pl.Column, pl.From, pl.To, pl.Count)
 	case journal.VerifyPayload:

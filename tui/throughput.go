@@ -195,6 +195,9 @@ func (p *throughputPane) tableText(t journal.TableState, w int, compact bool) st
 	if w >= 90 {
 		written = st.Muted.Render(" w ") + num(t.Written)
 	}
+	if tune := tuneText(t); w >= 100 && tune != "" && !t.Done {
+		written += st.Muted.Render("  " + tune)
+	}
 	text := " " + pct + " " + counts + written + rej + "  " + tail
 	if w >= 110 {
 		if r := p.rates[t.Table]; r != nil && len(r.hist) > 1 && !t.Done {

@@ -10,9 +10,6 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// DefaultBatch is the batch size when the runbook gives none.
-const DefaultBatch = 1000
-
 // Counters are one table's numbers after a committed batch. The invariant
 // Read == Written + Rejected holds at every commit.
 type Counters struct {
@@ -56,15 +53,17 @@ type Sink interface {
 	Retry(table string, attempt int, wait time.Duration, err error)
 }
 
-// Run copies the tables of a copy step with step.Parallel workers. A large
-// table with a single integer key is split into key ranges so the workers
-// share it; every range keeps its own checkpoint. copyID identifies the
-// checkpoints of this copy in the target. The counters returned are per
-// table, in the order of tables.
+// Run copies the tables of a copy step with step.Parallel workers (the
+// engine chooses when it is 0; see autotune.go), in batches of step.Batch
+// rows (sized and resized by the engine when 0). A large table with a
+// single integer key is split into key ranges so the workers share it;
+// every range keeps its own checkpoint. copyID identifies the checkpoints
+// of this copy in the target. The counters returned are per table, in the
+// order of tables.
 func Run(ctx context.Context, src, dst db.DB, tables []string, step runbooks.Step, copyID string, sink Sink) ([]Counters, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	parallel := max(step.Parallel, 1)
+	parallel, autoParallel := workersFor(step, dst)
 	runs := make([]*tableRun, len(tables))
 	var units []unit
 	for i, name := range tables {
@@ -78,10 +77,14 @@ func Run(ctx context.Context, src, dst db.DB, tables []string, step runbooks.Ste
 	if h, ok := sink.(Holder); ok {
 		h.Committed(tallyOf(runs))
 	}
+	workers := min(parallel, len(units))
+	for _, tr := range runs {
+		tr.sizer.started(Tune{Table: tr.name, Parallel: min(workers, len(tr.units)), Workers: workers, AutoParallel: autoParallel})
+	}
 	work := make(chan unit)
 	errs := make(chan error, len(units))
 	var wg sync.WaitGroup
-	for range min(parallel, len(units)) {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -161,22 +164,20 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 	if err != nil {
 		return nil, nil, fmt.Errorf("counting %s: %w", name, err)
 	}
-	batch := step.Batch
-	if batch <= 0 {
-		batch = DefaultBatch
-	}
-	ranges, err := split(ctx, src, dst, p, copyID, total, batch, parallel, sink)
+	z := newSizer(p, step, total, parallel, tuningOf(sink), sink)
+	ranges, err := split(ctx, src, dst, p, copyID, total, z.size(), parallel, sink)
 	if err != nil {
 		return nil, nil, err
 	}
-	tr := &tableRun{name: name, total: total, start: time.Now(), units: make([]Counters, len(ranges))}
+	z.setRanges(total, len(ranges))
+	tr := &tableRun{name: name, total: total, start: time.Now(), units: make([]Counters, len(ranges)), sizer: z}
 	tr.committed.units = make([]Counters, len(ranges))
 	resumed := false
 	units := make([]unit, len(ranges))
 	for i, r := range ranges {
 		up := *p
 		up.Source.Upper = r.upper
-		units[i] = unit{run: tr, index: i, plan: &up, marker: r.marker, after: r.after, batch: batch}
+		units[i] = unit{run: tr, index: i, plan: &up, marker: r.marker, after: r.after}
 		var mark db.Marker
 		var found bool
 		err := retry(ctx, sink, name, "reading the checkpoint", func(ctx context.Context) (err error) {
@@ -218,26 +219,28 @@ type unit struct {
 	plan   *Plan // Source.Upper bounds the range
 	marker string
 	after  []any // exclusive lower bound (nil: from the start)
-	batch  int
 }
 
 // copyUnit copies one key range batch by batch, each batch committed with
 // the range's checkpoint. Reading, converting and writing run on their own
 // goroutines (see pipeline.go), so a batch is converted while the previous
-// one is being written.
+// one is being written. The table's sizer learns the time of every batch
+// and sizes the next ones.
 func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink Sink) error {
 	p, name := u.plan, u.plan.Name
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	read, readErr := readAhead(ctx, src, sink, p, u.after, u.batch)
+	read, readErr := readAhead(ctx, src, sink, p, u.after, u.run.sizer)
 	converted := convertAhead(ctx, p, read)
 	c := u.run.unitCounters(u.index)
 	after := u.after
 	for b := range converted {
 		var err error
-		if c, err = commitBatch(ctx, dst, sink, u, copyID, c, b); err != nil {
+		var took time.Duration
+		if c, took, err = commitBatch(ctx, dst, sink, u, copyID, c, b); err != nil {
 			return fmt.Errorf("writing a batch of %s after key %v: %w", name, keyText(after), err)
 		}
+		u.run.sizer.observe(b.asked, b.read, b.bytes, max(took, b.readTook, b.convertTook))
 		after = b.last
 		for _, cs := range b.casts {
 			sink.Cast(name, cs.column, cs.from, cs.to, cs.n)
@@ -254,13 +257,14 @@ func copyUnit(ctx context.Context, src, dst db.DB, u unit, copyID string, sink S
 
 // commitBatch records a batch's rejects and writes its rows with the
 // unit's checkpoint, in one section a Holder can wait for, and returns the
-// unit's counters as committed.
-func commitBatch(ctx context.Context, dst db.DB, sink Sink, u unit, copyID string, c Counters, b batch) (Counters, error) {
+// unit's counters as committed and how long the write took (the wait for
+// the Holder and the rejects are not the batch's time).
+func commitBatch(ctx context.Context, dst db.DB, sink Sink, u unit, copyID string, c Counters, b batch) (Counters, time.Duration, error) {
 	release := hold(sink)
 	defer release()
 	if len(b.rejected) > 0 {
 		if err := sink.Rejects(ctx, u.plan.Name, b.rejected); err != nil {
-			return c, fmt.Errorf("recording its rejects: %w", err)
+			return c, 0, fmt.Errorf("recording its rejects: %w", err)
 		}
 	}
 	c.Read += int64(b.read)
@@ -268,14 +272,16 @@ func commitBatch(ctx context.Context, dst db.DB, sink Sink, u unit, copyID strin
 	c.Rejected += int64(len(b.rejected))
 	c.Bytes += b.bytes
 	m := db.Marker{CopyID: copyID, Table: u.marker, LastKey: b.last, Read: c.Read, Written: c.Written, Rejected: c.Rejected}
+	start := time.Now()
 	refused, err := write(ctx, dst, sink, u.plan, b.rows, m)
+	took := time.Since(start)
 	if err != nil {
-		return c, err
+		return c, took, err
 	}
 	c.Written -= int64(refused)
 	c.Rejected += int64(refused)
 	u.run.committed.set(u.index, c)
-	return c, nil
+	return c, took, nil
 }
 
 func keyText(k []any) string {

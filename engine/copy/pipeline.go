@@ -2,6 +2,7 @@ package copy
 
 import (
 	"context"
+	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
 )
@@ -11,7 +12,8 @@ import (
 type batch struct {
 	// rows are the source rows as read; after conversion, the good rows,
 	// converted in place (in the same backing array).
-	rows [][]any
+	rows  [][]any
+	asked int // rows the read asked for
 	// last is the key of the last row read, copied out before the rows are
 	// converted: it is the next page's lower bound and the checkpoint's
 	// key, both in the source's own values.
@@ -21,22 +23,26 @@ type batch struct {
 	rejected []Rejected // rows that did not fit, with their source values
 	bytes    int64      // source bytes read
 	casts    []castCount
+	// How long reading and converting the batch took.
+	readTook, convertTook time.Duration
 }
 
-// readAhead reads batches on its own goroutine so reading overlaps
-// converting and writing. The channels are unbuffered, so a unit holds at
-// most three batches, one per stage, which bounds memory.
-func readAhead(ctx context.Context, src db.DB, sink Sink, p *Plan, after []any, size int) (<-chan batch, <-chan error) {
+// readAhead reads batches of the sizes z gives on its own goroutine so
+// reading overlaps converting and writing. The channels are unbuffered, so
+// a unit holds at most three batches, one per stage, which bounds memory.
+func readAhead(ctx context.Context, src db.DB, sink Sink, p *Plan, after []any, z *sizer) (<-chan batch, <-chan error) {
 	out := make(chan batch)
 	errc := make(chan error, 1)
 	go func() {
 		defer close(out)
 		for {
 			var rows [][]any
+			size, start := z.size(), time.Now()
 			err := retry(ctx, sink, p.Name, "reading a batch", func(ctx context.Context) (err error) {
 				rows, err = src.ReadBatch(ctx, p.Source, p.Cols, after, size)
 				return err
 			})
+			took := time.Since(start)
 			if err != nil {
 				errc <- err
 				return
@@ -47,7 +53,7 @@ func readAhead(ctx context.Context, src db.DB, sink Sink, p *Plan, after []any, 
 			}
 			after = append([]any(nil), rows[len(rows)-1][:p.KeyCount]...)
 			select {
-			case out <- batch{rows: rows, last: after}:
+			case out <- batch{rows: rows, asked: size, last: after, readTook: took}:
 			case <-ctx.Done():
 				errc <- ctx.Err()
 				return
@@ -70,10 +76,12 @@ func convertAhead(ctx context.Context, p *Plan, in <-chan batch) <-chan batch {
 		defer close(out)
 		cv := newConverter(p)
 		for b := range in {
+			start := time.Now()
 			b.read = len(b.rows)
 			b.rows, b.rejected = cv.convertBatch(b.rows)
 			b.bytes, cv.bytes = cv.bytes, 0
 			b.casts = cv.takeCasts()
+			b.convertTook = time.Since(start)
 			select {
 			case out <- b:
 			case <-ctx.Done():

@@ -28,6 +28,7 @@ type proxy struct {
 	down    time.Duration         // how long the network stays down after that cut
 	until   time.Time             // connections made before this are dropped at once
 	cuts    int                   // cuts that closed at least one connection
+	rate    int64                 // bytes a second each connection carries to the server; 0: no limit
 	stopped bool
 	wg      sync.WaitGroup
 }
@@ -91,6 +92,9 @@ func (p *proxy) pipe(dst, src net.Conn, toServer bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if toServer {
+			p.slow(n)
+		}
 		if n > 0 && (p.atCommit(dst, buf[:n], toServer) || p.atQuery(buf[:n], toServer)) {
 			return
 		}

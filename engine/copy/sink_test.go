@@ -27,7 +27,9 @@ type memSink struct {
 	progress   []copyengine.Counters
 	created    map[string][]db.Mapping
 	retries    []retryCall
+	tunes      []copyengine.Tune
 	onProgress func(c copyengine.Counters) error // called outside the lock
+	onTuned    func(t copyengine.Tune)           // called outside the lock
 }
 
 type castCall struct {

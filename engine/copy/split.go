@@ -21,23 +21,32 @@ type keyRange struct {
 // split cuts a table into key ranges of about equal width when it is worth
 // it: several workers, a single integer key and at least four batches per
 // range. The bounds are stored as a checkpoint of their own the first time,
-// so a resumed copy cuts the table exactly as before.
+// so a resumed copy cuts the table exactly as before — also when it runs
+// with another number of workers or batch size, which the engine may pick
+// differently after a restart: a table with a split keeps it, a table
+// begun whole (its own checkpoint exists) stays whole.
 func split(ctx context.Context, src, dst db.DB, p *Plan, copyID string, total int64, batch, parallel int, sink Sink) ([]keyRange, error) {
 	whole := []keyRange{{marker: p.Name}}
-	if parallel < 2 || len(p.Source.Key) != 1 || p.Types[0].Kind != convert.Integer || total < int64(4*batch*parallel) {
+	if len(p.Source.Key) != 1 || p.Types[0].Kind != convert.Integer {
 		return whole, nil
 	}
 	splitMarker := p.Name + "#split"
 	var bounds []any
+	begunWhole := false
 	err := retry(ctx, sink, p.Name, "reading the split", func(ctx context.Context) error {
 		m, found, err := dst.Progress(ctx, copyID, splitMarker)
-		if found {
+		if err != nil || found {
 			bounds = m.LastKey
+			return err
 		}
+		_, begunWhole, err = dst.Progress(ctx, copyID, p.Name)
 		return err
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || begunWhole {
+		return whole, err
+	}
+	if bounds == nil && (parallel < 2 || total < int64(4*batch*parallel)) {
+		return whole, nil
 	}
 	if bounds == nil {
 		var lo, hi int64
@@ -104,6 +113,7 @@ type tableRun struct {
 	start time.Time
 	units []Counters
 	done  bool
+	sizer *sizer // sizes the batches of every unit
 	// committed is what the target holds, per unit, updated at each commit
 	// (before the report), for a Holder.
 	committed committed

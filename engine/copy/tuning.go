@@ -16,12 +16,15 @@ type Tuning struct {
 	// connection that stays open but never answers (a network partition)
 	// is then retried like a dropped one instead of stalling the run.
 	BatchTimeout time.Duration
+	// BatchTarget is the time a batch sized by the engine aims at (the
+	// runbook names no batch); it is held to a sixteenth of BatchTimeout.
+	BatchTarget time.Duration
 	// Sleep waits between retries; nil waits on a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // DefaultTuning is what a copy uses when nothing says otherwise.
-var DefaultTuning = Tuning{Retries: 6, RetryWait: 250 * time.Millisecond, BatchTimeout: 2 * time.Minute}
+var DefaultTuning = Tuning{Retries: 6, RetryWait: 250 * time.Millisecond, BatchTimeout: 2 * time.Minute, BatchTarget: 250 * time.Millisecond}
 
 // Tuner is implemented by a Sink that tunes the copy it receives (the
 // conductor's sink passes on engine.Options.Copy).
@@ -43,6 +46,9 @@ func tuningOf(sink Sink) Tuning {
 	}
 	if t.BatchTimeout <= 0 {
 		t.BatchTimeout = DefaultTuning.BatchTimeout
+	}
+	if t.BatchTarget <= 0 {
+		t.BatchTarget = DefaultTuning.BatchTarget
 	}
 	if t.Sleep == nil {
 		t.Sleep = sleep

@@ -30,11 +30,10 @@ func resumeCmd() *cobra.Command {
 				return err
 			}
 			defer lease.Release()
-			events, err := journal.ReadAll(args[0])
+			state, err := journal.FoldFile(cmd.Context(), args[0]) // streamed: a long journal is not held
 			if err != nil {
 				return err
 			}
-			state := journal.Fold(events)
 			if state.Runbook, err = resumeRunbook(args[0], state, runbookFile); err != nil {
 				return err
 			}

@@ -46,6 +46,10 @@ func TestPlainDemoWithoutAnswersStopsResumably(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
+	// The step waiting for the answer was interrupted, not failed.
+	if strings.Contains(out, "FAILED") || !strings.Contains(out, "interrupted after") {
+		t.Errorf("the step stopped for want of an answer is not said interrupted (or is said FAILED):\n%s", out)
+	}
 	j := journalPath(t, out)
 	events, err := journal.ReadAll(j)
 	if err != nil {

@@ -227,11 +227,7 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
 	} else if parent.Err() != nil {
-		why := "the console closed or a signal"
-		if cause := context.Cause(parent); cause != nil && !errors.Is(cause, parent.Err()) {
-			why = cause.Error() // plain mode: no answer on standard input
-		}
-		c.logf("", "warn", "interrupted by %s (%s): resume with tightrope resume", c.opts.Operator, why)
+		c.logf("", "warn", "interrupted by %s (%s): resume with tightrope resume", c.opts.Operator, interruptCause(parent))
 		c.stopNotifier()
 		return Interrupted, fmt.Errorf("interrupted: %w", parent.Err())
 	}

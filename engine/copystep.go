@@ -36,7 +36,7 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 	}
 	tables := step.Tables
 	if step.All {
-		if tables, err = src.Tables(ctx); err != nil {
+		if tables, err = c.listTables(ctx, step.ID, src); err != nil {
 			return fmt.Errorf("listing the source tables: %w", err)
 		}
 	}

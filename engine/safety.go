@@ -29,7 +29,7 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	}
 	tables := step.Tables
 	if step.All {
-		if tables, err = src.Tables(ctx); err != nil {
+		if tables, err = c.listTables(ctx, step.ID, src); err != nil {
 			return err
 		}
 	}

@@ -59,6 +59,16 @@ func (c *Conductor) retrying(ctx context.Context, stepID, what string, op func(c
 	return c.retryingIf(ctx, stepID, what, db.IsTransient, op)
 }
 
+// listTables lists d's tables, a lost connection retried.
+func (c *Conductor) listTables(ctx context.Context, stepID string, d db.DB) ([]string, error) {
+	var tables []string
+	err := c.retrying(ctx, stepID, "listing the tables of "+d.Describe(), func(ctx context.Context) (err error) {
+		tables, err = d.Tables(ctx)
+		return err
+	})
+	return tables, err
+}
+
 // isStall tells a stall noticed by a probe.
 func isStall(err error) bool { return errors.Is(err, errStalled) }
 

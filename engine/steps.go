@@ -27,6 +27,15 @@ func (c *Conductor) runStep(ctx context.Context, step runbooks.Step, rollback bo
 	start := c.opts.Now()
 	err := c.action(ctx, step)
 	c.injectFaults(ctx, step, true)
+	if err != nil && ctx.Err() != nil && !c.aborted.Load() {
+		// The run was interrupted from outside (the console closed, a
+		// signal, no answer on standard input): the step did not fail. It
+		// stays running in the journal, as after a crash, and a resume
+		// folds it Interrupted and takes it up again.
+		c.logf(step.ID, "warn", "interrupted after %s (%s): not finished; it is taken up again on resume",
+			c.opts.Now().Sub(start).Round(100*time.Millisecond), interruptCause(ctx))
+		return err
+	}
 	fin := journal.StepFinishedPayload{Status: journal.StatusDone, DurationMS: c.opts.Now().Sub(start).Milliseconds()}
 	if errors.Is(err, errSkipped) {
 		fin.Status, fin.Error = journal.StatusSkipped, err.Error()
@@ -40,6 +49,15 @@ func (c *Conductor) runStep(ctx context.Context, step runbooks.Step, rollback bo
 		return errors.Join(err, jerr)
 	}
 	return err
+}
+
+// interruptCause says why ctx ended: its cause when one was given (plain
+// mode: no answer on standard input), else the console or a signal.
+func interruptCause(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, ctx.Err()) {
+		return cause.Error()
+	}
+	return "the console closed or a signal"
 }
 
 // stepAction runs one step of its kind.

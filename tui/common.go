@@ -94,10 +94,13 @@ type pane interface {
 const manyLines = 1000
 
 // frame holds a pane's size and its render function, and implements the
-// size half of the pane contract.
+// size half of the pane contract. want, when set, counts the lines render
+// would make at manyLines without making them (a pane whose natural
+// height is long to render: steps, tail); else Want renders.
 type frame struct {
 	w, h   int
 	render func(w, h int) []string
+	want   func(w int) int
 }
 
 // SetSize implements pane.
@@ -107,7 +110,12 @@ func (f *frame) SetSize(w, h int) { f.w, f.h = w, h }
 func (f *frame) View() string { return fit(f.render(f.w, f.h), f.w, f.h) }
 
 // Want implements pane.
-func (f *frame) Want(w int) int { return len(f.render(w, manyLines)) }
+func (f *frame) Want(w int) int {
+	if f.want != nil {
+		return f.want(w)
+	}
+	return len(f.render(w, manyLines))
+}
 
 // heading is a pane's title line: "STEPS ──────── right".
 func heading(st *Styles, title string, w int, right string) string {

@@ -184,7 +184,8 @@ func longEnough(what, text string) error {
 }
 
 // migrationWord is what must be typed to confirm what cannot be taken
-// back: the migration id (as the console's rollbackWord).
+// back (a rollback, an abort), in the console and in plain mode alike: the
+// migration id, or ROLLBACK for a runbook without one.
 func migrationWord(s *journal.State) string {
 	if rb := s.Runbook; rb != nil && rb.MigrationID != "" {
 		return rb.MigrationID

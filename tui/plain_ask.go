@@ -46,14 +46,23 @@ type PlainAsker struct {
 	echo     bool        // print each line read (input that is not a terminal)
 	lines    chan string // closed at the end of the input
 	readErr  error       // why the input ended, read after lines is closed
+	// stale is the question a previous process left pending in the
+	// journal (it stopped while waiting): the resumed run asks it again
+	// as a new question, so this one is never answered.
+	stale journal.Pending
 }
 
 // NewPlainAsker reads answers from in for operator, printing through p;
 // echo prints each line read (for input that is not a terminal, so the
 // output shows what was answered). Reading starts at once, a line ahead of
-// the questions (answers piped in wait for their question).
+// the questions (answers piped in wait for their question). It must be
+// made before the run starts: a question pending then was left by a
+// previous process and is not asked.
 func NewPlainAsker(run Decider, in io.Reader, p *Plain, operator, journalPath string, echo bool) *PlainAsker {
 	a := &PlainAsker{run: run, p: p, operator: operator, journal: journalPath, echo: echo, lines: make(chan string)}
+	if s := run.State(); s.Pending != nil {
+		a.stale = *s.Pending
+	}
 	go a.read(in)
 	return a
 }
@@ -73,7 +82,7 @@ func (a *PlainAsker) read(in io.Reader) {
 // or returns a *NoAnswerError when a question can get no answer: the
 // caller stops the run with it, resumably.
 func (a *PlainAsker) Run(ctx context.Context) error {
-	var answered journal.Pending // the last question a decision was sent for
+	answered := a.stale // the last question a decision was sent for
 	for {
 		var pd journal.Pending
 		err := a.run.WaitFor(ctx, func(s *journal.State) bool {

@@ -20,6 +20,7 @@ type stepsPane struct {
 func newSteps(c *Common) *stepsPane {
 	p := &stepsPane{c: c}
 	p.render = p.lines
+	p.want = p.wantLines
 	return p
 }
 
@@ -50,54 +51,85 @@ func (p *stepsPane) glyph(status string) string {
 	}
 }
 
-func (p *stepsPane) lines(w, h int) []string {
+// stepsShape is how the pane shares h lines out: the main steps, the
+// rollback steps, whether the rollback section is folded to one line, and
+// how many lines the main steps get.
+type stepsShape struct {
+	main, rb   []journal.StepState
+	done       int
+	rbActive   bool
+	rbFolded   bool
+	rbLines    int // lines of the rollback section
+	mainBudget int
+}
+
+func (p *stepsPane) shape(h int) stepsShape {
 	s := p.state
-	var main, rb []journal.StepState
-	done := 0
+	var sh stepsShape
 	for _, st := range s.Steps {
 		if st.Rollback {
-			rb = append(rb, st)
+			sh.rb = append(sh.rb, st)
 			continue
 		}
-		main = append(main, st)
+		sh.main = append(sh.main, st)
 		if st.Status == journal.StatusDone {
-			done++
+			sh.done++
 		}
 	}
-	out := []string{heading(p.c.Styles, "STEPS", w, p.c.Styles.Muted.Render(fmt.Sprintf("%d/%d done", done, len(main))))}
+	// The rollback section is one line unless it is running or there is room.
+	sh.rbActive = s.RollingBack || s.Rollback != nil
+	for _, st := range sh.rb {
+		sh.rbActive = sh.rbActive || st.Status != journal.StatusPending
+	}
+	if len(sh.rb) > 0 {
+		sh.rbLines = 1 + len(sh.rb)
+		if !sh.rbActive && 1+len(sh.main)+sh.rbLines > h {
+			sh.rbFolded, sh.rbLines = true, 1
+		}
+	}
+	sh.mainBudget = h - 1 - sh.rbLines
+	if sh.rbActive {
+		// While rolling back the rollback steps matter most.
+		sh.mainBudget = max(h-1-sh.rbLines, min(len(sh.main), 2))
+	}
+	return sh
+}
+
+// wantLines is the pane's natural height, counted as lines renders it at
+// manyLines, without rendering a step: the layout asks it on every update.
+func (p *stepsPane) wantLines(int) int {
+	if len(p.state.Steps) == 0 {
+		return 2
+	}
+	sh := p.shape(manyLines)
+	return 1 + min(len(sh.main), max(sh.mainBudget, 0)) + sh.rbLines
+}
+
+func (p *stepsPane) lines(w, h int) []string {
+	s := p.state
+	sh := p.shape(h)
+	out := []string{heading(p.c.Styles, "STEPS", w, p.c.Styles.Muted.Render(fmt.Sprintf("%d/%d done", sh.done, len(sh.main))))}
 	if len(s.Steps) == 0 {
 		return append(out, p.c.Styles.Muted.Render("waiting for the run to start…"))
 	}
 	now := p.c.clockAt(s)
 	focus := focusStepID(s)
-
-	// The rollback section is one line unless it is running or there is room.
-	rbActive := s.RollingBack || s.Rollback != nil
-	for _, st := range rb {
-		rbActive = rbActive || st.Status != journal.StatusPending
-	}
 	var rbLines []string
-	if len(rb) > 0 {
-		full := []string{heading(p.c.Styles, "ROLLBACK", w, p.c.Styles.Muted.Render(p.c.strategy(s)))}
-		for _, st := range rb {
-			full = append(full, p.line(st, w, now, focus))
+	switch {
+	case sh.rbFolded:
+		ids := make([]string, len(sh.rb))
+		for i, st := range sh.rb {
+			ids[i] = st.ID
 		}
-		rbLines = full
-		if !rbActive && 1+len(main)+len(full) > h {
-			ids := make([]string, len(rb))
-			for i, st := range rb {
-				ids[i] = st.ID
-			}
-			rbLines = []string{p.c.Styles.Section.Render("ROLLBACK ") +
-				p.c.Styles.Muted.Render(fmt.Sprintf("%d steps ready: %s", len(rb), strings.Join(ids, ", ")))}
+		rbLines = []string{p.c.Styles.Section.Render("ROLLBACK ") +
+			p.c.Styles.Muted.Render(fmt.Sprintf("%d steps ready: %s", len(sh.rb), strings.Join(ids, ", ")))}
+	case len(sh.rb) > 0:
+		rbLines = []string{heading(p.c.Styles, "ROLLBACK", w, p.c.Styles.Muted.Render(p.c.strategy(s)))}
+		for _, st := range sh.rb {
+			rbLines = append(rbLines, p.line(st, w, now, focus))
 		}
 	}
-	mainBudget := h - 1 - len(rbLines)
-	if rbActive {
-		// While rolling back the rollback steps matter most.
-		mainBudget = max(h-1-len(rbLines), min(len(main), 2))
-	}
-	out = append(out, p.window(main, w, mainBudget, now, focus)...)
+	out = append(out, p.window(sh.main, w, sh.mainBudget, now, focus)...)
 	return append(out, rbLines...)
 }
 

@@ -164,11 +164,6 @@ func (m *Model) sendChain(d *dialog, cmd engine.Command) {
 	}
 }
 
-// rollbackWord is what must be typed to confirm a destructive command:
-// the migration id.
-func (m Model) rollbackWord() string {
-	if rb := m.state.Runbook; rb != nil && rb.MigrationID != "" {
-		return rb.MigrationID
-	}
-	return "ROLLBACK"
-}
+// rollbackWord is what must be typed to confirm a destructive command
+// (migrationWord, shared with plain mode).
+func (m Model) rollbackWord() string { return migrationWord(&m.state) }

@@ -145,11 +145,22 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 			return err
 		}
 	}
-	p, err := MakePlan(ctx, src, dst, name, step, create)
+	// Every read of a table's start is retried like a batch: a connection
+	// dropped while the catalogs are read (or just before, noticed only
+	// now) is no reason to fail the copy.
+	var p *Plan
+	err := retry(ctx, sink, name, "reading the catalogs", func(ctx context.Context) (err error) {
+		p, err = MakePlan(ctx, src, dst, name, step, create)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	total, err := src.Count(ctx, name)
+	var total int64
+	err = retryLong(ctx, sink, name, "counting the source rows", func(ctx context.Context) (err error) {
+		total, err = src.Count(ctx, name)
+		return err
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("counting %s: %w", name, err)
 	}
@@ -186,7 +197,11 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 	if !resumed {
 		// A fresh copy into a table that already holds rows would fail on
 		// the first duplicate key, or worse, mix two copies: say so first.
-		n, err := dst.Count(ctx, name)
+		var n int64
+		err := retryLong(ctx, sink, name, "counting the target rows", func(ctx context.Context) (err error) {
+			n, err = dst.Count(ctx, name)
+			return err
+		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("counting %s in the target: %w", name, err)
 		}

@@ -24,6 +24,9 @@ type proxy struct {
 	commit  commitCut             // cut at the next COMMIT a client sends
 	holding bool                  // replies are swallowed until the next cut
 	commits []string              // the chunks that triggered cuts at COMMIT
+	query   []byte                // cut when a client sends this (lower case); nil: not armed
+	down    time.Duration         // how long the network stays down after that cut
+	until   time.Time             // connections made before this are dropped at once
 	cuts    int                   // cuts that closed at least one connection
 	rate    int64                 // bytes a second each connection carries to the server; 0: no limit
 	stopped bool
@@ -67,6 +70,12 @@ func (p *proxy) accept() {
 			server.Close()
 			return
 		}
+		if time.Now().Before(p.until) { // the network is down
+			p.mu.Unlock()
+			resetConn(client)
+			server.Close()
+			continue
+		}
 		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
@@ -86,7 +95,7 @@ func (p *proxy) pipe(dst, src net.Conn, toServer bool) {
 		if toServer {
 			p.slow(n)
 		}
-		if n > 0 && p.atCommit(dst, buf[:n], toServer) {
+		if n > 0 && (p.atCommit(dst, buf[:n], toServer) || p.atQuery(buf[:n], toServer)) {
 			return
 		}
 		if n > 0 {
@@ -156,6 +165,32 @@ func (p *proxy) atCommit(dst net.Conn, chunk []byte, toServer bool) bool {
 	return true
 }
 
+// cutAtQuery arms a cut of every connection when a client next sends a
+// message containing text (case-insensitive), before the server sees it;
+// the network then stays down for down: connections made meanwhile are
+// reset at once.
+func (p *proxy) cutAtQuery(text string, down time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.query, p.down = bytes.ToLower([]byte(text)), down
+}
+
+// atQuery handles an armed cut at a query for one chunk; it reports
+// whether the connections were cut.
+func (p *proxy) atQuery(chunk []byte, toServer bool) bool {
+	p.mu.Lock()
+	hit := p.query != nil && toServer && bytes.Contains(bytes.ToLower(chunk), p.query)
+	if hit {
+		p.query = nil
+		p.until = time.Now().Add(p.down)
+	}
+	p.mu.Unlock()
+	if hit {
+		p.cutAll()
+	}
+	return hit
+}
+
 // take counts n bytes against an armed cut: how many of them to forward,
 // and whether to cut after them.
 func (p *proxy) take(n int) (int, bool) {
@@ -192,13 +227,18 @@ func (p *proxy) cutAll() {
 		p.cuts++
 	}
 	for c := range p.conns {
-		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetLinger(0) // a reset, as a dropped connection looks to its peer
-		}
-		c.Close()
+		resetConn(c)
 	}
 	clear(p.conns)
 	p.holding = false
+}
+
+// resetConn closes c with a reset, as a dropped connection looks to its peer.
+func resetConn(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
 }
 
 // cutCount is how many cuts closed connections.

@@ -11,12 +11,26 @@ import (
 
 // retry runs op until it succeeds, fails with an error a retry cannot
 // cure, or has failed Retries+1 times (the sink's Tuning). Every retry is
-// reported to the sink (and so journaled) before the wait.
+// reported to the sink (and so journaled) before the wait. Each attempt is
+// bounded by the Tuning's BatchTimeout: op must be a batch or a catalog
+// read, short by nature.
 func retry(ctx context.Context, sink Sink, table, what string, op func(context.Context) error) error {
+	return retryWithin(ctx, sink, table, what, tuningOf(sink).BatchTimeout, op)
+}
+
+// retryLong is retry for a statement that may rightly run long (an exact
+// count of a large table): its attempts are not bounded in time; a stalled
+// server is the caller's watch (the conductor's probe).
+func retryLong(ctx context.Context, sink Sink, table, what string, op func(context.Context) error) error {
+	return retryWithin(ctx, sink, table, what, 0, op)
+}
+
+// retryWithin is retry with each attempt bounded by bound (0: unbounded).
+func retryWithin(ctx context.Context, sink Sink, table, what string, bound time.Duration, op func(context.Context) error) error {
 	tn := tuningOf(sink)
 	wait := tn.RetryWait
 	for attempt := 1; ; attempt++ {
-		err := attemptWithin(ctx, tn.BatchTimeout, op)
+		err := attemptWithin(ctx, bound, op)
 		if err == nil || !db.IsTransient(err) {
 			return err
 		}
@@ -31,10 +45,13 @@ func retry(ctx context.Context, sink Sink, table, what string, op func(context.C
 	}
 }
 
-// attemptWithin runs one attempt bounded by timeout. An attempt that ran
-// out of time while the run itself goes on is reported as a lost
-// connection, so retry treats it like one.
+// attemptWithin runs one attempt bounded by timeout (0: unbounded). An
+// attempt that ran out of time while the run itself goes on is reported as
+// a lost connection, so retry treats it like one.
 func attemptWithin(ctx context.Context, timeout time.Duration, op func(context.Context) error) error {
+	if timeout <= 0 {
+		return op(ctx)
+	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := op(actx)

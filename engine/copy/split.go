@@ -49,7 +49,12 @@ func split(ctx context.Context, src, dst db.DB, p *Plan, copyID string, total in
 		return whole, nil
 	}
 	if bounds == nil {
-		lo, hi, ok, err := keySpan(ctx, src, p)
+		var lo, hi int64
+		var ok bool
+		err := retryLong(ctx, sink, p.Name, "reading the key span", func(ctx context.Context) (err error) {
+			lo, hi, ok, err = keySpan(ctx, src, p)
+			return err
+		})
 		if err != nil || !ok {
 			return whole, err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/engine/snapshot"
+	"github.com/tightrope/tightrope/human"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -127,7 +128,7 @@ func printSnapshots(w io.Writer, entries []snapshot.Entry, now time.Time, presen
 			notes = append(notes, fmt.Sprintf("%s: %s", e.Label, note))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", e.Label, e.Connection, e.Method, len(e.Tables), rows,
-			humanBytes(e.Size), humanAge(now.Sub(e.CapturedAt)), verdict)
+			human.Bytes(e.Size), humanAge(now.Sub(e.CapturedAt)), verdict)
 	}
 	tw.Flush()
 	for _, n := range notes {
@@ -291,20 +292,6 @@ func (c *connector) close() {
 	for _, d := range c.open {
 		d.Close()
 	}
-}
-
-// humanBytes renders a size as B, KiB, MiB, GiB.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // humanAge renders a duration coarsely: 45s, 12m, 3h05m, 2d04h.

@@ -97,3 +97,17 @@ func Trigger(trigger string, v float64) string {
 		return fmt.Sprintf("%g", v)
 	}
 }
+
+// Bytes is a byte count in binary units: 512 B, 1.5 KiB, 3.2 GiB.
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

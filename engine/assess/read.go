@@ -144,7 +144,7 @@ func (r *tally) readRange(ctx context.Context, src db.DB, after []any, upper any
 func (r *tally) row(row []any) {
 	r.tr.Read++
 	for _, v := range row {
-		r.tr.Bytes += valueSize(v)
+		r.tr.Bytes += copyengine.ValueSize(v)
 	}
 	_, col, rej := r.p.ConvertRow(row)
 	if rej == nil {
@@ -171,19 +171,5 @@ func (r *tally) row(row []any) {
 			}
 		}
 		g.Examples = append(g.Examples, Example{Key: key, Value: value, Detail: rej.Message})
-	}
-}
-
-// valueSize is a value's size as the copy counts bytes.
-func valueSize(v any) int64 {
-	switch x := v.(type) {
-	case string:
-		return int64(len(x))
-	case []byte:
-		return int64(len(x))
-	case nil:
-		return 1
-	default:
-		return 8
 	}
 }

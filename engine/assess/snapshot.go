@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/human"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -31,13 +32,13 @@ func (a *assessor) snapshotStep(ctx context.Context, step runbooks.Step) error {
 			a.add(Finding{Grade: Blocker, Step: step.ID, Message: err.Error()})
 		}
 	}
-	msg := fmt.Sprintf("the snapshot of %s captures about %s", step.Of, bytesWord(n))
+	msg := fmt.Sprintf("the snapshot of %s captures about %s", step.Of, human.Bytes(n))
 	grade := Note
 	if inServer {
 		msg += ", on the server"
 	} else if dir := a.snapshotDir(); dir != "" {
 		if free, ok := diskFree(dir); ok {
-			msg += fmt.Sprintf(", into %s with %s free", dir, bytesWord(free))
+			msg += fmt.Sprintf(", into %s with %s free", dir, human.Bytes(free))
 			if free < n {
 				grade = Blocker
 				msg += ": not enough room"
@@ -98,18 +99,4 @@ func (a *assessor) predictRestore(ctx context.Context, step runbooks.Step, d db.
 	}
 	a.add(f)
 	return nil
-}
-
-// bytesWord is a byte count in binary units.
-func bytesWord(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

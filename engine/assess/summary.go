@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tightrope/tightrope/human"
 	"github.com/tightrope/tightrope/internal/safetext"
 )
 
@@ -26,7 +27,7 @@ func Lines(r *Result) []string {
 			est = " (estimate: " + t.Sampling + ")"
 		}
 		add("%s %s: %d rows, %s, read %d at %.0f rows/s; would reject %d (%s)%s",
-			t.Step, t.Table, t.Rows, bytesWord(t.Bytes), t.Read, t.ReadRate, t.Rejected, pct(t.RejectRate()), est)
+			t.Step, t.Table, t.Rows, human.Bytes(t.Bytes), t.Read, t.ReadRate, t.Rejected, pct(t.RejectRate()), est)
 		for _, m := range t.Mapping {
 			if m.Note != "" {
 				add("  %s: %s → %s: %s", m.Column, m.Source, m.Target, m.Note)

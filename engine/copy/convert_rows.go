@@ -46,7 +46,7 @@ func (cv *converter) convertBatch(rows [][]any) (good [][]any, rejected []Reject
 	good = rows[:0]
 	for _, row := range rows {
 		for i, v := range row {
-			cv.bytes += valueSize(v)
+			cv.bytes += ValueSize(v)
 			if c := cv.p.casts[i]; c.rule.Map != nil {
 				cv.countCast(c, v)
 			}
@@ -162,7 +162,9 @@ func floatJSON(f float64, bits int) any {
 	return json.Number(strconv.FormatFloat(f, 'g', -1, bits))
 }
 
-func valueSize(v any) int64 {
+// ValueSize is a value's size as the copy counts bytes (assess counts the
+// same way).
+func ValueSize(v any) int64 {
 	switch x := v.(type) {
 	case string:
 		return int64(len(x))

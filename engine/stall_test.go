@@ -259,12 +259,14 @@ func TestStallDuringCopyIsDetected(t *testing.T) {
 
 // TestCopyGoesOnAfterAStall: the network goes silent in the middle of a
 // copy and comes back after the stall was noticed; the copy runs again
-// from its checkpoints and every row arrives once.
+// from its checkpoints and every row arrives once — with the engine's two
+// workers, whose retries would wait on the row locks of the server session
+// the stall left behind, were it not ended by the server.
 func TestCopyGoesOnAfterAStall(t *testing.T) {
 	hole, pg, table := holedServer(t, db.Postgres, "stallheal")
 	r := smallRun(t, stallHeader(db.Postgres)+`steps:
   - { id: ready, kind: gate, question: "copy now?" }
-  - { id: copy, kind: copy, tables: [`+table+`], batch: 100, parallel: 1 }
+  - { id: copy, kind: copy, tables: [`+table+`], batch: 100, parallel: 2 }
   - { id: check, kind: verify, tables: [`+table+`] }
 `, "alice", "")
 	sourceRows(t, r.dir, table, 20000)

@@ -38,7 +38,7 @@ func (p *pgDB) beginBatch(ctx context.Context, t Table, cols []string) (batchTx,
 	if err := p.ensureProgress(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := p.pool.Begin(ctx)
+	tx, err := pgBeginBatch(ctx, p.pool)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: load %s: begin: %w", t.Name, err)
 	}

@@ -338,7 +338,7 @@ func (p *pgDB) LoadBatch(ctx context.Context, t Table, cols []string, rows [][]a
 	if err != nil {
 		return fmt.Errorf("postgres: load %s: marker key: %w", t.Name, err)
 	}
-	tx, err := p.pool.Begin(ctx)
+	tx, err := pgBeginBatch(ctx, p.pool)
 	if err != nil {
 		return fmt.Errorf("postgres: load %s: begin: %w", t.Name, err)
 	}

@@ -118,10 +118,22 @@ func TestAssessStepStopsTheRunBeforeACopy(t *testing.T) {
 	}
 	jpath := filepath.Join(t.TempDir(), "run.journal")
 	out, code := tightrope(t, nil, "run", rb, "--plain", "--auto-decide", "rollback", "--as", "alice", "--journal", jpath)
-	// The demo's rollback restores snapshots this run never took, so the
-	// rollback itself fails (exit 1); without them it would exit 3.
-	if code != exitRolledBack && code != exitFailure {
-		t.Fatalf("exit %d, want a rollback:\n%s", code, out)
+	// The demo's rollback restores snapshots this run never took; nothing
+	// wrote to either side yet, so both restores are skipped with their
+	// reason and the run is rolled back (exit 3).
+	if code != exitRolledBack {
+		t.Fatalf("exit %d, want %d (rolled back):\n%s", code, exitRolledBack, out)
+	}
+	for restore, snap := range map[string]string{"restore-target": "snap-target", "restore-source": "snap-source"} {
+		why := "nothing to restore: snapshot step " + snap + " never ran, and no step wrote to this connection since"
+		if line := restore + ": skipped: " + why; !strings.Contains(out, line) {
+			t.Errorf("the console does not say %q:\n%s", line, out)
+		}
+		for _, format := range []string{"md", "html"} {
+			if rep, code := tightrope(t, nil, "report", jpath, "--format", format); code != 0 || !strings.Contains(rep, why) {
+				t.Errorf("report --format %s (exit %d) does not say %q:\n%s", format, code, why, rep)
+			}
+		}
 	}
 	if !strings.Contains(out, "ROLLBACK started: assessment: rollback decided") {
 		t.Errorf("no rollback decided on the assessment:\n%s", out)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,12 +28,13 @@ func (c *Conductor) rollback(ctx context.Context, reason string) (string, error)
 	rto := c.opts.Runbook.Objectives.RTO
 	var failed []string
 	for _, step := range c.opts.Runbook.Rollback {
-		if st := c.stepState(step.ID, true); st.Status == journal.StatusDone {
+		if st := c.stepState(step.ID, true); st.Status == journal.StatusDone || st.Status == journal.StatusSkipped {
 			continue
 		}
 		// The rollback runs even when the run's context was cancelled by a
-		// trigger decision; only an abort stops it.
-		if err := c.runStep(context.WithoutCancel(ctx), step, true); err != nil {
+		// trigger decision; only an abort stops it. A step that skips itself
+		// (a restore with nothing to restore) has not failed.
+		if err := c.runStep(context.WithoutCancel(ctx), step, true); err != nil && !errors.Is(err, errSkipped) {
 			failed = append(failed, step.ID)
 		}
 	}

@@ -176,6 +176,10 @@ func (c *Conductor) restoreStep(ctx context.Context, step runbooks.Step) error {
 	}
 	c.mu.Unlock()
 	if m == nil {
+		if why, ok := c.nothingToRestore(step); ok {
+			c.logf(step.ID, "info", "%s", why)
+			return fmt.Errorf("%w: %s", errSkipped, why)
+		}
 		return fmt.Errorf("snapshot step %s has not taken a snapshot in this run: nothing to restore", step.Snapshot)
 	}
 	d, err := c.database(ctx, m.Connection)

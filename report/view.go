@@ -284,7 +284,11 @@ func timelineView(r *Report) section {
 			}
 			detail := cell{txt(st.Title), txt(" (" + st.Kind + ")")}
 			if st.Error != "" {
-				detail = append(detail, txt(" — "), bad(st.Error))
+				why := bad(st.Error)
+				if st.Status == "skipped" { // the reason it was skipped, not a failure
+					why = txt(st.Error)
+				}
+				detail = append(detail, txt(" — "), why)
 			}
 			t.Rows = append(t.Rows, append(cells(txt(at), strong(what), code(st.ID), txt(who), status, txt(attempts), txt(took)), detail))
 			continue

@@ -38,6 +38,10 @@ type kindSpec struct {
 	// back, so a resumed run asks before running it again (unless the step
 	// says idempotent: true).
 	sideEffects bool
+	// writes tells whether a step of the kind may change the named
+	// connection; nil: it never writes to a connection. A kind that runs
+	// arbitrary commands says yes for every connection.
+	writes func(rb *Runbook, st Step, conn string) bool
 }
 
 // requirement is a key a kind requires and why, for the "needs" message.
@@ -49,12 +53,13 @@ var kindSpecs = []kindSpec{
 	{name: KindGate, keys: []string{"question"},
 		requires: []requirement{{"question", "what the decision-maker answers go / no-go to"}}},
 	{name: KindShell, keys: []string{"run", "undo"},
-		requires: []requirement{{"run", "the command to run"}}, sideEffects: true},
+		requires: []requirement{{"run", "the command to run"}}, sideEffects: true, writes: anyConnection},
 	{name: KindSQL, keys: []string{"run", "on"},
 		requires: []requirement{{"run", "the statements to run"}, {"on", "the connection to run them on"}},
-		refs:     func(c refCheck) { c.conn("on", c.st.On) }, sideEffects: true},
+		refs:     func(c refCheck) { c.conn("on", c.st.On) }, sideEffects: true,
+		writes: func(_ *Runbook, st Step, conn string) bool { return st.On == conn }},
 	{name: KindCopy, keys: []string{"tables", "from", "to", "batch", "parallel", "create", "key", "casts"},
-		requires: []requirement{needTables}, defaults: copyDefaults, check: checkCopy, refs: refsFromTo},
+		requires: []requirement{needTables}, defaults: copyDefaults, check: checkCopy, refs: refsFromTo, writes: writesTo},
 	{name: KindVerify, keys: []string{"tables", "from", "to", "key"},
 		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo},
 	{name: KindSnapshot, keys: []string{"of", "method"},
@@ -66,16 +71,38 @@ var kindSpecs = []kindSpec{
 		refs: func(c refCheck) { c.conn("of", c.st.Of) }},
 	{name: KindRestore, keys: []string{"snapshot"},
 		requires: []requirement{{"snapshot", "the id of the snapshot step to restore"}},
-		refs:     func(c refCheck) { c.d.snapshotRef(c.rb, c.ref, c.label, c.st.Snapshot) }},
+		refs:     func(c refCheck) { c.d.snapshotRef(c.rb, c.ref, c.label, c.st.Snapshot) },
+		writes: func(rb *Runbook, st Step, conn string) bool {
+			snap, ok := rb.StepByID(st.Snapshot)
+			return !ok || snap.Of == conn // an unknown snapshot: assume it may write anywhere
+		}},
 	{name: KindCDCStart, keys: []string{"tables", "from", "to"},
-		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo},
+		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, writes: writesTo},
 	{name: KindCDCCatchup, keys: []string{"from", "to"},
-		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo},
+		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, writes: writesTo},
 	{name: KindSwitch, keys: []string{"run", "undo"},
-		requires: []requirement{{"run", "the command to run"}}, sideEffects: true},
+		requires: []requirement{{"run", "the command to run"}}, sideEffects: true, writes: anyConnection},
 	{name: KindWait, keys: []string{"duration"},
 		requires: []requirement{{"duration", "how long to wait, like 5m"}}},
 	{name: KindAssess, keys: []string{"sample"}},
+}
+
+// writesTo: the kind writes to its target connection (to:).
+func writesTo(_ *Runbook, st Step, conn string) bool { return st.To == conn }
+
+// anyConnection: the kind runs a command nobody can see into, so it may
+// have written to any connection.
+func anyConnection(*Runbook, Step, string) bool { return true }
+
+// MayWrite tells whether running st may have changed the named
+// connection, erring on yes: a shell or switch step may write anywhere, a
+// step of an unknown kind too.
+func (r *Runbook) MayWrite(st Step, conn string) bool {
+	k, ok := kindByName(st.Kind)
+	if !ok {
+		return true
+	}
+	return k.writes != nil && k.writes(r, st, conn)
 }
 
 var needTables = requirement{"tables", "a list of tables or the word all"}

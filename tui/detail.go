@@ -117,8 +117,12 @@ func (p *detailPane) lines(w, h int) []string {
 	}
 	head = append(head, st.Muted.Render(truncate(strings.Join(meta, " · "), w)))
 	if ss.Error != "" {
-		for _, l := range wrap("✗ "+ss.Error, w) {
-			head = append(head, st.Danger.Render(l))
+		mark, style := "✗ ", st.Danger
+		if ss.Status == journal.StatusSkipped { // the reason it was skipped, not a failure
+			mark, style = "↷ ", st.Muted
+		}
+		for _, l := range wrap(mark+ss.Error, w) {
+			head = append(head, style.Render(l))
 		}
 	}
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -35,6 +36,29 @@ func TestStepDetailPerKind(t *testing.T) {
 		}
 		if got := strings.Join(lines, "|"); got != c.want {
 			t.Errorf("%s: %q, want %q", c.plan.Kind, got, c.want)
+		}
+	}
+}
+
+// TestStepDetailShowsWhyASkippedStepWasSkipped: a skipped step's reason
+// (a restore with nothing to restore) reads as a reason, not as a failure;
+// a failed step's error still reads as one.
+func TestStepDetailShowsWhyASkippedStepWasSkipped(t *testing.T) {
+	p := &detailPane{c: &Common{Styles: DefaultStyles(DefaultTheme())}}
+	why := "skipped: nothing to restore: snapshot step snap-target never ran, and no step wrote to this connection since"
+	for _, c := range []struct {
+		status, err, want, not string
+	}{
+		{journal.StatusSkipped, why, "↷ skipped: nothing to restore", "✗"},
+		{journal.StatusFailed, "restore of x does not match its manifest", "✗ restore of x", "↷"},
+	} {
+		p.state = journal.State{RollingBack: true, Current: "restore-target", Steps: []journal.StepState{{
+			ID: "restore-target", Kind: runbooks.KindRestore, Rollback: true, Status: c.status, Error: c.err,
+			StartedAt: time.Unix(100, 0), FinishedAt: time.Unix(101, 0), Attempts: 1,
+		}}}
+		got := ansi.Strip(strings.Join(p.lines(200, 30), "\n"))
+		if !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
+			t.Errorf("%s: want %q and no %q in:\n%s", c.status, c.want, c.not, got)
 		}
 	}
 }

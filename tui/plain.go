@@ -242,7 +242,11 @@ func (p *Plain) stepFinished(e journal.Event, s *journal.State, pl journal.StepF
 	case journal.StatusFailed:
 		p.line(s, e.At, "%s: FAILED after %s: %s", e.StepID, fmtDur(d), pl.Error)
 	case journal.StatusSkipped:
-		p.line(s, e.At, "%s: skipped", e.StepID)
+		if pl.Error != "" { // why, as the step said it: "skipped by …" or "skipped: nothing to restore …"
+			p.line(s, e.At, "%s: %s", e.StepID, pl.Error)
+		} else {
+			p.line(s, e.At, "%s: skipped", e.StepID)
+		}
 	default:
 		p.line(s, e.At, "%s: %s in %s", e.StepID, pl.Status, fmtDur(d))
 	}

@@ -186,3 +186,63 @@ func TestGoldenPlannedHTML(t *testing.T) {
 	}
 	golden.RequireEqual(t, buf.Bytes())
 }
+
+// TestPlannedChartEscapesHostileStepIDs: a step id the runbook would
+// refuse, written into the journal behind its back, reaches the chart and
+// the table only escaped.
+func TestPlannedChartEscapesHostileStepIDs(t *testing.T) {
+	const hostile = "<script>alert(1)</script>\x1b[2J|`x`"
+	h := newHandJournalOf(t, plannedRunbook)
+	h.at(0, "alice", "freeze", journal.StepStarted, journal.StepStartedPayload{Kind: "shell", Title: "Freeze"})
+	h.at(time.Minute, "alice", hostile, journal.StepStarted, journal.StepStartedPayload{Kind: "shell", Title: "<b>t</b>", Rollback: true})
+	h.close()
+	r, err := Build(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesContainID(r.Planned, hostile) {
+		t.Fatalf("the hostile step is not in the comparison: %+v", r.Planned)
+	}
+	out := renderAll(t, r)
+	for _, f := range []string{"md", "html"} {
+		if strings.Contains(string(out[f]), "\x1b") {
+			t.Errorf("%s holds an escape sequence", f)
+		}
+	}
+	if strings.Contains(string(out["html"]), "<script") {
+		t.Errorf("the HTML holds a script")
+	}
+	// In Markdown a step id is a code span, which GFM shows literally, or
+	// escaped text: every <script of the id sits right after a backtick
+	// fence (padded or not) or a backslash.
+	md := string(out["md"])
+	for i := strings.Index(md, "<script"); i >= 0; i = next(md, i) {
+		if i < 2 || !(md[i-1] == '`' || md[i-1] == '\\' || md[i-2:i] == "` ") {
+			t.Errorf("Markdown holds <script outside a code span: %q", md[max(i-20, 0):i+20])
+		}
+	}
+	if !strings.Contains(string(out["html"]), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the HTML does not show the id escaped")
+	}
+}
+
+func slicesContainID(p *Planned, id string) bool {
+	if p == nil {
+		return false
+	}
+	for _, st := range p.Steps {
+		if st.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// next is the index of the next "<script" after i, or -1.
+func next(s string, i int) int {
+	j := strings.Index(s[i+1:], "<script")
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}

@@ -38,7 +38,8 @@ type StepPlan struct {
 	// End is the step's actual end, or its projected end when it has not
 	// ended: the later of now and its planned duration from its start.
 	End time.Duration
-	// Late is End minus the planned end: positive late, negative early.
+	// Late is End minus the planned end: positive late, negative early;
+	// zero for a step that was skipped or never ran before the run ended.
 	Late time.Duration
 }
 
@@ -132,7 +133,9 @@ func ComparePlan(s *State, now time.Time) PlanVsActual {
 			p.End = max(cursor, pv.Now) + p.PlannedDuration
 		}
 		cursor = max(cursor, p.End)
-		p.Late = p.End - p.PlannedEnd()
+		if p.Started || (st.Status != StatusSkipped && !pv.Finished) {
+			p.Late = p.End - p.PlannedEnd() // a step that never ran is not late
+		}
 		pv.Steps = append(pv.Steps, p)
 	}
 	pv.ProjectedEnd = cursor

@@ -104,7 +104,7 @@ func TestPlannedVersusActual(t *testing.T) {
 	var js struct {
 		Planned Planned `json:"planned_vs_actual"`
 	}
-	if err := json.Unmarshal([]byte(renderAll(t, r)["json"]), &js); err != nil || len(js.Planned.Steps) != 5 || js.Planned.Steps[2].LateMS != 6*m {
+	if err := json.Unmarshal([]byte(renderAll(t, r)["json"]), &js); err != nil || len(js.Planned.Steps) != 5 || js.Planned.Steps[2].LateMS != 6*m || js.Planned.Steps[3].LateMS != 0 {
 		t.Errorf("JSON planned_vs_actual: %+v (%v)", js.Planned, err)
 	}
 }

@@ -311,4 +311,5 @@ func (b *builder) steps() {
 	b.r.Timeline = slices.DeleteFunc(b.r.Timeline, func(e Entry) bool {
 		return (e.Kind == "step" || e.Kind == "rollback_step") && e.Step == nil
 	})
+	b.r.Planned = planned(&b.s)
 }

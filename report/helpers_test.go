@@ -136,11 +136,17 @@ type handJournal struct {
 
 func newHandJournal(t *testing.T, opts ...journal.Option) *handJournal {
 	t.Helper()
+	return newHandJournalOf(t, goldenRunbook, opts...)
+}
+
+// newHandJournalOf is newHandJournal for another runbook.
+func newHandJournalOf(t *testing.T, runbook string, opts ...journal.Option) *handJournal {
+	t.Helper()
 	h := &handJournal{t: t, path: filepath.Join(t.TempDir(), "golden.journal")}
 	h.start = time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC)
 	h.now = h.start
 	store, err := journal.Create(h.path, journal.RunStartedPayload{
-		RunbookText: goldenRunbook, RunbookPath: "shop.yaml", ToolVersion: "test", Operator: "alice", Mode: journal.ModeLive,
+		RunbookText: runbook, RunbookPath: "shop.yaml", ToolVersion: "test", Operator: "alice", Mode: journal.ModeLive,
 	}, "alice", append([]journal.Option{journal.WithClock(func() time.Time { return h.now })}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

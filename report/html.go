@@ -23,7 +23,7 @@ func HTML(w io.Writer, r *Report) error {
 	return err
 }
 
-var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"mod": func(i int) int { return i % 2 }}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8"/>
@@ -43,6 +43,11 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #e
 .banner { border: 3px solid #b42318; background: #fef3f2; color: #7a271a; padding: .8rem 1rem; margin: 1rem 0 1.5rem; border-radius: 6px; }
 .banner p { margin: .3rem 0; }
 .banner p.head { font-size: 1.15rem; font-weight: 700; }
+.chart { max-width: 100%; height: auto; font: 11px system-ui, sans-serif; }
+.chart .plan { fill: #d0d7de; } .chart .act { fill: #0969da; } .chart .act.late { fill: #b42318; } .chart .act.proj { fill-opacity: .45; }
+.chart line { stroke-width: 1.5; } .chart .expected { stroke: #1a7f37; } .chart .overrun { stroke: #bc4c00; stroke-dasharray: 4 3; }
+.chart .fired { stroke: #b42318; } .chart .window { stroke: #1f2328; stroke-dasharray: 2 2; } .chart .axis { stroke: #d0d7de; }
+.chart text.mark { fill: #57606a; }
 footer { margin-top: 2.5rem; color: #656d76; font-size: 12px; border-top: 1px solid #d0d7de; padding-top: .5rem; }
 @media print { body { margin: 0; max-width: none; } .banner { break-inside: avoid; } }
 </style>
@@ -62,6 +67,8 @@ footer { margin-top: 2.5rem; color: #656d76; font-size: 12px; border-top: 1px so
 {{- range .Blocks}}
 {{- if .Heading}}
 <h3>{{.Heading}}</h3>
+{{- else if .Chart}}
+{{template "chart" .Chart}}
 {{- else if .Table}}
 <table>
 <thead><tr>{{range .Table.Head}}<th>{{.}}</th>{{end}}</tr></thead>
@@ -86,4 +93,17 @@ footer { margin-top: 2.5rem; color: #656d76; font-size: 12px; border-top: 1px so
 <footer>{{.Footer}}</footer>
 </body>
 </html>
+{{define "chart"}}<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="planned versus actual" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
+{{- range .Rows}}
+<g><title>{{.Tip}}</title><text x="0" y="{{.TextY}}">{{.Label}}</text>
+{{- if .HasPlan}}<rect class="plan" x="{{.PlanX}}" y="{{.Y}}" width="{{.PlanW}}" height="9"/>{{end}}
+{{- if .HasBars}}<rect class="act{{if .Late}} late{{end}}{{if .Projected}} proj{{end}}" x="{{.ActX}}" y="{{.ActY}}" width="{{.ActW}}" height="9"/>{{end}}</g>
+{{- end}}
+{{- range $i, $m := .Marks}}
+<line class="{{$m.Class}}" x1="{{$m.X}}" x2="{{$m.X}}" y1="14" y2="{{$.Height}}"/><text class="mark" x="{{$m.X}}" y="{{if eq (mod $i) 0}}10{{else}}20{{end}}" text-anchor="middle">{{$m.Label}}</text>
+{{- end}}
+{{- range .Ticks}}
+<text class="mark" x="{{.X}}" y="{{$.Height}}" dy="-2" text-anchor="middle">{{.Label}}</text>
+{{- end}}
+</svg>{{end}}
 {{define "spans"}}{{range .}}{{if .Code}}<code>{{.Text}}</code>{{else if .Bad}}<strong class="bad">{{.Text}}</strong>{{else if .Strong}}<strong>{{.Text}}</strong>{{else}}{{.Text}}{{end}}{{end}}{{end}}`))

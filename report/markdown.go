@@ -37,6 +37,7 @@ func Markdown(w io.Writer, r *Report) error {
 			switch {
 			case b.Heading != "":
 				p("### ", mdText(b.Heading), "\n\n")
+			case b.Chart != nil: // the table after it says the same
 			case b.Table != nil:
 				mdTable(p, b.Table)
 			case b.List != nil:

@@ -27,6 +27,7 @@ type Report struct {
 	Integrity     Integrity     `json:"integrity"`
 	Problems      []Problem     `json:"journal_problems"` // events whose payload could not be read
 	Timeline      []Entry       `json:"timeline"`
+	Planned       *Planned      `json:"planned_vs_actual,omitempty"` // nil when the runbook plans no time
 	Decisions     Decisions     `json:"decisions"`
 	Data          Data          `json:"data"`
 	SafetyNet     SafetyNet     `json:"safety_net"`

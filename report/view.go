@@ -31,6 +31,7 @@ type block struct {
 	Para    []span
 	List    [][]span
 	Table   *table
+	Chart   *chart // HTML only: Markdown shows the table that goes with it
 }
 
 // table is a header and rows of cells.
@@ -112,7 +113,7 @@ func view(r *Report) document {
 		}
 	}
 	d.Sections = []section{
-		summaryView(r), timelineView(r), decisionsView(r), dataView(r), safetyView(r), commView(r),
+		summaryView(r), timelineWithPlan(r), decisionsView(r), dataView(r), safetyView(r), commView(r),
 		{ID: "lessons", Title: "7. Lessons", Blocks: lessonsBlocks(r.Lessons)},
 	}
 	if r.Drill != nil {
@@ -251,6 +252,13 @@ func orDash(s string) string {
 	if s == "" {
 		return "—"
 	}
+	return s
+}
+
+// timelineWithPlan is section 2 with the planned-versus-actual comparison after it.
+func timelineWithPlan(r *Report) section {
+	s := timelineView(r)
+	s.Blocks = append(s.Blocks, plannedBlocks(r.Planned)...)
 	return s
 }
 

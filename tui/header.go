@@ -83,15 +83,20 @@ func (h *headerPane) lines(w, _ int) []string {
 		room = w - width(badge) - width(tail)
 	}
 	left := badge + st.Title.Render(truncate(name, max(room, 1))) + tail
-	out := []string{spread(left, right, w), spread(h.clockLine(), h.statusLine(), w)}
+	clock, status := h.clockLine(true), h.statusLine()
+	if width(clock)+1+width(status) > w { // the projected end gives way first
+		clock = h.clockLine(false)
+	}
+	out := []string{spread(left, right, w), spread(clock, status, w)}
 	if h.replay != nil {
 		out = append(out, h.replayLine(w))
 	}
 	return out
 }
 
-// clockLine: elapsed vs expected vs window, RTO and RPO.
-func (h *headerPane) clockLine() string {
+// clockLine: elapsed vs expected vs window, the projected end (withEnd,
+// lateness.go), RTO and RPO.
+func (h *headerPane) clockLine(withEnd bool) string {
 	st, s := h.c.Styles, h.state
 	el := h.c.elapsed(s)
 	if h.stopped() { // the clock stopped with the writer
@@ -117,6 +122,9 @@ func (h *headerPane) clockLine() string {
 		}
 		if o.Window > 0 {
 			parts = append(parts, st.Muted.Render("window ")+fmtObjective(o.Window))
+		}
+		if end := h.c.projectedEnd(s); end != "" && withEnd {
+			parts = append(parts, end)
 		}
 		tail := st.Muted.Render(" · RTO ") + fmtObjective(o.RTO) + st.Muted.Render(" · RPO ") + fmtObjective(o.RPO)
 		return st.Muted.Render("elapsed ") + elStyle.Render(fmtClock(el)) + prefixJoin(st.Muted.Render(" / "), parts) + tail

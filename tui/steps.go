@@ -15,6 +15,7 @@ type stepsPane struct {
 	frame
 	c     *Common
 	state journal.State
+	late  map[string]journal.StepPlan // step id → planned vs actual, set by lines (lateness.go)
 }
 
 func newSteps(c *Common) *stepsPane {
@@ -114,6 +115,13 @@ func (p *stepsPane) lines(w, h int) []string {
 	}
 	now := p.c.clockAt(s)
 	focus := focusStepID(s)
+	p.late = nil
+	if pv, ok := p.c.plan(s); ok {
+		p.late = make(map[string]journal.StepPlan, len(pv.Steps))
+		for _, sp := range pv.Steps {
+			p.late[sp.ID] = sp
+		}
+	}
 	var rbLines []string
 	switch {
 	case sh.rbFolded:
@@ -196,6 +204,9 @@ func (p *stepsPane) line(st journal.StepState, w int, now time.Time, focus strin
 		}
 	} else if st.Expected > 0 {
 		right = s.Muted.Render("~" + fmtObjective(st.Expected))
+	}
+	if l := p.c.lateness(p.late[st.ID], w < 60); l != "" && !st.Rollback {
+		right += " " + l
 	}
 	if st.Attempts > 1 {
 		right = s.Warn.Render(fmt.Sprintf("#%d ", st.Attempts)) + right

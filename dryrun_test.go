@@ -71,8 +71,10 @@ func TestDryRunChangesNothing(t *testing.T) {
 }
 
 // worldState describes everything a run could change: both servers'
-// databases, the shop's tables with their checksums, the PostgreSQL
-// database's tables and schemas, and every file under dir.
+// databases named after the shop's (a snapshot or staging database takes
+// its name as a prefix; other tests create and drop their own meanwhile),
+// the shop's tables with their checksums, the PostgreSQL database's tables
+// and schemas, and every file under dir.
 func worldState(t *testing.T, shopMy, shopPG, dir string) string {
 	t.Helper()
 	var b strings.Builder
@@ -81,7 +83,7 @@ func worldState(t *testing.T, shopMy, shopPG, dir string) string {
 		t.Fatal(err)
 	}
 	defer my.Close()
-	b.WriteString("mysql databases: " + strings.Join(column(t, my, "SHOW DATABASES"), ",") + "\n")
+	b.WriteString("mysql databases: " + strings.Join(column(t, my, "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE CONCAT(DATABASE(), '%') ORDER BY 1"), ",") + "\n")
 	for _, tbl := range column(t, my, "SHOW FULL TABLES") {
 		var name string
 		var sum sql.NullInt64
@@ -95,7 +97,7 @@ func worldState(t *testing.T, shopMy, shopPG, dir string) string {
 		t.Fatal(err)
 	}
 	defer pg.Close()
-	b.WriteString("pg databases: " + strings.Join(column(t, pg, "SELECT datname FROM pg_database ORDER BY 1"), ",") + "\n")
+	b.WriteString("pg databases: " + strings.Join(column(t, pg, "SELECT datname FROM pg_database WHERE starts_with(datname, current_database()) ORDER BY 1"), ",") + "\n")
 	b.WriteString("pg schemas: " + strings.Join(column(t, pg, "SELECT nspname FROM pg_namespace ORDER BY 1"), ",") + "\n")
 	b.WriteString("pg tables: " + strings.Join(column(t, pg, "SELECT schemaname||'.'||tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog','information_schema') ORDER BY 1"), ",") + "\n")
 	var files []string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
@@ -52,27 +51,13 @@ func (k *Kill) arm(ctx context.Context, env *Env, step runbooks.Step, record fun
 	if !env.Child {
 		return false, fmt.Errorf("kill needs the drill's run in a child process")
 	}
-	if n := k.when.rows; n > 0 {
-		env.onRows(k.step, n, func(rows int64) {
-			record(journal.FaultPayload{Target: "the run process", Detail: fmt.Sprintf("run process killed (SIGKILL) once step %s had committed %d rows (rows=%d)", k.step, rows, n)})
-			killSelf() // in the copy, before its next batch; after the event is durable
-		}, func() {
-			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before it committed %d rows: the process was not killed (give a smaller rows=N)", k.step, n)})
-		})
-		return true, nil
-	}
-	go func() {
-		select {
-		case <-time.After(k.when.after):
-		case <-ctx.Done():
-			return
+	env.strikeInto(ctx, k.step, k.when, "the process was not killed", func(rows int64) {
+		detail := fmt.Sprintf("run process killed (SIGKILL) %s step %s", k.when, k.step)
+		if rows > 0 {
+			detail = fmt.Sprintf("run process killed (SIGKILL) once step %s had committed %d rows (rows=%d)", k.step, rows, k.when.rows)
 		}
-		if !env.stillRunning(k.step) {
-			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before %s: the process was not killed (give a shorter AFTER, or rows=N)", k.step, k.when.after)})
-			return
-		}
-		record(journal.FaultPayload{Target: "the run process", Detail: fmt.Sprintf("run process killed (SIGKILL) %s step %s", k.when, k.step)})
+		record(journal.FaultPayload{Target: "the run process", Detail: detail})
 		killSelf() // after the event is durable: the resumed run sees it and does not kill again
-	}()
+	}, func(why string) { record(journal.FaultPayload{Error: why}) })
 	return true, nil
 }

@@ -105,24 +105,13 @@ func (n *network) arm(ctx context.Context, env *Env, step runbooks.Step, record 
 			record(journal.FaultPayload{At: time.Now().UTC(), Target: n.conn, Ended: true, Detail: fmt.Sprintf("the network of %s is back after %s", n.conn, n.dur)})
 		}()
 	}
-	if rows := n.when.rows; rows > 0 {
-		env.onRows(n.step, rows, func(got int64) { strike(fmt.Sprintf("once %d rows were committed by", got)) }, func() {
-			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before it committed %d rows: the network was not touched (give a smaller rows=N)", n.step, rows)})
-		})
-		return true, nil
-	}
-	go func() {
-		select {
-		case <-time.After(n.when.after):
-		case <-ctx.Done():
-			return
-		}
-		if !env.stillRunning(n.step) {
-			record(journal.FaultPayload{Error: fmt.Sprintf("step %s was over before %s: the network was not touched (give a shorter AFTER, or rows=N)", n.step, n.when.after)})
+	env.strikeInto(ctx, n.step, n.when, "the network was not touched", func(rows int64) {
+		if rows > 0 {
+			strike(fmt.Sprintf("once %d rows were committed by", rows))
 			return
 		}
 		strike(n.when.String())
-	}()
+	}, func(why string) { record(journal.FaultPayload{Error: why}) })
 	return true, nil
 }
 

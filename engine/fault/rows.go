@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -47,6 +48,32 @@ func (t trigger) String() string {
 		return fmt.Sprintf("after %d rows committed by", t.rows)
 	}
 	return t.after.String() + " into"
+}
+
+// strikeInto runs strike once step reaches t — t.after into it, or t.rows
+// committed (strike gets the rows committed then; 0 for a duration) — or
+// miss, with the reason to journal, when the step is over first; what is
+// what the fault did not do then ("the process was not killed"). Every
+// fault that strikes a while into its step arms itself here.
+func (e *Env) strikeInto(ctx context.Context, step string, t trigger, what string, strike func(rows int64), miss func(why string)) {
+	if t.rows > 0 {
+		e.onRows(step, t.rows, strike, func() {
+			miss(fmt.Sprintf("step %s was over before it committed %d rows: %s (give a smaller rows=N)", step, t.rows, what))
+		})
+		return
+	}
+	go func() {
+		select {
+		case <-time.After(t.after):
+		case <-ctx.Done():
+			return
+		}
+		if !e.stillRunning(step) {
+			miss(fmt.Sprintf("step %s was over before %s: %s (give a shorter AFTER, or rows=N)", step, t.after, what))
+			return
+		}
+		strike(0)
+	}()
 }
 
 // rowWatch is a fault waiting for its step to commit n rows.

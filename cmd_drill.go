@@ -244,13 +244,7 @@ func drillRunbook(ctx context.Context, args []string, f runFlags, d drillFlags) 
 		}
 		return rb, dir, nil
 	}
-	rb, err := runbooks.Load(args[0])
-	if err == nil {
-		err = engine.Check(rb)
-	}
-	if err == nil {
-		err = checkNotify(rb)
-	}
+	rb, err := loadRunbook(args[0])
 	if err != nil {
 		return nil, "", &exitError{code: exitUsage, err: err}
 	}

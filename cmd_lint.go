@@ -12,6 +12,20 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
+// loadRunbook loads the runbook at path and checks it as run, drill and
+// lint do before anything else: the loader's checks, the engine's
+// (engine.Check) and the communication plan's event names.
+func loadRunbook(path string) (*runbooks.Runbook, error) {
+	rb, err := runbooks.Load(path)
+	if err == nil {
+		err = engine.Check(rb)
+	}
+	if err == nil {
+		err = checkNotify(rb)
+	}
+	return rb, err
+}
+
 // checkNotify checks the event names of the communication plan, which the
 // runbook loader cannot know (they belong to the engine's notifier).
 func checkNotify(rb *runbooks.Runbook) error {
@@ -43,13 +57,7 @@ func lintCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			bad := 0
 			for _, path := range args {
-				rb, err := runbooks.Load(path)
-				if err == nil {
-					err = engine.Check(rb)
-				}
-				if err == nil {
-					err = checkNotify(rb)
-				}
+				rb, err := loadRunbook(path)
 				if err != nil {
 					fmt.Fprintln(out, err)
 					bad++

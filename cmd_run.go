@@ -94,13 +94,7 @@ func runCmd() *cobra.Command {
 			if err := f.validate(cmd); err != nil {
 				return err
 			}
-			rb, err := runbooks.Load(args[0])
-			if err == nil {
-				err = engine.Check(rb)
-			}
-			if err == nil {
-				err = checkNotify(rb)
-			}
+			rb, err := loadRunbook(args[0])
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}

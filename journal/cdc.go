@@ -9,7 +9,51 @@ import "time"
 const (
 	CDCStreamStarted Type = "cdc_stream_started" // CDCStreamPayload
 	CDCChanges       Type = "cdc_changes"        // CDCChangesPayload
+	// CDCApplied: spooled transactions committed on the target, up to a
+	// journal seq (the applied position is in the same target transaction).
+	CDCApplied Type = "cdc_applied" // CDCAppliedPayload
+	// CDCLagSample: one measurement of a stream's lag and headroom, taken
+	// while it runs (every few seconds) and judged by the cdc_lag trigger.
+	CDCLagSample Type = "cdc_lag_sample" // CDCLagPayload
 )
+
+// CDCAppliedPayload says a stream's target has committed every spooled
+// transaction up to journal seq Seq (source position Position).
+type CDCAppliedPayload struct {
+	Stream   string `json:"stream"`
+	Target   string `json:"target"` // the runbook connection applied to
+	Seq      int64  `json:"seq"`
+	Position string `json:"position"`
+	Txs      int    `json:"txs"`     // transactions applied since the last cdc_applied
+	Changes  int    `json:"changes"` // row changes in them
+}
+
+// CDCLagPayload is one lag measurement of a stream. A figure the engine
+// could not measure is -1.
+type CDCLagPayload struct {
+	Stream string `json:"stream"`
+	// SourceLagBytes: the source's current log position minus the spooled
+	// one; SourceLagMS: now minus the commit time of the newest spooled
+	// transaction when the source has more, else 0.
+	SourceLagBytes int64 `json:"source_lag_bytes"`
+	SourceLagMS    int64 `json:"source_lag_ms"`
+	// ApplyLagTxs: spooled transactions not yet applied; ApplyLagMS: now
+	// minus the source commit time of the oldest unapplied one (0 if none).
+	ApplyLagTxs int64 `json:"apply_lag_txs"`
+	ApplyLagMS  int64 `json:"apply_lag_ms"`
+	// LagMS is the end-to-end lag the cdc_lag trigger judges: now minus the
+	// source commit time of the oldest change not yet on the target.
+	LagMS int64 `json:"lag_ms"`
+	// Trend: "converging", "steady" or "diverging" over the recent samples;
+	// ETAMS the predicted time to zero lag when converging, else -1.
+	Trend string `json:"trend,omitempty"`
+	ETAMS int64  `json:"eta_ms"`
+	// Headroom: PostgreSQL wal_status and safe_wal_size of the slot; MySQL
+	// the oldest binlog still on the server against the saved position.
+	WALStatus     string `json:"wal_status,omitempty"`
+	HeadroomBytes int64  `json:"headroom_bytes"`
+	OldestLog     string `json:"oldest_log,omitempty"`
+}
 
 // CDCStreamPayload opens a change stream: where it reads and the identity
 // of the source its positions mean something on.

@@ -51,6 +51,8 @@ var payloadOf = map[Type]payloadSpec{
 	Approval:         payload[ApprovalPayload](),
 	CDCStreamStarted: payload[CDCStreamPayload](),
 	CDCChanges:       payload[CDCChangesPayload](),
+	CDCApplied:       payload[CDCAppliedPayload](),
+	CDCLagSample:     payload[CDCLagPayload](),
 	Assessed:         payload[AssessmentPayload](),
 }
 

@@ -40,6 +40,9 @@ type State struct {
 	Casts      []CastPayload
 	Notes      []NoteRecord
 	Log        []LogRecord
+	// CDC is every change stream of the run, in the order first seen
+	// (cdc_state.go).
+	CDC []CDCStream
 
 	Paused        bool // held at the next safe point until unpaused; survives a resume
 	PausedBy      string
@@ -304,6 +307,8 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 		if s.Pending != nil && s.Pending.StepID == e.StepID {
 			s.Pending = nil
 		}
+	case CDCStreamStarted, CDCChanges, CDCApplied, CDCLagSample:
+		s.applyCDC(e, pl)
 	case Notified:
 		p := pl.(NotifiedPayload)
 		s.Notifications = append(s.Notifications, p)
@@ -390,6 +395,7 @@ func (s State) Clone() State {
 	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
 	c.Warnings = append([]WarningPayload(nil), s.Warnings...)
 	c.Log = append([]LogRecord(nil), s.Log...)
+	c.CDC = cloneCDC(s.CDC)
 	c.Problems = append([]string(nil), s.Problems...)
 	return c
 }

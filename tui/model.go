@@ -27,6 +27,7 @@ type Model struct {
 	steps   *stepsPane
 	detail  *detailPane
 	through *throughputPane
+	cdc     *cdcPane
 	errs    *errorsPane
 	ready   *readinessPane
 	tail    *tailPane
@@ -65,7 +66,7 @@ func New(sess engine.Session, opts Options) Model {
 	m := Model{
 		sess: sess, c: c,
 		header: newHeader(c), steps: newSteps(c), detail: newDetail(c),
-		through: newThroughput(c), errs: newErrors(c), ready: newReadiness(c), tail: newTail(c),
+		through: newThroughput(c), cdc: newCDC(c), errs: newErrors(c), ready: newReadiness(c), tail: newTail(c),
 		sent: map[string]map[int]bool{}, body: &layout{}, fkeys: newFocusKeys(),
 	}
 	m.detail.sent = m.sent
@@ -124,7 +125,7 @@ func (m Model) tick() tea.Cmd {
 
 // panes lists every pane, for fan-out.
 func (m Model) panes() []pane {
-	return []pane{m.header, m.steps, m.detail, m.through, m.errs, m.ready, m.tail}
+	return []pane{m.header, m.steps, m.detail, m.through, m.cdc, m.errs, m.ready, m.tail}
 }
 
 // Update routes a message.

@@ -138,7 +138,7 @@ func TestCDCStreamedFoldEqualsInMemory(t *testing.T) {
 func TestCDCHistoryStaysBoundedAndKeepsThePeak(t *testing.T) {
 	t.Parallel()
 	n := 1_000_000
-	if testing.Short() {
+	if testing.Short() || raceDetector {
 		n = 100_000
 	}
 	var s State

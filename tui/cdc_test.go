@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +185,52 @@ func TestGoldenCDC200x60(t *testing.T) {
 
 func TestGoldenCDC120x40(t *testing.T) {
 	golden.RequireEqual(t, goldenSized(t, "", 120, 40, nil, cdcState()))
+}
+
+// TestReplayShowsTheCDCPane: a journal with change streams, written
+// through the store and replayed, shows the pane at its end (the replay
+// folds the same events), and seeking back before the streams hides it.
+func TestReplayShowsTheCDCPane(t *testing.T) {
+	t.Parallel()
+	clock := t0
+	path := filepath.Join(t.TempDir(), "cdc.journal")
+	store, err := journal.Create(path, journal.RunStartedPayload{Operator: "alice", Mode: journal.ModeLive, ToolVersion: "test",
+		RunbookText: "version: 1\nname: CDC\nmigration_id: MIG-CDC\ndecision_maker: alice\ntriggers: { cdc_lag: 30s }\nsteps:\n  - { id: copy, kind: shell, run: ./copy.sh }\n"},
+		"alice", journal.WithClock(func() time.Time { return clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cdcEvents(2) {
+		clock = e.At
+		p, err := journal.Decode(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Append(context.Background(), e.Actor, e.StepID, e.Type, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := journal.ReadAll(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReplay(evs, 1, (&fakeClock{t: time.Now()}).now)
+	defer r.Close()
+	m := New(r, Options{Operator: "alice", Mode: ModeReplay})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = update(t, m, stateMsg{State: nextState(t, r)})
+	mustNotContain(t, m, "CHANGE CAPTURE")
+	r.SeekEnd()
+	s := nextState(t, r)
+	for s.LastSeq != evs[len(evs)-1].Seq {
+		s = nextState(t, r)
+	}
+	m = update(t, m, stateMsg{State: s})
+	mustContain(t, m, "CHANGE CAPTURE", "trigger > 30s", "orders_stream  lag 3.2s · 417 txs behind  ↘ converging ETA 20s", "legacy_audit")
+	r.SeekStart()
+	m = update(t, m, stateMsg{State: nextState(t, r)})
+	mustNotContain(t, m, "CHANGE CAPTURE")
 }

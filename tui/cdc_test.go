@@ -234,3 +234,19 @@ func TestReplayShowsTheCDCPane(t *testing.T) {
 	m = update(t, m, stateMsg{State: nextState(t, r)})
 	mustNotContain(t, m, "CHANGE CAPTURE")
 }
+
+// At every size from tiny to wide the screen with the pane fits, and from
+// 80x24 up every stream's lag line is on it.
+func TestCDCPaneFitsEverySize(t *testing.T) {
+	t.Parallel()
+	m, _ := newTestModel(t, "alice", cdcState())
+	for _, w := range []int{30, 52, 69, 70, 80, 109, 110, 140, 200, 260} {
+		for _, h := range []int{8, 16, 24, 40, 60} {
+			m = update(t, m, tea.WindowSizeMsg{Width: w, Height: h})
+			assertFits(t, m.View().Content, w, h)
+			if w >= 80 && h >= 24 {
+				mustContain(t, m, "orders_stream  lag 3.2s", "legacy_audit   lag 22s")
+			}
+		}
+	}
+}

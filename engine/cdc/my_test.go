@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,18 +157,47 @@ func TestMariaDBCaptureApplyRestartToPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The bulk copy's part, before the stream's position (no writes between).
-	for _, r := range myRows(t, src) {
-		pgExec(t, target, fmt.Sprintf("INSERT INTO items VALUES (%s, %s, %s, %s, %s)", lit(r[0]), lit(r[1]), lit(r[2]), lit(r[3]), lit(r[4])))
-	}
 	stream := "s_" + dbtest.UniqueName(t, "m")[len("m_"):]
 	if len(stream) > 63 {
 		stream = stream[:63]
 	}
-	if _, err := (MyStream{Source: "src", DSN: srcDSN, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+	snap, _, err := (MyStream{Source: "src", DSN: srcDSN, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start")
+	if err != nil {
 		t.Fatal(err)
 	}
 	before := wr.txs
+	// The writer goes on while the bulk copy reads the snapshot: the copy
+	// sees the table as of the stream's start, the stream everything after.
+	for range 10 {
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srcDB, err := dbtest.Open(t, "mysql", srcDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := srcDB.Table(ctx, "items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := snap.Reader(srcDB).ReadBatch(ctx, tbl, []string{"id", "name", "qty", "note", "price"}, nil, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		v := make([]string, len(r))
+		for i, x := range r {
+			v[i] = "NULL"
+			if x != nil {
+				v[i] = quoteLiteral(fmt.Sprint(x))
+			}
+		}
+		pgExec(t, target, "INSERT INTO items VALUES ("+strings.Join(v, ", ")+")")
+	}
+	if err := snap.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
 	capture := func() *MyCapture {
 		return &MyCapture{DSN: srcDSN, Stream: stream, ServerID: 9001, Journal: j, Actor: "cdc", StepID: "capture"}
 	}
@@ -325,9 +355,11 @@ func TestMariaDBBinlogPurged(t *testing.T) {
 	}
 	defer j.Close()
 	const stream = "s_purged"
-	if _, err := (MyStream{DSN: dsn, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+	snap, _, err := (MyStream{DSN: dsn, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start")
+	if err != nil {
 		t.Fatal(err)
 	}
+	snap.Release(ctx)
 	wr := &myWriter{db: src, next: 1}
 	for range 5 {
 		if err := wr.step(); err != nil {

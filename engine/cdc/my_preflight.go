@@ -91,7 +91,15 @@ func MyPreflight(ctx context.Context, dsn string, o MyPreflightOptions) (MyPrefl
 	if o.MinRetention <= 0 {
 		o.MinRetention = DefaultMinRetention
 	}
-	db, err := sql.Open("mysql", dsn)
+	cfg, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return r, fmt.Errorf("cdc: preflight: parse the source dsn: %w", err)
+	}
+	// Connected without a database: a user who may not use it is a
+	// finding, not a failed connection.
+	database := cfg.DBName
+	cfg.DBName = ""
+	db, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		return r, fmt.Errorf("cdc: preflight: %w", err)
 	}
@@ -134,7 +142,7 @@ func MyPreflight(ctx context.Context, dsn string, o MyPreflightOptions) (MyPrefl
 		add("gtid_mode", orUnset(vars["gtid_mode"]), "ON", "set gtid_mode = ON and enforce_gtid_consistency = ON under [mysqld] in my.cnf", true)
 	}
 	r.retention(vars, o.MinRetention, cnf, add)
-	if err := r.grants(ctx, db, dsn, o.Tables, add); err != nil {
+	if err := r.grants(ctx, db, database, o.Tables, add); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -168,7 +176,7 @@ func (r *MyPreflightReport) retention(vars map[string]string, min time.Duration,
 
 // grants checks the replication privileges (from SHOW GRANTS) and SELECT
 // on each table (by reading none of its rows).
-func (r *MyPreflightReport) grants(ctx context.Context, db *sql.DB, dsn string, tables []string, add func(string, string, string, string, bool)) error {
+func (r *MyPreflightReport) grants(ctx context.Context, db *sql.DB, database string, tables []string, add func(string, string, string, string, bool)) error {
 	rows, err := db.QueryContext(ctx, "SHOW GRANTS FOR CURRENT_USER()")
 	if err != nil {
 		return fmt.Errorf("cdc: preflight: SHOW GRANTS: %w", err)
@@ -222,14 +230,10 @@ func (r *MyPreflightReport) grants(ctx context.Context, db *sql.DB, dsn string, 
 	if !has("BINLOG MONITOR", "REPLICATION CLIENT") {
 		add("grant", "missing "+monitor, monitor+" ON *.*", "GRANT "+monitor+" ON *.* TO "+user, true)
 	}
-	cfgDB := "<database>"
-	if cfg, err := mysqldrv.ParseDSN(dsn); err == nil && cfg.DBName != "" {
-		cfgDB = cfg.DBName
-	}
 	for _, t := range tables {
-		if _, err := db.ExecContext(ctx, "SELECT * FROM "+quoteMy(t)+" LIMIT 0"); err != nil {
+		if _, err := db.ExecContext(ctx, "SELECT * FROM "+quoteMy(database)+"."+quoteMy(t)+" LIMIT 0"); err != nil {
 			if code := myErrorCode(err); code == 1142 || code == 1143 || code == 1044 { // SELECT command denied, column denied, access denied to database
-				add("grant", "missing SELECT on "+t, "SELECT", fmt.Sprintf("GRANT SELECT ON %s.* TO %s", quoteMy(cfgDB), user), true)
+				add("grant", "missing SELECT on "+t, "SELECT", fmt.Sprintf("GRANT SELECT ON %s.* TO %s", quoteMy(database), user), true)
 				continue
 			}
 			return fmt.Errorf("cdc: preflight: read table %s: %w", t, err)

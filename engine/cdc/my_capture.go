@@ -225,6 +225,11 @@ func (s *mySession) loop(ctx context.Context, streamer *replication.BinlogStream
 			if errors.Is(err, context.DeadlineExceeded) {
 				continue
 			}
+			if len(s.pending) > 0 { // whole transactions: not read again
+				if ferr := s.flush(ctx); ferr != nil {
+					return ferr // the journal failed: not a reason to reconnect
+				}
+			}
 			var me *gomysql.MyError
 			if errors.As(err, &me) {
 				return err
@@ -233,6 +238,13 @@ func (s *mySession) loop(ctx context.Context, streamer *replication.BinlogStream
 		}
 		tx, err := s.dec.event(ev)
 		if err != nil {
+			// The transactions before the one that stops the capture are
+			// whole: they are spooled first.
+			if len(s.pending) > 0 {
+				if ferr := s.flush(ctx); ferr != nil {
+					return errors.Join(err, ferr)
+				}
+			}
 			return err
 		}
 		if tx == nil && len(s.pending) == 0 {

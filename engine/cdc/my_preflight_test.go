@@ -148,7 +148,7 @@ func TestMyPreflightNoBinlog(t *testing.T) {
 }
 
 // myOpen opens a MariaDB pool closed with the test.
-func myOpen(t *testing.T, dsn string) *sql.DB {
+func myOpen(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
@@ -156,4 +156,10 @@ func myOpen(t *testing.T, dsn string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// cdctestMariaDBDatabase creates a database on the throwaway MariaDB.
+func cdctestMariaDBDatabase(t testing.TB) string {
+	t.Helper()
+	return cdctest.MariaDB(t).CreateDatabase(t, dbtest.UniqueName(t, "dst"))
 }

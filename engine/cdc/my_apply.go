@@ -114,6 +114,7 @@ func (a *MyApplier) connect(ctx context.Context) (*sql.Conn, string, func(), err
 	}
 	cfg.InterpolateParams = true
 	cfg.ClientFoundRows = true
+	cfg.MultiStatements = true // a statement and its warning count in one round trip
 	cfg.ParseTime = false
 	connector, err := mysqldrv.NewConnector(cfg)
 	if err != nil {
@@ -268,33 +269,62 @@ func (ap *myApply) change(ctx context.Context, t *sql.Tx, c journal.CDCChange) e
 
 // exec runs one statement and fails on any warning it left (a value the
 // target altered, a conversion in a key comparison); it returns the rows
-// matched.
+// matched. The statement and the read of its warning count and row count
+// go in one round trip.
 func (ap *myApply) exec(ctx context.Context, t *sql.Tx, q string, args []any) (int64, error) {
-	res, err := t.ExecContext(ctx, q, args...)
+	rows, err := t.QueryContext(ctx, q+"; SELECT @@warning_count, ROW_COUNT()", args...)
 	if err != nil {
 		return 0, err
 	}
-	rows, err := t.QueryContext(ctx, "SHOW WARNINGS")
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	var warnings []string
-	for rows.Next() {
-		var level, msg string
-		var code int
-		if err := rows.Scan(&level, &code, &msg); err != nil {
-			return 0, err
+	var warnings, n int64
+	found := false
+	for !found {
+		for rows.Next() {
+			if err := rows.Scan(&warnings, &n); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			found = true
 		}
-		warnings = append(warnings, fmt.Sprintf("%s %d: %s", level, code, msg))
+		if found || !rows.NextResultSet() {
+			break
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
 	}
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	if len(warnings) > 0 {
-		return 0, fmt.Errorf("the target would alter a value: %s", strings.Join(warnings, "; "))
+	if !found {
+		return 0, errors.New("the target returned no row count")
 	}
-	return res.RowsAffected()
+	if warnings > 0 {
+		return 0, fmt.Errorf("the target would alter a value: %s", ap.warnings(ctx, t, warnings))
+	}
+	return n, nil
+}
+
+// warnings reads the warnings a statement left, as far as the server
+// still holds them.
+func (ap *myApply) warnings(ctx context.Context, t *sql.Tx, count int64) string {
+	rows, err := t.QueryContext(ctx, "SHOW WARNINGS")
+	if err != nil {
+		return fmt.Sprintf("%d warnings", count)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var level, msg string
+		var code int
+		if rows.Scan(&level, &code, &msg) == nil {
+			out = append(out, fmt.Sprintf("%s %d: %s", level, code, msg))
+		}
+	}
+	if len(out) == 0 {
+		return fmt.Sprintf("%d warnings", count)
+	}
+	return strings.Join(out, "; ")
 }
 
 // table quotes a change's table (schema.table names another database)

@@ -209,3 +209,25 @@ func TestMyApplyRefusesAltered(t *testing.T) {
 		})
 	}
 }
+
+// TestMyApplyRefusesServerWarning: a value the applier does not check
+// itself but the server stores altered with only a note (a time of day
+// into a DATE column) fails its transaction with the server's message.
+func TestMyApplyRefusesServerWarning(t *testing.T) {
+	dsn, db := myTargetDB(t)
+	if _, err := db.Exec("CREATE TABLE acct (id int PRIMARY KEY, day date)"); err != nil {
+		t.Fatal(err)
+	}
+	j, stream := pgShaped(t,
+		[]journal.CDCChange{{Op: "insert", Table: "acct", Columns: []string{"id", "day"}, New: []*string{sp("1"), sp("2026-03-01")}, KeyColumns: []string{"id"}, Key: []*string{sp("1")}}},
+		[]journal.CDCChange{{Op: "insert", Table: "acct", Columns: []string{"id", "day"}, New: []*string{sp("2"), sp("2026-03-01 10:00:00")}, KeyColumns: []string{"id"}, Key: []*string{sp("2")}}},
+	)
+	n, err := (&MyApplier{DSN: dsn, Stream: stream, JournalPath: j.Path()}).Apply(context.Background())
+	if n != 1 || err == nil || !strings.Contains(err.Error(), "Note 1265: Data truncated for column 'day'") {
+		t.Fatalf("Apply = %d, %v; want the first applied and the second refused with the server's note", n, err)
+	}
+	var count int
+	if err := db.QueryRow("SELECT COUNT(*) FROM acct").Scan(&count); err != nil || count != 1 {
+		t.Fatalf("target holds %d rows (%v), want 1", count, err)
+	}
+}

@@ -173,6 +173,9 @@ func (c *MyCapture) check(ctx context.Context, sp Spooled) error {
 	defer db.Close()
 	id, err := myIdentity(ctx, db)
 	if err != nil {
+		if code := myErrorCode(err); code == 1044 || code == 1045 {
+			return err // access denied: reconnecting will not help
+		}
 		return &myDropped{err}
 	}
 	if id != sp.Started.SystemID {

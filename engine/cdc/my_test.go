@@ -402,6 +402,15 @@ func TestMariaDBBinlogPurged(t *testing.T) {
 		t.Fatalf("Run = %v, want a position lost error", err)
 	}
 	t.Logf("evidence: %v", lost)
+	var oldest string
+	if err := src.QueryRow("SHOW BINARY LOGS").Scan(&oldest, new(any)); err != nil {
+		t.Fatal(err)
+	}
+	saved, _, _ := ReadSpooled(ctx, j.Path(), stream)
+	if len(lost.Evidence) != 1 || !strings.Contains(lost.Evidence[0], "binlog purged: the oldest binlog on the server, "+oldest+", starts after GTID ") ||
+		!strings.Contains(lost.Evidence[0], "the journal's position is "+saved.Resume()) {
+		t.Fatalf("evidence %q: want the oldest binlog's GTID against the saved %s", lost.Evidence, saved.Resume())
+	}
 	if sp, _, _ := ReadSpooled(ctx, j.Path(), stream); sp.Count != 0 {
 		t.Fatalf("spooled %d transactions from a purged position", sp.Count)
 	}
@@ -500,6 +509,13 @@ func TestMariaDBReconnectAfterKill(t *testing.T) {
 	w := newMyItemsWorld(t)
 	ctx := context.Background()
 	admin := myOpen(t, cdctest.MariaDB(t).DSN)
+	sp0, _, err := ReadSpooled(ctx, w.j.Path(), w.stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lag, err := MyLag(ctx, w.dsn, sp0, MyPoint{}); err != nil || lag.SourceLagBytes != -1 || lag.SourceLagMS != -1 || lag.HeadroomBytes != -1 || lag.OldestLog == "" {
+		t.Fatalf("lag before any coordinate = %+v, %v; want -1 (not measurable) with the oldest binlog", lag, err)
+	}
 	var reconnects atomic.Int32
 	c := w.capture(9011)
 	c.OnReconnect = func(error) { reconnects.Add(1) }
@@ -624,5 +640,27 @@ func TestMariaDBSchemaChangeMidStream(t *testing.T) {
 		if sp, _, _ := ReadSpooled(ctx, w.j.Path(), w.stream); sp.Count != int64(before) {
 			t.Fatalf("run %d: spooled %d transactions, want the %d before the ALTER", run, sp.Count, before)
 		}
+	}
+}
+
+// TestMariaDBPositionPastServer: a journal position the server's binlog
+// never reached (a source restored from a backup, or reset) is a position
+// lost error saying so, before any event is read.
+func TestMariaDBPositionPastServer(t *testing.T) {
+	w := newMyItemsWorld(t)
+	ctx := context.Background()
+	sp, _, err := ReadSpooled(ctx, w.j.Path(), w.stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs, _ := myGTIDSeqs(sp.Started.Start)
+	ahead := fmt.Sprintf("0-%d-%d", cdctest.MariaDB(t).ServerID, seqs[0]+1000)
+	if _, err := w.j.Append(ctx, "cdc", "capture", journal.CDCChanges, journal.CDCChangesPayload{Stream: w.stream, Position: ahead, At: time.Now(), Changes: []journal.CDCChange{}}); err != nil {
+		t.Fatal(err)
+	}
+	err = w.capture(9014).Run(ctx)
+	var lost *PositionLostError
+	if !errors.As(err, &lost) || !strings.Contains(lost.Error(), "before the journal's position "+ahead) {
+		t.Fatalf("Run = %v, want a position lost error naming %s", err, ahead)
 	}
 }

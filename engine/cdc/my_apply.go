@@ -191,10 +191,10 @@ func (ap *myApply) tx(ctx context.Context, stream string, seq int64, tx journal.
 }
 
 // change applies one change by key. An insert inserts, and on a duplicate
-// key updates the row of its key; an update updates the row of its old key
-// (moving the key if it changed), and inserts when that row is not there
-// (applied again after a later change deleted or moved it); a delete
-// deletes by key.
+// key updates the row of its key; an update updates the row of its key,
+// and inserts when that row is not there (applied again after a later
+// change deleted it); an update that moved the key deletes the old key's
+// row and inserts (or updates) the new; a delete deletes by key.
 func (ap *myApply) change(ctx context.Context, t *sql.Tx, c journal.CDCChange) error {
 	if len(c.KeyColumns) == 0 || len(c.KeyColumns) != len(c.Key) {
 		return errors.New("no key to apply by")
@@ -241,7 +241,15 @@ func (ap *myApply) change(ctx context.Context, t *sql.Tx, c journal.CDCChange) e
 	}
 	update := "UPDATE " + table + " SET " + strings.Join(sets, ", ") + " WHERE " + myKeyMatch(c.KeyColumns)
 	insert := "INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(c.Columns)), ", ") + ")"
-	if c.Op == "update" {
+	switch {
+	case c.Op == "update" && keyMoved(c):
+		// As PGApplier: the old key's row goes, the new key's is upserted —
+		// applied again after a later change reused the old key, this
+		// still ends where the source did.
+		if _, err := ap.exec(ctx, t, "DELETE FROM "+table+" WHERE "+myKeyMatch(c.KeyColumns), key); err != nil {
+			return err
+		}
+	case c.Op == "update":
 		n, err := ap.exec(ctx, t, update, append(append([]any{}, vals...), key...))
 		if err != nil || n == 1 {
 			return err

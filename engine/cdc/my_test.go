@@ -611,35 +611,46 @@ func TestMariaDBReconnectAfterKill(t *testing.T) {
 	}
 }
 
-// TestMariaDBSchemaChangeMidStream: an ALTER TABLE of a captured table
-// stops the capture with a *SchemaChangedError; every transaction before
-// it is spooled, none after; a restart stops at the same place.
+// TestMariaDBSchemaChangeMidStream: an ALTER TABLE of a captured table —
+// in the captured database's session, or qualified from a session in
+// another database — stops the capture with a *SchemaChangedError; every
+// transaction before it is spooled, none after; a restart stops at the same
+// place.
 func TestMariaDBSchemaChangeMidStream(t *testing.T) {
-	w := newMyItemsWorld(t)
-	ctx := context.Background()
-	for range 20 {
-		if err := w.wr.step(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	before := w.wr.txs
-	if _, err := w.src.Exec("ALTER TABLE items ADD COLUMN extra int NULL"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.src.Exec("INSERT INTO items (id, name, extra) VALUES (100000, 'after', 1)"); err != nil {
-		t.Fatal(err)
-	}
-	for run := range 2 {
-		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := w.capture(9013).Run(rctx)
-		cancel()
-		var sc *SchemaChangedError
-		if !errors.As(err, &sc) || sc.Table != "items" || !strings.Contains(sc.After, "ADD COLUMN extra") {
-			t.Fatalf("run %d: Run = %v, want a schema change of items", run, err)
-		}
-		if sp, _, _ := ReadSpooled(ctx, w.j.Path(), w.stream); sp.Count != int64(before) {
-			t.Fatalf("run %d: spooled %d transactions, want the %d before the ALTER", run, sp.Count, before)
-		}
+	for _, qualified := range []bool{false, true} {
+		t.Run(fmt.Sprintf("qualified=%v", qualified), func(t *testing.T) {
+			w := newMyItemsWorld(t)
+			ctx := context.Background()
+			for range 20 {
+				if err := w.wr.step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := w.wr.txs
+			alter, on := "ALTER TABLE items ADD COLUMN extra int NULL", w.src
+			if qualified {
+				name := w.dsn[strings.LastIndex(w.dsn, "/")+1:]
+				alter, on = "ALTER TABLE `"+name+"`.items ADD COLUMN extra int NULL", myOpen(t, cdctest.MariaDB(t).DSNFor("mysql"))
+			}
+			if _, err := on.Exec(alter); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.src.Exec("INSERT INTO items (id, name, extra) VALUES (100000, 'after', 1)"); err != nil {
+				t.Fatal(err)
+			}
+			for run := range 2 {
+				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := w.capture(9013).Run(rctx)
+				cancel()
+				var sc *SchemaChangedError
+				if !errors.As(err, &sc) || sc.Table != "items" || !strings.Contains(sc.After, "ADD COLUMN extra") {
+					t.Fatalf("run %d: Run = %v, want a schema change of items", run, err)
+				}
+				if sp, _, _ := ReadSpooled(ctx, w.j.Path(), w.stream); sp.Count != int64(before) {
+					t.Fatalf("run %d: spooled %d transactions, want the %d before the ALTER", run, sp.Count, before)
+				}
+			}
+		})
 	}
 }
 

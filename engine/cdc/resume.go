@@ -3,6 +3,7 @@ package cdc
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tightrope/tightrope/journal"
 )
@@ -13,7 +14,11 @@ type Spooled struct {
 	Started journal.CDCStreamPayload
 	Last    string // source position of the last spooled transaction
 	LastSeq int64  // its journal seq
-	Count   int64  // spooled transactions
+	// LastCommit and LastAt are its commit record's position (when the
+	// engine records one: MariaDB binlog file:offset) and commit time.
+	LastCommit string
+	LastAt     time.Time
+	Count      int64 // spooled transactions
 }
 
 // ReadSpooled folds the journal at path for stream. found is false when the
@@ -42,6 +47,7 @@ func ReadSpooled(ctx context.Context, path, stream string) (sp Spooled, found bo
 					return fmt.Errorf("cdc: changes of stream %s at seq %d before the stream started", stream, e.Seq)
 				}
 				sp.Last, sp.LastSeq = p.Position, e.Seq
+				sp.LastCommit, sp.LastAt = p.Commit, p.At
 				sp.Count++
 			}
 		}

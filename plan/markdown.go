@@ -93,6 +93,7 @@ func (d Document) Markdown(w io.Writer) error {
 	if d.RestoreTime != "" {
 		p("**Restore time:** %s\n\n", mdText(d.RestoreTime))
 	}
+	mdAssessment(&b, d.Assessment)
 	p("## Drill history\n\n")
 	if len(d.Drills) == 0 {
 		p("No drill journals were found: the rollback has not been rehearsed with tightrope drill.\n\n")

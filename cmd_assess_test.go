@@ -135,6 +135,13 @@ func TestAssessStepStopsTheRunBeforeACopy(t *testing.T) {
 			}
 		}
 	}
+	// plain mode prints the assessment's summary: the tables' predicted
+	// rejects, the copy's predicted duration, the findings by grade
+	for _, want := range []string{"assess | copy products:", "assess | warn: BLOCKER: copy.products", "at least", "assess | assessment: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plain mode does not print the assessment's summary (%q):\n%s", want, out)
+		}
+	}
 	if !strings.Contains(out, "ROLLBACK started: assessment: rollback decided") {
 		t.Errorf("no rollback decided on the assessment:\n%s", out)
 	}

@@ -57,7 +57,8 @@ func TestAssessPredictsTheDemoRun(t *testing.T) {
 	}
 	for format, want := range map[string]string{"md": "## Assessment", "html": "Predicted rejects"} {
 		rep, code := tightrope(t, nil, "report", jpath, "--format", format)
-		if code != 0 || !strings.Contains(rep, want) || !strings.Contains(rep, "not_integer") || !strings.Contains(rep, "over the reject_rate threshold") {
+		if code != 0 || !strings.Contains(rep, want) || !strings.Contains(rep, "not_integer") || !strings.Contains(rep, "over the reject_rate threshold") ||
+			!strings.Contains(rep, "Predicted durations and restores") || !strings.Contains(rep, "write rate unknown") {
 			t.Errorf("report --format %s of the assessment (exit %d) lacks its section:\n%s", format, code, rep)
 		}
 	}

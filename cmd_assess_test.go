@@ -234,3 +234,53 @@ func TestAssessPredictsRestoreFromTheLastOne(t *testing.T) {
 	}
 	t.Errorf("the assessment holds no snapshot of the source:\n%s", out)
 }
+
+// TestAssessWriteRateFromTheLastCopy: without --measure-write the write
+// rate is the last recorded copy's, from a journal of the same migration
+// only: a demo run's journal gives the fresh demo's assessment a write
+// rate for every table (and a duration that is not a floor); the same
+// journal gives none to a runbook of another migration, which says the
+// write rate is unknown.
+func TestAssessWriteRateFromTheLastCopy(t *testing.T) {
+	ran := t.TempDir()
+	rb, err := demo.Write(context.Background(), ran, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, code := tightrope(t, nil, "run", rb, "--plain", "--auto-decide", "continue", "--as", "alice", "--journal", filepath.Join(ran, "run.journal")); code != 0 {
+		t.Fatalf("demo run: exit %d:\n%s", code, out)
+	}
+	fresh := t.TempDir()
+	rb, err = demo.Write(context.Background(), fresh, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpath := filepath.Join(t.TempDir(), "assess.journal")
+	out, _ := tightrope(t, nil, "assess", rb, "--journal", jpath, "--history", ran, "--as", "alice")
+	res := lastAssessment(t, jpath)
+	for _, tb := range res.Tables {
+		if tb.WriteRate <= 0 || filepath.Base(tb.WriteFrom) != "run.journal" {
+			t.Errorf("%s: write rate %v from %q, want the demo run's", tb.Table, tb.WriteRate, tb.WriteFrom)
+		}
+	}
+	if len(res.Steps) != 1 || !res.Steps[0].WriteKnown || !strings.Contains(out, "last recorded copy") {
+		t.Errorf("the prediction does not use the recorded write rate: %+v\n%s", res.Steps, out)
+	}
+
+	text, err := os.ReadFile(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rb, []byte(strings.Replace(string(text), "migration_id: ", "migration_id: OTHER-", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = tightrope(t, nil, "assess", rb, "--journal", jpath+"2", "--history", ran, "--as", "alice")
+	for _, tb := range lastAssessment(t, jpath+"2").Tables {
+		if tb.WriteRate != 0 {
+			t.Errorf("%s: another migration's journal gave a write rate %v", tb.Table, tb.WriteRate)
+		}
+	}
+	if !strings.Contains(out, "the write rate is unknown") || !strings.Contains(out, "restore time unknown") {
+		t.Errorf("another migration's assessment does not say what is unknown:\n%s", out)
+	}
+}

@@ -2,11 +2,13 @@ package assess_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/assess"
+	copyengine "github.com/tightrope/tightrope/engine/copy"
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/internal/dbtest"
 	"github.com/tightrope/tightrope/journal"
@@ -80,4 +82,43 @@ func anyFinding(r *assess.Result, text string) bool {
 		}
 	}
 	return false
+}
+
+// TestMeasureWriteKeepsEarlierCheckpoints: into a MariaDB target that
+// already holds a copy's checkpoints, the measurement removes only its
+// own: the target is as it was, the earlier copy's checkpoint included.
+func TestMeasureWriteKeepsEarlierCheckpoints(t *testing.T) {
+	src, dst := newPostgres(t, "source"), newMySQL(t, "target")
+	ctx := dbtest.Ctx(t)
+	for _, s := range []*server{src, dst} {
+		dbtest.MustExec(t, s, "CREATE TABLE done (id INTEGER PRIMARY KEY, v VARCHAR(20))", "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL)")
+	}
+	var done, items [][]any
+	for i := 1; i <= 3000; i++ {
+		done = append(done, []any{i, fmt.Sprint("v", i)})
+		items = append(items, []any{i, fmt.Sprint("item ", i)})
+	}
+	dbtest.InsertRows(t, src, "done", []string{"id", "v"}, done)
+	dbtest.InsertRows(t, src, "items", []string{"id", "name"}, items)
+	rb := &runbooks.Runbook{Name: "w", MigrationID: "MIG-W", Connections: []runbooks.Connection{src.conn, dst.conn},
+		Steps: []runbooks.Step{{ID: "copy", Kind: runbooks.KindCopy, From: "source", To: "target", Tables: []string{"items"}, Batch: 500, Parallel: 1}}}
+	earlier := rb.Steps[0]
+	earlier.Tables = []string{"done"}
+	if _, err := copyengine.Run(ctx, src, dst, []string{"done"}, earlier, "earlier-run", &countingSink{byReason: map[string]int64{}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := dbtest.Count(t, dst, db.ProgressTable); n == 0 {
+		t.Fatal("the earlier copy left no checkpoint to keep")
+	}
+	before := fingerprint(t, dst)
+	res, err := assess.Run(ctx, assess.Options{Runbook: rb, MeasureWrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := res.Tables[0]; tr.WriteRate <= 0 || tr.WriteFrom != journal.WriteMeasured {
+		t.Fatalf("no write rate measured: %+v; findings %+v", tr, res.Findings)
+	}
+	if after := fingerprint(t, dst); after != before {
+		t.Errorf("the measurement changed the target:\nbefore %s\nafter  %s", before, after)
+	}
 }

@@ -30,6 +30,10 @@ type Assessment struct {
 	Rejects  []RejectRow
 	Copies   []string // each copy step's predicted duration
 	Restores []string // each snapshot step's size, free disk and restore time against the RTO
+	// RestorePredicted says, for the rollback procedure, the restore times
+	// the assessment predicted against the RTO; empty when it predicted
+	// none.
+	RestorePredicted string
 }
 
 // RejectRow is the predicted rejects of one column of one table for one
@@ -119,8 +123,23 @@ func assessmentOf(r journal.AssessmentPayload) *Assessment {
 	for _, s := range r.Steps {
 		a.Copies = append(a.Copies, assess.StepWords(s))
 	}
+	var predicted []string
 	for _, s := range r.Snapshots {
 		a.Restores = append(a.Restores, assess.SnapshotWords(s))
+		if s.RestoreFrom == "" {
+			continue
+		}
+		verdict := ""
+		if s.RTO > 0 {
+			verdict = fmt.Sprintf(", within the RTO of %s", s.RTO)
+			if s.Restore > s.RTO {
+				verdict = fmt.Sprintf(", OVER the RTO of %s", s.RTO)
+			}
+		}
+		predicted = append(predicted, fmt.Sprintf("restoring %s (step %s) about %s%s", s.Of, s.Step, s.Restore.Round(time.Millisecond), verdict))
+	}
+	if len(predicted) > 0 {
+		a.RestorePredicted = "The latest assessment predicts " + strings.Join(predicted, "; ") + " (at the rate of the last recorded restore)."
 	}
 	return a
 }

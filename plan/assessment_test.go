@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
@@ -41,5 +42,36 @@ func TestAssessmentSectionEscapes(t *testing.T) {
 	}
 	if !strings.Contains(md.String(), "| s1 | t\\< | c\\& | not\\_integer | 3 | 10 |") {
 		t.Errorf("md lacks the escaped reject row:\n%s", md.String())
+	}
+}
+
+// TestRollbackCarriesThePredictedRestore: the rollback procedure says the
+// assessment's predicted restore time against the RTO, over it in words.
+func TestRollbackCarriesThePredictedRestore(t *testing.T) {
+	rb, err := runbooks.Parse("hostile.yaml", []byte(hostile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := Build(rb, nil, nil)
+	doc.Assessment = assessmentOf(journal.AssessmentPayload{Snapshots: []journal.AssessSnapshot{
+		{Step: "snap", Of: "db", Size: 1 << 20, Rows: 500, Restore: 45 * time.Minute, RestoreFrom: "run.journal", RTO: 30 * time.Minute},
+		{Step: "snap2", Of: "other", Size: 1 << 20},
+	}})
+	var html, md bytes.Buffer
+	if err := doc.HTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, html.Bytes())
+	want := "The latest assessment predicts restoring db (step snap) about 45m0s, OVER the RTO of 30m0s"
+	for name, out := range map[string]string{"md": md.String(), "html": html.String()} {
+		if !strings.Contains(out, "Predicted restore time:") || !strings.Contains(out, want) {
+			t.Errorf("%s lacks the predicted restore %q", name, want)
+		}
+		if strings.Contains(out, "restoring other") {
+			t.Errorf("%s predicts a restore nobody measured", name)
+		}
 	}
 }

@@ -54,6 +54,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;tex
 <h2>Rollback procedure</h2>
 {{if .Rollback}}{{template "steps" .Rollback}}{{else}}<p class="bad">The runbook has no rollback procedure.</p>{{end}}
 {{if .RestoreTime}}<p><strong>Restore time:</strong> {{t .RestoreTime}}</p>{{end}}
+{{with .Assessment}}{{if .RestorePredicted}}<p><strong>Predicted restore time:</strong> {{t .RestorePredicted}}</p>{{end}}{{end}}
 <h2>Assessment</h2>
 {{with .Assessment}}<p class="facts">From {{t .Journal}}, {{when .At}}: {{if .Blocked}}<span class="bad">{{t .Verdict}}</span>{{else}}{{t .Verdict}}{{end}}.</p>
 {{if .Stale}}<p class="bad">{{t .Stale}}</p>{{end}}

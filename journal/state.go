@@ -38,8 +38,14 @@ type State struct {
 	Restores   []RestorePayload
 	Verifies   []VerifyPayload
 	Casts      []CastPayload
-	Notes      []NoteRecord
-	Log        []LogRecord
+	// Assessment is the latest assessment journaled (by an assess step,
+	// or by tightrope assess in a journal of its own), AssessedSeq its
+	// event's seq and AssessedStep the step that made it.
+	Assessment   *AssessmentPayload
+	AssessedSeq  int64
+	AssessedStep string
+	Notes        []NoteRecord
+	Log          []LogRecord
 	// CDC is every change stream of the run, in the order first seen
 	// (cdc_state.go).
 	CDC []CDCStream
@@ -248,6 +254,9 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 	case RestoreFinished:
 		p := pl.(RestorePayload)
 		s.Restores = append(s.Restores, p)
+	case Assessed:
+		p := pl.(AssessmentPayload)
+		s.Assessment, s.AssessedSeq, s.AssessedStep = &p, e.Seq, e.StepID
 	case TriggerFired:
 		p := pl.(TriggerPayload)
 		s.Triggers = append(s.Triggers, p)
@@ -391,6 +400,8 @@ func (s State) Clone() State {
 	c.Restores = append([]RestorePayload(nil), s.Restores...)
 	c.Verifies = append([]VerifyPayload(nil), s.Verifies...)
 	c.Casts = append([]CastPayload(nil), s.Casts...)
+	// Assessment is shared: Apply replaces it with a new one, never
+	// changes it in place.
 	c.Notes = append([]NoteRecord(nil), s.Notes...)
 	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
 	c.Warnings = append([]WarningPayload(nil), s.Warnings...)

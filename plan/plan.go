@@ -1,8 +1,9 @@
 // Package plan turns a runbook into a document for the stakeholder review
 // before the window: the objectives, the strategy, who decides and how to
 // reach them, every trigger in words, each step with its owner, expected
-// duration, commands and checklist, the rollback procedure, the drills
-// rehearsed so far, and who has approved this exact runbook text.
+// duration, commands and checklist, the rollback procedure, the latest
+// assessment's findings when given, the drills rehearsed so far, and who
+// has approved this exact runbook text.
 package plan
 
 import (
@@ -37,11 +38,12 @@ type Document struct {
 	Rollback      []Step
 	PlannedTotal  string // the sum of the steps' expected durations, "" when none is set
 	Drills        []scorecard.History
-	RestoreTime   string     // the rollback's expected restore time against the RTO, from the latest drill that rolled back
-	DryRun        string     // the exact commands, as tightrope run --dry-run prints them; "" when not asked for
-	Required      []string   // runbook approvals: names that must approve
-	Approvals     []Approval // approvals recorded for this runbook text
-	Missing       []string   // required names without an approval
+	RestoreTime   string      // the rollback's expected restore time against the RTO, from the latest drill that rolled back
+	DryRun        string      // the exact commands, as tightrope run --dry-run prints them; "" when not asked for
+	Required      []string    // runbook approvals: names that must approve
+	Approvals     []Approval  // approvals recorded for this runbook text
+	Missing       []string    // required names without an approval
+	Assessment    *Assessment // the latest assessment, when given (LoadAssessment)
 }
 
 // Step is one step in words.

@@ -84,7 +84,7 @@ var kindSpecs = []kindSpec{
 		requires: []requirement{{"run", "the command to run"}}, sideEffects: true, writes: anyConnection},
 	{name: KindWait, keys: []string{"duration"},
 		requires: []requirement{{"duration", "how long to wait, like 5m"}}},
-	{name: KindAssess, keys: []string{"sample"}},
+	{name: KindAssess, keys: []string{"sample", "measure_write"}},
 }
 
 // writesTo: the kind writes to its target connection (to:).

@@ -129,6 +129,9 @@ type Step struct {
 	Duration time.Duration // wait
 
 	Sample string // assess: rows or a percentage of each table to read ("" reads every row)
+	// MeasureWrite (assess): measure the target's write rate on a scratch
+	// table created and dropped in the target, as assess --measure-write.
+	MeasureWrite bool
 
 	Line, Col int // position of the step in the file, for messages
 }

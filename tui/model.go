@@ -42,7 +42,10 @@ type Model struct {
 	browser *rejectsBrowser // the rejected rows, over everything but the header and banner (overlays.go)
 	help    bool            // the key help overlay is open
 	card    *drillCard      // the drill's scorecard, at its end (drill_scorecard.go)
-	rang    time.Time       // Pending.Since of the last alarm the bell rang for
+
+	assessed   *assessBox // the assessment's summary (assessment.go)
+	assessSeen int64      // the seq of the last assessment opened by itself
+	rang       time.Time  // Pending.Since of the last alarm the bell rang for
 
 	focus      int              // the pane that takes the scroll keys (focus.go)
 	fkeys      focusKeys        // its keys
@@ -136,6 +139,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.relayout()
 		return m, nil
 	}
+	if m, took = m.routeAssessment(msg); took {
+		m.relayout()
+		return m, nil
+	}
 	next, cmd, ok := m.routeOverlay(msg)
 	if ok {
 		next.relayout()
@@ -154,6 +161,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.opening = false
 		m.fanOut(msg)
 		m.syncDialogs()
+		m = m.followAssessment()
 		m.pruneSent()
 		m.refreshReplay()
 		if m.browser != nil {

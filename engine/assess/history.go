@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // restoreRate is a restore measured in an earlier run or drill: rows
@@ -20,15 +21,15 @@ type restoreRate struct {
 
 func (r restoreRate) perSecond() float64 { return float64(r.rows) / r.took.Seconds() }
 
-// lastRestore finds, in the journals given, the latest verified restore of
-// the named connection that restored rows; ok is false when there is none.
-// A journal that cannot be read is passed over.
-func lastRestore(journals []string, conn string) (restoreRate, bool) {
+// lastRestore finds, in the journals of the migration given, the latest
+// verified restore of the named connection that restored rows; ok is false
+// when there is none. A journal that cannot be read is passed over.
+func lastRestore(journals []string, migration, conn string) (restoreRate, bool) {
 	var best restoreRate
 	found := false
 	for _, path := range journals {
-		evs, err := journal.ReadAll(path)
-		if err != nil {
+		evs, ok := migrationJournal(path, migration)
+		if !ok {
 			continue
 		}
 		for _, e := range evs {
@@ -70,4 +71,61 @@ func Journals(dirs ...string) []string {
 		})
 	}
 	return out
+}
+
+// migrationJournal reads a run or drill journal of the migration given;
+// ok is false for a journal that cannot be read, of another migration, or
+// of an assessment (which moves nothing, so measures no write or restore).
+func migrationJournal(path, migration string) ([]journal.Event, bool) {
+	evs, err := journal.ReadAll(path)
+	if err != nil || len(evs) == 0 || evs[0].Type != journal.RunStarted {
+		return nil, false
+	}
+	p, err := journal.Decode(evs[0])
+	rs, ok := p.(journal.RunStartedPayload)
+	if err != nil || !ok || rs.Mode == journal.ModeAssess {
+		return nil, false
+	}
+	rb, _ := runbooks.Parse(rs.RunbookPath, []byte(rs.RunbookText))
+	if rb == nil || rb.MigrationID != migration {
+		return nil, false
+	}
+	return evs, true
+}
+
+// copyRate is a table's copy measured in an earlier run: rows written a
+// second, end to end (read, convert, write).
+type copyRate struct {
+	journal string
+	at      time.Time
+	rate    float64
+}
+
+// lastCopy finds, in the journals of the migration given, the latest copy
+// of the table by the named step that wrote rows; ok is false when there
+// is none.
+func lastCopy(journals []string, migration, step, table string) (copyRate, bool) {
+	var best copyRate
+	found := false
+	for _, path := range journals {
+		evs, ok := migrationJournal(path, migration)
+		if !ok {
+			continue
+		}
+		for _, e := range evs {
+			if e.Type != journal.TableCopied || e.StepID != step {
+				continue
+			}
+			p, err := journal.Decode(e)
+			pp, ok := p.(journal.ProgressPayload)
+			if err != nil || !ok || pp.Table != table || pp.Written <= 0 || pp.ElapsedMS <= 0 {
+				continue
+			}
+			if !found || e.At.After(best.at) {
+				best = copyRate{journal: path, at: e.At, rate: float64(pp.Written) / (float64(pp.ElapsedMS) / 1000)}
+				found = true
+			}
+		}
+	}
+	return best, found
 }

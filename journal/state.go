@@ -46,6 +46,8 @@ type State struct {
 	Limits        []LimitRecord // thresholds raised by "continue", latest last (see Limit)
 	Notifications []NotifiedPayload
 	Warnings      []WarningPayload
+	// Freezes: every freeze of the run, in force or undone (freeze_fold.go).
+	Freezes []FreezeRecord
 
 	// Problems lists events whose payload did not decode ("seq 42: trigger
 	// payload: ..."): left out of the fold, shown by the readers.
@@ -310,6 +312,8 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 	case Warning:
 		p := pl.(WarningPayload)
 		s.Warnings = append(s.Warnings, p)
+	case Freeze, WritesFrozen, Unfreeze:
+		s.applyFreeze(e, pl)
 	case RunFinished:
 		p := pl.(RunFinishedPayload)
 		s.Outcome, s.OutcomeErr, s.FinishedAt, s.Pending, s.Current = p.Outcome, p.Error, e.At, nil, ""
@@ -389,6 +393,11 @@ func (s State) Clone() State {
 	c.Notes = append([]NoteRecord(nil), s.Notes...)
 	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
 	c.Warnings = append([]WarningPayload(nil), s.Warnings...)
+	c.Freezes = append([]FreezeRecord(nil), s.Freezes...)
+	for i := range c.Freezes {
+		c.Freezes[i].Tables = append([]string(nil), s.Freezes[i].Tables...)
+		c.Freezes[i].Revoked = append([]Grant(nil), s.Freezes[i].Revoked...)
+	}
 	c.Log = append([]LogRecord(nil), s.Log...)
 	c.Problems = append([]string(nil), s.Problems...)
 	return c

@@ -34,7 +34,7 @@ func pgDatabase(t *testing.T) (d db.DB, role string, dsnAs func(user string) str
 	if err != nil {
 		dbtest.ServerDown(t, dbtest.PostgresEnv, err)
 	}
-	name := dbtest.UniqueName(t, "frz")[:40]
+	name := short(dbtest.UniqueName(t, "frz"))
 	role = "w_" + name[4:]
 	dbtest.MustExec(t, admin, "CREATE DATABASE "+name, "CREATE ROLE "+role+" LOGIN")
 	t.Cleanup(func() {
@@ -70,4 +70,13 @@ func mustFail(t *testing.T, what string, err error, want string) {
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("%s: %v; want an error saying %q", what, err, want)
 	}
+}
+
+// short keeps a unique name within the identifier limits: its first 24
+// characters and its random suffix.
+func short(name string) string {
+	if len(name) <= 33 {
+		return name
+	}
+	return name[:24] + name[len(name)-9:]
 }

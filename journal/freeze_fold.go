@@ -24,7 +24,31 @@ func (s *State) ActiveFreeze(conn string) (FreezeRecord, bool) {
 	return FreezeRecord{}, false
 }
 
-// applyFreeze folds freeze, writes_frozen and unfreeze events.
+// SwitchRecord is one switched event: a switch (or switch-back) that ended.
+type SwitchRecord struct {
+	SwitchPayload
+	StepID string
+	At     time.Time
+}
+
+// SwitchedOver tells whether the switch step id switched (its hook ran
+// and succeeded) and whether a rollback switched it back since.
+func (s *State) SwitchedOver(id string) (switched, back bool) {
+	for _, r := range s.Switches {
+		if r.StepID != id {
+			continue
+		}
+		switch {
+		case r.Back && r.OK:
+			back = true
+		case !r.Back && r.OK:
+			switched, back = true, false
+		}
+	}
+	return switched, back
+}
+
+// applyFreeze folds freeze, writes_frozen, unfreeze and switched events.
 func (s *State) applyFreeze(e Event, pl any) {
 	switch p := pl.(type) {
 	case FreezePayload:
@@ -33,6 +57,8 @@ func (s *State) applyFreeze(e Event, pl any) {
 		if f := s.freezeAt(p.Of); f != nil {
 			f.Frozen = true
 		}
+	case SwitchPayload:
+		s.Switches = append(s.Switches, SwitchRecord{SwitchPayload: p, StepID: e.StepID, At: e.At})
 	case UnfreezePayload:
 		if f := s.freezeAt(p.Of); f != nil {
 			f.Undone = true

@@ -48,6 +48,8 @@ type State struct {
 	Warnings      []WarningPayload
 	// Freezes: every freeze of the run, in force or undone (freeze_fold.go).
 	Freezes []FreezeRecord
+	// Switches: every switch and switch-back that ended, with its timings.
+	Switches []SwitchRecord
 
 	// Problems lists events whose payload did not decode ("seq 42: trigger
 	// payload: ..."): left out of the fold, shown by the readers.
@@ -312,7 +314,7 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 	case Warning:
 		p := pl.(WarningPayload)
 		s.Warnings = append(s.Warnings, p)
-	case Freeze, WritesFrozen, Unfreeze:
+	case Freeze, WritesFrozen, Unfreeze, Switched:
 		s.applyFreeze(e, pl)
 	case RunFinished:
 		p := pl.(RunFinishedPayload)
@@ -393,6 +395,7 @@ func (s State) Clone() State {
 	c.Notes = append([]NoteRecord(nil), s.Notes...)
 	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
 	c.Warnings = append([]WarningPayload(nil), s.Warnings...)
+	c.Switches = append([]SwitchRecord(nil), s.Switches...)
 	c.Freezes = append([]FreezeRecord(nil), s.Freezes...)
 	for i := range c.Freezes {
 		c.Freezes[i].Tables = append([]string(nil), s.Freezes[i].Tables...)

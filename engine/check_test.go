@@ -90,13 +90,13 @@ func TestCheckAcceptsTheExamples(t *testing.T) {
 func TestPreflightRefusesAKindThisBuildCannotRun(t *testing.T) {
 	r := smallRun(t, controlsHeader+`steps:
   - { id: hello, kind: wait, duration: 1ms }
-  - { id: cutover, kind: switch, run: "echo never" }
+  - { id: cutover, kind: cdc-catchup }
 `, "alice", journal.ChoiceContinue)
 	outcome, err := r.c.Run(t.Context())
 	if outcome != journal.OutcomeFailed || err == nil {
 		t.Fatalf("outcome %q, err %v", outcome, err)
 	}
-	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" is a switch step`) {
+	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" is a cdc-catchup step`) {
 		t.Errorf("err: %v", err)
 	}
 	if st := stepStatus(r.c.State(), "hello"); st != journal.StatusPending {

@@ -26,3 +26,14 @@ func TestKindRegistry(t *testing.T) {
 		t.Error("an unknown kind has side effects")
 	}
 }
+
+// TestFreezeRefusesSQLite: SQLite has no privileges nor read_only, so a
+// freeze or unfreeze of a SQLite connection is a load error at its on:.
+func TestFreezeRefusesSQLite(t *testing.T) {
+	for _, kind := range []string{KindFreeze, KindUnfreeze} {
+		_, err := Parse("f.yaml", []byte(top+"steps:\n  - { id: f, kind: "+kind+", on: source }\n"))
+		if err == nil || !strings.Contains(err.Error(), `connection "source" is SQLite, which has no way to stop other writers`) {
+			t.Errorf("%s of a SQLite connection: %v", kind, err)
+		}
+	}
+}

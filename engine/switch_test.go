@@ -320,3 +320,26 @@ rollback:
 		t.Fatalf("privileges after the resumed unfreeze: %s, before the freeze: %s", after, before)
 	}
 }
+
+// TestPreflightRefusesAFreezeItCannotHold: a table to freeze that the
+// application's role owns (it could grant itself back) fails the
+// pre-flight, before the copy — not the freeze in the middle of the window.
+func TestPreflightRefusesAFreezeItCannotHold(t *testing.T) {
+	sides := pgSwitchSides(t)
+	dbtest.MustExec(t, sides.src, "ALTER TABLE items OWNER TO "+sides.role)
+	r := smallRun(t, switchHeader+`steps:
+  - { id: copy, kind: copy, tables: [items] }
+  - { id: freeze, kind: freeze, on: source }
+  - { id: flip, kind: switch, run: "echo green > marker" }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", journal.ChoiceContinue)
+	o, err := r.c.Run(context.Background())
+	if o != journal.OutcomeFailed || err == nil || !strings.Contains(err.Error(), "pre-flight") ||
+		!strings.Contains(err.Error(), "items (owner "+sides.role+")") {
+		t.Fatalf("outcome %s, %v; want a pre-flight naming items and its owner", o, err)
+	}
+	if st := stepStatus(r.c.State(), "copy"); st != journal.StatusPending {
+		t.Fatalf("the copy ran (%s) before the pre-flight refused the freeze", st)
+	}
+}

@@ -239,6 +239,8 @@ func (c *Conductor) switchBack(ctx context.Context) []string {
 		if err != nil {
 			p.Error = err.Error()
 			failed = append(failed, "switch back "+step.ID)
+		} else {
+			c.logf(step.ID, "info", "switched back %s → %s in %s", step.To, step.From, took.Round(time.Millisecond))
 		}
 		if _, jerr := c.emit(c.opts.Operator, step.ID, journal.Switched, p); jerr != nil {
 			failed = append(failed, "journal: "+jerr.Error())

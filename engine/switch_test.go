@@ -202,6 +202,9 @@ rollback:
 		t.Fatalf("blue's privileges after the rollback: %s, before the freeze: %s", after, before)
 	}
 	sw = eventsOf[journal.SwitchPayload](t, r.journal, journal.Switched)
+	if len(sw) == 2 {
+		t.Logf("switch-back: hook %d ms", sw[1].HookMS)
+	}
 	if len(sw) != 2 || !sw[1].Back || !sw[1].OK {
 		t.Fatalf("switched events %+v; want the switch and its switch-back", sw)
 	}
@@ -341,5 +344,33 @@ rollback:
 	}
 	if st := stepStatus(r.c.State(), "copy"); st != journal.StatusPending {
 		t.Fatalf("the copy ran (%s) before the pre-flight refused the freeze", st)
+	}
+}
+
+// TestNoGoAtTheSwitchLeavesBlueLive: the decision-maker answers no-go to
+// the switch's own question; the hook does not run, blue is unfrozen by the
+// aborted switch (once: the rollback finds nothing left to unfreeze) and
+// the run rolls back.
+func TestNoGoAtTheSwitchLeavesBlueLive(t *testing.T) {
+	sides := pgSwitchSides(t)
+	r := smallRun(t, switchHeader+`steps:
+  - { id: copy, kind: copy, tables: [items] }
+  - { id: freeze, kind: freeze, on: source }
+  - { id: flip, kind: switch, run: "echo green > marker", undo: "echo back > switched-back" }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", journal.ChoiceRollback)
+	waitOutcome(t, runAsync(r), journal.OutcomeRolledBack)
+	for _, f := range []string{"marker", "switched-back"} {
+		if _, err := os.Stat(filepath.Join(r.dir, f)); !os.IsNotExist(err) {
+			t.Fatalf("%s exists: a switch answered no-go ran a hook (%v)", f, err)
+		}
+	}
+	if err := sides.canWrite(t); err != nil {
+		t.Fatalf("blue after the no-go: %v", err)
+	}
+	un := eventsOf[journal.UnfreezePayload](t, r.journal, journal.Unfreeze)
+	if len(un) != 1 || !strings.Contains(un[0].Reason, "no-go") {
+		t.Fatalf("unfreezes %+v; want one, by the switch answered no-go", un)
 	}
 }

@@ -61,6 +61,11 @@ func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
 		if _, jerr := c.emit(c.opts.Operator, step.ID, journal.SwitchCheck, p); jerr != nil {
 			return jerr
 		}
+		verdict, stream := "passed", "info"
+		if err != nil {
+			verdict, stream = "FAILED", "error"
+		}
+		c.logf(step.ID, stream, "precondition %s %s (%d ms): %s", ch.name, verdict, p.DurationMS, p.Detail)
 		if err != nil {
 			return c.abortSwitch(ctx, step, start, 0, fmt.Errorf("%s: %w", ch.name, err))
 		}

@@ -117,7 +117,7 @@ func pgStillWritable(ctx context.Context, tx *sql.Tx, d db.DB, tables []string) 
 		}
 	}
 	if len(left) > 0 {
-		return fmt.Errorf("after revoking the table privileges these roles could still write (a column grant, or membership in tightrope's own role): %s; nothing was changed",
+		return fmt.Errorf("after revoking the table privileges these roles could still write (a column grant, a grant made by another grantor, or membership in tightrope's own role): %s; nothing was changed",
 			strings.Join(left, ", "))
 	}
 	return nil

@@ -374,3 +374,53 @@ rollback:
 		t.Fatalf("unfreezes %+v; want one, by the switch answered no-go", un)
 	}
 }
+
+// TestSwitchPostgresToMySQL: across engines, the switch syncs the MySQL
+// side's AUTO_INCREMENT past the copied keys and verifies across the type
+// mapping; the first insert on the new side takes the next key.
+func TestSwitchPostgresToMySQL(t *testing.T) {
+	sides := pgSwitchSides(t)
+	base, admin := server(t, db.MySQL)
+	name := dbtest.UniqueName(t, "swmy")
+	name = name[:20] + name[len(name)-9:]
+	dbtest.MustExec(t, admin, "CREATE DATABASE "+name)
+	t.Cleanup(func() { admin.SQL().Exec("DROP DATABASE IF EXISTS " + name) })
+	dsn, err := db.WithDatabase(db.MySQL, base, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	green, err := dbtest.Open(t, db.MySQL, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.MustExec(t, green, "CREATE TABLE items (id int AUTO_INCREMENT PRIMARY KEY, v text)")
+	t.Setenv("SW_DST", dsn)
+	r := smallRun(t, strings.Replace(switchHeader, "target: { driver: postgres", "target: { driver: mysql", 1)+`steps:
+  - { id: copy, kind: copy, tables: [items] }
+  - { id: freeze, kind: freeze, on: source }
+  - { id: flip, kind: switch, run: "echo green > marker" }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", journal.ChoiceContinue)
+	waitOutcome(t, runAsync(r), journal.OutcomeFinished)
+	seqs := eventsOf[journal.SequencesPayload](t, r.journal, journal.SequencesSynced)
+	if len(seqs) != 1 || seqs[0].Conn != "target" || len(seqs[0].Sets) != 1 {
+		t.Fatalf("sequences synced %+v; want items.id on the MySQL side", seqs)
+	}
+	if s := seqs[0].Sets[0]; s.Max == nil || *s.Max != 300 || s.NextAfter != 301 {
+		t.Fatalf("AUTO_INCREMENT sync %+v; want max 300, next 301", s)
+	}
+	res, err := green.SQL().Exec("INSERT INTO items (v) VALUES ('first on green')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := res.LastInsertId(); id != 301 {
+		t.Fatalf("the first insert on green took id %d, want 301", id)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "marker")); err != nil {
+		t.Fatalf("the hook did not run: %v", err)
+	}
+	if err := sides.canWrite(t); err == nil {
+		t.Fatal("blue took a write after the switch")
+	}
+}

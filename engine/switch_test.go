@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tightrope/tightrope/engine/cutover"
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/internal/dbtest"
 	"github.com/tightrope/tightrope/journal"
@@ -423,4 +424,74 @@ rollback:
 	if err := sides.canWrite(t); err == nil {
 		t.Fatal("blue took a write after the switch")
 	}
+}
+
+// TestUnfreezeResumedAfterACrashIsJournaledOnce: the process dies inside
+// the unfreeze step after the privileges were granted back, before its
+// event. The resumed run undoes the same record again — a no-op — and
+// journals one unfreeze; the privileges are exactly the ones from before.
+func TestUnfreezeResumedAfterACrashIsJournaledOnce(t *testing.T) {
+	sides := pgSwitchSides(t)
+	before := sides.srcACL(t)
+	first := smallRun(t, switchHeader+`steps:
+  - { id: freeze, kind: freeze, on: source, tables: [items] }
+  - { id: hold, kind: manual, instructions: Check the banner }
+  - { id: thaw, kind: unfreeze, on: source }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() { o, _ := first.c.Run(ctx); done <- o }()
+	waitPending(t, first.c, journal.AwaitManual)
+	cancel()
+	waitOutcome(t, done, Interrupted)
+	// As if the next process had confirmed hold, started thaw, granted
+	// back — and died before journaling it.
+	rec, ok := first.c.State().ActiveFreeze("source")
+	if !ok {
+		t.Fatal("no freeze in force after the first run")
+	}
+	for _, e := range []struct {
+		step string
+		typ  journal.Type
+		p    any
+	}{
+		{"hold", journal.StepFinished, journal.StepFinishedPayload{Status: journal.StatusDone}},
+		{"thaw", journal.StepStarted, journal.StepStartedPayload{Kind: "unfreeze"}},
+	} {
+		if _, err := first.store.Append(context.Background(), "alice", e.step, e.typ, e.p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cutoverUndo(sides.src, rec); err != nil {
+		t.Fatal(err)
+	}
+	events, err := journal.ReadAll(first.journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(Options{Runbook: first.rb, Journal: first.store, State: journal.Fold(events), Operator: "alice",
+		BaseDir: first.dir, AutoDecide: journal.ChoiceContinue})
+	go func() {
+		for range c.Updates() {
+		}
+	}()
+	if o, err := c.Run(context.Background()); o != journal.OutcomeFinished {
+		t.Fatalf("the resumed run: %s, %v", o, err)
+	}
+	if un := eventsOf[journal.UnfreezePayload](t, first.journal, journal.Unfreeze); len(un) != 1 {
+		t.Fatalf("%d unfreeze events, want exactly one", len(un))
+	}
+	if after := sides.srcACL(t); after != before {
+		t.Fatalf("privileges after the resumed unfreeze: %s, before the freeze: %s", after, before)
+	}
+	if err := sides.canWrite(t); err != nil {
+		t.Fatalf("blue after the unfreeze: %v", err)
+	}
+}
+
+// cutoverUndo undoes a freeze record the way a dying process would have.
+func cutoverUndo(d db.DB, rec journal.FreezeRecord) error {
+	return cutover.Undo(context.Background(), d, rec.FreezePayload)
 }

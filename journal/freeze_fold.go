@@ -15,7 +15,7 @@ type FreezeRecord struct {
 
 // ActiveFreeze returns the freeze of conn not yet undone, if any: the
 // record an unfreeze restores from, and a resumed freeze re-applies.
-func (s *State) ActiveFreeze(conn string) (FreezeRecord, bool) {
+func (s State) ActiveFreeze(conn string) (FreezeRecord, bool) {
 	for i := len(s.Freezes) - 1; i >= 0; i-- {
 		if f := s.Freezes[i]; f.Conn == conn && !f.Undone {
 			return f, true
@@ -33,7 +33,7 @@ type SwitchRecord struct {
 
 // SwitchedOver tells whether the switch step id switched (its hook ran
 // and succeeded) and whether a rollback switched it back since.
-func (s *State) SwitchedOver(id string) (switched, back bool) {
+func (s State) SwitchedOver(id string) (switched, back bool) {
 	for _, r := range s.Switches {
 		if r.StepID != id {
 			continue

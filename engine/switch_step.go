@@ -31,20 +31,20 @@ func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
 	start := c.opts.Now()
 	var tables []string
 	checks := []switchCheck{
-		{journal.CheckFrozen, func(context.Context) (string, error) { return c.switchFrozen(step) }},
+		{journal.CheckFrozen, func(ctx context.Context) (string, error) {
+			var err error
+			if tables, err = c.switchTables(ctx, step); err != nil {
+				return "", err
+			}
+			return c.switchFrozen(step, tables)
+		}},
 		{journal.CheckDrained, func(ctx context.Context) (string, error) {
 			if err := c.cdcDrained(ctx, step); err != nil {
 				return "", err
 			}
 			return fmt.Sprintf("no change from %s to %s is left to apply", step.From, step.To), nil
 		}},
-		{journal.CheckSequences, func(ctx context.Context) (string, error) {
-			var err error
-			if tables, err = c.switchTables(ctx, step); err != nil {
-				return "", err
-			}
-			return c.syncSequences(ctx, step.ID, step.To, tables)
-		}},
+		{journal.CheckSequences, func(ctx context.Context) (string, error) { return c.syncSequences(ctx, step.ID, step.To, tables) }},
 		{journal.CheckVerify, func(ctx context.Context) (string, error) { return c.switchVerify(ctx, step, tables) }},
 		{journal.CheckGo, func(ctx context.Context) (string, error) { return c.switchGo(ctx, step, tables) }},
 	}
@@ -110,8 +110,9 @@ func (c *Conductor) abortSwitch(ctx context.Context, step runbooks.Step, start t
 	return errors.Join(err, uerr)
 }
 
-// switchFrozen: a freeze of the old side is in force.
-func (c *Conductor) switchFrozen(step runbooks.Step) (string, error) {
+// switchFrozen: a freeze of the old side is in force, and — a PostgreSQL
+// freeze holding per table — covers every table the switch moves.
+func (c *Conductor) switchFrozen(step runbooks.Step, tables []string) (string, error) {
 	var rec journal.FreezeRecord
 	var active bool
 	c.withState(func(s *journal.State) { rec, active = s.ActiveFreeze(step.From) })
@@ -120,6 +121,17 @@ func (c *Conductor) switchFrozen(step runbooks.Step) (string, error) {
 		return "", fmt.Errorf("writes are not frozen on %s: a freeze step (on: %s) must run before the switch", step.From, step.From)
 	case !rec.Frozen:
 		return "", fmt.Errorf("the freeze of %s by step %s did not finish", step.From, rec.StepID)
+	}
+	if rec.Method == journal.FreezeRevoke {
+		var open []string
+		for _, t := range tables {
+			if !slices.Contains(rec.Tables, t) {
+				open = append(open, t)
+			}
+		}
+		if len(open) > 0 {
+			return "", fmt.Errorf("the freeze of %s by step %s leaves %s writable: add them to its tables", step.From, rec.StepID, strings.Join(open, ", "))
+		}
 	}
 	return fmt.Sprintf("%s frozen by step %s (%s, seq %d)", step.From, rec.StepID, rec.Method, rec.Seq), nil
 }

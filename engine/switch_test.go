@@ -495,3 +495,51 @@ rollback:
 func cutoverUndo(d db.DB, rec journal.FreezeRecord) error {
 	return cutover.Undo(context.Background(), d, rec.FreezePayload)
 }
+
+// TestSwitchWithoutAFreezeNeverRunsItsHook: with no freeze of the old side
+// the first precondition fails; nothing after it is checked and the hook
+// does not run.
+func TestSwitchWithoutAFreezeNeverRunsItsHook(t *testing.T) {
+	r := smallRun(t, controlsHeader+`steps:
+  - { id: flip, kind: switch, run: "echo green > marker", tables: [t] }
+`, "alice", journal.ChoiceContinue)
+	for _, f := range []string{"a.db", "b.db"} {
+		if err := os.WriteFile(filepath.Join(r.dir, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitOutcome(t, runAsync(r), journal.OutcomeFailed)
+	checks := eventsOf[journal.SwitchCheckPayload](t, r.journal, journal.SwitchCheck)
+	if len(checks) != 1 || checks[0].Check != journal.CheckFrozen || checks[0].OK || !strings.Contains(checks[0].Detail, "writes are not frozen on source") {
+		t.Fatalf("preconditions %+v; want frozen failed and nothing after it", checks)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "marker")); !os.IsNotExist(err) {
+		t.Fatalf("the hook ran: %v", err)
+	}
+}
+
+// TestSwitchRefusesAFreezeThatLeavesATableOpen: a PostgreSQL freeze of
+// some tables does not satisfy a switch of others.
+func TestSwitchRefusesAFreezeThatLeavesATableOpen(t *testing.T) {
+	sides := pgSwitchSides(t)
+	dbtest.MustExec(t, sides.src, "CREATE TABLE extra (id int PRIMARY KEY)", "INSERT INTO extra VALUES (1)")
+	dbtest.MustExec(t, sides.dst, "CREATE TABLE extra (id int PRIMARY KEY)")
+	r := smallRun(t, switchHeader+`steps:
+  - { id: copy, kind: copy, tables: [items, extra] }
+  - { id: freeze, kind: freeze, on: source, tables: [items] }
+  - { id: flip, kind: switch, run: "echo green > marker" }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", journal.ChoiceContinue)
+	waitOutcome(t, runAsync(r), journal.OutcomeFailed)
+	checks := eventsOf[journal.SwitchCheckPayload](t, r.journal, journal.SwitchCheck)
+	if len(checks) != 1 || checks[0].OK || !strings.Contains(checks[0].Detail, "leaves extra writable") {
+		t.Fatalf("preconditions %+v; want frozen failed naming extra", checks)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "marker")); !os.IsNotExist(err) {
+		t.Fatalf("the hook ran: %v", err)
+	}
+	if err := sides.canWrite(t); err != nil {
+		t.Fatalf("blue after the aborted switch: %v", err)
+	}
+}

@@ -138,35 +138,19 @@ func (c *Conductor) unfreezeForward(ctx context.Context) []string {
 // freezeTables are the tables a freeze step stops: its own, or every table
 // the runbook's copy steps read or write on that connection.
 func (c *Conductor) freezeTables(ctx context.Context, step runbooks.Step) ([]string, error) {
-	d, err := c.database(ctx, step.On)
-	if err != nil {
-		return nil, err
-	}
-	if step.All {
-		return c.listTables(ctx, step.ID, d)
-	}
 	if len(step.Tables) > 0 {
 		return step.Tables, nil
 	}
-	var out []string
-	for _, s := range c.opts.Runbook.Steps {
-		if s.Kind != runbooks.KindCopy || (s.From != step.On && s.To != step.On) {
-			continue
+	tables, all := c.opts.Runbook.FreezeTables(step)
+	if step.All || all {
+		d, err := c.database(ctx, step.On)
+		if err != nil {
+			return nil, err
 		}
-		tables := s.Tables
-		if s.All {
-			if tables, err = c.listTables(ctx, step.ID, d); err != nil {
-				return nil, err
-			}
-		}
-		for _, t := range tables {
-			if !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
+		return c.listTables(ctx, step.ID, d)
 	}
-	if len(out) == 0 {
+	if len(tables) == 0 {
 		return nil, fmt.Errorf("freeze %s: no copy step touches %s, so there are no tables to freeze: name them with tables:", step.On, step.On)
 	}
-	return out, nil
+	return tables, nil
 }

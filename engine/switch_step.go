@@ -199,37 +199,21 @@ func (c *Conductor) switchGo(ctx context.Context, step runbooks.Step, tables []s
 // switchTables are the tables a switch verifies and syncs: its own, or
 // every table the copies between its two sides copied.
 func (c *Conductor) switchTables(ctx context.Context, step runbooks.Step) ([]string, error) {
-	src, err := c.database(ctx, step.From)
-	if err != nil {
-		return nil, err
-	}
-	if step.All {
-		return c.listTables(ctx, step.ID, src)
-	}
 	if len(step.Tables) > 0 {
 		return step.Tables, nil
 	}
-	var out []string
-	for _, s := range c.opts.Runbook.Steps {
-		if s.Kind != runbooks.KindCopy || s.From != step.From || s.To != step.To {
-			continue
+	tables, all := c.opts.Runbook.SwitchTables(step)
+	if step.All || all {
+		src, err := c.database(ctx, step.From)
+		if err != nil {
+			return nil, err
 		}
-		tables := s.Tables
-		if s.All {
-			if tables, err = c.listTables(ctx, step.ID, src); err != nil {
-				return nil, err
-			}
-		}
-		for _, t := range tables {
-			if !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
+		return c.listTables(ctx, step.ID, src)
 	}
-	if len(out) == 0 {
+	if len(tables) == 0 {
 		return nil, fmt.Errorf("no copy step copies from %s to %s, so there is nothing to verify: name the tables with tables:", step.From, step.To)
 	}
-	return out, nil
+	return tables, nil
 }
 
 // switchBack runs, at the end of a rollback, the undo of every switch that

@@ -189,7 +189,7 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 	case runbooks.KindRestore:
 		r.restoreStep(ctx, st)
 	case runbooks.KindFreeze:
-		p.line(1, "stops every other writer on %s (PostgreSQL: revokes other roles' write privileges, ends their writing sessions; MySQL: SET GLOBAL read_only = 1), journaling what it changes first", st.On)
+		r.freezeStep(ctx, st)
 	case runbooks.KindUnfreeze:
 		p.line(1, "gives back exactly what the freeze of %s took", st.On)
 	case runbooks.KindSwitch:

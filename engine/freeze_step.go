@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/tightrope/tightrope/engine/cutover"
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -149,8 +150,8 @@ func (c *Conductor) freezeTables(ctx context.Context, step runbooks.Step) ([]str
 		}
 		return c.listTables(ctx, step.ID, d)
 	}
-	if len(tables) == 0 {
+	if conn, _ := c.opts.Runbook.Connection(step.On); len(tables) == 0 && conn.Driver != db.MySQL {
 		return nil, fmt.Errorf("freeze %s: no copy step touches %s, so there are no tables to freeze: name them with tables:", step.On, step.On)
 	}
-	return tables, nil
+	return tables, nil // MySQL's read_only stops every table of the server
 }

@@ -155,3 +155,23 @@ func (c *Conductor) freezeTables(ctx context.Context, step runbooks.Step) ([]str
 	}
 	return tables, nil // MySQL's read_only stops every table of the server
 }
+
+// warnStillFrozen says, when a run ends failed or aborted, which
+// connections its freezes leave without writes: nothing gives them back
+// until the run is resumed and rolled back, or an unfreeze step runs.
+func (c *Conductor) warnStillFrozen(outcome string) {
+	if outcome != journal.OutcomeFailed && outcome != journal.OutcomeAborted {
+		return
+	}
+	var frozen []string
+	c.withState(func(s *journal.State) {
+		for _, f := range s.Freezes {
+			if !f.Undone && !slices.Contains(frozen, f.Conn) {
+				frozen = append(frozen, f.Conn)
+			}
+		}
+	})
+	for _, conn := range frozen {
+		c.logf("", "warn", "%s is still frozen: other writers stay stopped until this run is resumed (tightrope resume --retry-failed) and rolls back or unfreezes it", conn)
+	}
+}

@@ -543,3 +543,27 @@ rollback:
 		t.Fatalf("blue after the aborted switch: %v", err)
 	}
 }
+
+// TestAFailedRunSaysWhatStaysFrozen: a run that fails after a freeze (no
+// rollback decided) leaves the freeze in force — nobody decided to give
+// writes back — and says so in its last words.
+func TestAFailedRunSaysWhatStaysFrozen(t *testing.T) {
+	sides := pgSwitchSides(t)
+	r := smallRun(t, switchHeader+`steps:
+  - { id: freeze, kind: freeze, on: source, tables: [items] }
+  - { id: broken, kind: shell, run: "exit 3" }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", journal.ChoiceContinue)
+	waitOutcome(t, runAsync(r), journal.OutcomeFailed)
+	if err := sides.canWrite(t); err == nil {
+		t.Fatal("the freeze was given back though nobody decided to roll back")
+	}
+	found := false
+	for _, l := range r.c.State().Log {
+		found = found || (l.Stream == "warn" && strings.Contains(l.Line, "source is still frozen"))
+	}
+	if !found {
+		t.Fatal("the failed run does not say that source is still frozen")
+	}
+}

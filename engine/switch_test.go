@@ -210,6 +210,9 @@ rollback:
 		t.Fatalf("switched events %+v; want the switch and its switch-back", sw)
 	}
 	un := eventsOf[journal.UnfreezePayload](t, r.journal, journal.Unfreeze)
+	for _, f := range eventsOf[journal.FrozenPayload](t, r.journal, journal.WritesFrozen) {
+		t.Logf("freeze: %d ms; unfreeze: %d ms", f.DurationMS, un[0].DurationMS)
+	}
 	if len(un) != 1 || un[0].Reason != "rollback" || len(un[0].Regranted) != 3 {
 		t.Fatalf("unfreezes %+v; want one, by the rollback, granting back INSERT, UPDATE and DELETE", un)
 	}

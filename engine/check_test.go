@@ -42,8 +42,8 @@ triggers:
 steps:
   - { id: go, kind: gate, question: Go? }
   - id: cutover
-    kind: switch
-    run: ./flip.sh
+    kind: cdc-start
+    tables: [t]
 rollback:
   - { id: catch-up, kind: cdc-catchup }
 `
@@ -56,11 +56,11 @@ rollback:
 	if !errors.As(err, &list) || len(list) != 4 {
 		t.Fatalf("Check: %v", err)
 	}
-	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, wait, assess)"
+	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, freeze, unfreeze, switch, wait, assess)"
 	for i, want := range []string{
 		"runbook.yaml:5:1: strategy blue-green is not supported by this build (it carries out: snapshot)",
 		"runbook.yaml:11:3: trigger cdc_lag cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",
-		`runbook.yaml:14:5: step "cutover" is a switch step, which this build cannot run ` + runs,
+		`runbook.yaml:14:5: step "cutover" is a cdc-start step, which this build cannot run ` + runs,
 		`runbook.yaml:18:5: step "catch-up" is a cdc-catchup step, which this build cannot run ` + runs,
 	} {
 		if got := list[i].Error(); got != want {
@@ -90,13 +90,13 @@ func TestCheckAcceptsTheExamples(t *testing.T) {
 func TestPreflightRefusesAKindThisBuildCannotRun(t *testing.T) {
 	r := smallRun(t, controlsHeader+`steps:
   - { id: hello, kind: wait, duration: 1ms }
-  - { id: cutover, kind: switch, run: "echo never" }
+  - { id: cutover, kind: cdc-catchup }
 `, "alice", journal.ChoiceContinue)
 	outcome, err := r.c.Run(t.Context())
 	if outcome != journal.OutcomeFailed || err == nil {
 		t.Fatalf("outcome %q, err %v", outcome, err)
 	}
-	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" is a switch step`) {
+	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" is a cdc-catchup step`) {
 		t.Errorf("err: %v", err)
 	}
 	if st := stepStatus(r.c.State(), "hello"); st != journal.StatusPending {

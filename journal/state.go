@@ -55,6 +55,10 @@ type State struct {
 	Limits        []LimitRecord // thresholds raised by "continue", latest last (see Limit)
 	Notifications []NotifiedPayload
 	Warnings      []WarningPayload
+	// Freezes: every freeze of the run, in force or undone (freeze_fold.go).
+	Freezes []FreezeRecord
+	// Switches: every switch and switch-back that ended, with its timings.
+	Switches []SwitchRecord
 
 	// Problems lists events whose payload did not decode ("seq 42: trigger
 	// payload: ..."): left out of the fold, shown by the readers.
@@ -324,6 +328,8 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 	case Warning:
 		p := pl.(WarningPayload)
 		s.Warnings = append(s.Warnings, p)
+	case Freeze, WritesFrozen, Unfreeze, Switched:
+		s.applyFreeze(e, pl)
 	case RunFinished:
 		p := pl.(RunFinishedPayload)
 		s.Outcome, s.OutcomeErr, s.FinishedAt, s.Pending, s.Current = p.Outcome, p.Error, e.At, nil, ""
@@ -405,6 +411,12 @@ func (s State) Clone() State {
 	c.Notes = append([]NoteRecord(nil), s.Notes...)
 	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
 	c.Warnings = append([]WarningPayload(nil), s.Warnings...)
+	c.Switches = append([]SwitchRecord(nil), s.Switches...)
+	c.Freezes = append([]FreezeRecord(nil), s.Freezes...)
+	for i := range c.Freezes {
+		c.Freezes[i].Tables = append([]string(nil), s.Freezes[i].Tables...)
+		c.Freezes[i].Revoked = append([]Grant(nil), s.Freezes[i].Revoked...)
+	}
 	c.Log = append([]LogRecord(nil), s.Log...)
 	c.CDC = cloneCDC(s.CDC)
 	c.Problems = append([]string(nil), s.Problems...)

@@ -94,13 +94,14 @@ func dropSubscription(ctx context.Context, sub, pub *end, name string) error {
 	return dropSlot(ctx, pub, name)
 }
 
-// dropSlot drops the slot on e once no walsender holds it (a disabled
-// subscription's walsender ends within moments).
+// dropSlot drops the slot of e's database once no walsender holds it (a
+// disabled subscription's walsender ends within moments). A slot of that
+// name for another database of the server is not the pair's: left alone.
 func dropSlot(ctx context.Context, e *end, slot string) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var active *bool
-		err := e.conn.QueryRow(ctx, `SELECT active FROM pg_replication_slots WHERE slot_name = $1`, slot).Scan(&active)
+		err := e.conn.QueryRow(ctx, `SELECT active FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()`, slot).Scan(&active)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -82,6 +83,16 @@ func (p *Pair) CheckReverse(ctx context.Context) (ReverseEvidence, error) {
 		return ev, fmt.Errorf("the reverse path cannot work: tightrope's role %s on %s is not a superuser, which CREATE SUBSCRIPTION needs (PostgreSQL 15)", subscriber, p.blue.Name)
 	}
 	add("subscriber", "role %s on %s may create the reverse subscription", subscriber, p.blue.Name)
+
+	var slotDB *string
+	err = p.green.conn.QueryRow(ctx, `SELECT coalesce(database::text, '(physical)') FROM pg_replication_slots WHERE slot_name = $1`, p.cfg.ReverseName()).Scan(&slotDB)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return ev, err
+	}
+	if slotDB != nil {
+		return ev, fmt.Errorf("the reverse path cannot work: a slot named %s is already on %s's server (database %s); drop it or choose another name", p.cfg.ReverseName(), p.green.Name, *slotDB)
+	}
+	add("slot name", "no slot named %s on %s's server", p.cfg.ReverseName(), p.green.Name)
 
 	if err := p.ensurePublication(ctx, p.green); err != nil {
 		return ev, err

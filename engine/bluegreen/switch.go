@@ -116,8 +116,18 @@ func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, s
 	}); err != nil {
 		return out, abort(err)
 	}
-	if err := phase("drop "+oldName, func() error { return p.detach(ctx, nu, oldName) }); err != nil {
+	var slotErr error
+	if err := phase("drop "+oldName, func() error {
+		if err := p.detach(ctx, nu, oldName); err != nil {
+			return err
+		}
+		slotErr = dropSlot(ctx, old, oldName) // the subscription is gone: not a reason to go back
+		return nil
+	}); err != nil {
 		return out, abort(err)
+	}
+	if slotErr != nil {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("slot %s on %s was not dropped and pins its server's WAL (Teardown drops it): %v", oldName, old.Name, slotErr))
 	}
 	// From here old → nu no longer runs: a failure restarts it.
 	restore := func(cause error) error {
@@ -134,9 +144,6 @@ func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, s
 			return fmt.Errorf("switch failed: %w; replication %s → %s could NOT be restarted (%v): both sides are frozen and were equal", cause, old.Name, nu.Name, errors.Join(errs...))
 		}
 		return abort(cause)
-	}
-	if err := dropSlot(ctx, old, oldName); err != nil {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("slot %s on %s was not dropped and pins its server's WAL: %v", oldName, old.Name, err))
 	}
 	if startNew {
 		if err := phase("start "+newName, func() error {

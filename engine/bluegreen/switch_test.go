@@ -59,6 +59,9 @@ func TestSwitchAndSwitchBack(t *testing.T) {
 	waitFor(t, "more writes", func() bool { return wr.writes() > before+20 })
 	sw, err := p.Switch(ctx) // the writer keeps writing to blue throughout
 	committed := wr.halt()
+	if wr.failures == 0 {
+		t.Error("the writer on blue never failed: the freeze did not stop it")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,8 +101,12 @@ func TestPrepareWithoutCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if prep.Tables != 2 {
+	if prep.Tables != 2 || !prep.SlotCreated {
 		t.Fatalf("prepare: %+v", prep)
+	}
+	again, err := p.Prepare(ctx) // a resumed run prepares again: it continues what is there
+	if err != nil || again.SlotCreated || again.SlotLSN == "" || again.Tables != 2 {
+		t.Fatalf("prepare again: %+v, %v", again, err)
 	}
 	exec(t, w.appBlue, `UPDATE items SET qty = -1 WHERE id <= 10`, `DELETE FROM accounts WHERE id = 20`)
 	if _, err := appInsert(w.appBlue, "new"); err != nil {

@@ -36,11 +36,20 @@ func (p *Pair) compare(ctx context.Context, a, b *end) ([]TableSum, error) {
 		ts := TableSum{Table: t.String()}
 		var bRows int64
 		var bSum string
-		if err := a.conn.QueryRow(ctx, q).Scan(&ts.Rows, &ts.Sum); err != nil {
-			return out, fmt.Errorf("compare %s on %s: %w", t, a.Name, err)
+		// both sides at once: the switch's downtime includes this
+		var bErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			bErr = b.conn.QueryRow(ctx, q).Scan(&bRows, &bSum)
+		}()
+		aErr := a.conn.QueryRow(ctx, q).Scan(&ts.Rows, &ts.Sum)
+		<-done
+		if aErr != nil {
+			return out, fmt.Errorf("compare %s on %s: %w", t, a.Name, aErr)
 		}
-		if err := b.conn.QueryRow(ctx, q).Scan(&bRows, &bSum); err != nil {
-			return out, fmt.Errorf("compare %s on %s: %w", t, b.Name, err)
+		if bErr != nil {
+			return out, fmt.Errorf("compare %s on %s: %w", t, b.Name, bErr)
 		}
 		ts.Equal = ts.Rows == bRows && ts.Sum == bSum
 		if !ts.Equal {

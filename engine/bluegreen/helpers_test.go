@@ -102,6 +102,14 @@ func (w *world) open(t *testing.T) *Pair {
 		if left := w.slots(t); len(left) > 0 {
 			t.Errorf("slots left after teardown: %v", left)
 		}
+		if left := strs(t, w.srv.DSN, `SELECT subname::text FROM pg_subscription WHERE subname LIKE $1`, "tr_"+w.cfg.Name+"%"); len(left) > 0 {
+			t.Errorf("subscriptions left after teardown: %v", left)
+		}
+		for _, dsn := range []string{w.blue, w.green} {
+			if n := count(t, dsn, `SELECT count(*) FROM pg_publication WHERE pubname = $1`, w.cfg.publication()); n != 0 {
+				t.Errorf("publication %s left after teardown", w.cfg.publication())
+			}
+		}
 	})
 	return p
 }

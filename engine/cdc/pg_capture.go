@@ -101,7 +101,9 @@ func (c *PGCapture) session(ctx context.Context, streaming func()) error {
 	if err != nil {
 		return fmt.Errorf("cdc: start replication on slot %s at %s: %w", c.Stream, start, err)
 	}
-	s := &pgSession{c: c, conn: conn, dec: newPGDecoder(c.Stream, start, c.shapes), spooled: start, streaming: streaming}
+	dec := newPGDecoder(c.Stream, start, c.shapes)
+	dec.spooled = sp.Columns
+	s := &pgSession{c: c, conn: conn, dec: dec, spooled: start, streaming: streaming}
 	err = s.loop(ctx)
 	if ctx.Err() != nil {
 		return ctx.Err() // told to stop (a journal commit it cut short is rolled back whole)

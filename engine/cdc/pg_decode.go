@@ -3,6 +3,7 @@ package cdc
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pglogrepl"
@@ -19,6 +20,7 @@ type pgDecoder struct {
 	stream      string
 	relations   map[uint32]*pglogrepl.RelationMessage
 	shapes      map[string]string
+	spooled     map[string][]string // the journal's column names by table (Spooled.Columns)
 	open        *journal.CDCChangesPayload
 	skipThrough pglogrepl.LSN
 }
@@ -45,6 +47,9 @@ func (d *pgDecoder) decode(data []byte) (*journal.CDCChangesPayload, error) {
 		}
 		if old, ok := d.shapes[name]; ok && old != shape {
 			return nil, &SchemaChangedError{Table: name, Before: old, After: shape}
+		}
+		if cols, ok := d.spooled[name]; ok && d.shapes[name] == "" && !slices.Equal(cols, relationColumns(m)) {
+			return nil, &SchemaChangedError{Table: name, Before: "columns " + strings.Join(cols, ", ") + " (the last row spooled)", After: shape}
 		}
 		d.relations[m.RelationID] = m
 		d.shapes[name] = shape
@@ -144,6 +149,16 @@ func relationName(r *pglogrepl.RelationMessage) string {
 		return r.RelationName
 	}
 	return r.Namespace + "." + r.RelationName
+}
+
+// relationColumns is the relation's column names, sorted.
+func relationColumns(r *pglogrepl.RelationMessage) []string {
+	out := make([]string, len(r.Columns))
+	for i, c := range r.Columns {
+		out[i] = c.Name
+	}
+	slices.Sort(out)
+	return out
 }
 
 // relationShape describes a relation's columns for comparison and evidence.

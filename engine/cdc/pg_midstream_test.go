@@ -132,3 +132,34 @@ func TestPGLongTransactionInCommitOrder(t *testing.T) {
 		t.Fatalf("target differs from source\n%s", firstDiff(src, dst))
 	}
 }
+
+// TestPGSchemaChangeWhileStopped: a table altered while no capture ran is
+// caught by the next Run too, against the columns of the last row the
+// journal holds; nothing of the new shape is spooled.
+func TestPGSchemaChangeWhileStopped(t *testing.T) {
+	w := newPGWorld(t)
+	ctx := context.Background()
+	snap, _, err := w.streamDef().Create(ctx, w.journal, "cdc", "start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Release(ctx)
+	wr := newWriter(t, w.source, 1, nil)
+	wr.seed(t, 3)
+	stop := runCapture(w.capture())
+	waitSpooled(t, w, 1, false)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	pgExec(t, w.source, "ALTER TABLE items ADD COLUMN extra int", "INSERT INTO items (id, name, extra) VALUES (1000, 'new shape', 1)")
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err = w.capture().Run(rctx)
+	var changed *SchemaChangedError
+	if !errors.As(err, &changed) || !strings.Contains(changed.After, "extra") || !strings.Contains(changed.Before, "the last row spooled") {
+		t.Fatalf("Run = %v, want a schema change against the journal's columns", err)
+	}
+	if sp, _, _ := ReadSpooled(ctx, w.journal.Path(), w.stream); sp.Count != 1 {
+		t.Fatalf("spooled %d transactions, want only the one before the change", sp.Count)
+	}
+}

@@ -94,10 +94,19 @@ func (c *PGCapture) session(ctx context.Context, streaming func()) error {
 	if err := checkPGPosition(cctx, conn, sp); err != nil {
 		return err
 	}
+	if beforeStart != nil {
+		beforeStart()
+	}
 	err = pglogrepl.StartReplication(cctx, conn, c.Stream, start, pglogrepl.StartReplicationOptions{
 		Mode:       pglogrepl.LogicalReplication,
 		PluginArgs: []string{"proto_version '1'", "publication_names " + quoteLiteral(sp.Started.Publication)},
 	})
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (pg.Code == "55000" || pg.Code == "42704") {
+		// The slot was invalidated or dropped between the check and the
+		// start: the same loss, told by the server.
+		return &PositionLostError{Stream: c.Stream, Evidence: []string{fmt.Sprintf("START_REPLICATION on slot %s at %s refused: %s (SQLSTATE %s)", c.Stream, start, pg.Message, pg.Code)}}
+	}
 	if err != nil {
 		return fmt.Errorf("cdc: start replication on slot %s at %s: %w", c.Stream, start, err)
 	}
@@ -110,6 +119,10 @@ func (c *PGCapture) session(ctx context.Context, streaming func()) error {
 	}
 	return err
 }
+
+// beforeStart, set by tests only, runs between the position check and
+// START_REPLICATION.
+var beforeStart func()
 
 func (c *PGCapture) statusEvery() time.Duration {
 	if c.StatusEvery > 0 {

@@ -260,3 +260,29 @@ func spoolWithoutStatus(t *testing.T, c *PGCapture, conn *pgconn.PgConn, sp Spoo
 		}
 	}
 }
+
+// TestPGSlotGoneBetweenCheckAndStart: a slot dropped after the position
+// check passed is refused by START_REPLICATION; that refusal is the same
+// lost position, not a retry.
+func TestPGSlotGoneBetweenCheckAndStart(t *testing.T) {
+	w := newPGWorld(t)
+	ctx := context.Background()
+	snap, _, err := w.streamDef().Create(ctx, w.journal, "cdc", "start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Release(ctx)
+	beforeStart = func() { pgExec(t, w.source, "SELECT pg_drop_replication_slot('"+w.stream+"')") }
+	defer func() { beforeStart = nil }()
+	c := w.capture()
+	var ev events
+	ev.hook(c)
+	err = c.Run(ctx)
+	var lost *PositionLostError
+	if !errors.As(err, &lost) || !strings.Contains(err.Error(), "START_REPLICATION on slot") {
+		t.Fatalf("Run = %v, want a PositionLostError told by START_REPLICATION", err)
+	}
+	if retries, _ := ev.counts(); retries != 0 {
+		t.Fatalf("retried %d times", retries)
+	}
+}

@@ -264,3 +264,46 @@ func TestBinlogPurgeFault(t *testing.T) {
 		}
 	}
 }
+
+// binlog-purge against a change stream: a capture spools a transaction
+// and stops, another transaction commits, the binlog is purged while the
+// connection is cut; the capture started again through the relay reports
+// the position lost (the binlog holding what it needs is gone).
+func TestBinlogPurgeLosesMariaDBPosition(t *testing.T) {
+	w := myCDCWorld(t)
+	ctx := context.Background()
+	j, err := journal.Create(t.TempDir()+"/run.journal", journal.RunStartedPayload{Operator: "test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	const stream = "purged"
+	if _, err := (cdc.MyStream{Source: "source", DSN: w.direct, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+		t.Fatal(err)
+	}
+	capture := &cdc.MyCapture{DSN: w.through, Stream: stream, ServerID: 9101, Journal: j, Actor: "cdc", StepID: "capture"}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- capture.Run(rctx) }()
+	w.exec(t, "INSERT INTO items VALUES (20, 20, 'spooled')")
+	deadline := time.Now().Add(30 * time.Second)
+	for sp, _, _ := cdc.ReadSpooled(ctx, j.Path(), stream); sp.Count < 1; sp, _, _ = cdc.ReadSpooled(ctx, j.Path(), stream) {
+		if time.Now().After(deadline) {
+			t.Fatal("the capture spooled nothing")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	w.exec(t, "INSERT INTO items VALUES (21, 21, 'never captured')")
+	w.strike(t, "binlog-purge:source@purge:1s:0s", "purge")(1)
+	time.Sleep(1200 * time.Millisecond) // the cut is over
+	rctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err = capture.Run(rctx)
+	var lost *cdc.PositionLostError
+	if !errors.As(err, &lost) {
+		t.Fatalf("capture after binlog-purge: %v, want the position lost", err)
+	}
+	t.Logf("evidence: %v", err)
+}

@@ -51,8 +51,15 @@ func cutFor(t *testing.T) time.Duration {
 
 // background runs the writer's steps until stop, pausing pace between
 // transactions; stop returns the first error.
-func (wr *writer) background(pace time.Duration) (stop func() error) {
+func (wr *writer) background(t *testing.T, pace time.Duration) (stop func() error) {
 	quit, done := make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { close(quit); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { stop() }) // a test that failed first still stops it before its connection closes
 	go func() {
 		for {
 			select {
@@ -67,7 +74,7 @@ func (wr *writer) background(pace time.Duration) (stop func() error) {
 			}
 		}
 	}()
-	return func() error { close(quit); return <-done }
+	return stop
 }
 
 // events records a capture's retries and resumptions.
@@ -80,6 +87,13 @@ type events struct {
 func (e *events) hook(c *PGCapture) {
 	c.OnRetry = func(r Retry) { e.mu.Lock(); e.retries = append(e.retries, r); e.mu.Unlock() }
 	c.OnResumed = func(r Resumed) { e.mu.Lock(); e.resumed = append(e.resumed, r); e.mu.Unlock() }
+}
+
+// snapshot copies what was told so far.
+func (e *events) snapshot() ([]Retry, []Resumed) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Retry(nil), e.retries...), append([]Resumed(nil), e.resumed...)
 }
 
 func (e *events) counts() (int, int) {

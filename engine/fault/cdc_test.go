@@ -307,3 +307,36 @@ func TestBinlogPurgeLosesMariaDBPosition(t *testing.T) {
 	}
 	t.Logf("evidence: %v", err)
 }
+
+// cdc-ddl adds its column and cdc-long-tx holds its transaction open (the
+// row stays locked) for its duration and commits no net change, on both
+// engines.
+func TestDDLAndLongTxFaults(t *testing.T) {
+	for name, mk := range map[string]func(*testing.T) *cdcWorld{"postgres": pgCDCWorld, "mysql": myCDCWorld} {
+		t.Run(name, func(t *testing.T) {
+			w := mk(t)
+			d := w.sql(t)
+			w.strike(t, "cdc-ddl:source@ddl:items:0s", "ddl")(1)
+			var n int
+			if err := d.QueryRow("SELECT count(" + DDLColumn + ") FROM items").Scan(&n); err != nil {
+				t.Fatalf("the column cdc-ddl adds: %v", err)
+			}
+
+			wait := w.strike(t, "cdc-long-tx:source@long:items:1500ms:0s", "long")
+			wait(1)
+			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+			_, err := d.ExecContext(ctx, "UPDATE items SET note = 'other' WHERE id = 1")
+			cancel()
+			if err == nil {
+				t.Fatal("the long transaction's row was free while it was open")
+			}
+			if p := wait(2)[1]; !p.Ended {
+				t.Fatalf("long-tx end %+v", p)
+			}
+			var qty int
+			if err := d.QueryRow("SELECT qty FROM items WHERE id = 1").Scan(&qty); err != nil || qty != 1 {
+				t.Fatalf("qty of row 1 after the long transaction: %d (%v), want 1 (no net change)", qty, err)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package cdc
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
@@ -19,6 +20,11 @@ type Spooled struct {
 	LastCommit string
 	LastAt     time.Time
 	Count      int64 // spooled transactions
+	// Columns holds, by table, the column names of the last whole row
+	// spooled (an insert's or update's, sorted): what a capture started
+	// anew compares a table's first relation with, so a table altered
+	// while nothing captured is still caught.
+	Columns map[string][]string
 }
 
 // ReadSpooled folds the journal at path for stream. found is false when the
@@ -49,6 +55,16 @@ func ReadSpooled(ctx context.Context, path, stream string) (sp Spooled, found bo
 				sp.Last, sp.LastSeq = p.Position, e.Seq
 				sp.LastCommit, sp.LastAt = p.Commit, p.At
 				sp.Count++
+				for _, c := range p.Changes {
+					if c.Op == "insert" || c.Op == "update" {
+						if sp.Columns == nil {
+							sp.Columns = map[string][]string{}
+						}
+						cols := append(slices.Clone(c.Columns), c.Unchanged...)
+						slices.Sort(cols)
+						sp.Columns[c.Table] = cols
+					}
+				}
 			}
 		}
 		return nil

@@ -67,16 +67,16 @@ func (a *assessor) snapshotDir() string {
 	return filepath.Join(a.o.BaseDir, "snapshots")
 }
 
-// predictRestore weighs the restore of this snapshot against the RTO, at
-// the rate of the last verified restore of the same connection in a
-// journal of the same migration (a run or a drill), scaled by the rows the
+// predictRestore weighs the restore of this snapshot against the RTO,
+// from the verified restores of the same connection in journals of the
+// same migration (runs and drills; restoreModel), for the rows the
 // connection holds now. Measuring a restore here would mean writing (a
 // scratch database restored from a sample), which an assessment does not
 // do: without a recorded restore the time is said to be unknown.
 func (a *assessor) predictRestore(ctx context.Context, step runbooks.Step, d db.DB) error {
 	rto := a.o.Runbook.Objectives.RTO
-	last, ok := lastRestore(a.o.History, a.o.Runbook.MigrationID, step.Of)
-	if !ok {
+	recorded := restoresOf(a.o.History, a.o.Runbook.MigrationID, step.Of)
+	if len(recorded) == 0 {
 		a.add(Finding{Grade: Warning, Step: step.ID, Message: fmt.Sprintf("no restore of %s is recorded in the journals of this migration searched: the restore time against the RTO is unknown (rehearse it: tightrope drill)", step.Of)})
 		return nil
 	}
@@ -92,11 +92,12 @@ func (a *assessor) predictRestore(ctx context.Context, step runbooks.Step, d db.
 		}
 		rows += n
 	}
-	predicted := time.Duration(float64(rows) / last.perSecond() * float64(time.Second))
+	model := fitRestores(recorded)
+	predicted := model.predict(rows)
 	i := len(a.res.Snapshots) - 1
-	a.res.Snapshots[i].Rows, a.res.Snapshots[i].Restore, a.res.Snapshots[i].RestoreFrom = rows, predicted, filepath.Base(last.journal)
-	f := Finding{Grade: Note, Step: step.ID, Message: fmt.Sprintf("restoring %d rows would take about %s at the rate of the last restore (%d rows in %s, %s)",
-		rows, predicted.Round(time.Millisecond), last.rows, last.took, filepath.Base(last.journal))}
+	a.res.Snapshots[i].Rows, a.res.Snapshots[i].Restore, a.res.Snapshots[i].RestoreFrom = rows, predicted, filepath.Base(model.last.journal)
+	f := Finding{Grade: Note, Step: step.ID, Message: fmt.Sprintf("restoring %d rows would take about %s %s",
+		rows, predicted.Round(time.Millisecond), model.basis())}
 	if rto > 0 {
 		f.Message += fmt.Sprintf(" against an RTO of %s", rto)
 		if predicted > rto {

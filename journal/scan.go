@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 )
 
 // scanBatch is how many rows travel together between the stages of a
@@ -13,6 +14,18 @@ const scanBatch = 256
 
 // scanDepth is how many batches may wait between two stages.
 const scanDepth = 4
+
+// scanMode is what a scan hands its callback.
+type scanMode uint8
+
+const (
+	scanEventsOnly scanMode = iota // the events, payloads undecoded
+	scanDecode                     // each payload decoded too (Decode)
+	// scanFold decodes, and reads the hashes of run_started events only:
+	// the fold (State) uses no other event's hash, and the two hex columns
+	// are a quarter of the cost of reading a row.
+	scanFold
+)
 
 // decoded is one event on its way to a scan's callback.
 type decoded struct {
@@ -30,7 +43,7 @@ var errStopScan = errors.New("scan stopped")
 // on the caller's goroutine. A row that does not parse (a bad timestamp)
 // ends the scan with its error once the rows before it were handed to fn;
 // fn's first error ends it too.
-func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, decode bool, fn func(decoded) error) error {
+func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, mode scanMode, fn func(decoded) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	raws := make(chan []rawEvent, scanDepth)
@@ -38,13 +51,17 @@ func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, decode bool,
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(raws)
-		readErr <- readRaw(ctx, db, `SELECT seq, at, actor, step_id, type, payload_json, prev_hash, hash
+		hashes := "prev_hash, hash"
+		if mode == scanFold {
+			hashes = "NULL, CASE type WHEN 'run_started' THEN hash END"
+		}
+		readErr <- readPacked(ctx, db, `SELECT `+packedMeta+`, payload_json, `+hashes+`
 			FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`, []any{after, upTo}, raws)
 	}()
 	parseErr := make(chan error, 1)
 	go func() {
 		defer close(evs)
-		parseErr <- parseRaw(ctx, raws, decode, evs)
+		parseErr <- parseRaw(ctx, raws, mode != scanEventsOnly, evs)
 	}()
 	var err error
 	for batch := range evs {
@@ -70,6 +87,13 @@ func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, decode bool,
 
 // readRaw runs query and sends its rows, as rawEvents, in batches.
 func readRaw(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent) error {
+	return readRows(ctx, db, query, args, out, func(rows *sql.Rows, r *rawEvent) error {
+		return rows.Scan(&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash)
+	})
+}
+
+// readRows runs query and sends its rows, each scanned by scan, in batches.
+func readRows(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent, scan func(*sql.Rows, *rawEvent) error) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -87,7 +111,7 @@ func readRaw(ctx context.Context, db *sql.DB, query string, args []any, out chan
 	}
 	for rows.Next() {
 		var r rawEvent
-		if err := rows.Scan(&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash); err != nil {
+		if err := scan(rows, &r); err != nil {
 			return err
 		}
 		if batch = append(batch, r); len(batch) == scanBatch {
@@ -135,5 +159,74 @@ func parseRaw(ctx context.Context, in <-chan []rawEvent, decode bool, out chan<-
 			return bad
 		}
 	}
+	return nil
+}
+
+// orEmpty scans a text column that may be NULL (a hash the fold does not
+// read) into a string, "" for NULL.
+type orEmpty string
+
+// Scan implements sql.Scanner.
+func (o *orEmpty) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*o = ""
+	case string:
+		*o = orEmpty(v)
+	case []byte:
+		*o = orEmpty(v)
+	default:
+		return fmt.Errorf("a hash of type %T", src)
+	}
+	return nil
+}
+
+// packedMeta selects an event's seq, at, actor, step_id and type as one
+// text column, "seq,len(at),len(actor),len(step_id):" followed by the
+// four texts back to back (lengths in bytes): a row of four columns fewer
+// costs a scan a third less in the SQLite driver (each column is its own
+// locked call and allocation), and the lengths make the split exact
+// whatever bytes the texts hold.
+const packedMeta = `seq || ',' || length(CAST(at AS BLOB)) || ',' || length(CAST(actor AS BLOB)) || ',' ||
+	length(CAST(step_id AS BLOB)) || ':' || at || actor || step_id || type`
+
+// readPacked runs query, whose columns are packedMeta, the payload and the
+// two hashes (either may be NULL), and sends its rows as rawEvents in
+// batches.
+func readPacked(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent) error {
+	return readRows(ctx, db, query, args, out, func(rows *sql.Rows, r *rawEvent) error {
+		var meta string
+		if err := rows.Scan(&meta, &r.payload, (*orEmpty)(&r.prev), (*orEmpty)(&r.hash)); err != nil {
+			return err
+		}
+		return r.unpack(meta)
+	})
+}
+
+// unpack splits a packedMeta column into r's seq, at, actor, stepID and typ.
+func (r *rawEvent) unpack(meta string) error {
+	var n [4]int64
+	i := 0
+	for k := range n {
+		start := i
+		for i < len(meta) && meta[i] >= '0' && meta[i] <= '9' && i-start < 19 {
+			n[k] = n[k]*10 + int64(meta[i]-'0')
+			i++
+		}
+		want := byte(',')
+		if k == 3 {
+			want = ':'
+		}
+		if i == start || i >= len(meta) || meta[i] != want {
+			return fmt.Errorf("an event row that does not unpack: %q", meta)
+		}
+		i++
+	}
+	rest := meta[i:]
+	if n[1]+n[2]+n[3] > int64(len(rest)) {
+		return fmt.Errorf("an event row that does not unpack: %q", meta)
+	}
+	a, b, c := int(n[1]), int(n[1]+n[2]), int(n[1]+n[2]+n[3])
+	r.seq, r.at, r.actor, r.stepID, r.typ = n[0], rest[:a], rest[a:b], rest[b:c], rest[c:]
 	return nil
 }

@@ -95,7 +95,7 @@ func scanPath(ctx context.Context, path string, mode scanMode, fn func(decoded) 
 		return err
 	}
 	defer db.Close()
-	if err := scanEvents(ctx, db, 0, math.MaxInt64, mode, fn); err != nil {
+	if err := scanParallel(ctx, db, mode, scanReaders, fn); err != nil {
 		return fmt.Errorf("journal %s: %w", path, err)
 	}
 	return nil

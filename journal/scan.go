@@ -51,12 +51,7 @@ func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, mode scanMod
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(raws)
-		hashes := "prev_hash, hash"
-		if mode == scanFold {
-			hashes = "NULL, CASE type WHEN 'run_started' THEN hash END"
-		}
-		readErr <- readPacked(ctx, db, `SELECT `+packedMeta+`, payload_json, `+hashes+`
-			FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`, []any{after, upTo}, raws)
+		readErr <- readPacked(ctx, db, scanQuery(mode), []any{after, upTo}, raws)
 	}()
 	parseErr := make(chan error, 1)
 	go func() {
@@ -179,6 +174,16 @@ func (o *orEmpty) Scan(src any) error {
 		return fmt.Errorf("a hash of type %T", src)
 	}
 	return nil
+}
+
+// scanQuery selects the events with ? < seq <= ? for a scan of mode.
+func scanQuery(mode scanMode) string {
+	hashes := "prev_hash, hash"
+	if mode == scanFold {
+		hashes = "NULL, CASE type WHEN 'run_started' THEN hash END"
+	}
+	return `SELECT ` + packedMeta + `, payload_json, ` + hashes + `
+		FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`
 }
 
 // packedMeta selects an event's seq, at, actor, step_id and type as one

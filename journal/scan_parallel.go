@@ -18,7 +18,7 @@ import (
 // others do. Memory stays bounded: a reader holds at most the chunk it
 // builds and one waiting to be taken.
 const (
-	scanChunk   = 16 * scanBatch
+	scanChunk   = 8 * scanBatch
 	scanReaders = 2
 )
 

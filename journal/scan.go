@@ -82,13 +82,15 @@ func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, mode scanMod
 
 // readRaw runs query and sends its rows, as rawEvents, in batches.
 func readRaw(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent) error {
-	return readRows(ctx, db, query, args, out, func(rows *sql.Rows, r *rawEvent) error {
-		return rows.Scan(&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash)
-	})
+	var r rawEvent
+	dest := []any{&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash}
+	return readRows(ctx, db, query, args, out, dest, func() (rawEvent, error) { return r, nil })
 }
 
-// readRows runs query and sends its rows, each scanned by scan, in batches.
-func readRows(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent, scan func(*sql.Rows, *rawEvent) error) error {
+// readRows runs query and sends its rows in batches: each row is scanned
+// into dest, once for all rows (no allocation a row for the pointers),
+// and taken by row.
+func readRows(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent, dest []any, row func() (rawEvent, error)) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -105,8 +107,11 @@ func readRows(ctx context.Context, db *sql.DB, query string, args []any, out cha
 		}
 	}
 	for rows.Next() {
-		var r rawEvent
-		if err := scan(rows, &r); err != nil {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		r, err := row()
+		if err != nil {
 			return err
 		}
 		if batch = append(batch, r); len(batch) == scanBatch {
@@ -199,12 +204,12 @@ const packedMeta = `seq || ',' || length(CAST(at AS BLOB)) || ',' || length(CAST
 // two hashes (either may be NULL), and sends its rows as rawEvents in
 // batches.
 func readPacked(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent) error {
-	return readRows(ctx, db, query, args, out, func(rows *sql.Rows, r *rawEvent) error {
-		var meta string
-		if err := rows.Scan(&meta, &r.payload, (*orEmpty)(&r.prev), (*orEmpty)(&r.hash)); err != nil {
-			return err
-		}
-		return r.unpack(meta)
+	var r rawEvent
+	var meta string
+	dest := []any{&meta, &r.payload, (*orEmpty)(&r.prev), (*orEmpty)(&r.hash)}
+	return readRows(ctx, db, query, args, out, dest, func() (rawEvent, error) {
+		err := r.unpack(meta)
+		return r, err
 	})
 }
 

@@ -187,35 +187,36 @@ func scanQuery(mode scanMode) string {
 	if mode == scanFold {
 		hashes = "NULL, CASE type WHEN 'run_started' THEN hash END"
 	}
-	return `SELECT ` + packedMeta + `, payload_json, ` + hashes + `
+	return `SELECT ` + packedMeta + `, ` + hashes + `
 		FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`
 }
 
-// packedMeta selects an event's seq, at, actor, step_id and type as one
-// text column, "seq,len(at),len(actor),len(step_id):" followed by the
-// four texts back to back (lengths in bytes): a row of four columns fewer
-// costs a scan a third less in the SQLite driver (each column is its own
-// locked call and allocation), and the lengths make the split exact
-// whatever bytes the texts hold.
+// packedMeta selects an event's seq, at, actor, step_id, type and payload
+// as one text column, "seq,len(at),len(actor),len(step_id),len(type):"
+// followed by the five texts back to back (lengths in bytes): a row of
+// one column instead of six costs a scan far less in the SQLite driver
+// (each column is its own locked call, allocation and conversion), and
+// the lengths make the split exact whatever bytes the texts hold.
 const packedMeta = `seq || ',' || length(CAST(at AS BLOB)) || ',' || length(CAST(actor AS BLOB)) || ',' ||
-	length(CAST(step_id AS BLOB)) || ':' || at || actor || step_id || type`
+	length(CAST(step_id AS BLOB)) || ',' || length(CAST(type AS BLOB)) || ':' || at || actor || step_id || type || payload_json`
 
-// readPacked runs query, whose columns are packedMeta, the payload and the
-// two hashes (either may be NULL), and sends its rows as rawEvents in
-// batches.
+// readPacked runs query, whose columns are packedMeta and the two hashes
+// (either may be NULL), and sends its rows as rawEvents in batches.
 func readPacked(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent) error {
 	var r rawEvent
 	var meta string
-	dest := []any{&meta, &r.payload, (*orEmpty)(&r.prev), (*orEmpty)(&r.hash)}
+	dest := []any{&meta, (*orEmpty)(&r.prev), (*orEmpty)(&r.hash)}
 	return readRows(ctx, db, query, args, out, dest, func() (rawEvent, error) {
 		err := r.unpack(meta)
 		return r, err
 	})
 }
 
-// unpack splits a packedMeta column into r's seq, at, actor, stepID and typ.
+// unpack splits a packedMeta column into r's seq, at, actor, stepID, typ
+// and payload (a copy: the texts share the column's string, the payload
+// is bytes).
 func (r *rawEvent) unpack(meta string) error {
-	var n [4]int64
+	var n [5]int64
 	i := 0
 	for k := range n {
 		start := i
@@ -224,19 +225,19 @@ func (r *rawEvent) unpack(meta string) error {
 			i++
 		}
 		want := byte(',')
-		if k == 3 {
+		if k == len(n)-1 {
 			want = ':'
 		}
 		if i == start || i >= len(meta) || meta[i] != want {
-			return fmt.Errorf("an event row that does not unpack: %q", meta)
+			return fmt.Errorf("an event row that does not unpack: %.80q", meta)
 		}
 		i++
 	}
 	rest := meta[i:]
-	if n[1]+n[2]+n[3] > int64(len(rest)) {
-		return fmt.Errorf("an event row that does not unpack: %q", meta)
+	if n[1]+n[2]+n[3]+n[4] > int64(len(rest)) {
+		return fmt.Errorf("an event row that does not unpack: %.80q", meta)
 	}
-	a, b, c := int(n[1]), int(n[1]+n[2]), int(n[1]+n[2]+n[3])
-	r.seq, r.at, r.actor, r.stepID, r.typ = n[0], rest[:a], rest[a:b], rest[b:c], rest[c:]
+	a, b, c, d := int(n[1]), int(n[1]+n[2]), int(n[1]+n[2]+n[3]), int(n[1]+n[2]+n[3]+n[4])
+	r.seq, r.at, r.actor, r.stepID, r.typ, r.payload = n[0], rest[:a], rest[a:b], rest[b:c], rest[c:d], []byte(rest[d:])
 	return nil
 }

@@ -80,13 +80,6 @@ func scanEvents(ctx context.Context, db *sql.DB, after, upTo int64, mode scanMod
 	return err
 }
 
-// readRaw runs query and sends its rows, as rawEvents, in batches.
-func readRaw(ctx context.Context, db *sql.DB, query string, args []any, out chan<- []rawEvent) error {
-	var r rawEvent
-	dest := []any{&r.seq, &r.at, &r.actor, &r.stepID, &r.typ, &r.payload, &r.prev, &r.hash}
-	return readRows(ctx, db, query, args, out, dest, func() (rawEvent, error) { return r, nil })
-}
-
 // readRows runs query and sends its rows in batches: each row is scanned
 // into dest, once for all rows (no allocation a row for the pointers),
 // and taken by row.

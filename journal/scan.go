@@ -190,8 +190,8 @@ func scanQuery(mode scanMode) string {
 // one column instead of six costs a scan far less in the SQLite driver
 // (each column is its own locked call, allocation and conversion), and
 // the lengths make the split exact whatever bytes the texts hold.
-const packedMeta = `seq || ',' || length(CAST(at AS BLOB)) || ',' || length(CAST(actor AS BLOB)) || ',' ||
-	length(CAST(step_id AS BLOB)) || ',' || length(CAST(type AS BLOB)) || ':' || at || actor || step_id || type || payload_json`
+const packedMeta = `seq || ',' || octet_length(at) || ',' || octet_length(actor) || ',' ||
+	octet_length(step_id) || ',' || octet_length(type) || ':' || at || actor || step_id || type || payload_json`
 
 // readPacked runs query, whose columns are packedMeta and the two hashes
 // (either may be NULL), and sends its rows as rawEvents in batches.

@@ -95,6 +95,10 @@ type SequenceSync struct {
 	Max       *int64 `json:"max"`                // the column's largest value; nil: no rows
 	Next      int64  `json:"next"`
 	NextAfter int64  `json:"next_after"`
+	// Other is what the same sequence on the old side would hand out
+	// next (a blue-green switch, where the new side's counter must pass
+	// it); nil when the other side was not read.
+	Other *int64 `json:"other,omitempty"`
 }
 
 // Switch preconditions, in the order a switch checks them.

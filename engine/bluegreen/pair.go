@@ -2,6 +2,7 @@ package bluegreen
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -23,6 +24,7 @@ type Pair struct {
 type end struct {
 	Side
 	conn *pgx.Conn
+	pool *sql.DB // the same settings as database/sql, for cutover (sqlDB)
 }
 
 // table is one replicated table, resolved on blue.
@@ -78,6 +80,10 @@ func (p *Pair) Close(ctx context.Context) {
 		if e != nil && e.conn != nil {
 			e.conn.Close(ctx)
 			e.conn = nil
+		}
+		if e != nil && e.pool != nil {
+			e.pool.Close()
+			e.pool = nil
 		}
 	}
 }

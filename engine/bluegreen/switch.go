@@ -6,12 +6,43 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tightrope/tightrope/journal"
 )
 
 // Phase is one timed phase of a switch.
 type Phase struct {
-	Name string        `json:"name"`
-	Took time.Duration `json:"took"`
+	Name   string        `json:"name"` // one of the Phase* names
+	Took   time.Duration `json:"took"`
+	Detail string        `json:"detail,omitempty"` // what it found or did
+}
+
+// The phases of a switch, in order. PhaseGo and PhaseRoute are the
+// caller's (Hooks); the others are the pair's.
+const (
+	PhaseFrozen    = "frozen"    // the live side frozen
+	PhaseDrained   = "drained"   // the other side has every change
+	PhaseVerify    = "verify"    // both sides compared equal
+	PhaseGo        = "go"        // the caller said go (Hooks.Go)
+	PhaseDetach    = "detach"    // the old direction's subscription and slot dropped
+	PhaseReplicate = "replicate" // the new direction started (its slot's LSN)
+	PhaseSequences = "sequences" // the new live side's sequences set
+	PhaseRoute     = "route"     // the caller's routing hook (Hooks.Route)
+	PhaseUnfrozen  = "unfrozen"  // the new live side unfrozen
+)
+
+// Hooks are the caller's parts of a switch; each may be nil.
+type Hooks struct {
+	// Phase is told of each phase as it ends, failed (err) or not.
+	Phase func(ph Phase, err error)
+	// Go is asked once both sides compared equal, before the old
+	// direction is dropped: an error aborts the switch and the old side
+	// stays live and writable.
+	Go func(ctx context.Context) error
+	// Route runs once the new direction runs and the sequences are set,
+	// before the new side is unfrozen: the routing hook. An error restores
+	// the old direction and unfreezes the old side.
+	Route func(ctx context.Context) error
 }
 
 // Switched is what a switch (or switch-back) did.
@@ -27,7 +58,7 @@ type Switched struct {
 	// while both sides were frozen, before To took a write. "" when no
 	// replication was started (a switch-back without restarting forward).
 	ReplicaLSN string
-	Sequences  []SequenceSet
+	Sequences  []journal.SequenceSync
 	// Warnings: what did not stop the switch but needs a hand (a slot that
 	// could not be dropped pins its server's WAL).
 	Warnings []string
@@ -43,12 +74,18 @@ type Switched struct {
 // (6) restarts forward replication (both sides are frozen and equal) and
 // unfreezes blue.
 func (p *Pair) Switch(ctx context.Context) (Switched, error) {
+	return p.SwitchWith(ctx, Hooks{})
+}
+
+// SwitchWith is Switch with the caller's hooks: Go between (3) and (4),
+// Route between (6) and (7).
+func (p *Pair) SwitchWith(ctx context.Context, h Hooks) (Switched, error) {
 	if !p.reverseChecked {
 		if _, err := p.CheckReverse(ctx); err != nil {
 			return Switched{From: p.blue.Name, To: p.blue.Name}, fmt.Errorf("switch refused before anything changed: %w", err)
 		}
 	}
-	return p.cut(ctx, p.blue, p.green, p.cfg.ForwardName(), p.cfg.ReverseName(), true)
+	return p.cut(ctx, p.blue, p.green, p.cfg.ForwardName(), p.cfg.ReverseName(), true, h)
 }
 
 // SwitchBack makes blue live again, the mirror of Switch: freeze green,
@@ -57,21 +94,44 @@ func (p *Pair) Switch(ctx context.Context) (Switched, error) {
 // slot created while both sides are frozen; set blue's sequences and
 // unfreeze blue. Green stays frozen.
 func (p *Pair) SwitchBack(ctx context.Context, restartForward bool) (Switched, error) {
-	return p.cut(ctx, p.green, p.blue, p.cfg.ReverseName(), p.cfg.ForwardName(), restartForward)
+	return p.SwitchBackWith(ctx, restartForward, Hooks{})
+}
+
+// SwitchBackWith is SwitchBack with the caller's hooks.
+func (p *Pair) SwitchBackWith(ctx context.Context, restartForward bool, h Hooks) (Switched, error) {
+	return p.cut(ctx, p.green, p.blue, p.cfg.ReverseName(), p.cfg.ForwardName(), restartForward, h)
+}
+
+// Live tells which side is live from the subscriptions there are: blue
+// while blue → green replicates (or nothing does), green while green →
+// blue does.
+func (p *Pair) Live(ctx context.Context) (string, error) {
+	ok, err := hasSubscription(ctx, p.blue, p.cfg.ReverseName())
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		return p.green.Name, nil
+	}
+	return p.blue.Name, nil
 }
 
 // cut moves the live side from old to nu; oldName replicates old → nu now,
 // newName is to replicate nu → old afterwards when startNew.
-func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, startNew bool) (out Switched, err error) {
+func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, startNew bool, h Hooks) (out Switched, err error) {
 	out.From, out.To = old.Name, old.Name
 	if ok, err := hasSubscription(ctx, nu, oldName); err != nil || !ok {
 		return out, errors.Join(err, fmt.Errorf("switch refused: %s does not replicate %s (no subscription %s on it)", nu.Name, old.Name, oldName))
 	}
 	frozenAt := time.Now()
-	phase := func(name string, do func() error) error {
+	phase := func(name string, do func() (string, error)) error {
 		start := time.Now()
-		err := do()
-		out.Phases = append(out.Phases, Phase{Name: name, Took: time.Since(start)})
+		detail, err := do()
+		ph := Phase{Name: name, Took: time.Since(start), Detail: detail}
+		out.Phases = append(out.Phases, ph)
+		if h.Phase != nil {
+			h.Phase(ph, err)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -88,41 +148,50 @@ func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, s
 		return fmt.Errorf("switch aborted, %s is live and writable, replication %s → %s runs: %w", old.Name, old.Name, nu.Name, cause)
 	}
 
-	if err := phase("freeze "+old.Name, func() error { return p.freeze(ctx, old) }); err != nil {
-		return out, abort(err)
-	}
-	if err := phase("catch up", func() error {
-		var err error
-		out.Lag, err = waitCaughtUp(ctx, old, nu, oldName, p.cfg.catchUpTimeout())
-		return err
+	if err := phase(PhaseFrozen, func() (string, error) {
+		return old.Name + " frozen", p.freeze(ctx, old)
 	}); err != nil {
 		return out, abort(err)
 	}
-	if err := phase("verify", func() error {
+	if err := phase(PhaseDrained, func() (string, error) {
+		var err error
+		out.Lag, err = waitCaughtUp(ctx, old, nu, oldName, p.cfg.catchUpTimeout())
+		return fmt.Sprintf("%s confirmed %s's WAL up to %s (slot %s)", nu.Name, old.Name, out.Lag.ConfirmedLSN, oldName), err
+	}); err != nil {
+		return out, abort(err)
+	}
+	if err := phase(PhaseVerify, func() (string, error) {
 		var err error
 		if out.Tables, err = p.compare(ctx, old, nu); err != nil {
-			return err
+			return "", err
 		}
 		var bad []string
+		var rows int64
 		for _, t := range out.Tables {
+			rows += t.Rows
 			if !t.Equal {
 				bad = append(bad, fmt.Sprintf("%s (%s has %d rows; differing keys %s)", t.Table, old.Name, t.Rows, strings.Join(t.Differ, " ")))
 			}
 		}
 		if len(bad) > 0 {
-			return fmt.Errorf("%s and %s differ: %s", old.Name, nu.Name, strings.Join(bad, "; "))
+			return "", fmt.Errorf("%s and %s differ: %s", old.Name, nu.Name, strings.Join(bad, "; "))
 		}
-		return nil
+		return fmt.Sprintf("%d tables, %d rows equal on %s and %s", len(out.Tables), rows, old.Name, nu.Name), nil
 	}); err != nil {
 		return out, abort(err)
 	}
+	if h.Go != nil {
+		if err := phase(PhaseGo, func() (string, error) { return "", h.Go(ctx) }); err != nil {
+			return out, abort(err)
+		}
+	}
 	var slotErr error
-	if err := phase("drop "+oldName, func() error {
+	if err := phase(PhaseDetach, func() (string, error) {
 		if err := p.detach(ctx, nu, oldName); err != nil {
-			return err
+			return "", err
 		}
 		slotErr = dropSlot(ctx, old, oldName) // the subscription is gone: not a reason to go back
-		return nil
+		return fmt.Sprintf("subscription %s on %s dropped", oldName, nu.Name), nil
 	}); err != nil {
 		return out, abort(err)
 	}
@@ -146,27 +215,43 @@ func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, s
 		return abort(cause)
 	}
 	if startNew {
-		if err := phase("start "+newName, func() error {
+		if err := phase(PhaseReplicate, func() (string, error) {
 			if err := p.ensurePublication(ctx, nu); err != nil {
-				return err
+				return "", err
 			}
 			var err error
 			if out.ReplicaLSN, _, err = ensureSlot(ctx, nu, newName); err != nil {
-				return err
+				return "", err
 			}
-			return p.createSubscription(ctx, old, nu, newName, false)
+			if err := p.createSubscription(ctx, old, nu, newName, false); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s → %s started: slot %s on %s from LSN %s", nu.Name, old.Name, newName, nu.Name, out.ReplicaLSN), nil
 		}); err != nil {
 			return out, restore(err)
 		}
 	}
-	if err := phase("sequences", func() error {
+	if err := phase(PhaseSequences, func() (string, error) {
 		var err error
 		out.Sequences, err = p.syncSequences(ctx, old, nu)
-		return err
+		moved := 0
+		for _, s := range out.Sequences {
+			if s.NextAfter != s.Next {
+				moved++
+			}
+		}
+		return fmt.Sprintf("%d sequences on %s, %d moved past %s's", len(out.Sequences), nu.Name, moved, old.Name), err
 	}); err != nil {
 		return out, restore(err)
 	}
-	if err := phase("unfreeze "+nu.Name, func() error { return p.unfreeze(ctx, nu) }); err != nil {
+	if h.Route != nil {
+		if err := phase(PhaseRoute, func() (string, error) { return "", h.Route(ctx) }); err != nil {
+			return out, restore(err)
+		}
+	}
+	if err := phase(PhaseUnfrozen, func() (string, error) {
+		return nu.Name + " unfrozen: it is live", p.unfreeze(ctx, nu)
+	}); err != nil {
 		out.To = nu.Name
 		return out, fmt.Errorf("switched to %s but it could not be unfrozen: %w", nu.Name, err)
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/tightrope/tightrope/engine/cutover"
-	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/internal/cdctest"
 	"github.com/tightrope/tightrope/internal/dbtest"
+	"github.com/tightrope/tightrope/journal"
 )
 
 // world is a blue and a green database on the throwaway logical

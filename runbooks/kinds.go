@@ -20,6 +20,7 @@ const (
 	KindAssess     = "assess"
 	KindFreeze     = "freeze"
 	KindUnfreeze   = "unfreeze"
+	KindReplicate  = "replicate"
 )
 
 // kindSpec is one step kind as a runbook spells it. The loader decodes,
@@ -88,12 +89,16 @@ var kindSpecs = []kindSpec{
 		requires: []requirement{{"on", "the connection whose writes to stop"}}, refs: refsFreezable},
 	{name: KindUnfreeze, keys: []string{"on"},
 		requires: []requirement{{"on", "the connection whose writes to give back"}}, refs: refsFreezable},
-	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables"},
+	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables", "replication"},
 		requires: []requirement{{"run", "the routing hook to run once every precondition holds"}},
-		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, sideEffects: true, writes: anyConnection},
+		defaults: fromToDefaults, check: checkFromTo, refs: refsSwitch, sideEffects: true, writes: anyConnection},
 	{name: KindWait, keys: []string{"duration"},
 		requires: []requirement{{"duration", "how long to wait, like 5m"}}},
 	{name: KindAssess, keys: []string{"sample", "measure_write"}},
+	// Running a replicate step again continues the replication there is.
+	{name: KindReplicate, keys: []string{"from", "to", "tables", "copy"},
+		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsReplicate,
+		writes: func(_ *Runbook, st Step, conn string) bool { return st.From == conn || st.To == conn }},
 }
 
 // refsFreezable checks that the step's connection exists and is one a
@@ -102,6 +107,45 @@ func refsFreezable(c refCheck) {
 	c.conn("on", c.st.On)
 	if conn, ok := c.rb.Connection(c.st.On); ok && conn.Driver == "sqlite" {
 		c.d.errorAt(c.ref.first("on"), "%s: connection %q is SQLite, which has no way to stop other writers: freeze needs postgres or mysql", c.label, c.st.On)
+	}
+}
+
+// refsReplicate: both connections exist and are PostgreSQL (logical
+// replication).
+func refsReplicate(c refCheck) {
+	refsFromTo(c)
+	for _, key := range []string{"from", "to"} {
+		name := c.st.From
+		if key == "to" {
+			name = c.st.To
+		}
+		if conn, ok := c.rb.Connection(name); ok && conn.Driver != "postgres" {
+			c.d.errorAt(c.ref.first(key), "%s: connection %q is %s; replicate runs PostgreSQL logical replication and needs postgres on both sides", c.label, name, conn.Driver)
+		}
+	}
+}
+
+// refsSwitch adds, for a blue-green switch, that replication names a
+// replicate step among the steps, before the switch, between the same two
+// connections.
+func refsSwitch(c refCheck) {
+	refsFromTo(c)
+	id := c.st.Replication
+	if id == "" {
+		return
+	}
+	p := c.ref.first("replication")
+	i := slices.IndexFunc(c.rb.Steps, func(s Step) bool { return s.ID == id })
+	rep, ok := c.rb.StepByID(id)
+	switch {
+	case !ok:
+		c.d.errorAt(p, "%s: no step has id %q; replication must name a replicate step", c.label, id)
+	case rep.Kind != KindReplicate && rep.Kind != "":
+		c.d.errorAt(p, "%s: step %q is a %s step, not a replicate step", c.label, id, rep.Kind)
+	case i < 0 || i > slices.IndexFunc(c.rb.Steps, func(s Step) bool { return s.ID == c.st.ID }):
+		c.d.errorAt(p, "%s: replicate step %q must come before the switch, among the steps", c.label, id)
+	case rep.From != c.st.From || rep.To != c.st.To:
+		c.d.errorAt(p, "%s switches %s → %s but replicate step %q replicates %s → %s", c.label, c.st.From, c.st.To, id, rep.From, rep.To)
 	}
 }
 

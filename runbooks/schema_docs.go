@@ -113,9 +113,9 @@ var objectiveKeyDocs = map[string]keyDoc{
 
 // connectionKeyDocs covers connectionKeys.
 var connectionKeyDocs = map[string]keyDoc{
-	"driver":  {tNonEmpty, "sqlite, postgres or mysql (MySQL and MariaDB)"},
-	"dsn_env": {tNonEmpty, "the environment variable holding the DSN: secrets never live in a runbook"},
-	"path":    {tNonEmpty, "sqlite only: the database file, relative to the runbook"},
+	"driver":              {tNonEmpty, "sqlite, postgres or mysql (MySQL and MariaDB)"},
+	"dsn_env":             {tNonEmpty, "the environment variable holding the DSN: secrets never live in a runbook"},
+	"path":                {tNonEmpty, "sqlite only: the database file, relative to the runbook"},
 	"replication_dsn_env": {tNonEmpty, "postgres, blue-green: the environment variable holding the conninfo by which the other server reaches this one (a role with REPLICATION); default the DSN. A secret like the DSN"},
 }
 

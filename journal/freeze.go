@@ -101,6 +101,18 @@ type SequenceSync struct {
 	Other *int64 `json:"other,omitempty"`
 }
 
+// A blue-green switch journals each of its phases as a switch_check too,
+// as it ends: CheckReverse and CheckGo before the freeze, then
+// CheckFrozen, CheckDrained, CheckVerify, CheckDetach, CheckReplicate,
+// CheckSequences, CheckRoute and CheckUnfrozen.
+const (
+	CheckReverse   = "reverse"   // the reverse path proven again
+	CheckDetach    = "detach"    // the old direction's subscription and slot dropped
+	CheckReplicate = "replicate" // the new direction started; the detail names its slot's LSN
+	CheckRoute     = "route"     // the routing hook ran
+	CheckUnfrozen  = "unfrozen"  // the new live side takes writes
+)
+
 // Switch preconditions, in the order a switch checks them.
 const (
 	CheckFrozen    = "frozen"    // writes frozen on the old side
@@ -129,4 +141,12 @@ type SwitchPayload struct {
 	Error   string `json:"error,omitempty"`
 	HookMS  int64  `json:"hook_ms"`
 	TotalMS int64  `json:"total_ms"`
+	// Blue-green (a switch with replication): FrozenMS is how long the
+	// application could not write (the old side's freeze to the new
+	// side's unfreeze; 0 when the switch did not get there); ReplicaLSN
+	// where the new direction's slot starts; Live the side left live
+	// and writable.
+	FrozenMS   int64  `json:"frozen_ms,omitempty"`
+	ReplicaLSN string `json:"replica_lsn,omitempty"`
+	Live       string `json:"live,omitempty"`
 }

@@ -72,6 +72,18 @@ type Connection struct {
 	ReplicationDSNEnv string
 }
 
+// SecretEnvs are the environment variables of the connection that hold
+// secrets: its DSN's and its replication conninfo's.
+func (c Connection) SecretEnvs() []string {
+	var out []string
+	for _, e := range []string{c.DSNEnv, c.ReplicationDSNEnv} {
+		if e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Triggers are the rollback triggers; a nil pointer means "not watched".
 type Triggers struct {
 	RejectRate     *float64       // fraction: "0.1%" → 0.001

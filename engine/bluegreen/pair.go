@@ -101,3 +101,15 @@ func (p *Pair) tableList() string {
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func ident(s string) string { return pgx.Identifier{s}.Sanitize() }
+
+// Name is the pair's name (its replication objects are tr_<Name>…).
+func (p *Pair) Name() string { return p.cfg.Name }
+
+// Tables are the replicated tables as schema.table.
+func (p *Pair) Tables() []string {
+	out := make([]string, len(p.tables))
+	for i, t := range p.tables {
+		out[i] = t.String()
+	}
+	return out
+}

@@ -17,13 +17,12 @@ type Phase struct {
 	Detail string        `json:"detail,omitempty"` // what it found or did
 }
 
-// The phases of a switch, in order. PhaseGo and PhaseRoute are the
-// caller's (Hooks); the others are the pair's.
+// The phases of a switch, in order. PhaseRoute is the caller's (Hooks);
+// the others are the pair's.
 const (
 	PhaseFrozen    = "frozen"    // the live side frozen
 	PhaseDrained   = "drained"   // the other side has every change
 	PhaseVerify    = "verify"    // both sides compared equal
-	PhaseGo        = "go"        // the caller said go (Hooks.Go)
 	PhaseDetach    = "detach"    // the old direction's subscription and slot dropped
 	PhaseReplicate = "replicate" // the new direction started (its slot's LSN)
 	PhaseSequences = "sequences" // the new live side's sequences set
@@ -35,10 +34,6 @@ const (
 type Hooks struct {
 	// Phase is told of each phase as it ends, failed (err) or not.
 	Phase func(ph Phase, err error)
-	// Go is asked once both sides compared equal, before the old
-	// direction is dropped: an error aborts the switch and the old side
-	// stays live and writable.
-	Go func(ctx context.Context) error
 	// Route runs once the new direction runs and the sequences are set,
 	// before the new side is unfrozen: the routing hook. An error restores
 	// the old direction and unfreezes the old side.
@@ -77,8 +72,8 @@ func (p *Pair) Switch(ctx context.Context) (Switched, error) {
 	return p.SwitchWith(ctx, Hooks{})
 }
 
-// SwitchWith is Switch with the caller's hooks: Go between (3) and (4),
-// Route between (6) and (7).
+// SwitchWith is Switch with the caller's hooks: Phase told of each phase,
+// Route run between (6) and (7).
 func (p *Pair) SwitchWith(ctx context.Context, h Hooks) (Switched, error) {
 	if !p.reverseChecked {
 		if _, err := p.CheckReverse(ctx); err != nil {
@@ -179,11 +174,6 @@ func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, s
 		return fmt.Sprintf("%d tables, %d rows equal on %s and %s", len(out.Tables), rows, old.Name, nu.Name), nil
 	}); err != nil {
 		return out, abort(err)
-	}
-	if h.Go != nil {
-		if err := phase(PhaseGo, func() (string, error) { return "", h.Go(ctx) }); err != nil {
-			return out, abort(err)
-		}
 	}
 	var slotErr error
 	if err := phase(PhaseDetach, func() (string, error) {

@@ -367,3 +367,116 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestBlueGreenSwitchResumedAfterACrash: the process dies inside the
+// switch's routing hook — blue frozen, green → blue already running,
+// green still frozen. The resumed run knows from the fold that this
+// switch froze blue, re-applies that freeze (no second record), finishes
+// from where the databases say it got (sequences, route, unfrozen; no
+// second slot), and green ends live with blue a frozen replica.
+func TestBlueGreenSwitchResumedAfterACrash(t *testing.T) {
+	w := newBGWorld(t)
+	text := strings.Replace(string(examples.BlueGreen), "migration_id: MIG-2026-051", "migration_id: "+w.migration, 1)
+	text = strings.ReplaceAll(text, "./route.sh green", "if [ -e crash-here ]; then rm crash-here; touch routing; exec sleep 600; fi; echo green > marker")
+	text = strings.ReplaceAll(text, "./route.sh blue", "echo blue > marker")
+	first := smallRun(t, text, "alice", "")
+	if err := os.WriteFile(filepath.Join(first.dir, "crash-here"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	firstDone := make(chan struct{})
+	go func() { first.c.Run(ctx); close(firstDone) }()
+	defer func() { // the first process's hook is ended when the test is over, before the teardown
+		cancel()
+		select {
+		case <-firstDone:
+		case <-time.After(30 * time.Second):
+			t.Error("the first process did not end")
+		}
+	}()
+	waitPending(t, first.c, journal.AwaitGate)
+	first.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceGo})
+	waitState(t, first.c, "the switch's go question", func(s journal.State) bool { return s.Pending != nil && s.Pending.StepID == "cutover" })
+	first.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceGo})
+	waitFor(t, "the hook", func() bool { _, err := os.Stat(filepath.Join(first.dir, "routing")); return err == nil })
+	time.Sleep(200 * time.Millisecond)
+
+	// The journal as the dead process left it (SQLite: the file and its
+	// write-ahead log), in a directory of its own.
+	path := filepath.Join(t.TempDir(), "run.journal")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(first.journal + suffix)
+		if os.IsNotExist(err) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store, err := journal.OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	events, err := journal.ReadAll(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folded := journal.Fold(events)
+	if rec, ok := folded.ActiveFreeze("blue"); !ok || rec.StepID != "cutover" || !rec.Frozen {
+		t.Fatalf("the fold after the crash: blue's freeze %+v %v; want one in force, by the switch", rec, ok)
+	}
+	if _, err := appInsert(w.appBlue, "while the switch is down"); err == nil {
+		t.Fatal("blue took a write with the switch interrupted")
+	}
+	c := New(Options{Runbook: first.rb, Journal: store, State: folded, Operator: "alice", BaseDir: first.dir})
+	go func() {
+		for range c.Updates() {
+		}
+	}()
+	done := make(chan string, 1)
+	go func() { o, _ := c.Run(context.Background()); done <- o }()
+	actx, acancel := context.WithCancel(context.Background())
+	defer acancel()
+	go answerer(actx, c, func(p journal.Pending) Command {
+		if p.Kind == journal.AwaitRerun {
+			return Command{Kind: CmdDecide, Actor: "alice", StepID: p.StepID, Choice: journal.ChoiceRerun}
+		}
+		return Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceGo} // keep green
+	})
+	waitOutcome(t, done, journal.OutcomeFinished)
+	if b, _ := os.ReadFile(filepath.Join(first.dir, "marker")); string(b) != "green\n" {
+		t.Fatalf("the resumed hook's marker: %q", b)
+	}
+	all := checksOf(t, path)
+	var after []string
+	for _, ch := range all[len(checksOf(t, first.journal)):] {
+		after = append(after, ch.Check)
+	}
+	if got, want := strings.Join(after, " "), "frozen sequences route unfrozen"; got != want {
+		t.Fatalf("phases of the resumed switch %q, want %q", got, want)
+	}
+	if n := len(eventsOf[journal.FreezePayload](t, path, journal.Freeze)); n != 2 {
+		t.Fatalf("%d freeze records, want 2 (green by replicate, blue by the switch — re-applied, not read again)", n)
+	}
+	sw := eventsOf[journal.SwitchPayload](t, path, journal.Switched)
+	if len(sw) != 1 || !sw[0].OK || sw[0].Live != "green" || sw[0].ReplicaLSN == "" {
+		t.Fatalf("switched %+v", sw)
+	}
+	id, err := appInsert(w.appGreen, "on green after the resumed switch")
+	if err != nil {
+		t.Fatalf("green after the resumed switch: %v", err)
+	}
+	waitFor(t, "green's write on blue", func() bool {
+		return pgInt(t, w.blue, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
+	})
+	if _, err := appInsert(w.appBlue, "on blue"); err == nil {
+		t.Fatal("blue took the application's write after the switch: it is the replica now")
+	}
+	if n := pgInt(t, w.green, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'tr_%'"); n != 1 {
+		t.Fatalf("%d tightrope slots on the server, want 1 (the reverse one)", n)
+	}
+}

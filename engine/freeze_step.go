@@ -23,10 +23,11 @@ func (c *Conductor) freezeStep(ctx context.Context, step runbooks.Step) error {
 }
 
 // freezeConn freezes conn for step stepID as freezeStep says, the tables
-// read by tables when there is no record to re-apply. adopt: a freeze of
-// conn in force made by another step is re-applied instead of refused
-// (the blue-green switch, whose old side a freeze step may have frozen).
-func (c *Conductor) freezeConn(ctx context.Context, stepID, conn string, adopt bool, tables func(context.Context) ([]string, error)) error {
+// read by tables when there is no record to re-apply. pair: a blue-green
+// side's freeze (journaled Pair), which re-applies a freeze of conn in
+// force made by another step instead of refusing it (a freeze step may
+// have frozen the old side).
+func (c *Conductor) freezeConn(ctx context.Context, stepID, conn string, pair bool, tables func(context.Context) ([]string, error)) error {
 	d, err := c.database(ctx, conn)
 	if err != nil {
 		return err
@@ -35,7 +36,7 @@ func (c *Conductor) freezeConn(ctx context.Context, stepID, conn string, adopt b
 	var active bool
 	c.withState(func(s *journal.State) { rec, active = s.ActiveFreeze(conn) })
 	switch {
-	case active && rec.StepID != stepID && !adopt:
+	case active && rec.StepID != stepID && !pair:
 		return fmt.Errorf("connection %s is already frozen by step %s: unfreeze it first", conn, rec.StepID)
 	case active:
 		c.logf(stepID, "info", "re-applying the freeze journaled at seq %d (not read again: the privileges now are the frozen ones)", rec.Seq)
@@ -48,7 +49,7 @@ func (c *Conductor) freezeConn(ctx context.Context, stepID, conn string, adopt b
 		if err != nil {
 			return fmt.Errorf("freeze %s: %w", conn, err)
 		}
-		plan.Conn, plan.Rollback = conn, c.isRollingBack()
+		plan.Conn, plan.Rollback, plan.Pair = conn, c.isRollingBack(), pair
 		ev, err := c.emit(c.opts.Operator, stepID, journal.Freeze, plan)
 		if err != nil {
 			return err
@@ -124,12 +125,13 @@ func (c *Conductor) unfreeze(ctx context.Context, stepID, conn, reason string) e
 // unfreezeForward undoes, at the end of a rollback, every freeze a step of
 // the migration made and nobody undid: the old side takes writes again. A
 // freeze made by a rollback step (the new side, frozen for a switch-back)
-// stays.
+// stays, and so does a blue-green side's (the pair's switch-back undoes
+// it; a replica must not take writes).
 func (c *Conductor) unfreezeForward(ctx context.Context) []string {
 	var conns []string
 	c.withState(func(s *journal.State) {
 		for _, f := range s.Freezes {
-			if !f.Undone && !f.Rollback && !slices.Contains(conns, f.Conn) {
+			if !f.Undone && !f.Rollback && !f.Pair && !slices.Contains(conns, f.Conn) {
 				conns = append(conns, f.Conn)
 			}
 		}

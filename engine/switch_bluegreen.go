@@ -29,6 +29,13 @@ func (c *Conductor) bgSwitch(ctx context.Context, step runbooks.Step) error {
 	}
 	defer p.Close(context.WithoutCancel(ctx))
 	record := c.bgRecorder(step.ID)
+	if rec, ok := c.interruptedCut(step, step.From); ok {
+		// The process died mid-switch: blue is frozen by this step (the
+		// fold says so). The application is down: finish without asking
+		// again, from where the databases say the switch got.
+		c.logf(step.ID, "warn", "resuming the switch interrupted with %s frozen (freeze seq %d): taking it up where it stopped", step.From, rec.Seq)
+		return c.runCut(ctx, step, start, fz, record, false, func(h bluegreen.Hooks) (bluegreen.Switched, error) { return p.ResumeSwitch(ctx, h) })
+	}
 
 	t0 := c.opts.Now()
 	ev, err := p.CheckReverse(ctx)
@@ -51,26 +58,49 @@ func (c *Conductor) bgSwitch(ctx context.Context, step runbooks.Step) error {
 		return c.endBGSwitch(step, start, bluegreen.Switched{}, 0, false, fmt.Errorf("%s: %w", journal.CheckGo, err))
 	}
 
+	return c.runCut(ctx, step, start, fz, record, false, func(h bluegreen.Hooks) (bluegreen.Switched, error) { return p.SwitchWith(ctx, h) })
+}
+
+// interruptedCut tells whether a switch (or switch-back) of step was
+// interrupted after it froze side: a freeze of side made by the step is
+// still in force — the fold knows it from the journal.
+func (c *Conductor) interruptedCut(step runbooks.Step, side string) (journal.FreezeRecord, bool) {
+	var rec journal.FreezeRecord
+	var ok bool
+	c.withState(func(s *journal.State) { rec, ok = s.ActiveFreeze(side) })
+	return rec, ok && rec.StepID == step.ID
+}
+
+// runCut runs the pair's switch (or switch-back: back) through cut, each
+// phase journaled, the hook — run, or undo for a switch-back — as its
+// route, and journals its end.
+func (c *Conductor) runCut(ctx context.Context, step runbooks.Step, start time.Time, fz *pairFreezer,
+	record func(string, time.Duration, string, error) error, back bool, cut func(bluegreen.Hooks) (bluegreen.Switched, error)) error {
 	var hook time.Duration
 	var jerr error
-	sw, err := p.SwitchWith(ctx, bluegreen.Hooks{
-		Phase: func(ph bluegreen.Phase, err error) {
-			if err != nil {
-				fz.reason = fmt.Sprintf("switch aborted: %s: %v", ph.Name, err)
-			}
-			jerr = errors.Join(jerr, record(ph.Name, ph.Took, ph.Detail, err))
-		},
-		Route: func(ctx context.Context) error {
+	what, hookText, to := "switch", step.Run, step.To
+	if back {
+		what, hookText, to = "switch-back", step.Undo, step.From
+	}
+	h := bluegreen.Hooks{Phase: func(ph bluegreen.Phase, err error) {
+		if err != nil {
+			fz.reason = fmt.Sprintf("%s aborted: %s: %v", what, ph.Name, err)
+		}
+		jerr = errors.Join(jerr, record(ph.Name, ph.Took, ph.Detail, err))
+	}}
+	if hookText != "" {
+		h.Route = func(ctx context.Context) error {
 			t := c.opts.Now()
 			defer func() { hook = c.opts.Now().Sub(t) }()
-			c.logf(step.ID, "info", "%s has every change and replicates back to %s: routing to %s", step.To, step.From, step.To)
-			return c.runCommand(ctx, step.ID, step.Run)
-		},
-	})
+			c.logf(step.ID, "info", "%s has every change and replicates back: routing to %s", to, to)
+			return c.runCommand(ctx, step.ID, hookText)
+		}
+	}
+	sw, err := cut(h)
 	if jerr != nil {
 		err = errors.Join(err, jerr)
 	}
-	return c.endBGSwitch(step, start, sw, hook, false, err)
+	return c.endBGSwitch(step, start, sw, hook, back, err)
 }
 
 // bgGo asks the decision-maker, through the gate path, whether to switch
@@ -174,25 +204,10 @@ func (c *Conductor) bgSwitchBack(ctx context.Context, step runbooks.Step) error 
 	}
 	defer p.Close(context.WithoutCancel(ctx))
 	record := c.bgRecorder(step.ID)
-	var hook time.Duration
-	var jerr error
-	h := bluegreen.Hooks{Phase: func(ph bluegreen.Phase, err error) {
-		if err != nil {
-			fz.reason = fmt.Sprintf("switch-back aborted: %s: %v", ph.Name, err)
-		}
-		jerr = errors.Join(jerr, record(ph.Name, ph.Took, ph.Detail, err))
-	}}
-	if step.Undo != "" {
-		h.Route = func(ctx context.Context) error {
-			t := c.opts.Now()
-			defer func() { hook = c.opts.Now().Sub(t) }()
-			return c.runCommand(ctx, step.ID, step.Undo)
-		}
+	if rec, ok := c.interruptedCut(step, step.To); ok {
+		c.logf(step.ID, "warn", "resuming the switch-back interrupted with %s frozen (freeze seq %d)", step.To, rec.Seq)
+		return c.runCut(ctx, step, start, fz, record, true, func(h bluegreen.Hooks) (bluegreen.Switched, error) { return p.ResumeSwitchBack(ctx, true, h) })
 	}
 	c.logf(step.ID, "info", "switching back %s → %s", step.To, step.From)
-	sw, err := p.SwitchBackWith(ctx, true, h)
-	if jerr != nil {
-		err = errors.Join(err, jerr)
-	}
-	return c.endBGSwitch(step, start, sw, hook, true, err)
+	return c.runCut(ctx, step, start, fz, record, true, func(h bluegreen.Hooks) (bluegreen.Switched, error) { return p.SwitchBackWith(ctx, true, h) })
 }

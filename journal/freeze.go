@@ -40,6 +40,11 @@ type FreezePayload struct {
 	// Rollback: the freeze was made by a rollback step; the automatic
 	// unfreeze at the end of a rollback leaves it alone.
 	Rollback bool `json:"rollback,omitempty"`
+	// Pair: the freeze of a blue-green side (a replica, or the old side
+	// after a switch), which only the pair's switch or switch-back
+	// undoes: the automatic unfreeze at the end of a rollback leaves it
+	// alone, or a replica would take the application's writes.
+	Pair bool `json:"pair,omitempty"`
 }
 
 // Grant is one privilege of one role on one table. Role "PUBLIC" is every

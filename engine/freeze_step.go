@@ -182,6 +182,18 @@ func (c *Conductor) warnStillFrozen(outcome string) {
 		}
 	})
 	for _, conn := range frozen {
+		if rec, _ := c.stateFreeze(conn); rec.Pair {
+			c.logf("", "warn", "%s is still frozen: it is a blue-green replica (or the side a switch left behind); only the pair's switch or switch-back gives its writes back", conn)
+			continue
+		}
 		c.logf("", "warn", "%s is still frozen: other writers stay stopped until this run is resumed (tightrope resume --retry-failed) and rolls back or unfreezes it", conn)
 	}
+}
+
+// stateFreeze is the freeze of conn in force, if any.
+func (c *Conductor) stateFreeze(conn string) (journal.FreezeRecord, bool) {
+	var rec journal.FreezeRecord
+	var ok bool
+	c.withState(func(s *journal.State) { rec, ok = s.ActiveFreeze(conn) })
+	return rec, ok
 }

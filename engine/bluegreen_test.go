@@ -256,6 +256,15 @@ func TestBlueGreenExampleSwitchesAndSwitchesBack(t *testing.T) {
 		t.Fatalf("switched %+v", sw)
 	}
 	t.Logf("SWITCH blue → green: writes stopped %d ms (hook %d ms); reverse slot from %s", sw[0].FrozenMS, sw[0].HookMS, sw[0].ReplicaLSN)
+	seqs := eventsOf[journal.SequencesPayload](t, r.journal, journal.SequencesSynced)
+	if len(seqs) != 1 || seqs[0].Conn != "green" || len(seqs[0].Sets) != 2 {
+		t.Fatalf("sequences synced %+v; want green's two, once", seqs)
+	}
+	for _, s := range seqs[0].Sets {
+		if s.Other == nil || s.NextAfter < *s.Other || s.Max == nil || s.NextAfter <= *s.Max {
+			t.Fatalf("green's %s after the switch: %+v; want it past blue's counter and green's max", s.Sequence, s)
+		}
+	}
 	if sw[0].FrozenMS >= 5000 {
 		t.Fatalf("the switch stopped writes for %d ms, want under 5 s", sw[0].FrozenMS)
 	}
@@ -478,5 +487,20 @@ func TestBlueGreenSwitchResumedAfterACrash(t *testing.T) {
 	}
 	if n := pgInt(t, w.green, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'tr_%'"); n != 1 {
 		t.Fatalf("%d tightrope slots on the server, want 1 (the reverse one)", n)
+	}
+}
+
+// TestBlueGreenPhasesAreJournalChecks: the pair's phase names are the
+// switch_check names the journal and the docs use.
+func TestBlueGreenPhasesAreJournalChecks(t *testing.T) {
+	for phase, check := range map[string]string{
+		bluegreen.PhaseFrozen: journal.CheckFrozen, bluegreen.PhaseDrained: journal.CheckDrained,
+		bluegreen.PhaseVerify: journal.CheckVerify, bluegreen.PhaseDetach: journal.CheckDetach,
+		bluegreen.PhaseReplicate: journal.CheckReplicate, bluegreen.PhaseSequences: journal.CheckSequences,
+		bluegreen.PhaseRoute: journal.CheckRoute, bluegreen.PhaseUnfrozen: journal.CheckUnfrozen,
+	} {
+		if phase != check {
+			t.Errorf("phase %q is journaled as check %q", phase, check)
+		}
 	}
 }

@@ -100,6 +100,11 @@ func (c *Conductor) runCut(ctx context.Context, step runbooks.Step, start time.T
 	if jerr != nil {
 		err = errors.Join(err, jerr)
 	}
+	if len(sw.Sequences) > 0 {
+		if _, serr := c.emit(c.opts.Operator, step.ID, journal.SequencesSynced, journal.SequencesPayload{Conn: to, Sets: sw.Sequences}); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
 	return c.endBGSwitch(step, start, sw, hook, back, err)
 }
 

@@ -504,3 +504,43 @@ func TestBlueGreenPhasesAreJournalChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestBlueGreenNoGoLeavesBlueUntouched: the switch asks go before writes
+// stop, so a no-go rolls back with blue never frozen, forward replication
+// still running and green still a frozen replica (a rollback leaves a
+// pair's freeze alone).
+func TestBlueGreenNoGoLeavesBlueUntouched(t *testing.T) {
+	w := newBGWorld(t)
+	r := smallRun(t, w.exampleRunbook(), "alice", "")
+	done := runAsync(r)
+	waitPending(t, r.c, journal.AwaitGate) // ready
+	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceGo})
+	waitState(t, r.c, "the switch's go question", func(s journal.State) bool { return s.Pending != nil && s.Pending.StepID == "cutover" })
+	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceNoGo})
+	waitOutcome(t, done, journal.OutcomeRolledBack)
+	var got []string
+	for _, c := range checksOf(t, r.journal) {
+		got = append(got, fmt.Sprintf("%s=%v", c.Check, c.OK))
+	}
+	if want := "reverse=true go=false"; strings.Join(got, " ") != want {
+		t.Fatalf("phases %v, want %s", got, want)
+	}
+	for _, f := range eventsOf[journal.FreezePayload](t, r.journal, journal.Freeze) {
+		if f.Conn == "blue" {
+			t.Fatalf("blue was frozen though the answer was no-go: %+v", f)
+		}
+	}
+	id, err := appInsert(w.appBlue, "after the no-go")
+	if err != nil {
+		t.Fatalf("blue after the no-go: %v", err)
+	}
+	waitFor(t, "blue's write on green", func() bool {
+		return pgInt(t, w.green, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
+	})
+	if _, err := appInsert(w.appGreen, "on the replica"); err == nil {
+		t.Fatal("green took the application's write after the rollback: a rollback must leave the replica frozen")
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "marker")); !os.IsNotExist(err) {
+		t.Fatalf("a hook ran: %v", err)
+	}
+}

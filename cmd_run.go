@@ -246,13 +246,14 @@ func summary(out io.Writer, s journal.State) {
 	tui.NewPlain(out).Summary(s)
 }
 
-// connectionSecrets are the DSNs named by the runbook's connections: the
-// journal redacts them wherever they would appear.
+// connectionSecrets are the DSNs and replication conninfos named by the
+// runbook's connections: the journal redacts them wherever they would
+// appear.
 func connectionSecrets(rb *runbooks.Runbook) []string {
 	var out []string
 	for _, c := range rb.Connections {
-		if c.DSNEnv != "" {
-			if v := os.Getenv(c.DSNEnv); v != "" {
+		for _, env := range c.SecretEnvs() {
+			if v := os.Getenv(env); v != "" {
 				out = append(out, v)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	_ "github.com/go-sql-driver/mysql"
 
 	"github.com/tightrope/tightrope/internal/dbtest"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // mysqlDSN returns the MySQL test DSN (driver form), or skips (fails under CI=true).
@@ -149,6 +150,30 @@ func TestMySQLToPostgresExampleRollsBack(t *testing.T) {
 		var n int
 		if err := pg.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil || n != 0 {
 			t.Errorf("PostgreSQL %s after the rollback: %d rows, %v", table, n, err)
+		}
+	}
+}
+
+// TestBlueGreenExampleLints: the blue-green example passes lint without a
+// warning (its steps are what strategy blue-green needs) and names its
+// conninfo variables, which are registered as secrets like the DSNs.
+func TestBlueGreenExampleLints(t *testing.T) {
+	out, code := tightrope(t, nil, "lint", "runbooks/examples/blue-green-postgres.yaml")
+	if code != 0 || strings.Contains(out, "warning") {
+		t.Fatalf("blue-green-postgres.yaml: exit %d\n%s", code, out)
+	}
+	rb, err := runbooks.Load("runbooks/examples/blue-green-postgres.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SHOP_BLUE_DSN", "postgres://postgres:dsn-secret@blue/shop")
+	t.Setenv("SHOP_GREEN_DSN", "postgres://postgres@green/shop")
+	t.Setenv("SHOP_BLUE_REPL", "host=blue user=replicator password=repl-secret-blue")
+	t.Setenv("SHOP_GREEN_REPL", "host=green user=replicator password=repl-secret-green")
+	secrets := strings.Join(connectionSecrets(rb), "\n")
+	for _, want := range []string{"dsn-secret", "repl-secret-blue", "repl-secret-green"} {
+		if !strings.Contains(secrets, want) {
+			t.Errorf("the secrets the journal redacts miss %s: the replication conninfo must be one", want)
 		}
 	}
 }

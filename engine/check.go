@@ -8,7 +8,9 @@ import (
 )
 
 // strategies are the runbook strategies this build carries out.
-var strategies = []string{"snapshot"}
+// blue-green: replicate and switch steps (runbooks.Lint warns when a
+// blue-green runbook has no switch naming a replicate step).
+var strategies = []string{"snapshot", "blue-green"}
 
 // Check is the one check of a loaded runbook against what this build can
 // run: every step kind (in steps and rollback) has an action, the strategy

@@ -29,10 +29,10 @@ func TestEveryActionIsARunbookKind(t *testing.T) {
 // placed like the loader's, in file order.
 func TestCheckRefusesWhatThisBuildCannotRun(t *testing.T) {
 	text := `version: 1
-name: Blue-green
-migration_id: MIG-BG
+name: Change capture
+migration_id: MIG-CDC
 decision_maker: alice
-strategy: blue-green
+strategy: cdc
 connections:
   source: { driver: sqlite, path: a.db }
   target: { driver: sqlite, path: b.db }
@@ -56,9 +56,9 @@ rollback:
 	if !errors.As(err, &list) || len(list) != 4 {
 		t.Fatalf("Check: %v", err)
 	}
-	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, freeze, unfreeze, switch, wait, assess)"
+	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, freeze, unfreeze, switch, wait, assess, replicate)"
 	for i, want := range []string{
-		"runbook.yaml:5:1: strategy blue-green is not supported by this build (it carries out: snapshot)",
+		"runbook.yaml:5:1: strategy cdc is not supported by this build (it carries out: snapshot, blue-green)",
 		"runbook.yaml:11:3: trigger cdc_lag cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",
 		`runbook.yaml:14:5: step "cutover" is a cdc-start step, which this build cannot run ` + runs,
 		`runbook.yaml:18:5: step "catch-up" is a cdc-catchup step, which this build cannot run ` + runs,

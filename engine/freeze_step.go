@@ -19,49 +19,58 @@ import (
 // which by then would be the frozen ones: the unfreeze always gives back
 // what there was before the first attempt.
 func (c *Conductor) freezeStep(ctx context.Context, step runbooks.Step) error {
-	d, err := c.database(ctx, step.On)
+	return c.freezeConn(ctx, step.ID, step.On, false, func(ctx context.Context) ([]string, error) { return c.freezeTables(ctx, step) })
+}
+
+// freezeConn freezes conn for step stepID as freezeStep says, the tables
+// read by tables when there is no record to re-apply. pair: a blue-green
+// side's freeze (journaled Pair), which re-applies a freeze of conn in
+// force made by another step instead of refusing it (a freeze step may
+// have frozen the old side).
+func (c *Conductor) freezeConn(ctx context.Context, stepID, conn string, pair bool, tables func(context.Context) ([]string, error)) error {
+	d, err := c.database(ctx, conn)
 	if err != nil {
 		return err
 	}
 	var rec journal.FreezeRecord
 	var active bool
-	c.withState(func(s *journal.State) { rec, active = s.ActiveFreeze(step.On) })
+	c.withState(func(s *journal.State) { rec, active = s.ActiveFreeze(conn) })
 	switch {
-	case active && rec.StepID != step.ID:
-		return fmt.Errorf("connection %s is already frozen by step %s: unfreeze it first", step.On, rec.StepID)
+	case active && rec.StepID != stepID && !pair:
+		return fmt.Errorf("connection %s is already frozen by step %s: unfreeze it first", conn, rec.StepID)
 	case active:
-		c.logf(step.ID, "info", "re-applying the freeze journaled at seq %d (not read again: the privileges now are the frozen ones)", rec.Seq)
+		c.logf(stepID, "info", "re-applying the freeze journaled at seq %d (not read again: the privileges now are the frozen ones)", rec.Seq)
 	default:
-		tables, err := c.freezeTables(ctx, step)
+		tables, err := tables(ctx)
 		if err != nil {
 			return err
 		}
 		plan, err := cutover.Plan(ctx, d, tables)
 		if err != nil {
-			return fmt.Errorf("freeze %s: %w", step.On, err)
+			return fmt.Errorf("freeze %s: %w", conn, err)
 		}
-		plan.Conn, plan.Rollback = step.On, c.isRollingBack()
-		ev, err := c.emit(c.opts.Operator, step.ID, journal.Freeze, plan)
+		plan.Conn, plan.Rollback, plan.Pair = conn, c.isRollingBack(), pair
+		ev, err := c.emit(c.opts.Operator, stepID, journal.Freeze, plan)
 		if err != nil {
 			return err
 		}
-		rec = journal.FreezeRecord{FreezePayload: plan, Seq: ev.Seq, StepID: step.ID}
+		rec = journal.FreezeRecord{FreezePayload: plan, Seq: ev.Seq, StepID: stepID}
 	}
 	done, err := cutover.Apply(ctx, d, rec.FreezePayload, c.stall())
 	if err != nil {
 		if ctx.Err() != nil {
 			return err // interrupted: the record stays, a resume re-applies or undoes it
 		}
-		uerr := c.unfreeze(context.WithoutCancel(ctx), step.ID, step.On, "the freeze failed: "+err.Error())
-		return errors.Join(fmt.Errorf("freeze %s: %w", step.On, err), uerr)
+		uerr := c.unfreeze(context.WithoutCancel(ctx), stepID, conn, "the freeze failed: "+err.Error())
+		return errors.Join(fmt.Errorf("freeze %s: %w", conn, err), uerr)
 	}
-	done.Conn, done.Of = step.On, rec.Seq
-	if _, err := c.emit(c.opts.Operator, step.ID, journal.WritesFrozen, done); err != nil {
+	done.Conn, done.Of = conn, rec.Seq
+	if _, err := c.emit(c.opts.Operator, stepID, journal.WritesFrozen, done); err != nil {
 		return err
 	}
-	c.logf(step.ID, "info", "%s frozen (%s): %s", step.On, rec.Method, freezeSummary(rec.FreezePayload, done))
+	c.logf(stepID, "info", "%s frozen (%s): %s", conn, rec.Method, freezeSummary(rec.FreezePayload, done))
 	for _, w := range done.Warnings {
-		c.logf(step.ID, "warn", "%s", w)
+		c.logf(stepID, "warn", "%s", w)
 	}
 	return nil
 }
@@ -116,12 +125,13 @@ func (c *Conductor) unfreeze(ctx context.Context, stepID, conn, reason string) e
 // unfreezeForward undoes, at the end of a rollback, every freeze a step of
 // the migration made and nobody undid: the old side takes writes again. A
 // freeze made by a rollback step (the new side, frozen for a switch-back)
-// stays.
+// stays, and so does a blue-green side's (the pair's switch-back undoes
+// it; a replica must not take writes).
 func (c *Conductor) unfreezeForward(ctx context.Context) []string {
 	var conns []string
 	c.withState(func(s *journal.State) {
 		for _, f := range s.Freezes {
-			if !f.Undone && !f.Rollback && !slices.Contains(conns, f.Conn) {
+			if !f.Undone && !f.Rollback && !f.Pair && !slices.Contains(conns, f.Conn) {
 				conns = append(conns, f.Conn)
 			}
 		}
@@ -172,6 +182,18 @@ func (c *Conductor) warnStillFrozen(outcome string) {
 		}
 	})
 	for _, conn := range frozen {
+		if rec, _ := c.stateFreeze(conn); rec.Pair {
+			c.logf("", "warn", "%s is still frozen: it is a blue-green replica (or the side a switch left behind); only the pair's switch or switch-back gives its writes back", conn)
+			continue
+		}
 		c.logf("", "warn", "%s is still frozen: other writers stay stopped until this run is resumed (tightrope resume --retry-failed) and rolls back or unfreezes it", conn)
 	}
+}
+
+// stateFreeze is the freeze of conn in force, if any.
+func (c *Conductor) stateFreeze(conn string) (journal.FreezeRecord, bool) {
+	var rec journal.FreezeRecord
+	var ok bool
+	c.withState(func(s *journal.State) { rec, ok = s.ActiveFreeze(conn) })
+	return rec, ok
 }

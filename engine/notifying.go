@@ -22,8 +22,8 @@ func (c *Conductor) startNotifier() {
 	}
 	var secrets []string
 	for _, conn := range rb.Connections {
-		if conn.DSNEnv != "" {
-			if v := os.Getenv(conn.DSNEnv); v != "" {
+		for _, env := range conn.SecretEnvs() {
+			if v := os.Getenv(env); v != "" {
 				secrets = append(secrets, v)
 			}
 		}

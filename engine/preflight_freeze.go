@@ -11,10 +11,21 @@ import (
 // freezable checks before the first step that every freeze step could
 // freeze its tables as they stand: on PostgreSQL, tightrope owns every one
 // that exists. A freeze refused in the middle of the window would abort
-// the switch it prepares.
+// the switch it prepares. A replicate step freezes both of its sides
+// (green as a replica, blue at the switch): both are checked.
 func (c *Conductor) freezable(ctx context.Context) []error {
 	var problems []error
 	for _, step := range append(append([]runbooks.Step(nil), c.opts.Runbook.Steps...), c.opts.Runbook.Rollback...) {
+		if step.Kind == runbooks.KindReplicate && !step.All {
+			for _, conn := range []string{step.From, step.To} {
+				if d, err := c.database(ctx, conn); err == nil {
+					if err := cutover.CheckOwned(ctx, d, step.Tables); err != nil {
+						problems = append(problems, fmt.Errorf("step %s on %s: %w", step.ID, conn, err))
+					}
+				}
+			}
+			continue
+		}
 		if step.Kind != runbooks.KindFreeze {
 			continue
 		}

@@ -80,6 +80,9 @@ var stepActions = map[string]stepAction{
 	runbooks.KindFreeze:   (*Conductor).freezeStep,
 	runbooks.KindUnfreeze: (*Conductor).unfreezeStep,
 	runbooks.KindSwitch:   (*Conductor).switchStep,
+
+	// blue-green (switch_bluegreen.go)
+	runbooks.KindReplicate: (*Conductor).replicateStep,
 }
 
 // action runs what the step's kind does.

@@ -28,6 +28,9 @@ type switchCheck struct {
 // unfreezes the old side and aborts the switch with the reason; a no-go
 // rolls the run back. switched ends every attempt with the timings.
 func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
+	if step.Replication != "" {
+		return c.bgSwitch(ctx, step)
+	}
 	start := c.opts.Now()
 	var tables []string
 	checks := []switchCheck{
@@ -218,18 +221,26 @@ func (c *Conductor) switchTables(ctx context.Context, step runbooks.Step) ([]str
 
 // switchBack runs, at the end of a rollback, the undo of every switch that
 // switched (newest first) and was not switched back yet, journaling each
-// as a switched event with back: true.
+// as a switched event with back: true; a blue-green switch is switched
+// back by its pair (bgSwitchBack), with its undo as the route.
 func (c *Conductor) switchBack(ctx context.Context) []string {
 	var failed []string
 	steps := c.opts.Runbook.Steps
 	for i := len(steps) - 1; i >= 0; i-- {
 		step := steps[i]
-		if step.Kind != runbooks.KindSwitch || step.Undo == "" {
+		if step.Kind != runbooks.KindSwitch || (step.Undo == "" && step.Replication == "") {
 			continue
 		}
 		var switched, back bool
 		c.withState(func(s *journal.State) { switched, back = s.SwitchedOver(step.ID) })
 		if !switched || back {
+			continue
+		}
+		if step.Replication != "" {
+			if err := c.bgSwitchBack(ctx, step); err != nil {
+				c.logf(step.ID, "error", "%v", err)
+				failed = append(failed, "switch back "+step.ID)
+			}
 			continue
 		}
 		start := c.opts.Now()

@@ -40,6 +40,11 @@ type FreezePayload struct {
 	// Rollback: the freeze was made by a rollback step; the automatic
 	// unfreeze at the end of a rollback leaves it alone.
 	Rollback bool `json:"rollback,omitempty"`
+	// Pair: the freeze of a blue-green side (a replica, or the old side
+	// after a switch), which only the pair's switch or switch-back
+	// undoes: the automatic unfreeze at the end of a rollback leaves it
+	// alone, or a replica would take the application's writes.
+	Pair bool `json:"pair,omitempty"`
 }
 
 // Grant is one privilege of one role on one table. Role "PUBLIC" is every
@@ -95,7 +100,23 @@ type SequenceSync struct {
 	Max       *int64 `json:"max"`                // the column's largest value; nil: no rows
 	Next      int64  `json:"next"`
 	NextAfter int64  `json:"next_after"`
+	// Other is what the same sequence on the old side would hand out
+	// next (a blue-green switch, where the new side's counter must pass
+	// it); nil when the other side was not read.
+	Other *int64 `json:"other,omitempty"`
 }
+
+// A blue-green switch journals each of its phases as a switch_check too,
+// as it ends: CheckReverse and CheckGo before the freeze, then
+// CheckFrozen, CheckDrained, CheckVerify, CheckDetach, CheckReplicate,
+// CheckSequences, CheckRoute and CheckUnfrozen.
+const (
+	CheckReverse   = "reverse"   // the reverse path proven again
+	CheckDetach    = "detach"    // the old direction's subscription and slot dropped
+	CheckReplicate = "replicate" // the new direction started; the detail names its slot's LSN
+	CheckRoute     = "route"     // the routing hook ran
+	CheckUnfrozen  = "unfrozen"  // the new live side takes writes
+)
 
 // Switch preconditions, in the order a switch checks them.
 const (
@@ -125,4 +146,12 @@ type SwitchPayload struct {
 	Error   string `json:"error,omitempty"`
 	HookMS  int64  `json:"hook_ms"`
 	TotalMS int64  `json:"total_ms"`
+	// Blue-green (a switch with replication): FrozenMS is how long the
+	// application could not write (the old side's freeze to the new
+	// side's unfreeze; 0 when the switch did not get there); ReplicaLSN
+	// where the new direction's slot starts; Live the side left live
+	// and writable.
+	FrozenMS   int64  `json:"frozen_ms,omitempty"`
+	ReplicaLSN string `json:"replica_lsn,omitempty"`
+	Live       string `json:"live,omitempty"`
 }

@@ -60,6 +60,7 @@ var payloadOf = map[Type]payloadSpec{
 	SequencesSynced:  payload[SequencesPayload](),
 	SwitchCheck:      payload[SwitchCheckPayload](),
 	Switched:         payload[SwitchPayload](),
+	Replicated:       payload[ReplicatedPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -20,6 +20,7 @@ const (
 	KindAssess     = "assess"
 	KindFreeze     = "freeze"
 	KindUnfreeze   = "unfreeze"
+	KindReplicate  = "replicate"
 )
 
 // kindSpec is one step kind as a runbook spells it. The loader decodes,
@@ -88,12 +89,16 @@ var kindSpecs = []kindSpec{
 		requires: []requirement{{"on", "the connection whose writes to stop"}}, refs: refsFreezable},
 	{name: KindUnfreeze, keys: []string{"on"},
 		requires: []requirement{{"on", "the connection whose writes to give back"}}, refs: refsFreezable},
-	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables"},
+	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables", "replication"},
 		requires: []requirement{{"run", "the routing hook to run once every precondition holds"}},
-		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, sideEffects: true, writes: anyConnection},
+		defaults: fromToDefaults, check: checkFromTo, refs: refsSwitch, sideEffects: true, writes: anyConnection},
 	{name: KindWait, keys: []string{"duration"},
 		requires: []requirement{{"duration", "how long to wait, like 5m"}}},
 	{name: KindAssess, keys: []string{"sample", "measure_write"}},
+	// Running a replicate step again continues the replication there is.
+	{name: KindReplicate, keys: []string{"from", "to", "tables", "copy"},
+		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsReplicate,
+		writes: func(_ *Runbook, st Step, conn string) bool { return st.From == conn || st.To == conn }},
 }
 
 // refsFreezable checks that the step's connection exists and is one a

@@ -9,7 +9,7 @@ import (
 // messages list them, and only the kinds with side effects ask on resume.
 func TestKindRegistry(t *testing.T) {
 	want := []string{KindManual, KindGate, KindShell, KindSQL, KindCopy, KindVerify,
-		KindSnapshot, KindRestore, KindCDCStart, KindCDCCatchup, KindFreeze, KindUnfreeze, KindSwitch, KindWait, KindAssess}
+		KindSnapshot, KindRestore, KindCDCStart, KindCDCCatchup, KindFreeze, KindUnfreeze, KindSwitch, KindWait, KindAssess, KindReplicate}
 	if got := strings.Join(Kinds(), " "); got != strings.Join(want, " ") {
 		t.Fatalf("Kinds() = %s", got)
 	}

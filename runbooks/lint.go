@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,9 @@ func Lint(rb *Runbook) []Warning {
 	if rb.Strategy == "cdc" && !l.hasKind(rb.Steps, KindCDCStart) {
 		l.warnKey("strategy", "strategy is cdc but no cdc-start step captures changes")
 	}
+	if rb.Strategy == "blue-green" && !slices.ContainsFunc(rb.Steps, func(st Step) bool { return st.Kind == KindSwitch && st.Replication != "" }) {
+		l.warnKey("strategy", "strategy is blue-green but no switch step names a replicate step (replication:): nothing keeps green in step or turns replication around")
+	}
 	snapshotTaken := false
 	frozen := map[string]bool{}
 	for _, st := range rb.Steps {
@@ -33,7 +37,7 @@ func Lint(rb *Runbook) []Warning {
 		case KindUnfreeze:
 			frozen[st.On] = false
 		case KindSwitch:
-			if !frozen[st.From] {
+			if !frozen[st.From] && st.Replication == "" { // a blue-green switch freezes from itself
 				l.warnStep(st, "switch step %q has no freeze of %s before it: its frozen precondition fails and the hook never runs", st.ID, st.From)
 			}
 		case KindSnapshot:

@@ -64,7 +64,7 @@ const migrationIDShape = "[A-Za-z0-9_-][A-Za-z0-9._-]*"
 // reference are generated from these, as the loader checks them).
 var (
 	objectiveKeys  = []string{"rto", "rpo", "expected", "window", "stall_timeout"}
-	connectionKeys = []string{"driver", "dsn_env", "path"}
+	connectionKeys = []string{"driver", "dsn_env", "path", "replication_dsn_env"}
 	notifyKeys     = []string{"on", "exec", "url"}
 )
 
@@ -236,6 +236,12 @@ func (d *decoder) connections(f field) []Connection {
 		path, hasPath := kv["path"]
 		if hasPath {
 			c.Path = d.nonEmpty(path)
+		}
+		if v, ok := kv["replication_dsn_env"]; ok {
+			c.ReplicationDSNEnv = d.envName(v)
+			if c.Driver != "" && c.Driver != "postgres" {
+				d.errorAt(v.pos(), "%s: replication_dsn_env is for postgres connections (blue-green replication)", what)
+			}
 		}
 		switch c.Driver {
 		case "sqlite":

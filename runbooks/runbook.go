@@ -65,6 +65,23 @@ type Connection struct {
 	Driver string // sqlite | postgres | mysql
 	DSNEnv string
 	Path   string
+	// ReplicationDSNEnv (postgres) names the environment variable holding
+	// the conninfo by which the other server of a replicate step reaches
+	// this one (a role with REPLICATION); empty: the DSN of DSNEnv. It
+	// carries credentials: a secret like the DSN.
+	ReplicationDSNEnv string
+}
+
+// SecretEnvs are the environment variables of the connection that hold
+// secrets: its DSN's and its replication conninfo's.
+func (c Connection) SecretEnvs() []string {
+	var out []string
+	for _, e := range []string{c.DSNEnv, c.ReplicationDSNEnv} {
+		if e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Triggers are the rollback triggers; a nil pointer means "not watched".
@@ -127,6 +144,13 @@ type Step struct {
 	Method   string // snapshot: native method, engine default when empty
 
 	Duration time.Duration // wait
+
+	// CopyRows (replicate, "copy"): the subscription copies the tables'
+	// rows into an empty to first; false: to already holds them.
+	CopyRows bool
+	// Replication (switch): the id of the replicate step whose
+	// replication the switch turns around (blue-green).
+	Replication string
 
 	Sample string // assess: rows or a percentage of each table to read ("" reads every row)
 	// MeasureWrite (assess): measure the target's write rate on a scratch

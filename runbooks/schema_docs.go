@@ -59,6 +59,8 @@ var stepKeyDocs = map[string]keyDoc{
 	"method":        {tNonEmpty, "the native method: sqlite vacuum-into|backup, postgres pg_dump, mysql schema|mysqldump (default: the first)"},
 	"snapshot":      {tStepID, "the id of the snapshot step whose snapshot to restore"},
 	"duration":      {tDuration, "how long to wait, more than zero"},
+	"copy":          {tBool, "replicate: the subscription copies the tables' rows into an empty to first (default false: to already holds from's rows)"},
+	"replication":   {tStepID, "switch: the id of the replicate step whose replication the switch turns around (blue-green): the switch freezes from itself, waits until to has every change, verifies, starts to → from, syncs sequences, runs the hook and unfreezes to; a rollback switches back the same way"},
 	"measure_write": {tBool, "measure the target's write rate on a scratch table created and dropped in the target (the only write an assessment does); without it the last recorded copy's rate, or unknown"},
 	"sample":        {tNonEmpty, "read only this many rows (5000) or this share (10%) of each table; the predictions are then estimates (default: every row)"},
 }
@@ -75,10 +77,11 @@ var kindDocs = map[string]string{
 	KindRestore:    "restores a snapshot taken by a snapshot step, proves it against its manifest and times it against the RTO",
 	KindCDCStart:   "starts change capture on the source (parsed; this build cannot run it yet)",
 	KindCDCCatchup: "applies captured changes until the target has caught up (parsed; this build cannot run it yet)",
-	KindSwitch:     "runs the routing hook only after writes are frozen on from, change capture is drained, sequences are synced on to, the tables verify equal and the decision-maker says go; any failure unfreezes from and aborts",
+	KindSwitch:     "runs the routing hook only after writes are frozen on from, change capture is drained, sequences are synced on to, the tables verify equal and the decision-maker says go; any failure unfreezes from and aborts. With replication: (blue-green) it freezes from itself and turns the replicate step's replication around",
 	KindWait:       "waits for a while",
 	KindFreeze:     "stops every other writer on a connection (PostgreSQL: write privileges revoked and writing sessions ended; MySQL: read_only), journaling what it changed so it can be given back exactly",
 	KindUnfreeze:   "gives back exactly what the connection's freeze took (a rollback does it by itself)",
+	KindReplicate:  "starts PostgreSQL logical replication from → to (publication, slot, subscription; to frozen as a replica) and proves, before any switch, that to → from can replicate back (blue-green)",
 	KindAssess:     "predicts, reading only, what the copies and snapshots will do (exact rejects, durations, sizes) and raises the assessment trigger on a blocker before a row moves",
 }
 
@@ -89,7 +92,7 @@ var topKeyDocs = map[string]keyDoc{
 	"migration_id":   {tNonEmpty, "names the journal, checkpoints and snapshots: letters, digits, '.', '-' and '_'"},
 	"decision_maker": {tNonEmpty, "the one person who answers gates and triggers (tightrope run --as NAME)"},
 	"objectives":     {tText, "the numbers agreed before the window opens"},
-	"strategy":       {tText, "how a rollback undoes the migration: snapshot (the only one this build runs), cdc, blue-green"},
+	"strategy":       {tText, "how a rollback undoes the migration: snapshot or blue-green (this build runs both), cdc"},
 	"connections":    {tText, "the databases, by name; steps refer to them"},
 	"triggers":       {tText, "the rollback triggers: any one met stops the run until the decision-maker decides"},
 	"notify":         {tText, "the communication plan: commands or webhooks told about events"},
@@ -110,9 +113,10 @@ var objectiveKeyDocs = map[string]keyDoc{
 
 // connectionKeyDocs covers connectionKeys.
 var connectionKeyDocs = map[string]keyDoc{
-	"driver":  {tNonEmpty, "sqlite, postgres or mysql (MySQL and MariaDB)"},
-	"dsn_env": {tNonEmpty, "the environment variable holding the DSN: secrets never live in a runbook"},
-	"path":    {tNonEmpty, "sqlite only: the database file, relative to the runbook"},
+	"driver":              {tNonEmpty, "sqlite, postgres or mysql (MySQL and MariaDB)"},
+	"dsn_env":             {tNonEmpty, "the environment variable holding the DSN: secrets never live in a runbook"},
+	"path":                {tNonEmpty, "sqlite only: the database file, relative to the runbook"},
+	"replication_dsn_env": {tNonEmpty, "postgres, blue-green: the environment variable holding the conninfo by which the other server reaches this one (a role with REPLICATION); default the DSN. A secret like the DSN"},
 }
 
 // notifyKeyDocs covers notifyKeys.

@@ -181,6 +181,10 @@ func (d *decoder) stepField(st *Step, f field, ref *stepRef) {
 		if st.Sample != "" && !sampleRE.MatchString(st.Sample) {
 			d.errorAt(f.pos(), "sample must be a number of rows like 5000 or a percentage like 10%%, got %q", st.Sample)
 		}
+	case "copy":
+		st.CopyRows = d.boolean(f)
+	case "replication":
+		st.Replication = d.nonEmpty(f)
 	case "duration":
 		n := len(d.errs)
 		st.Duration = d.duration(f)

@@ -14,6 +14,13 @@
 // dropped unfreezes the old side and leaves replication as it was: the old
 // side stays live and writable.
 //
+// The freeze is the caller's Freezer (the conductor plugs in its
+// journaled freeze, engine/cutover); the sequences are set by
+// cutover.SyncSequencesFrom. Each phase is told to Hooks.Phase as it ends
+// and the routing hook runs inside the switch (Hooks.Route), with both
+// sides frozen; ResumeSwitch and ResumeSwitchBack take up a switch
+// interrupted with the old side frozen.
+//
 // PostgreSQL 15 has no origin = none, so the two directions never run at
 // the same time: the forward subscription is gone before the reverse one
 // starts. Sequences are not replicated by logical replication; the switch

@@ -11,8 +11,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/tightrope/tightrope/engine/cutover"
 	"github.com/tightrope/tightrope/internal/cdctest"
 	"github.com/tightrope/tightrope/internal/dbtest"
+	"github.com/tightrope/tightrope/journal"
 )
 
 // world is a blue and a green database on the throwaway logical
@@ -60,7 +63,7 @@ func newWorld(t *testing.T, items, accounts int) *world {
 		Blue:     Side{Name: "blue", DSN: w.blue},
 		Green:    Side{Name: "green", DSN: w.green},
 		Tables:   []string{"items", "public.accounts"},
-		Freezer:  RoleFreeze{Roles: []string{w.role}},
+		Freezer:  &memFreezer{plans: map[string]journal.FreezePayload{}},
 		CopyData: true,
 	}
 	t.Cleanup(func() {
@@ -260,4 +263,55 @@ func (w *writer) writes() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.committed)
+}
+
+// memFreezer freezes with engine/cutover as the conductor does, keeping
+// each side's record in memory where the conductor journals it: a
+// second Freeze re-applies the record, Unfreeze gives back exactly it.
+type memFreezer struct {
+	mu    sync.Mutex
+	plans map[string]journal.FreezePayload
+}
+
+func (f *memFreezer) with(ctx context.Context, s Side, do func(cutover.DB) error) error {
+	c, err := pgx.ParseConfig(s.DSN)
+	if err != nil {
+		return err
+	}
+	pool := stdlib.OpenDB(*c)
+	defer pool.Close()
+	return do(pgSQL{pool})
+}
+
+func (f *memFreezer) Freeze(ctx context.Context, s Side, tables []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.with(ctx, s, func(d cutover.DB) error {
+		plan, ok := f.plans[s.Name]
+		if !ok {
+			var err error
+			if plan, err = cutover.Plan(ctx, d, tables); err != nil {
+				return err
+			}
+			f.plans[s.Name] = plan
+		}
+		_, err := cutover.Apply(ctx, d, plan, 5*time.Second)
+		return err
+	})
+}
+
+func (f *memFreezer) Unfreeze(ctx context.Context, s Side, tables []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	plan, ok := f.plans[s.Name]
+	if !ok {
+		return nil
+	}
+	return f.with(ctx, s, func(d cutover.DB) error {
+		if err := cutover.Undo(ctx, d, plan); err != nil {
+			return err
+		}
+		delete(f.plans, s.Name)
+		return nil
+	})
 }

@@ -2,6 +2,7 @@ package bluegreen
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -23,6 +24,7 @@ type Pair struct {
 type end struct {
 	Side
 	conn *pgx.Conn
+	pool *sql.DB // the same settings as database/sql, for cutover (sqlDB)
 }
 
 // table is one replicated table, resolved on blue.
@@ -79,6 +81,10 @@ func (p *Pair) Close(ctx context.Context) {
 			e.conn.Close(ctx)
 			e.conn = nil
 		}
+		if e != nil && e.pool != nil {
+			e.pool.Close()
+			e.pool = nil
+		}
 	}
 }
 
@@ -95,3 +101,15 @@ func (p *Pair) tableList() string {
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func ident(s string) string { return pgx.Identifier{s}.Sanitize() }
+
+// Name is the pair's name (its replication objects are tr_<Name>…).
+func (p *Pair) Name() string { return p.cfg.Name }
+
+// Tables are the replicated tables as schema.table.
+func (p *Pair) Tables() []string {
+	out := make([]string, len(p.tables))
+	for i, t := range p.tables {
+		out[i] = t.String()
+	}
+	return out
+}

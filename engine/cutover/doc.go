@@ -8,14 +8,22 @@
 package cutover
 
 import (
+	"database/sql"
 	"strings"
-
-	"github.com/tightrope/tightrope/engine/db"
 )
+
+// DB is what this package needs of a database: its driver (db.Postgres,
+// db.MySQL), identifier quoting and a pool. Every engine/db.DB is one; the
+// blue-green pair makes its own from its connection strings.
+type DB interface {
+	Driver() string
+	Quote(ident string) string
+	SQL() *sql.DB
+}
 
 // quoted quotes a table name, splitting schema.table at the first dot as
 // the adapters do.
-func quoted(d db.DB, name string) string {
+func quoted(d DB, name string) string {
 	if schema, table, ok := strings.Cut(name, "."); ok {
 		return d.Quote(schema) + "." + d.Quote(table)
 	}

@@ -13,7 +13,7 @@ import (
 // PostgreSQL, every write privilege on them held by a role other than the
 // one tightrope connects as; MySQL/MariaDB, the global read_only values
 // the freeze replaces. The conductor journals it before Apply.
-func Plan(ctx context.Context, d db.DB, tables []string) (journal.FreezePayload, error) {
+func Plan(ctx context.Context, d DB, tables []string) (journal.FreezePayload, error) {
 	p := journal.FreezePayload{Driver: d.Driver(), Tables: tables}
 	switch d.Driver() {
 	case db.Postgres:
@@ -34,7 +34,7 @@ func Plan(ctx context.Context, d db.DB, tables []string) (journal.FreezePayload,
 // the caller's). Applying a record again (a resumed run) is harmless.
 // lockWait bounds how long MySQL waits for open writing transactions
 // before read_only takes hold.
-func Apply(ctx context.Context, d db.DB, p journal.FreezePayload, lockWait time.Duration) (journal.FrozenPayload, error) {
+func Apply(ctx context.Context, d DB, p journal.FreezePayload, lockWait time.Duration) (journal.FrozenPayload, error) {
 	start := time.Now()
 	var out journal.FrozenPayload
 	var err error
@@ -52,7 +52,7 @@ func Apply(ctx context.Context, d db.DB, p journal.FreezePayload, lockWait time.
 
 // Undo gives back exactly what p took: the revoked privileges, or the
 // read_only values it replaced. Undoing twice is undoing once.
-func Undo(ctx context.Context, d db.DB, p journal.FreezePayload) error {
+func Undo(ctx context.Context, d DB, p journal.FreezePayload) error {
 	switch p.Method {
 	case journal.FreezeRevoke:
 		return pgGrant(ctx, d, p.Revoked)

@@ -9,13 +9,12 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 )
 
 // myReadOnly reads the global read_only and super_read_only ("" on a
 // server without it: MariaDB).
-func myReadOnly(ctx context.Context, d db.DB) (ro, super string, err error) {
+func myReadOnly(ctx context.Context, d DB) (ro, super string, err error) {
 	var v int
 	if err := d.SQL().QueryRowContext(ctx, `SELECT @@GLOBAL.read_only`).Scan(&v); err != nil {
 		return "", "", err
@@ -36,7 +35,7 @@ func myReadOnly(ctx context.Context, d db.DB) (ro, super string, err error) {
 // it). Setting read_only waits for open transactions holding write locks;
 // lockWait bounds that wait, after which the freeze fails and changes
 // nothing.
-func myApply(ctx context.Context, d db.DB, p journal.FreezePayload, lockWait time.Duration) (journal.FrozenPayload, error) {
+func myApply(ctx context.Context, d DB, p journal.FreezePayload, lockWait time.Duration) (journal.FrozenPayload, error) {
 	var out journal.FrozenPayload
 	conn, err := d.SQL().Conn(ctx)
 	if err != nil {
@@ -63,7 +62,7 @@ func myApply(ctx context.Context, d db.DB, p journal.FreezePayload, lockWait tim
 // mySetReadOnly restores the global values a freeze replaced:
 // super_read_only first (turning it off would not turn read_only off;
 // turning read_only off turns it off too).
-func mySetReadOnly(ctx context.Context, d db.DB, ro, super string) error {
+func mySetReadOnly(ctx context.Context, d DB, ro, super string) error {
 	conn, err := d.SQL().Conn(ctx)
 	if err != nil {
 		return err

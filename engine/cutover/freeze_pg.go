@@ -18,7 +18,7 @@ const writePrivileges = "'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'"
 // pgPlan returns the role tightrope connects as and every write privilege
 // other roles (PUBLIC included) hold on tables. A table owned by another
 // role is refused: its owner could grant the privileges back to itself.
-func pgPlan(ctx context.Context, d db.DB, tables []string) (string, []journal.Grant, error) {
+func pgPlan(ctx context.Context, d DB, tables []string) (string, []journal.Grant, error) {
 	var role string
 	if err := d.SQL().QueryRowContext(ctx, `SELECT current_user::text`).Scan(&role); err != nil {
 		return "", nil, err
@@ -66,7 +66,7 @@ func pgPlan(ctx context.Context, d db.DB, tables []string) (string, []journal.Gr
 // then it ends the sessions of other roles that hold a write lock on the
 // tables (a transaction that has written to them, or is writing), so
 // nothing written before the freeze commits after it.
-func pgApply(ctx context.Context, d db.DB, p journal.FreezePayload) (journal.FrozenPayload, error) {
+func pgApply(ctx context.Context, d DB, p journal.FreezePayload) (journal.FrozenPayload, error) {
 	var out journal.FrozenPayload
 	tx, err := d.SQL().BeginTx(ctx, nil)
 	if err != nil {
@@ -93,7 +93,7 @@ func pgApply(ctx context.Context, d db.DB, p journal.FreezePayload) (journal.Fro
 
 // pgStillWritable fails when a login role other than tightrope's, not a
 // superuser, can still write one of the tables.
-func pgStillWritable(ctx context.Context, tx *sql.Tx, d db.DB, tables []string) error {
+func pgStillWritable(ctx context.Context, tx *sql.Tx, d DB, tables []string) error {
 	var left []string
 	for _, t := range tables {
 		rows, err := tx.QueryContext(ctx, `SELECT r.rolname FROM pg_roles r
@@ -127,7 +127,7 @@ func pgStillWritable(ctx context.Context, tx *sql.Tx, d db.DB, tables []string) 
 // holding a lock of ROW EXCLUSIVE or stronger (taken by INSERT, UPDATE,
 // DELETE, TRUNCATE and DDL, and held to the end of the transaction) on one
 // of the tables, and waits until they are gone.
-func pgEndWriters(ctx context.Context, d db.DB, tables []string) ([]journal.Backend, error) {
+func pgEndWriters(ctx context.Context, d DB, tables []string) ([]journal.Backend, error) {
 	names := make([]string, len(tables))
 	for i, t := range tables {
 		names[i] = quoted(d, t)
@@ -182,7 +182,7 @@ func pgEndWriters(ctx context.Context, d db.DB, tables []string) ([]journal.Back
 
 // pgSuperusers warns of superuser sessions of other roles on the
 // database: privileges do not bind a superuser.
-func pgSuperusers(ctx context.Context, d db.DB) ([]string, error) {
+func pgSuperusers(ctx context.Context, d DB) ([]string, error) {
 	rows, err := d.SQL().QueryContext(ctx, `SELECT DISTINCT a.usename FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
 		WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND r.rolsuper AND a.usename <> current_user ORDER BY 1`)
 	if err != nil {
@@ -201,7 +201,7 @@ func pgSuperusers(ctx context.Context, d db.DB) ([]string, error) {
 }
 
 // pgGrant grants back the recorded privileges, in one transaction.
-func pgGrant(ctx context.Context, d db.DB, grants []journal.Grant) error {
+func pgGrant(ctx context.Context, d DB, grants []journal.Grant) error {
 	tx, err := d.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -223,7 +223,7 @@ func pgGrant(ctx context.Context, d db.DB, grants []journal.Grant) error {
 // tables would be refused: one that exists is owned by a role other than
 // the one tightrope connects as. Tables not there yet (created by a copy)
 // are judged when the freeze runs; other engines have nothing to check.
-func CheckOwned(ctx context.Context, d db.DB, tables []string) error {
+func CheckOwned(ctx context.Context, d DB, tables []string) error {
 	if d.Driver() != db.Postgres {
 		return nil
 	}

@@ -18,14 +18,26 @@ import (
 // alone (never moved back). SQLite needs nothing: a rowid or AUTOINCREMENT
 // key continues from the largest key by itself. Running it again changes
 // nothing more.
-func SyncSequences(ctx context.Context, d db.DB, tables []string) ([]journal.SequenceSync, error) {
+func SyncSequences(ctx context.Context, d DB, tables []string) ([]journal.SequenceSync, error) {
+	return SyncSequencesFrom(ctx, d, nil, tables)
+}
+
+// SyncSequencesFrom is SyncSequences on d that also brings each PostgreSQL
+// sequence past what the same sequence on from has handed out: the
+// blue-green switch, where the side going live must not hand out a value
+// the old side gave to a row deleted since (its max would not show it).
+// from nil, or not PostgreSQL, is SyncSequences.
+func SyncSequencesFrom(ctx context.Context, d, from DB, tables []string) ([]journal.SequenceSync, error) {
+	if from != nil && (from.Driver() != db.Postgres || d.Driver() != db.Postgres) {
+		from = nil
+	}
 	var out []journal.SequenceSync
 	for _, t := range tables {
 		var sets []journal.SequenceSync
 		var err error
 		switch d.Driver() {
 		case db.Postgres:
-			sets, err = pgSyncTable(ctx, d, t)
+			sets, err = pgSyncTable(ctx, d, from, t)
 		case db.MySQL:
 			sets, err = mySyncTable(ctx, d, t)
 		}
@@ -37,8 +49,9 @@ func SyncSequences(ctx context.Context, d db.DB, tables []string) ([]journal.Seq
 	return out, nil
 }
 
-// pgSyncTable syncs every sequence a column of table owns.
-func pgSyncTable(ctx context.Context, d db.DB, table string) ([]journal.SequenceSync, error) {
+// pgSyncTable syncs every sequence a column of table owns, past from's
+// counter of the same name too when from is not nil.
+func pgSyncTable(ctx context.Context, d, from DB, table string) ([]journal.SequenceSync, error) {
 	rows, err := d.SQL().QueryContext(ctx, `SELECT a.attname, s.seq FROM pg_attribute a,
 			LATERAL (SELECT pg_get_serial_sequence($1, a.attname) AS seq) s
 		WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL
@@ -67,33 +80,51 @@ func pgSyncTable(ctx context.Context, d db.DB, table string) ([]journal.Sequence
 			return nil, err
 		}
 		// pg_get_serial_sequence returns the name quoted as needed.
-		var last int64
-		var called bool
-		if err := d.SQL().QueryRowContext(ctx, "SELECT last_value, is_called FROM "+o.seq).Scan(&last, &called); err != nil {
+		next, err := pgNext(ctx, d, o.seq)
+		if err != nil {
 			return nil, err
 		}
-		s.Next = last
-		if called {
-			s.Next = last + 1
-		}
-		s.NextAfter = s.Next
+		s.Next, s.NextAfter = next, next
+		want := next
 		if mx.Valid {
 			v := mx.Int64
 			s.Max = &v
-			if v >= s.Next {
-				if _, err := d.SQL().ExecContext(ctx, "SELECT setval($1::regclass, $2, true)", o.seq, v); err != nil {
-					return nil, err
-				}
-				s.NextAfter = v + 1
+			want = max(want, v+1)
+		}
+		if from != nil {
+			other, err := pgNext(ctx, from, o.seq)
+			if err != nil {
+				return nil, fmt.Errorf("sequence %s on the other side: %w", o.seq, err)
 			}
+			s.Other = &other
+			want = max(want, other)
+		}
+		if want > s.Next {
+			if _, err := d.SQL().ExecContext(ctx, "SELECT setval($1::regclass, $2, true)", o.seq, want-1); err != nil {
+				return nil, err
+			}
+			s.NextAfter = want
 		}
 		out = append(out, s)
 	}
 	return out, nil
 }
 
+// pgNext is the value the sequence hands out next.
+func pgNext(ctx context.Context, d DB, seq string) (int64, error) {
+	var last int64
+	var called bool
+	if err := d.SQL().QueryRowContext(ctx, "SELECT last_value, is_called FROM "+seq).Scan(&last, &called); err != nil {
+		return 0, err
+	}
+	if called {
+		return last + 1, nil
+	}
+	return last, nil
+}
+
 // mySyncTable syncs the table's AUTO_INCREMENT column, if it has one.
-func mySyncTable(ctx context.Context, d db.DB, table string) ([]journal.SequenceSync, error) {
+func mySyncTable(ctx context.Context, d DB, table string) ([]journal.SequenceSync, error) {
 	schema, name, qualified := strings.Cut(table, ".")
 	if !qualified {
 		schema, name = "", table
@@ -135,7 +166,7 @@ func mySyncTable(ctx context.Context, d db.DB, table string) ([]journal.Sequence
 // myAutoIncrement reads the table's next AUTO_INCREMENT value from SHOW
 // CREATE TABLE (information_schema may serve a cached figure on MySQL 8).
 // A table without the clause starts at 1.
-func myAutoIncrement(ctx context.Context, d db.DB, schema, name string) (int64, error) {
+func myAutoIncrement(ctx context.Context, d DB, schema, name string) (int64, error) {
 	table := d.Quote(name)
 	if schema != "" {
 		table = d.Quote(schema) + "." + table

@@ -131,3 +131,32 @@ func TestMySQLAutoIncrementSync(t *testing.T) {
 		t.Fatalf("a second sync: %+v; want 92 left as it is", g)
 	}
 }
+
+// TestPostgresSequenceSyncFromTheOtherSide: the old side handed out values
+// whose rows are gone (deleted after replication), so the new side's max
+// is below them; SyncSequencesFrom brings the new side's sequence past
+// the old side's counter, and never moves a counter already ahead back.
+func TestPostgresSequenceSyncFromTheOtherSide(t *testing.T) {
+	ctx := ctxOf(t)
+	old, _, _ := pgDatabase(t)
+	nu, _, _ := pgDatabase(t)
+	for _, d := range []db.DB{old, nu} {
+		dbtest.MustExec(t, d, "CREATE TABLE t (id serial PRIMARY KEY)", "CREATE TABLE u (id serial PRIMARY KEY)")
+	}
+	dbtest.MustExec(t, old, "INSERT INTO t SELECT FROM generate_series(1, 90)", "INSERT INTO u SELECT FROM generate_series(1, 5)")
+	dbtest.MustExec(t, nu, "INSERT INTO t (id) SELECT g FROM generate_series(1, 20) g", "SELECT setval('u_id_seq', 300)")
+	sets, err := SyncSequencesFrom(ctx, nu, old, []string{"t", "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := syncOf(t, sets, "t", "id"); s.Other == nil || *s.Other != 91 || *s.Max != 20 || s.NextAfter != 91 {
+		t.Fatalf("t: %+v; want the old side's next (91) to win over the max (20)", s)
+	}
+	if s := syncOf(t, sets, "u", "id"); s.Other == nil || *s.Other != 6 || s.Next != 301 || s.NextAfter != 301 {
+		t.Fatalf("u: %+v; want the counter ahead (301) left alone", s)
+	}
+	var id int64
+	if err := nu.SQL().QueryRow("INSERT INTO t DEFAULT VALUES RETURNING id").Scan(&id); err != nil || id != 91 {
+		t.Fatalf("first insert on the new side: %d, %v; want 91", id, err)
+	}
+}

@@ -192,7 +192,16 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 		r.freezeStep(ctx, st)
 	case runbooks.KindUnfreeze:
 		p.line(1, "gives back exactly what the freeze of %s took", st.On)
+	case runbooks.KindReplicate:
+		p.line(1, "starts PostgreSQL logical replication %s → %s of %s (copy: %t), freezing %s as a replica; then proves %s → %s can replicate back",
+			st.From, st.To, dryTables(st), st.CopyRows, st.To, st.To, st.From)
 	case runbooks.KindSwitch:
+		if st.Replication != "" {
+			p.line(1, "blue-green, turning %s's replication around: proves %s → %s again, asks the decision-maker %s go, then freezes %s, waits until %s has every change, compares every table, starts %s → %s, syncs %s's sequences and runs, in %s: $ sh -c %s; then unfreezes %s",
+				st.Replication, st.To, st.From, r.opts.Runbook.DecisionMaker, st.From, st.To, st.To, st.From, st.To, r.baseDir(), quote(st.Run), st.To)
+			p.line(1, "switch back, if rolled back: the mirror image, with $ sh -c %s", quote(st.Undo))
+			break
+		}
 		p.line(1, "checks, in order: writes frozen on %s, change capture drained, sequences synced on %s, the tables verify equal, the decision-maker %s says go", st.From, st.To, r.opts.Runbook.DecisionMaker)
 		p.line(1, "then, in %s: $ sh -c %s", r.baseDir(), quote(st.Run))
 		if st.Undo != "" {
@@ -408,4 +417,12 @@ func (r *run) verifyStep(ctx context.Context, st runbooks.Step) {
 		which = "every table"
 	}
 	r.p.line(1, "reads %s in %s and %s and compares row counts and every row's canonical values (read-only)", which, st.From, st.To)
+}
+
+// dryTables names a step's tables.
+func dryTables(st runbooks.Step) string {
+	if st.All {
+		return "every table"
+	}
+	return strings.Join(st.Tables, ", ")
 }

@@ -153,3 +153,28 @@ func touch(t *testing.T, dir string, names ...string) {
 		}
 	}
 }
+
+// TestDryRunBlueGreen: the blue-green example's replicate step and
+// switch say what they will do, the hooks as they will run, with no
+// database reached.
+func TestDryRunBlueGreen(t *testing.T) {
+	rb, err := runbooks.Load("../../runbooks/examples/blue-green-postgres.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	dir := t.TempDir()
+	if err := Print(dbtest.Ctx(t), &out, Options{Runbook: rb, Journal: filepath.Join(dir, "x.journal"), SnapshotDir: filepath.Join(dir, "snapshots")}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{
+		"starts PostgreSQL logical replication blue → green of accounts, orders (copy: true), freezing green as a replica; then proves green → blue can replicate back",
+		"blue-green, turning replicate's replication around", "$ sh -c './route.sh green'; then unfreezes green",
+		"switch back, if rolled back: the mirror image, with $ sh -c './route.sh blue'",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -36,6 +36,7 @@ var notifiable = []journal.Type{
 	journal.RollbackFinished, journal.RunFinished, journal.Paused, journal.Unpaused,
 	journal.StepSkipped, journal.Aborted, journal.Warning,
 	journal.Freeze, journal.WritesFrozen, journal.Unfreeze, journal.SequencesSynced, journal.SwitchCheck, journal.Switched,
+	journal.Replicated,
 }
 
 // nameFailed is the one name that looks into the payload.

@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed demo.yaml
 var Demo []byte
+
+// BlueGreen is the blue-green PostgreSQL runbook; its hooks call
+// ./route.sh.
+//
+//go:embed blue-green-postgres.yaml
+var BlueGreen []byte

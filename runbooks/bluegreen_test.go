@@ -1,0 +1,67 @@
+package runbooks
+
+import (
+	"strings"
+	"testing"
+)
+
+const bgConns = meta + "strategy: blue-green\nconnections:\n" +
+	"  blue: { driver: postgres, dsn_env: BLUE_DSN, replication_dsn_env: BLUE_REPL }\n" +
+	"  green: { driver: postgres, dsn_env: GREEN_DSN }\n" +
+	"  file: { driver: sqlite, path: a.db }\n" +
+	"objectives: { expected: 1h }\nrollback: [{ id: back, kind: shell, run: x }]\nsteps:\n"
+
+// TestBlueGreenRunbook: a replicate step and a switch naming it load with
+// their keys; the conninfo variable is the connection's.
+func TestBlueGreenRunbook(t *testing.T) {
+	rb, err := Parse("bg.yaml", []byte(bgConns+
+		"  - { id: rep, kind: replicate, from: blue, to: green, tables: [items], copy: true }\n"+
+		"  - { id: flip, kind: switch, from: blue, to: green, replication: rep, run: x, undo: y }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := rb.StepByID("rep")
+	flip, _ := rb.StepByID("flip")
+	blue, _ := rb.Connection("blue")
+	if !rep.CopyRows || rep.From != "blue" || rep.To != "green" || flip.Replication != "rep" || blue.ReplicationDSNEnv != "BLUE_REPL" {
+		t.Fatalf("replicate %+v, switch %+v, blue %+v", rep, flip, blue)
+	}
+	if ws := Lint(rb); len(ws) != 0 {
+		t.Fatalf("a blue-green runbook with its steps: warnings %v (a blue-green switch freezes from itself)", ws)
+	}
+}
+
+// TestBlueGreenLintWithoutReplication: strategy blue-green with no switch
+// naming a replicate step is warned about.
+func TestBlueGreenLintWithoutReplication(t *testing.T) {
+	rb, err := Parse("bg.yaml", []byte(bgConns+"  - { id: g, kind: gate, question: q }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := Lint(rb)
+	if len(ws) != 1 || !strings.Contains(ws[0].Msg, "strategy is blue-green but no switch step names a replicate step") {
+		t.Fatalf("warnings %v", ws)
+	}
+}
+
+// TestBlueGreenRefusals: replication must name an earlier replicate step
+// between the same connections; replicate needs postgres on both sides;
+// replication_dsn_env is postgres only.
+func TestBlueGreenRefusals(t *testing.T) {
+	for _, c := range []struct{ steps, want string }{
+		{"  - { id: flip, kind: switch, from: blue, to: green, replication: nope, run: x }\n", `no step has id "nope"`},
+		{"  - { id: g, kind: gate, question: q }\n  - { id: flip, kind: switch, from: blue, to: green, replication: g, run: x }\n", `step "g" is a gate step, not a replicate step`},
+		{"  - { id: flip, kind: switch, from: blue, to: green, replication: rep, run: x }\n  - { id: rep, kind: replicate, from: blue, to: green, tables: [t] }\n", "must come before the switch"},
+		{"  - { id: rep, kind: replicate, from: blue, to: green, tables: [t] }\n  - { id: flip, kind: switch, from: green, to: blue, replication: rep, run: x }\n", "switches green → blue but replicate step \"rep\" replicates blue → green"},
+		{"  - { id: rep, kind: replicate, from: blue, to: file, tables: [t] }\n", `connection "file" is sqlite; replicate runs PostgreSQL logical replication`},
+	} {
+		list := parseErrors(t, "bg.yaml", bgConns+c.steps)
+		if !strings.Contains(list.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.steps, list, c.want)
+		}
+	}
+	list := parseErrors(t, "bg.yaml", meta+"connections:\n  a: { driver: mysql, dsn_env: A, replication_dsn_env: B }\nsteps: [{ id: g, kind: gate, question: q }]\n")
+	if !strings.Contains(list.Error(), "replication_dsn_env is for postgres connections") {
+		t.Errorf("replication_dsn_env on mysql: %v", list)
+	}
+}

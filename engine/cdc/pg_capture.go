@@ -31,6 +31,12 @@ type PGCapture struct {
 	// OnSpooled, if set, is told each journal commit: how many transactions
 	// and the position now spooled.
 	OnSpooled func(txs int, position string)
+	// OnStarted, if set, is told once the position check passed and the
+	// source streams (the stream's position is sound).
+	OnStarted func()
+	// OnCommitted, if set, is told each spooled transaction with its
+	// journal seq, after the journal commit that holds it.
+	OnCommitted func(seq int64, tx journal.CDCChangesPayload)
 }
 
 // Run checks the stream's position against the source (a mismatch is a
@@ -67,6 +73,9 @@ func (c *PGCapture) Run(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("cdc: start replication on slot %s at %s: %w", c.Stream, start, err)
+	}
+	if c.OnStarted != nil {
+		c.OnStarted()
 	}
 	s := &pgSession{c: c, conn: conn, dec: newPGDecoder(c.Stream, start), spooled: start}
 	err = s.loop(ctx)
@@ -176,8 +185,14 @@ func (s *pgSession) add(tx journal.CDCChangesPayload) {
 // flush commits the pending transactions to the journal, then tells the
 // source they are received.
 func (s *pgSession) flush(ctx context.Context) error {
-	if _, err := s.c.Journal.AppendBatch(ctx, s.pending); err != nil {
+	evs, err := s.c.Journal.AppendBatch(ctx, s.pending)
+	if err != nil {
 		return fmt.Errorf("cdc: stream %s: spool %d transactions: %w", s.c.Stream, len(s.pending), err)
+	}
+	if s.c.OnCommitted != nil {
+		for i, e := range evs {
+			s.c.OnCommitted(e.Seq, s.pending[i].Payload.(journal.CDCChangesPayload))
+		}
 	}
 	n := len(s.pending)
 	s.spooled = s.pendingPos

@@ -21,11 +21,6 @@ func Check(rb *runbooks.Runbook) error {
 		errs = append(errs, rb.KeyError("strategy", "strategy %s is not supported by this build (it carries out: %s)",
 			rb.Strategy, strings.Join(strategies, ", ")))
 	}
-	if rb.Triggers.CDCLag != nil {
-		errs = append(errs, rb.KeyError("triggers."+runbooks.TriggerCDCLag,
-			"trigger %s cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",
-			runbooks.TriggerCDCLag))
-	}
 	for _, st := range slices.Concat(rb.Steps, rb.Rollback) {
 		if _, ok := stepActions[st.Kind]; !ok {
 			errs = append(errs, rb.StepError(st, "step %q is %s %s step, which this build cannot run (it runs: %s)",

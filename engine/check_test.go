@@ -25,8 +25,8 @@ func TestEveryActionIsARunbookKind(t *testing.T) {
 }
 
 // TestCheckRefusesWhatThisBuildCannotRun: an unrunnable step kind (in
-// steps or rollback), the cdc_lag trigger and a cdc strategy are errors
-// placed like the loader's, in file order.
+// steps or rollback) and a strategy it does not carry out are errors
+// placed like the loader's, in file order; cdc_lag is watched now.
 func TestCheckRefusesWhatThisBuildCannotRun(t *testing.T) {
 	text := `version: 1
 name: Blue-green
@@ -45,7 +45,7 @@ steps:
     kind: switch
     run: ./flip.sh
 rollback:
-  - { id: catch-up, kind: cdc-catchup }
+  - { id: back, kind: switch, run: ./flop.sh }
 `
 	rb, err := runbooks.Parse("runbook.yaml", []byte(text))
 	if err != nil {
@@ -53,21 +53,20 @@ rollback:
 	}
 	err = Check(rb)
 	var list runbooks.ErrorList
-	if !errors.As(err, &list) || len(list) != 4 {
+	if !errors.As(err, &list) || len(list) != 3 {
 		t.Fatalf("Check: %v", err)
 	}
-	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, wait, assess)"
+	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, cdc-start, cdc-catchup, wait, assess)"
 	for i, want := range []string{
 		"runbook.yaml:5:1: strategy blue-green is not supported by this build (it carries out: snapshot)",
-		"runbook.yaml:11:3: trigger cdc_lag cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",
 		`runbook.yaml:14:5: step "cutover" is a switch step, which this build cannot run ` + runs,
-		`runbook.yaml:18:5: step "catch-up" is a cdc-catchup step, which this build cannot run ` + runs,
+		`runbook.yaml:18:5: step "back" is a switch step, which this build cannot run ` + runs,
 	} {
 		if got := list[i].Error(); got != want {
 			t.Errorf("error %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
-	if s := list[2].Snippet(); !strings.Contains(s, "  14 |   - id: cutover\n     |     ^") {
+	if s := list[1].Snippet(); !strings.Contains(s, "  14 |   - id: cutover\n     |     ^") {
 		t.Errorf("snippet:\n%s", s)
 	}
 }

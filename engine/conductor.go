@@ -93,6 +93,9 @@ type Conductor struct {
 	notifyMu sync.Mutex
 	failing  map[string]int // consecutive failures per notifier target
 
+	cdc    cdcStreams      // change streams the run started (cdc_stream.go)
+	runCtx context.Context // the run's context, which the streams live as long as
+
 	abortOnce sync.Once
 	abort     context.CancelFunc
 	aborted   atomic.Bool
@@ -188,7 +191,9 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	c.abort = cancel
+	c.runCtx = ctx
 	defer cancel()
+	defer c.stopCDC() // already stopped before run_finished; this covers early returns
 	c.startNotifier()
 	go c.serveCommands(ctx)
 	go c.watchdog(ctx)
@@ -221,9 +226,16 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 			outcome, runErr = journal.OutcomeFailed, err
 		}
 	}
+	if runErr == nil && c.state.LastSeq > 1 {
+		if err := c.resumeCDC(ctx); err != nil {
+			c.logf("", "error", "restarting change capture: %v", err)
+			outcome, runErr = journal.OutcomeFailed, err
+		}
+	}
 	if runErr == nil {
 		outcome, runErr = c.walk(ctx)
 	}
+	c.stopCDC() // the streams end with the run: what they spooled and applied is in the journal
 	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
 	} else if parent.Err() != nil {
@@ -240,6 +252,15 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	})
 	c.stopNotifier()
 	return outcome, errors.Join(runErr, err)
+}
+
+// runContext is the run's context (the one streams live as long as), or
+// ctx outside Run.
+func (c *Conductor) runContext(ctx context.Context) context.Context {
+	if c.runCtx != nil {
+		return c.runCtx
+	}
+	return ctx
 }
 
 // walk runs the steps in order, skipping those a previous process finished

@@ -67,16 +67,18 @@ type stepAction func(c *Conductor, ctx context.Context, step runbooks.Step) erro
 // kind is one entry here (and its entry in runbooks/kinds.go). Check refuses
 // a runbook with a kind missing here before anything runs.
 var stepActions = map[string]stepAction{
-	runbooks.KindManual:   (*Conductor).manual,
-	runbooks.KindGate:     (*Conductor).gate,
-	runbooks.KindShell:    (*Conductor).shell,
-	runbooks.KindSQL:      (*Conductor).sqlStep,
-	runbooks.KindCopy:     (*Conductor).copyStep,
-	runbooks.KindVerify:   (*Conductor).verifyStep,
-	runbooks.KindSnapshot: (*Conductor).snapshotStep,
-	runbooks.KindRestore:  (*Conductor).restoreStep,
-	runbooks.KindWait:     (*Conductor).wait,
-	runbooks.KindAssess:   (*Conductor).assessStep,
+	runbooks.KindManual:     (*Conductor).manual,
+	runbooks.KindGate:       (*Conductor).gate,
+	runbooks.KindShell:      (*Conductor).shell,
+	runbooks.KindSQL:        (*Conductor).sqlStep,
+	runbooks.KindCopy:       (*Conductor).copyStep,
+	runbooks.KindVerify:     (*Conductor).verifyStep,
+	runbooks.KindSnapshot:   (*Conductor).snapshotStep,
+	runbooks.KindRestore:    (*Conductor).restoreStep,
+	runbooks.KindWait:       (*Conductor).wait,
+	runbooks.KindAssess:     (*Conductor).assessStep,
+	runbooks.KindCDCStart:   (*Conductor).cdcStart,
+	runbooks.KindCDCCatchup: (*Conductor).cdcCatchup,
 }
 
 // action runs what the step's kind does.

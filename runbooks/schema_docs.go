@@ -59,6 +59,8 @@ var stepKeyDocs = map[string]keyDoc{
 	"method":       {tNonEmpty, "the native method: sqlite vacuum-into|backup, postgres pg_dump, mysql schema|mysqldump (default: the first)"},
 	"snapshot":     {tStepID, "the id of the snapshot step whose snapshot to restore"},
 	"duration":     {tDuration, "how long to wait, more than zero"},
+	"lag":          {tDuration, "cdc-catchup: caught up once the end-to-end lag is under it (default 5s)"},
+	"timeout":      {tDuration, "cdc-catchup: fail when not caught up within it (default: the step's expected, else no limit)"},
 	"sample":       {tNonEmpty, "read only this many rows (5000) or this share (10%) of each table; the predictions are then estimates (default: every row)"},
 }
 
@@ -72,8 +74,8 @@ var kindDocs = map[string]string{
 	KindVerify:     "compares source and target by count and by an order-independent checksum of every row, naming differing keys",
 	KindSnapshot:   "takes a labelled, verified native snapshot of a connection",
 	KindRestore:    "restores a snapshot taken by a snapshot step, proves it against its manifest and times it against the RTO",
-	KindCDCStart:   "starts change capture on the source (parsed; this build cannot run it yet)",
-	KindCDCCatchup: "applies captured changes until the target has caught up (parsed; this build cannot run it yet)",
+	KindCDCStart:   "starts change capture on the source (PostgreSQL: a slot and publication of the tables, with the snapshot the copy steps from it read); capture runs until the run ends",
+	KindCDCCatchup: "applies captured changes to the target (and goes on applying after the step) until the lag is under lag, failing after timeout",
 	KindSwitch:     "switches traffic to the other side (blue-green; parsed; this build cannot run it yet)",
 	KindWait:       "waits for a while",
 	KindAssess:     "predicts, reading only, what the copies and snapshots will do (exact rejects, durations, sizes) and raises the assessment trigger on a blocker before a row moves",

@@ -179,6 +179,17 @@ func (d *decoder) stepField(st *Step, f field, ref *stepRef) {
 		if st.Sample != "" && !sampleRE.MatchString(st.Sample) {
 			d.errorAt(f.pos(), "sample must be a number of rows like 5000 or a percentage like 10%%, got %q", st.Sample)
 		}
+	case "lag", "timeout":
+		n := len(d.errs)
+		v := d.duration(f)
+		if len(d.errs) == n && v <= 0 {
+			d.errorAt(f.pos(), "%s must be longer than zero", f.name)
+		}
+		if f.name == "lag" {
+			st.Lag = v
+		} else {
+			st.Timeout = v
+		}
 	case "duration":
 		n := len(d.errs)
 		st.Duration = d.duration(f)

@@ -80,7 +80,8 @@ type cdcApply struct {
 type cdcStreams struct {
 	mu       sync.Mutex
 	byStep   map[string]*cdcStream
-	rollback error // a decision on a stream's trigger rolled the run back
+	rollback error         // a decision on a stream's trigger rolled the run back
+	failed   chan struct{} // closed when rollback is set
 }
 
 // streamName derives a stream's (slot's) name from the migration and the
@@ -136,10 +137,25 @@ func (c *Conductor) cdcFailed() error {
 	return c.cdc.rollback
 }
 
+// cdcFailedCh is closed once a stream's trigger decided a rollback: a
+// waiting step (wait) stops at once.
+func (c *Conductor) cdcFailedCh() <-chan struct{} {
+	c.cdc.mu.Lock()
+	defer c.cdc.mu.Unlock()
+	if c.cdc.failed == nil {
+		c.cdc.failed = make(chan struct{})
+	}
+	return c.cdc.failed
+}
+
 func (c *Conductor) setCDCRollback(err error) {
 	c.cdc.mu.Lock()
 	if c.cdc.rollback == nil {
 		c.cdc.rollback = err
+		if c.cdc.failed == nil {
+			c.cdc.failed = make(chan struct{})
+		}
+		close(c.cdc.failed)
 	}
 	c.cdc.mu.Unlock()
 	c.stopApplying() // nothing more goes to a target the run abandons

@@ -89,11 +89,14 @@ func (c *Conductor) action(ctx context.Context, step runbooks.Step) error {
 	return fmt.Errorf("step kind %q is not supported by this version", step.Kind)
 }
 
-// wait waits for the step's duration.
+// wait waits for the step's duration; a change stream's trigger that
+// decided a rollback ends it at once.
 func (c *Conductor) wait(ctx context.Context, step runbooks.Step) error {
 	select {
 	case <-time.After(step.Duration):
 		return nil
+	case <-c.cdcFailedCh():
+		return c.cdcFailed()
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -221,3 +221,14 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
+
+// appliedSeq is the journal seq the applier has applied up to (0: none,
+// or no applier).
+func (s *cdcStream) appliedSeq() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applying == nil {
+		return 0
+	}
+	return s.applying.seq
+}

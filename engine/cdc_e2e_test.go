@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -95,4 +96,228 @@ func anyLog(lines []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestCDCResumeMidCatchup: the run is stopped mid-catch-up while the
+// writer goes on (also while no process runs); the resumed run restarts
+// capture from the journal's spooled position and the applier from the
+// target's, and in the end the target equals the source with every
+// transaction spooled once and applied once across both processes.
+func TestCDCResumeMidCatchup(t *testing.T) {
+	w := newCDCWorld(t, 2000)
+	rb := w.runbook(t, "", fmt.Sprintf(cdcSteps, "1ms")) // not caught up while the writer writes
+	r := startRun(t, rb, w.dir, "alice", "")
+	wr := startWriter(t, w.src, 2000, 2*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() {
+		o, _ := r.c.Run(ctx)
+		done <- o
+	}()
+	waitLong(t, r.c, "the catch-up to start", time.Minute, stepIs("catch-up", journal.StatusRunning))
+	waitLong(t, r.c, "applied transactions", time.Minute, func(*journal.State) bool {
+		return r.c.stream("capture") != nil && r.c.stream("capture").appliedSeq() > 0
+	})
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	waitOutcome(t, done, Interrupted)
+	first := readCDC(t, r.journal)
+	if len(first.applied) == 0 {
+		t.Fatal("nothing applied before the interruption")
+	}
+	time.Sleep(time.Second) // written while no process captures
+
+	c := resumeRun(t, r, "")
+	done2 := runAsync(&demoRun{c: c})
+	time.Sleep(2 * time.Second)
+	wr.halt(t)
+	mark := w.marker(t)
+	w.waitMarker(t, mark)
+	waitLong(t, c, "the manual step", time.Minute, pendingManual("quiet"))
+	c.Send(Command{Kind: CmdConfirm, Actor: "alice", StepID: "quiet"})
+	waitOutcome(t, done2, journal.OutcomeFinished)
+
+	sameTables(t, w)
+	ev := readCDC(t, r.journal)
+	checkAppliedOnce(t, w, ev)
+	if len(ev.applied) <= len(first.applied) {
+		t.Fatal("the resumed run applied nothing")
+	}
+	if !anyLog(ev.logs, "capture resumes from the journal") {
+		t.Error("the resumed run did not say it resumed the stream")
+	}
+	t.Logf("%d transactions spooled (%d before the stop), %d cdc_applied (%d before)", len(ev.changes), len(first.changes), len(ev.applied), len(first.applied))
+}
+
+// TestCDCLagTrigger: once caught up, the applier is held behind a lock on
+// the target while the writer goes on; the lag grows, a warning says it
+// stopped converging, and then the cdc_lag trigger fires with its evidence
+// and (decided: roll back) the run rolls back, its applier stopped.
+func TestCDCLagTrigger(t *testing.T) {
+	w := newCDCWorld(t, 500)
+	old := lagEvery
+	lagEvery = time.Second
+	t.Cleanup(func() { lagEvery = old })
+	rb := w.runbook(t, "triggers: { cdc_lag: 3s }\n", `  - { id: capture, kind: cdc-start, tables: [orders, customers] }
+  - { id: bulk, kind: copy, tables: [orders, customers] }
+  - { id: catch-up, kind: cdc-catchup, lag: 2s, timeout: 2m }
+  - { id: hold, kind: wait, duration: 2m }
+`)
+	r := startRun(t, rb, w.dir, "alice", journal.ChoiceRollback)
+	startWriter(t, w.src, 500, 5*time.Millisecond)
+	done := runAsync(r)
+	waitLong(t, r.c, "the catch-up", time.Minute, stepIs("catch-up", journal.StatusDone))
+
+	ctx := context.Background()
+	lock, err := pgx.Connect(ctx, w.dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(ctx)
+	tx, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE orders, customers IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	locked := time.Now()
+	select {
+	case o := <-done:
+		if o != journal.OutcomeRolledBack {
+			t.Fatalf("outcome %s, want rolled_back", o)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the run did not roll back on the lag")
+	}
+	tx.Rollback(ctx)
+	ev := readCDC(t, r.journal)
+	var fired *journal.TriggerPayload
+	var firedSeq int64
+	for i := range ev.triggers {
+		if ev.triggers[i].Trigger == "cdc_lag" {
+			fired, firedSeq = &ev.triggers[i], ev.triggerSeqs[i]
+		}
+	}
+	if fired == nil {
+		t.Fatalf("no cdc_lag trigger: %+v", ev.triggers)
+	}
+	if fired.Observed <= 3000 || fired.Threshold != 3000 || num(fired.Evidence["apply_lag_txs"]) == 0 {
+		t.Errorf("trigger %+v", fired)
+	}
+	if fired.Observed > float64(time.Since(locked).Milliseconds()+3000) {
+		t.Errorf("observed lag %gms, but the target was locked only %s ago", fired.Observed, time.Since(locked))
+	}
+	var warned int64
+	for i, l := range ev.logs {
+		if strings.Contains(l, "not converging") {
+			warned = ev.logSeqs[i]
+			break
+		}
+	}
+	if warned == 0 || warned > firedSeq {
+		t.Errorf("the warning that the lag stopped converging is at seq %d, the trigger at %d: want the warning first", warned, firedSeq)
+	}
+	t.Logf("cdc_lag fired at %gms (threshold %gms) %s after the lock", fired.Observed, fired.Threshold, time.Since(locked).Round(time.Millisecond))
+}
+
+// TestCDCPositionLost: the slot is dropped between two processes; the
+// resumed run finds it gone, raises cdc_position_lost with the evidence
+// before anything is applied, and (decided: roll back) rolls back — the
+// target's applied position is still the one the first process left.
+func TestCDCPositionLost(t *testing.T) {
+	w := newCDCWorld(t, 500)
+	rb := w.runbook(t, "", fmt.Sprintf(cdcSteps, "1ms"))
+	r := startRun(t, rb, w.dir, "alice", "")
+	wr := startWriter(t, w.src, 500, 2*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() {
+		o, _ := r.c.Run(ctx)
+		done <- o
+	}()
+	waitLong(t, r.c, "applied transactions", time.Minute, func(*journal.State) bool {
+		return r.c.stream("capture") != nil && r.c.stream("capture").appliedSeq() > 0
+	})
+	// hold the applier so that spooled transactions wait unapplied
+	lock, err := pgx.Connect(context.Background(), w.dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(context.Background())
+	if _, err := lock.Exec(context.Background(), "BEGIN; LOCK TABLE orders, customers IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	cancel()
+	waitOutcome(t, done, Interrupted)
+	if _, err := lock.Exec(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	wr.halt(t)
+	before := readCDC(t, r.journal)
+	appliedBefore := before.applied[len(before.applied)-1].Seq
+	if last := before.changes[len(before.changes)-1].Seq; last <= appliedBefore {
+		t.Fatalf("every spooled transaction was applied before the stop (up to seq %d): the test needs some waiting", last)
+	}
+
+	name := streamName(w.mig, "capture")
+	deadline := time.Now().Add(30 * time.Second)
+	for { // the first process's walsender may still hold the slot a moment
+		conn, err := pgx.Connect(context.Background(), w.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.Exec(context.Background(), "SELECT pg_drop_replication_slot($1)", name)
+		conn.Close(context.Background())
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("drop the slot: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	c := resumeRun(t, r, journal.ChoiceRollback)
+	select {
+	case o := <-runAsync(&demoRun{c: c}):
+		if o != journal.OutcomeRolledBack {
+			t.Fatalf("outcome %s, want rolled_back", o)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the resumed run did not stop on the lost position")
+	}
+	ev := readCDC(t, r.journal)
+	var lost *journal.TriggerPayload
+	for i := range ev.triggers {
+		if ev.triggers[i].Trigger == "cdc_position_lost" {
+			lost = &ev.triggers[i]
+		}
+	}
+	if lost == nil {
+		t.Fatalf("no cdc_position_lost trigger: %+v", ev.triggers)
+	}
+	evidence := fmt.Sprint(lost.Evidence["evidence"])
+	if !strings.Contains(evidence, "slot "+name+" does not exist") || !strings.Contains(lost.Message, "need copying again") ||
+		lost.Evidence["stream"] != name {
+		t.Errorf("trigger without its evidence: %s / %v", lost.Message, lost.Evidence)
+	}
+	for i, seq := range ev.appliedSeq {
+		if seq > ev.resumedAt {
+			t.Fatalf("cdc_applied %+v after the resume: applied past a lost position", ev.applied[i])
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), w.dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var seq int64
+	if err := conn.QueryRow(context.Background(), "SELECT journal_seq FROM _tightrope_cdc_position").Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	if seq != appliedBefore {
+		t.Fatalf("target applied up to seq %d, the first process left it at %d", seq, appliedBefore)
+	}
 }

@@ -296,6 +296,8 @@ type cdcEvents struct {
 	triggers    []journal.TriggerPayload
 	resumedAt   int64 // seq of the last run_resumed
 	logs        []string
+	logSeqs     []int64
+	triggerSeqs []int64
 	started     []journal.CDCStreamPayload
 	tableCopied map[string]journal.ProgressPayload
 }
@@ -315,11 +317,11 @@ func readCDC(t *testing.T, path string) cdcEvents {
 		case journal.CDCLagPayload:
 			ev.samples = append(ev.samples, x)
 		case journal.TriggerPayload:
-			ev.triggers = append(ev.triggers, x)
+			ev.triggers, ev.triggerSeqs = append(ev.triggers, x), append(ev.triggerSeqs, e.Seq)
 		case journal.RunResumedPayload:
 			ev.resumedAt = e.Seq
 		case journal.LogPayload:
-			ev.logs = append(ev.logs, x.Line)
+			ev.logs, ev.logSeqs = append(ev.logs, x.Line), append(ev.logSeqs, e.Seq)
 		case journal.CDCStreamPayload:
 			ev.started = append(ev.started, x)
 		}

@@ -321,3 +321,53 @@ func TestCDCPositionLost(t *testing.T) {
 		t.Fatalf("target applied up to seq %d, the first process left it at %d", seq, appliedBefore)
 	}
 }
+
+// TestCDCSchemaChange: a captured table changes shape on the source
+// mid-stream; capture stops at the change, cdc_schema_change is raised
+// with both shapes, and nothing of the new shape reaches the target.
+func TestCDCSchemaChange(t *testing.T) {
+	w := newCDCWorld(t, 300)
+	rb := w.runbook(t, "", `  - { id: capture, kind: cdc-start, tables: [orders, customers] }
+  - { id: bulk, kind: copy, tables: [orders, customers] }
+  - { id: catch-up, kind: cdc-catchup, lag: 2s, timeout: 2m }
+  - { id: hold, kind: wait, duration: 2m }
+`)
+	r := startRun(t, rb, w.dir, "alice", journal.ChoiceRollback)
+	done := runAsync(r)
+	waitLong(t, r.c, "the catch-up", time.Minute, stepIs("catch-up", journal.StatusDone))
+	cdcExec(t, w.src, "UPDATE orders SET note = 'before' WHERE id = 1") // the stream announces orders' shape
+	waitLong(t, r.c, "the first change applied", time.Minute, func(*journal.State) bool { return r.c.stream("capture").appliedSeq() > 0 })
+	cdcExec(t, w.src, "ALTER TABLE orders ADD COLUMN extra text; UPDATE orders SET note = 'after', extra = 'x' WHERE id = 2")
+	select {
+	case o := <-done:
+		if o != journal.OutcomeRolledBack {
+			t.Fatalf("outcome %s, want rolled_back", o)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the run did not stop on the schema change")
+	}
+	ev := readCDC(t, r.journal)
+	var fired *journal.TriggerPayload
+	for i := range ev.triggers {
+		if ev.triggers[i].Trigger == "cdc_schema_change" {
+			fired = &ev.triggers[i]
+		}
+	}
+	if fired == nil {
+		t.Fatalf("no cdc_schema_change trigger: %+v", ev.triggers)
+	}
+	if fired.Evidence["table"] != "orders" || !strings.Contains(fmt.Sprint(fired.Evidence["shape_after"]), "extra") ||
+		strings.Contains(fmt.Sprint(fired.Evidence["shape_before"]), "extra") {
+		t.Errorf("trigger evidence %v", fired.Evidence)
+	}
+	for _, tx := range ev.changesP {
+		for _, c := range tx.Changes {
+			if c.Table == "orders" && len(c.Columns) > 5 {
+				t.Fatalf("a change of the new shape was spooled: %+v", c)
+			}
+		}
+	}
+	if rows := tableRows(t, w.dst, "orders"); len(rows) < 2 || strings.Contains(rows[1], "after") {
+		t.Fatalf("the change after the new shape reached the target: %v", rows[:min(2, len(rows))])
+	}
+}

@@ -77,7 +77,9 @@ func (c *PGCapture) Run(ctx context.Context) error {
 	if c.OnStarted != nil {
 		c.OnStarted()
 	}
-	s := &pgSession{c: c, conn: conn, dec: newPGDecoder(c.Stream, start), spooled: start}
+	dec := newPGDecoder(c.Stream, start)
+	dec.shapes = sp.Started.Shapes
+	s := &pgSession{c: c, conn: conn, dec: dec, spooled: start}
 	err = s.loop(ctx)
 	if ctx.Err() != nil {
 		return ctx.Err() // told to stop (a journal commit it cut short is rolled back whole)

@@ -17,6 +17,10 @@ type pgDecoder struct {
 	relations   map[uint32]*pglogrepl.RelationMessage
 	open        *journal.CDCChangesPayload
 	skipThrough pglogrepl.LSN
+	// shapes are the tables' shapes when the stream started (by
+	// relationName): the first relation message of a table on a new
+	// connection is compared with it.
+	shapes map[string]string
 }
 
 func newPGDecoder(stream string, skipThrough pglogrepl.LSN) *pgDecoder {
@@ -34,6 +38,8 @@ func (d *pgDecoder) decode(data []byte) (*journal.CDCChangesPayload, error) {
 	case *pglogrepl.RelationMessage:
 		if old, ok := d.relations[m.RelationID]; ok && relationShape(old) != relationShape(m) {
 			return nil, &SchemaChangedError{Table: relationName(m), Before: relationShape(old), After: relationShape(m)}
+		} else if was, known := d.shapes[relationName(m)]; !ok && known && was != relationShape(m) {
+			return nil, &SchemaChangedError{Table: relationName(m), Before: was, After: relationShape(m)}
 		}
 		d.relations[m.RelationID] = m
 	case *pglogrepl.BeginMessage:

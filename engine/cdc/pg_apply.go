@@ -72,7 +72,9 @@ func (a *PGApplier) Apply(ctx context.Context) (int, error) {
 	}
 	matched := at.Seq == 0
 	applied := 0
-	err = journal.ScanDecoded(ctx, a.JournalPath, func(e journal.Event, payload any, perr error) error {
+	// from the applied transaction on: it is checked against the target's
+	// position, everything before it was applied already
+	err = journal.ScanDecodedAfter(ctx, a.JournalPath, max(at.Seq-1, 0), func(e journal.Event, payload any, perr error) error {
 		if e.Type != journal.CDCChanges {
 			return nil
 		}

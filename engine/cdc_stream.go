@@ -84,6 +84,10 @@ type cdcStreams struct {
 	failed   chan struct{} // closed when rollback is set
 }
 
+// StreamName is the change stream (slot) a cdc-start step of a migration
+// creates: what a dry run prints and an operator drops after the run.
+func StreamName(migrationID, stepID string) string { return streamName(migrationID, stepID) }
+
 // streamName derives a stream's (slot's) name from the migration and the
 // cdc-start step: stable across a resume, valid as a PostgreSQL slot name.
 func streamName(migrationID, stepID string) string {

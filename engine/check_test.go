@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tightrope/tightrope/engine/cdc"
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 	"github.com/tightrope/tightrope/runbooks/examples"
@@ -100,5 +102,44 @@ func TestPreflightRefusesAKindThisBuildCannotRun(t *testing.T) {
 	}
 	if st := stepStatus(r.c.State(), "hello"); st != journal.StatusPending {
 		t.Errorf("a step ran before the pre-flight passed: %s", st)
+	}
+}
+
+// TestCheckRefusesStreamsThisBuildCannotRun: a cdc-start from, or a
+// catch-up to, an engine with no change capture registered is an error
+// naming the engines it has; PostgreSQL on both sides is not.
+func TestCheckRefusesStreamsThisBuildCannotRun(t *testing.T) {
+	text := `version: 1
+name: Streams
+migration_id: MIG-ST
+decision_maker: alice
+connections:
+  pg: { driver: postgres, dsn_env: A }
+  pg2: { driver: postgres, dsn_env: B }
+  my: { driver: mysql, dsn_env: C }
+  lite: { driver: sqlite, path: x.db }
+steps:
+  - { id: ok, kind: cdc-start, tables: [t], from: pg, to: pg2 }
+  - { id: catch, kind: cdc-catchup, from: pg, to: pg2 }
+  - { id: into-lite, kind: cdc-catchup, from: pg, to: lite }
+`
+	if cdc.CanCapture(db.MySQL) {
+		text += "  - { id: into-nowhere, kind: cdc-catchup, from: my, to: lite }\n"
+	} else {
+		text += "  - { id: from-my, kind: cdc-start, tables: [t], from: my, to: pg }\n"
+	}
+	rb, err := runbooks.Parse("runbook.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list runbooks.ErrorList
+	if err := Check(rb); !errors.As(err, &list) || len(list) != 2 {
+		t.Fatalf("Check: %v", err)
+	}
+	if got := list[0].Error(); !strings.Contains(got, `step "into-lite" applies changes to connection "lite": cdc: this build cannot apply to sqlite yet (it can: postgres`) {
+		t.Errorf("error 0: %s", got)
+	}
+	if got := list[1].Error(); !strings.Contains(got, "cannot") || !strings.Contains(got, "(it can: ") {
+		t.Errorf("error 1: %s", got)
 	}
 }

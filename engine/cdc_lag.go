@@ -85,9 +85,10 @@ func (s *cdcStream) sample() {
 	if warn != "" {
 		s.c.logf(s.stepID, "warn", "%s", warn)
 	}
-	if !judge || s.c.pending() != nil { // a question already waits: the next sample judges
+	if !judge || s.c.pending() != nil || !s.c.beginRaise() { // a question already waits, or the walk is over
 		return
 	}
+	defer s.c.cdc.raising.Done()
 	if err := s.c.judge(s.ctx, cdcLag(s.stepID, p)); errors.Is(err, ErrRollback) {
 		s.c.setCDCRollback(err)
 	}

@@ -82,6 +82,37 @@ type cdcStreams struct {
 	byStep   map[string]*cdcStream
 	rollback error         // a decision on a stream's trigger rolled the run back
 	failed   chan struct{} // closed when rollback is set
+	closing  bool          // the walk has ended: no new trigger is raised
+	raising  sync.WaitGroup
+}
+
+// beginRaise registers a stream trigger about to be raised; false once the
+// walk has ended (settleStreams).
+func (c *Conductor) beginRaise() bool {
+	c.cdc.mu.Lock()
+	defer c.cdc.mu.Unlock()
+	if c.cdc.closing {
+		return false
+	}
+	c.cdc.raising.Add(1)
+	return true
+}
+
+// settleStreams, at the end of the walk, lets the stream triggers being
+// raised be decided (no question is left unanswered by the run's end) and
+// returns the rollback one of them decided, if any.
+func (c *Conductor) settleStreams(ctx context.Context) error {
+	c.cdc.mu.Lock()
+	c.cdc.closing = true
+	c.cdc.mu.Unlock()
+	settled := make(chan struct{})
+	go func() { c.cdc.raising.Wait(); close(settled) }()
+	select {
+	case <-settled:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return c.cdcFailed()
 }
 
 // StreamName is the change stream (slot) a cdc-start step of a migration
@@ -333,5 +364,10 @@ func (s *cdcStream) halt(err error) {
 	s.mu.Lock()
 	s.halted = err
 	s.mu.Unlock()
+	if !s.c.beginRaise() { // the walk is over: said, not asked
+		s.c.logf(s.stepID, "error", "stream %s stopped as the run ended: %v", s.name, err)
+		return
+	}
+	defer s.c.cdc.raising.Done()
 	s.c.raiseStream(s.ctx, s, err)
 }

@@ -320,6 +320,11 @@ func (c *Conductor) walk(ctx context.Context) (string, error) {
 			}
 		}
 	}
+	if err := c.settleStreams(ctx); errors.Is(err, ErrRollback) { // a stream's question is answered before the end
+		return c.rollback(ctx, err.Error())
+	} else if err != nil {
+		return journal.OutcomeAborted, err
+	}
 	return journal.OutcomeFinished, nil
 }
 

@@ -81,6 +81,7 @@ type Conductor struct {
 	done    chan struct{}
 
 	decideMu  sync.Mutex   // one decision at a time (parallel copies may trigger together)
+	askMu     sync.Mutex   // one question awaiting an answer at a time (await)
 	overrunMu sync.Mutex   // one overrun check at a time
 	hold      sync.RWMutex // write-locked while a decision is pending: every copy waits at its next batch
 	tallyMu   sync.Mutex

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
-
-	"crypto/sha256"
-	"encoding/hex"
 
 	"github.com/tightrope/tightrope/engine/cdc"
 	"github.com/tightrope/tightrope/journal"
@@ -55,11 +54,11 @@ type cdcStream struct {
 	lastErrLog map[string]time.Time        // rate limit of repeated warnings
 }
 
-// spooledTx is one spooled source transaction not yet applied.
+// spooledTx is one spooled source transaction not yet applied: its
+// journal seq and source commit time.
 type spooledTx struct {
-	seq     int64
-	at      time.Time
-	changes int
+	seq int64
+	at  time.Time
 }
 
 // cdcApply is a stream's applier: its target and the step that started it.
@@ -243,19 +242,34 @@ func (c *Conductor) openStream(runCtx context.Context, step runbooks.Step, from 
 	return s, nil
 }
 
-// loadUnapplied folds the journal's spooled transactions of the stream,
-// all of them unapplied until an applier reads the target's position.
+// loadUnapplied folds the journal's spooled transactions of the stream
+// after the last cdc_applied (an applier corrects it from the target's
+// position, which may be further).
 func (s *cdcStream) loadUnapplied(ctx context.Context) error {
-	return journal.ScanDecoded(ctx, s.c.opts.Journal.Path(), func(e journal.Event, p any, err error) error {
-		if e.Type != journal.CDCChanges || err != nil {
+	var applied int64
+	err := journal.ScanDecoded(ctx, s.c.opts.Journal.Path(), func(e journal.Event, p any, err error) error {
+		switch e.Type {
+		case journal.CDCChanges, journal.CDCApplied:
+		default:
+			return nil
+		}
+		if err != nil {
 			return err
 		}
-		tx := p.(journal.CDCChangesPayload)
-		if tx.Stream == s.name {
-			s.unapplied = append(s.unapplied, spooledTx{seq: e.Seq, at: tx.At, changes: len(tx.Changes)})
+		switch x := p.(type) {
+		case journal.CDCChangesPayload:
+			if x.Stream == s.name {
+				s.unapplied = append(s.unapplied, spooledTx{seq: e.Seq, at: x.At})
+			}
+		case journal.CDCAppliedPayload:
+			if x.Stream == s.name {
+				applied = max(applied, x.Seq)
+			}
 		}
 		return nil
 	})
+	s.dropApplied(applied)
+	return err
 }
 
 // stopCDC stops every stream (capture, sampler, applier) and releases any
@@ -337,7 +351,7 @@ func (s *cdcStream) capture() {
 func (s *cdcStream) committed(seq int64, tx journal.CDCChangesPayload) {
 	s.mu.Lock()
 	s.spooled = tx.Position
-	s.unapplied = append(s.unapplied, spooledTx{seq: seq, at: tx.At, changes: len(tx.Changes)})
+	s.unapplied = append(s.unapplied, spooledTx{seq: seq, at: tx.At})
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:

@@ -221,13 +221,18 @@ func TestCDCLagTrigger(t *testing.T) {
 	t.Logf("cdc_lag fired at %gms (threshold %gms) %s after the lock", fired.Observed, fired.Threshold, time.Since(locked).Round(time.Millisecond))
 }
 
-// TestCDCPositionLost: the slot is dropped between two processes; the
-// resumed run finds it gone, raises cdc_position_lost with the evidence
-// before anything is applied, and (decided: roll back) rolls back — the
-// target's applied position is still the one the first process left.
-func TestCDCPositionLost(t *testing.T) {
+// interruptedWithBacklog runs capture, copy and catch-up under a writer,
+// holds the applier behind a target lock so that spooled transactions
+// wait unapplied, and interrupts the run: the journal a resume starts
+// from, and the seq applied up to.
+func interruptedWithBacklog(t *testing.T) (*cdcWorld, *demoRun, int64) {
+	t.Helper()
 	w := newCDCWorld(t, 500)
-	rb := w.runbook(t, "", fmt.Sprintf(cdcSteps, "1ms"))
+	rb := w.runbook(t, "", `  - { id: capture, kind: cdc-start, tables: [orders, customers] }
+  - { id: bulk, kind: copy, tables: [orders, customers] }
+  - { id: catch-up, kind: cdc-catchup, lag: 2s, timeout: 2m }
+  - { id: hold, kind: wait, duration: 2m }
+`)
 	r := startRun(t, rb, w.dir, "alice", "")
 	wr := startWriter(t, w.src, 500, 2*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -236,10 +241,7 @@ func TestCDCPositionLost(t *testing.T) {
 		o, _ := r.c.Run(ctx)
 		done <- o
 	}()
-	waitLong(t, r.c, "applied transactions", time.Minute, func(*journal.State) bool {
-		return r.c.stream("capture") != nil && r.c.stream("capture").appliedSeq() > 0
-	})
-	// hold the applier so that spooled transactions wait unapplied
+	waitLong(t, r.c, "the catch-up", time.Minute, stepIs("catch-up", journal.StatusDone))
 	lock, err := pgx.Connect(context.Background(), w.dst)
 	if err != nil {
 		t.Fatal(err)
@@ -256,10 +258,21 @@ func TestCDCPositionLost(t *testing.T) {
 	}
 	wr.halt(t)
 	before := readCDC(t, r.journal)
-	appliedBefore := before.applied[len(before.applied)-1].Seq
-	if last := before.changes[len(before.changes)-1].Seq; last <= appliedBefore {
+	applied := before.applied[len(before.applied)-1].Seq
+	if last := before.changes[len(before.changes)-1].Seq; last <= applied {
 		t.Fatalf("every spooled transaction was applied before the stop (up to seq %d): the test needs some waiting", last)
 	}
+	return w, r, applied
+}
+
+// TestCDCPositionLost: the slot is dropped between two processes, with
+// spooled transactions still unapplied; the resumed run restarts the
+// capture and the applier of the finished catch-up together, finds the
+// slot gone, raises cdc_position_lost with the evidence, applies nothing
+// (apply waits for the position check) and (decided: roll back) rolls
+// back — the target's applied position is the one the first process left.
+func TestCDCPositionLost(t *testing.T) {
+	w, r, appliedBefore := interruptedWithBacklog(t)
 
 	name := streamName(w.mig, "capture")
 	deadline := time.Now().Add(30 * time.Second)
@@ -320,6 +333,47 @@ func TestCDCPositionLost(t *testing.T) {
 	if seq != appliedBefore {
 		t.Fatalf("target applied up to seq %d, the first process left it at %d", seq, appliedBefore)
 	}
+}
+
+// TestCDCApplyWaitsForThePositionCheck: a stream's applier applies
+// nothing until its capture has passed the position check against the
+// source — so a lost position is never applied past — and everything
+// spooled once it has.
+func TestCDCApplyWaitsForThePositionCheck(t *testing.T) {
+	w, r, appliedBefore := interruptedWithBacklog(t)
+	c := resumeRun(t, r, "")
+	name := streamName(w.mig, "capture")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	from, _ := r.rb.Connection("source")
+	to, _ := r.rb.Connection("target")
+	s := &cdcStream{c: c, name: name, stepID: "capture", from: from, dsn: w.src, tables: []string{"orders", "customers"},
+		ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), uncopied: map[string]bool{}, lastErrLog: map[string]time.Time{}}
+	if err := s.loadUnapplied(ctx); err != nil {
+		t.Fatal(err)
+	}
+	backlog := s.pendingTxs()
+	if err := s.startApply(to, "catch-up"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // no capture runs: the position was never checked
+	if got := s.appliedSeq(); got != appliedBefore || s.pendingTxs() != backlog || backlog == 0 {
+		t.Fatalf("applied up to seq %d (was %d), %d of %d waiting: applied before the position check", got, appliedBefore, s.pendingTxs(), backlog)
+	}
+	s.mu.Lock()
+	s.started = true // what the capture's OnStarted says once the check passed
+	s.mu.Unlock()
+	ev := readCDC(t, r.journal)
+	last := ev.changes[len(ev.changes)-1].Seq
+	deadline := time.Now().Add(30 * time.Second)
+	for s.appliedSeq() != last {
+		if time.Now().After(deadline) {
+			t.Fatalf("applied up to seq %d, the journal spooled up to %d", s.appliedSeq(), last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.stopApply()
+	s.wg.Wait()
 }
 
 // TestCDCSchemaChange: a captured table changes shape on the source

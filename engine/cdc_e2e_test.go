@@ -474,3 +474,39 @@ func TestCDCResumeMidCopy(t *testing.T) {
 		t.Error("the resumed copy read the live tables without saying so")
 	}
 }
+
+// TestCDCDrainStopsApply: drain, called with the source's writes stopped
+// (as a switch step will), returns once everything the source had is on
+// the target, and stops the applier: a later source write stays there.
+func TestCDCDrainStopsApply(t *testing.T) {
+	w := newCDCWorld(t, 500)
+	rb := w.runbook(t, "", `  - { id: capture, kind: cdc-start, tables: [orders, customers] }
+  - { id: bulk, kind: copy, tables: [orders, customers] }
+  - { id: catch-up, kind: cdc-catchup, lag: 2s, timeout: 2m }
+  - { id: hold, kind: wait, duration: 2m }
+`)
+	r := startRun(t, rb, w.dir, "alice", "")
+	wr := startWriter(t, w.src, 500, 2*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() {
+		o, _ := r.c.Run(ctx)
+		done <- o
+	}()
+	waitLong(t, r.c, "the catch-up", time.Minute, stepIs("catch-up", journal.StatusDone))
+	time.Sleep(time.Second)
+	wr.halt(t) // writes frozen
+	dctx, dcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer dcancel()
+	if err := r.c.stream("capture").drain(dctx); err != nil {
+		t.Fatal(err)
+	}
+	sameTables(t, w) // at once: drained means applied
+	cdcExec(t, w.src, "INSERT INTO customers VALUES (999999, 'after the drain', 'x')")
+	time.Sleep(1500 * time.Millisecond)
+	if rows := tableRows(t, w.dst, "customers"); len(rows) > 0 && strings.Contains(rows[len(rows)-1], "after the drain") {
+		t.Fatal("a write after the drain was applied: the applier did not stop")
+	}
+	cancel()
+	waitOutcome(t, done, Interrupted)
+}

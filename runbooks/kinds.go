@@ -80,7 +80,9 @@ var kindSpecs = []kindSpec{
 			return !ok || snap.Of == conn // an unknown snapshot: assume it may write anywhere
 		}},
 	{name: KindCDCStart, keys: []string{"tables", "from", "to"},
-		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsCDCStart},
+		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsCDCStart,
+		// it creates a publication and a slot on the source, nothing on the target
+		writes: func(_ *Runbook, st Step, conn string) bool { return st.From == conn }},
 	{name: KindCDCCatchup, keys: []string{"from", "to", "lag", "timeout"},
 		defaults: catchupDefaults, check: checkFromTo, refs: refsFromTo, writes: writesTo},
 	{name: KindSwitch, keys: []string{"run", "undo"},

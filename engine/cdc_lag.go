@@ -67,23 +67,27 @@ func (s *cdcStream) sample() {
 	now := time.Now()
 	s.mu.Lock()
 	p := s.measure(now, ss)
-	s.lag, s.sampledAt = p, now
-	warn := ""
+	var warns []string
 	switch {
 	case p.Trend == "diverging" && p.LagMS >= 1000 && !s.warned:
 		s.warned = true
-		warn = fmt.Sprintf("stream %s: the lag is %s and not converging (%s over the last %d samples); the cdc_lag trigger is next",
-			s.name, human.Dur(time.Duration(p.LagMS)*time.Millisecond), p.Trend, len(s.history))
+		warns = append(warns, fmt.Sprintf("stream %s: the lag is %s and not converging (%s over the last %d samples); the cdc_lag trigger is next",
+			s.name, human.Dur(time.Duration(p.LagMS)*time.Millisecond), p.Trend, len(s.history)))
 	case p.Trend != "diverging":
 		s.warned = false
 	}
+	if p.WALStatus == "unreserved" && s.lag.WALStatus != "unreserved" {
+		warns = append(warns, fmt.Sprintf("stream %s: the source is about to remove WAL the slot still needs (wal_status unreserved): "+
+			"the stream loses its position unless it catches up now", s.name))
+	}
+	s.lag, s.sampledAt = p, now
 	judge := s.caughtUp
 	s.mu.Unlock()
 	if _, err := s.c.emit(s.c.opts.Operator, s.stepID, journal.CDCLagSample, p); err != nil {
 		s.warnEvery("journal", "stream %s: journal the lag sample: %v", s.name, err)
 	}
-	if warn != "" {
-		s.c.logf(s.stepID, "warn", "%s", warn)
+	for _, w := range warns {
+		s.c.logf(s.stepID, "warn", "%s", w)
 	}
 	if !judge || s.c.pending() != nil || !s.c.beginRaise() { // a question already waits, or the walk is over
 		return

@@ -26,6 +26,7 @@ const exitBlocked = 4
 func assessCmd() *cobra.Command {
 	var sample, journalPath, as string
 	var history []string
+	var measureWrite bool
 	cmd := &cobra.Command{
 		Use:   "assess RUNBOOK",
 		Short: "Predict the copies' rejects, sizes and durations before the window (read-only); exit 4 on a blocker",
@@ -34,11 +35,17 @@ read-only at the server). For every copy step: the column mapping and every
 mapping that narrows or changes meaning; the rejects the copy would produce,
 exactly (the source read through the copy's own converters and cast rules),
 by table, column and reason with up to 20 examples each; row counts, bytes, a
-measured read rate and the copies' predicted duration against
-objectives.expected and the overrun trigger; the target tables' state. For
-every snapshot step: the data it captures against the free disk where it
-goes, and the restore time against the RTO at the rate of the last restore
-of the same connection recorded in the journals under --history.
+measured read rate, a write rate, and the copies' predicted duration (the
+longer of reading and writing) against objectives.expected and the overrun
+trigger; the target tables' state. The write rate is measured only with
+--measure-write, on a scratch table created in the target and dropped again
+(the only write assess ever does); without it, it is the rate of the last
+copy of the table recorded in a journal of the same migration under
+--history, else unknown (and said so). For every snapshot step: the data it
+captures against the free disk where it goes, and the restore time against
+the RTO at the rate of the last verified restore of the same connection
+recorded in a journal of the same migration under --history (a restore is
+not measured here: that would write).
 
 --sample N or --sample 10% reads part of each table and says the counts are
 estimates. Findings are graded blocker, warning or note; the exit code is 4
@@ -64,20 +71,23 @@ renders.`,
 			if len(history) == 0 {
 				history = []string{filepath.Dir(args[0])}
 			}
-			return runAssess(cmd.Context(), rb, s, assess.Journals(history...), journalPath, as, cmd.OutOrStdout())
+			o := assess.Options{Runbook: rb, BaseDir: filepath.Dir(rb.Path), Sample: s, History: assess.Journals(history...), MeasureWrite: measureWrite}
+			return runAssess(cmd.Context(), o, journalPath, as, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&sample, "sample", "", "read only N rows, or P% of the rows, of each table (the counts are then estimates)")
 	cmd.Flags().StringVar(&journalPath, "journal", "", "journal file to create (default: beside the runbook, named after the migration id and time)")
 	cmd.Flags().StringSliceVar(&history, "history", nil, "directories of run and drill journals whose last restore of each snapshotted connection predicts the restore time (default: the runbook's directory)")
 	cmd.Flags().StringVar(&as, "as", loginName(), "who runs the assessment")
+	cmd.Flags().BoolVar(&measureWrite, "measure-write", false, "measure the target's write rate on a scratch table created and dropped in the target (the only write assess does)")
 	return cmd
 }
 
 // runAssess assesses, journals the result, prints its summary and maps a
 // blocker to exit 4.
-func runAssess(ctx context.Context, rb *runbooks.Runbook, s assess.Sample, history []string, path, as string, out io.Writer) error {
-	res, err := assess.Run(ctx, assess.Options{Runbook: rb, BaseDir: filepath.Dir(rb.Path), Sample: s, History: history})
+func runAssess(ctx context.Context, o assess.Options, path, as string, out io.Writer) error {
+	rb := o.Runbook
+	res, err := assess.Run(ctx, o)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,8 @@ func TestAssessPredictsTheDemoRun(t *testing.T) {
 	}
 	for format, want := range map[string]string{"md": "## Assessment", "html": "Predicted rejects"} {
 		rep, code := tightrope(t, nil, "report", jpath, "--format", format)
-		if code != 0 || !strings.Contains(rep, want) || !strings.Contains(rep, "not_integer") || !strings.Contains(rep, "over the reject_rate threshold") {
+		if code != 0 || !strings.Contains(rep, want) || !strings.Contains(rep, "not_integer") || !strings.Contains(rep, "over the reject_rate threshold") ||
+			!strings.Contains(rep, "Predicted durations and restores") || !strings.Contains(rep, "write rate unknown") {
 			t.Errorf("report --format %s of the assessment (exit %d) lacks its section:\n%s", format, code, rep)
 		}
 	}
@@ -133,6 +134,13 @@ func TestAssessStepStopsTheRunBeforeACopy(t *testing.T) {
 			if rep, code := tightrope(t, nil, "report", jpath, "--format", format); code != 0 || !strings.Contains(rep, why) {
 				t.Errorf("report --format %s (exit %d) does not say %q:\n%s", format, code, why, rep)
 			}
+		}
+	}
+	// plain mode prints the assessment's summary: the tables' predicted
+	// rejects, the copy's predicted duration, the findings by grade
+	for _, want := range []string{"assess | copy products:", "assess | warn: BLOCKER: copy.products", "at least", "assess | assessment: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plain mode does not print the assessment's summary (%q):\n%s", want, out)
 		}
 	}
 	if !strings.Contains(out, "ROLLBACK started: assessment: rollback decided") {
@@ -225,4 +233,54 @@ func TestAssessPredictsRestoreFromTheLastOne(t *testing.T) {
 		}
 	}
 	t.Errorf("the assessment holds no snapshot of the source:\n%s", out)
+}
+
+// TestAssessWriteRateFromTheLastCopy: without --measure-write the write
+// rate is the last recorded copy's, from a journal of the same migration
+// only: a demo run's journal gives the fresh demo's assessment a write
+// rate for every table (and a duration that is not a floor); the same
+// journal gives none to a runbook of another migration, which says the
+// write rate is unknown.
+func TestAssessWriteRateFromTheLastCopy(t *testing.T) {
+	ran := t.TempDir()
+	rb, err := demo.Write(context.Background(), ran, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, code := tightrope(t, nil, "run", rb, "--plain", "--auto-decide", "continue", "--as", "alice", "--journal", filepath.Join(ran, "run.journal")); code != 0 {
+		t.Fatalf("demo run: exit %d:\n%s", code, out)
+	}
+	fresh := t.TempDir()
+	rb, err = demo.Write(context.Background(), fresh, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpath := filepath.Join(t.TempDir(), "assess.journal")
+	out, _ := tightrope(t, nil, "assess", rb, "--journal", jpath, "--history", ran, "--as", "alice")
+	res := lastAssessment(t, jpath)
+	for _, tb := range res.Tables {
+		if tb.WriteRate <= 0 || filepath.Base(tb.WriteFrom) != "run.journal" {
+			t.Errorf("%s: write rate %v from %q, want the demo run's", tb.Table, tb.WriteRate, tb.WriteFrom)
+		}
+	}
+	if len(res.Steps) != 1 || !res.Steps[0].WriteKnown || !strings.Contains(out, "last recorded copy") {
+		t.Errorf("the prediction does not use the recorded write rate: %+v\n%s", res.Steps, out)
+	}
+
+	text, err := os.ReadFile(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rb, []byte(strings.Replace(string(text), "migration_id: ", "migration_id: OTHER-", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = tightrope(t, nil, "assess", rb, "--journal", jpath+"2", "--history", ran, "--as", "alice")
+	for _, tb := range lastAssessment(t, jpath+"2").Tables {
+		if tb.WriteRate != 0 {
+			t.Errorf("%s: another migration's journal gave a write rate %v", tb.Table, tb.WriteRate)
+		}
+	}
+	if !strings.Contains(out, "the write rate is unknown") || !strings.Contains(out, "restore time unknown") {
+		t.Errorf("another migration's assessment does not say what is unknown:\n%s", out)
+	}
 }

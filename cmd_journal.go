@@ -85,12 +85,25 @@ func journalStateCmd() *cobra.Command {
 			fmt.Fprintf(out, "steps:    %d of %d done\n", done, len(s.Steps))
 			fmt.Fprintf(out, "tables:   %d, %d rows read, %d written, %d rejected\n", len(s.Tables), read, written, rejected)
 			fmt.Fprintf(out, "decided:  %d decisions, %d triggers\n", len(s.Decisions), len(s.Triggers))
+			for _, c := range s.CDC {
+				fmt.Fprintf(out, "stream:   %s (%s), %d txs spooled to %s, %d applied to %s, %d behind\n",
+					safetext.Line(c.Stream), safetext.Line(c.Engine), c.Txs, positionOrNone(c.Spooled),
+					c.AppliedTxs, positionOrNone(c.Applied), c.Behind())
+			}
 			if len(s.Problems) > 0 {
 				fmt.Fprintf(out, "problems: %d events whose payload does not decode, first: %s\n", len(s.Problems), safetext.Line(s.Problems[0]))
 			}
 			return nil
 		},
 	}
+}
+
+// positionOrNone is a stream position for a line, "(none)" before any.
+func positionOrNone(p string) string {
+	if p == "" {
+		return "(none)"
+	}
+	return safetext.Line(p)
 }
 
 // streamingGC lets the garbage collector run four times less often in a

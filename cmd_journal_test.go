@@ -91,3 +91,40 @@ func TestSafeLinesEscapesLikeTheWholeText(t *testing.T) {
 		}
 	}
 }
+
+// journal state names each change stream with its spooled and applied
+// positions and how far the target is behind.
+func TestJournalStateNamesChangeStreams(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "cdc.journal")
+	store, err := journal.Create(path, journal.RunStartedPayload{Operator: "alice", Mode: journal.ModeLive, ToolVersion: "test",
+		RunbookText: "version: 1\nname: CDC\n"}, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	appendOr := func(typ journal.Type, p any) {
+		t.Helper()
+		if _, err := store.Append(ctx, "tightrope", "capture", typ, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendOr(journal.CDCStreamStarted, journal.CDCStreamPayload{Stream: "mig_orders", Source: "source", Engine: "postgres", Tables: []string{"orders"}, Start: "0/100"})
+	for i, pos := range []string{"0/200", "0/300", "0/400"} {
+		one := "1"
+		appendOr(journal.CDCChanges, journal.CDCChangesPayload{Stream: "mig_orders", Position: pos, XID: int64(700 + i),
+			Changes: []journal.CDCChange{{Op: "insert", Table: "orders", Columns: []string{"id"}, New: []*string{&one}}}})
+	}
+	appendOr(journal.CDCApplied, journal.CDCAppliedPayload{Stream: "mig_orders", Target: "target", Seq: 3, Position: "0/200", Txs: 1, Changes: 1})
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, code := tightrope(t, nil, "journal", "state", path)
+	if code != 0 {
+		t.Fatalf("journal state exit %d: %s", code, out)
+	}
+	want := "stream:   mig_orders (postgres), 3 txs spooled to 0/400, 1 applied to 0/200, 2 behind"
+	if !strings.Contains(out, want) {
+		t.Errorf("journal state does not say %q:\n%s", want, out)
+	}
+}

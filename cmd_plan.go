@@ -22,11 +22,11 @@ import (
 // planCmd renders a runbook as the stakeholder review document, and
 // records a reviewer's approval of it.
 func planCmd() *cobra.Command {
-	var format, output, drills, as string
+	var format, output, drills, as, assessment string
 	var approve, commands bool
 	cmd := &cobra.Command{
 		Use:   "plan RUNBOOK",
-		Short: "The runbook as a review document (md or html); --approve --as NAME signs it off",
+		Short: "The runbook as a review document (md or html), with --assessment JOURNAL's findings; --approve --as NAME signs it off",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "md" && format != "html" {
@@ -51,6 +51,11 @@ func planCmd() *cobra.Command {
 				return err
 			}
 			doc := plan.Build(rb, hs, approvals)
+			if assessment != "" {
+				if doc.Assessment, err = plan.LoadAssessment(assessment, rb); err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+			}
 			if commands {
 				var buf bytes.Buffer
 				err := dryRun(cmd.Context(), rb, defaultJournalPath(filepath.Dir(args[0]), rb.MigrationID), &buf)
@@ -88,6 +93,7 @@ func planCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "md", "md | html")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	cmd.Flags().StringVar(&drills, "drills", "", "where the drill journals are (default: tightrope-drills beside the runbook)")
+	cmd.Flags().StringVar(&assessment, "assessment", "", "include the latest assessment journaled in JOURNAL (tightrope assess's journal)")
 	cmd.Flags().BoolVar(&commands, "commands", false, "include the exact commands (connects read-only, as run --dry-run does)")
 	cmd.Flags().BoolVar(&approve, "approve", false, "record that --as NAME approves this exact runbook text")
 	cmd.Flags().StringVar(&as, "as", "", "with --approve: who approves")

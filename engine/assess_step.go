@@ -21,7 +21,7 @@ func (c *Conductor) assessStep(ctx context.Context, step runbooks.Step) error {
 		return err
 	}
 	res, err := assess.Run(ctx, assess.Options{
-		Runbook: c.opts.Runbook, BaseDir: c.opts.BaseDir, Sample: sample, Now: c.opts.Now,
+		Runbook: c.opts.Runbook, BaseDir: c.opts.BaseDir, Sample: sample, Now: c.opts.Now, MeasureWrite: step.MeasureWrite,
 		SnapshotDir: c.opts.SnapshotDir, History: assess.Journals(filepath.Dir(c.opts.Journal.Path())),
 	})
 	if err != nil {

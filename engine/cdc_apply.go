@@ -162,6 +162,9 @@ func (s *cdcStream) stopApply() {
 	}
 	a.cancel()
 	<-a.done
+	s.mu.Lock()
+	a.stopped = true
+	s.mu.Unlock()
 }
 
 // drain waits until every change the source had when it was called is
@@ -174,6 +177,14 @@ func (s *cdcStream) drain(ctx context.Context) error {
 	s.mu.Unlock()
 	if a == nil {
 		return fmt.Errorf("stream %s: nothing applies it", s.name)
+	}
+	if a.stopped { // drained before (a switch tried again): apply again what came since
+		s.mu.Lock()
+		s.applying = nil
+		s.mu.Unlock()
+		if err := s.startApply(a.to, a.stepID); err != nil {
+			return err
+		}
 	}
 	head, err := cdc.Sample(ctx, s.from.Driver, s.dsn, s.name, spooled)
 	if err != nil {
@@ -231,4 +242,15 @@ func (s *cdcStream) appliedSeq() int64 {
 		return 0
 	}
 	return s.applying.seq
+}
+
+// applyTarget is the connection the stream is applied to ("" when no
+// applier runs or ran).
+func (s *cdcStream) applyTarget() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applying == nil {
+		return ""
+	}
+	return s.applying.to.Name
 }

@@ -73,6 +73,7 @@ type cdcApply struct {
 	txs        int    // applied since the last cdc_applied
 	changes    int
 	last       time.Time // the last cdc_applied
+	stopped    bool      // stopApply ended it
 }
 
 // cdcStreams are the conductor's streams, by cdc-start step id.
@@ -324,6 +325,14 @@ func (s *cdcStream) capture() {
 				s.mu.Unlock()
 			},
 			OnCommitted: s.committed,
+			OnRetry: func(r cdc.Retry) {
+				s.c.logf(s.stepID, "warn", "stream %s: connection lost %s ago (%s): reconnecting, attempt %d in %s",
+					s.name, r.Down.Round(time.Second), r.Cause, r.Attempt, r.Wait.Round(time.Millisecond))
+			},
+			OnResumed: func(r cdc.Resumed) {
+				s.c.logf(s.stepID, "info", "stream %s: streaming again after %s down (%d attempts), from the journal's position %s",
+					s.name, r.Down.Round(time.Second), r.Attempts, r.Position)
+			},
 		})
 		if err == nil {
 			err = capt.Run(s.ctx)

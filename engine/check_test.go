@@ -26,18 +26,22 @@ func TestEveryActionIsARunbookKind(t *testing.T) {
 	}
 }
 
-// TestCheckRefusesWhatThisBuildCannotRun: an unrunnable step kind (in
-// steps or rollback) and a strategy it does not carry out are errors
-// placed like the loader's, in file order; cdc_lag is watched now.
+// TestCheckRefusesWhatThisBuildCannotRun: a step kind without an action
+// (in steps or rollback) and a strategy it does not carry out are errors
+// placed like the loader's, in file order. Every kind runs in this build,
+// so the test takes one action away for its duration; cdc_lag is watched.
 func TestCheckRefusesWhatThisBuildCannotRun(t *testing.T) {
+	saved := stepActions[runbooks.KindSwitch]
+	delete(stepActions, runbooks.KindSwitch)
+	t.Cleanup(func() { stepActions[runbooks.KindSwitch] = saved })
 	text := `version: 1
 name: Blue-green
 migration_id: MIG-BG
 decision_maker: alice
 strategy: blue-green
 connections:
-  source: { driver: sqlite, path: a.db }
-  target: { driver: sqlite, path: b.db }
+  source: { driver: postgres, dsn_env: A }
+  target: { driver: postgres, dsn_env: B }
 triggers:
   overrun: 150%
   cdc_lag: 30s
@@ -58,7 +62,10 @@ rollback:
 	if !errors.As(err, &list) || len(list) != 3 {
 		t.Fatalf("Check: %v", err)
 	}
-	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, cdc-start, cdc-catchup, wait, assess)"
+	runs := "(it runs: " + strings.Join(RunnableKinds(), ", ") + ")"
+	if strings.Contains(runs, "switch") || !strings.Contains(runs, "cdc-start, cdc-catchup") {
+		t.Fatalf("runnable kinds %s", runs)
+	}
 	for i, want := range []string{
 		"runbook.yaml:5:1: strategy blue-green is not supported by this build (it carries out: snapshot)",
 		`runbook.yaml:14:5: step "cutover" is a switch step, which this build cannot run ` + runs,
@@ -87,17 +94,18 @@ func TestCheckAcceptsTheExamples(t *testing.T) {
 }
 
 // TestPreflightRefusesAKindThisBuildCannotRun: a conductor given a runbook
-// Check refuses fails in pre-flight, before its first step.
+// Check refuses (here: changes applied to SQLite, which this build cannot
+// do) fails in pre-flight, before its first step.
 func TestPreflightRefusesAKindThisBuildCannotRun(t *testing.T) {
 	r := smallRun(t, controlsHeader+`steps:
   - { id: hello, kind: wait, duration: 1ms }
-  - { id: cutover, kind: switch, run: "echo never" }
+  - { id: cutover, kind: cdc-catchup }
 `, "alice", journal.ChoiceContinue)
 	outcome, err := r.c.Run(t.Context())
 	if outcome != journal.OutcomeFailed || err == nil {
 		t.Fatalf("outcome %q, err %v", outcome, err)
 	}
-	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" is a switch step`) {
+	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" applies changes to connection "target": cdc: this build cannot apply to sqlite`) {
 		t.Errorf("err: %v", err)
 	}
 	if st := stepStatus(r.c.State(), "hello"); st != journal.StatusPending {

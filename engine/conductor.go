@@ -244,6 +244,7 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 		c.stopNotifier()
 		return Interrupted, fmt.Errorf("interrupted: %w", parent.Err())
 	}
+	c.warnStillFrozen(outcome)
 	msg := ""
 	if runErr != nil {
 		msg = runErr.Error()

@@ -39,6 +39,11 @@ func (c *Conductor) rollback(ctx context.Context, reason string) (string, error)
 			failed = append(failed, step.ID)
 		}
 	}
+	// The migration's switches are switched back (their undo) and the
+	// freezes its steps made undone: the old side is live and writable
+	// again. Both are journaled, so a resumed rollback does neither twice.
+	failed = append(failed, c.switchBack(context.WithoutCancel(ctx))...)
+	failed = append(failed, c.unfreezeForward(context.WithoutCancel(ctx))...)
 	took := c.opts.Now().Sub(start)
 	ok := len(failed) == 0
 	if _, err := c.emit(c.opts.Operator, "", journal.RollbackFinished, journal.RollbackPayload{

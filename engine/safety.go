@@ -23,47 +23,14 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
-	dst, err := c.database(ctx, step.To)
-	if err != nil {
-		return err
-	}
 	tables := step.Tables
 	if step.All {
 		if tables, err = c.listTables(ctx, step.ID, src); err != nil {
 			return err
 		}
 	}
-	// Verify honours the cast rules of the copies between the same two
-	// databases: a value a documented cast changed is not a difference.
-	for _, s := range c.opts.Runbook.Steps {
-		if s.Kind == runbooks.KindCopy && s.From == step.From && s.To == step.To {
-			step.Casts = append(step.Casts, s.Casts...)
-		}
-	}
-	var res journal.VerifyPayload
-	for _, name := range tables {
-		var check journal.TableCheck
-		what := "verifying " + name
-		rejected, err := c.copyRejects(ctx, step, name)
-		if err != nil {
-			return err
-		}
-		err = c.retrying(ctx, step.ID, what, func(ctx context.Context) error {
-			var err error
-			check, err = guarded(ctx, c, step.ID, what, []db.DB{src, dst}, func(ctx context.Context) (journal.TableCheck, error) {
-				return verify.TableExcluding(ctx, src, dst, name, c.verifyKey(step, name), verify.Sizes{}, rejected)
-			})
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		res.Tables = append(res.Tables, check)
-		res.Mismatches += check.Mismatches
-		c.logf(step.ID, "info", "%s: source %d rows (%d rows rejected by the copy, excluded), target %d rows, %d differ",
-			name, check.SourceRows, check.Rejected, check.TargetRows, check.Mismatches)
-	}
-	if _, err := c.emit(c.opts.Operator, step.ID, journal.VerifyResult, res); err != nil {
+	res, err := c.verifyTables(ctx, step, tables)
+	if err != nil {
 		return err
 	}
 	if res.Mismatches == 0 {
@@ -80,6 +47,51 @@ func (c *Conductor) verifyStep(ctx context.Context, step runbooks.Step) error {
 		}
 	}
 	return nil
+}
+
+// verifyTables compares tables between the step's from and to and
+// journals the result (verify_result); a switch verifies through it too.
+func (c *Conductor) verifyTables(ctx context.Context, step runbooks.Step, tables []string) (journal.VerifyPayload, error) {
+	var res journal.VerifyPayload
+	src, err := c.database(ctx, step.From)
+	if err != nil {
+		return res, err
+	}
+	dst, err := c.database(ctx, step.To)
+	if err != nil {
+		return res, err
+	}
+	// Verify honours the cast rules of the copies between the same two
+	// databases: a value a documented cast changed is not a difference.
+	for _, s := range c.opts.Runbook.Steps {
+		if s.Kind == runbooks.KindCopy && s.From == step.From && s.To == step.To {
+			step.Casts = append(step.Casts, s.Casts...)
+		}
+	}
+	for _, name := range tables {
+		var check journal.TableCheck
+		what := "verifying " + name
+		rejected, err := c.copyRejects(ctx, step, name)
+		if err != nil {
+			return res, err
+		}
+		err = c.retrying(ctx, step.ID, what, func(ctx context.Context) error {
+			var err error
+			check, err = guarded(ctx, c, step.ID, what, []db.DB{src, dst}, func(ctx context.Context) (journal.TableCheck, error) {
+				return verify.TableExcluding(ctx, src, dst, name, c.verifyKey(step, name), verify.Sizes{}, rejected)
+			})
+			return err
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Tables = append(res.Tables, check)
+		res.Mismatches += check.Mismatches
+		c.logf(step.ID, "info", "%s: source %d rows (%d rows rejected by the copy, excluded), target %d rows, %d differ",
+			name, check.SourceRows, check.Rejected, check.TargetRows, check.Mismatches)
+	}
+	_, err = c.emit(c.opts.Operator, step.ID, journal.VerifyResult, res)
+	return res, err
 }
 
 // copyRejects returns the keys of the rows of table that the copies

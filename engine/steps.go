@@ -77,6 +77,9 @@ var stepActions = map[string]stepAction{
 	runbooks.KindRestore:    (*Conductor).restoreStep,
 	runbooks.KindWait:       (*Conductor).wait,
 	runbooks.KindAssess:     (*Conductor).assessStep,
+	runbooks.KindFreeze:     (*Conductor).freezeStep,
+	runbooks.KindUnfreeze:   (*Conductor).unfreezeStep,
+	runbooks.KindSwitch:     (*Conductor).switchStep,
 	runbooks.KindCDCStart:   (*Conductor).cdcStart,
 	runbooks.KindCDCCatchup: (*Conductor).cdcCatchup,
 }
@@ -139,7 +142,14 @@ func (c *Conductor) gate(ctx context.Context, step runbooks.Step) error {
 
 // shell runs a command through sh, streaming its output into the journal.
 func (c *Conductor) shell(ctx context.Context, step runbooks.Step) error {
-	cmd := exec.CommandContext(ctx, "sh", "-c", step.Run)
+	return c.runCommand(ctx, step.ID, step.Run)
+}
+
+// runCommand runs text through sh in the runbook's directory, streaming its
+// output into the journal as the step's log: a shell step's command, a
+// switch's routing hook.
+func (c *Conductor) runCommand(ctx context.Context, stepID, text string) error {
+	cmd := exec.CommandContext(ctx, "sh", "-c", text)
 	cmd.Dir = c.opts.BaseDir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -149,7 +159,7 @@ func (c *Conductor) shell(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
-	c.logf(step.ID, "info", "$ %s", step.Run)
+	c.logf(stepID, "info", "$ %s", text)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -159,7 +169,7 @@ func (c *Conductor) shell(ctx context.Context, step runbooks.Step) error {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64*1024), 1024*1024)
 		for sc.Scan() {
-			c.logf(step.ID, name, "%s", sc.Text())
+			c.logf(stepID, name, "%s", sc.Text())
 		}
 	}
 	wg.Add(2)
@@ -167,7 +177,7 @@ func (c *Conductor) shell(ctx context.Context, step runbooks.Step) error {
 	go stream("stderr", stderr)
 	wg.Wait()
 	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("command %q: %w", step.Run, err)
+		return fmt.Errorf("command %q: %w", text, err)
 	}
 	return nil
 }

@@ -42,11 +42,18 @@ type AssessFinding struct {
 	Message string `json:"message"`
 }
 
-// AssessPrediction is a copy step's predicted duration.
+// AssessPrediction is a copy step's predicted duration: the longer of
+// reading its rows (at the measured read rate) and writing them (at the
+// write rate, when one is known), since the copy reads and writes at once.
 type AssessPrediction struct {
 	Step      string        `json:"step"`
 	Rows      int64         `json:"rows"`
 	Predicted time.Duration `json:"predicted_ns"`
+	ReadTime  time.Duration `json:"read_time_ns,omitempty"`  // the rows over the read rate
+	WriteTime time.Duration `json:"write_time_ns,omitempty"` // the rows over the write rate; zero when unknown
+	// WriteKnown: every table of the step has a write rate, so Predicted
+	// is not merely the read time (a floor).
+	WriteKnown bool `json:"write_known,omitempty"`
 }
 
 // AssessTable is the assessment of one table of one copy step.
@@ -70,6 +77,12 @@ type AssessTable struct {
 	// ReadTime is how long reading Read rows took; ReadRate is rows a second.
 	ReadTime time.Duration `json:"read_ns"`
 	ReadRate float64       `json:"read_rate"`
+	// WriteRate is rows a second written into the target (zero: unknown);
+	// WriteFrom says where it comes from: WriteMeasured (a scratch table
+	// in the target, assess --measure-write) or the journal of the last
+	// recorded copy of the table.
+	WriteRate float64 `json:"write_rate,omitempty"`
+	WriteFrom string  `json:"write_from,omitempty"`
 	// The target as the assessment found it.
 	TargetMissing bool     `json:"target_missing,omitempty"` // the copy creates it (create: true) or fails
 	TargetRows    int64    `json:"target_rows,omitempty"`
@@ -83,6 +96,10 @@ func (t AssessTable) RejectRate() float64 {
 	}
 	return float64(t.RejectedRead) / float64(t.Read)
 }
+
+// WriteMeasured is AssessTable.WriteFrom for a write rate measured on a
+// scratch table in the target.
+const WriteMeasured = "measured"
 
 // AssessReject is the predicted rejects of one column for one reason.
 type AssessReject struct {
@@ -116,6 +133,16 @@ type AssessSnapshot struct {
 	// Size is the data the snapshot captures, in bytes: the artefact's
 	// predicted size (a dump is usually smaller).
 	Size int64 `json:"size"`
+	// InServer: the snapshot stays on the database server (no file).
+	// Otherwise Dir is where the artefact goes and Free the free disk
+	// there (FreeKnown false: not measurable).
+	InServer  bool   `json:"in_server,omitempty"`
+	Dir       string `json:"dir,omitempty"`
+	Free      int64  `json:"free,omitempty"`
+	FreeKnown bool   `json:"free_known,omitempty"`
+	// RTO is the runbook's recovery time objective the restore is
+	// weighed against (zero: none set).
+	RTO time.Duration `json:"rto_ns,omitempty"`
 	// Rows is the rows the connection holds, Restore the predicted restore
 	// time at the rate of the last recorded restore (journal RestoreFrom);
 	// zero when none was recorded.

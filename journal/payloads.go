@@ -54,6 +54,12 @@ var payloadOf = map[Type]payloadSpec{
 	CDCApplied:       payload[CDCAppliedPayload](),
 	CDCLagSample:     payload[CDCLagPayload](),
 	Assessed:         payload[AssessmentPayload](),
+	Freeze:           payload[FreezePayload](),
+	WritesFrozen:     payload[FrozenPayload](),
+	Unfreeze:         payload[UnfreezePayload](),
+	SequencesSynced:  payload[SequencesPayload](),
+	SwitchCheck:      payload[SwitchCheckPayload](),
+	Switched:         payload[SwitchPayload](),
 }
 
 // payloadSpec decodes one registered payload struct.

@@ -38,14 +38,27 @@ type State struct {
 	Restores   []RestorePayload
 	Verifies   []VerifyPayload
 	Casts      []CastPayload
-	Notes      []NoteRecord
-	Log        []LogRecord
+	// Assessment is the latest assessment journaled (by an assess step,
+	// or by tightrope assess in a journal of its own), AssessedSeq its
+	// event's seq and AssessedStep the step that made it.
+	Assessment   *AssessmentPayload
+	AssessedSeq  int64
+	AssessedStep string
+	Notes        []NoteRecord
+	Log          []LogRecord
+	// CDC is every change stream of the run, in the order first seen
+	// (cdc_state.go).
+	CDC []CDCStream
 
 	Paused        bool // held at the next safe point until unpaused; survives a resume
 	PausedBy      string
 	Limits        []LimitRecord // thresholds raised by "continue", latest last (see Limit)
 	Notifications []NotifiedPayload
 	Warnings      []WarningPayload
+	// Freezes: every freeze of the run, in force or undone (freeze_fold.go).
+	Freezes []FreezeRecord
+	// Switches: every switch and switch-back that ended, with its timings.
+	Switches []SwitchRecord
 
 	// Problems lists events whose payload did not decode ("seq 42: trigger
 	// payload: ..."): left out of the fold, shown by the readers.
@@ -245,6 +258,9 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 	case RestoreFinished:
 		p := pl.(RestorePayload)
 		s.Restores = append(s.Restores, p)
+	case Assessed:
+		p := pl.(AssessmentPayload)
+		s.Assessment, s.AssessedSeq, s.AssessedStep = &p, e.Seq, e.StepID
 	case TriggerFired:
 		p := pl.(TriggerPayload)
 		s.Triggers = append(s.Triggers, p)
@@ -304,12 +320,16 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 		if s.Pending != nil && s.Pending.StepID == e.StepID {
 			s.Pending = nil
 		}
+	case CDCStreamStarted, CDCChanges, CDCApplied, CDCLagSample:
+		s.applyCDC(e, pl)
 	case Notified:
 		p := pl.(NotifiedPayload)
 		s.Notifications = append(s.Notifications, p)
 	case Warning:
 		p := pl.(WarningPayload)
 		s.Warnings = append(s.Warnings, p)
+	case Freeze, WritesFrozen, Unfreeze, Switched:
+		s.applyFreeze(e, pl)
 	case RunFinished:
 		p := pl.(RunFinishedPayload)
 		s.Outcome, s.OutcomeErr, s.FinishedAt, s.Pending, s.Current = p.Outcome, p.Error, e.At, nil, ""
@@ -386,10 +406,19 @@ func (s State) Clone() State {
 	c.Restores = append([]RestorePayload(nil), s.Restores...)
 	c.Verifies = append([]VerifyPayload(nil), s.Verifies...)
 	c.Casts = append([]CastPayload(nil), s.Casts...)
+	// Assessment is shared: Apply replaces it with a new one, never
+	// changes it in place.
 	c.Notes = append([]NoteRecord(nil), s.Notes...)
 	c.Notifications = append([]NotifiedPayload(nil), s.Notifications...)
 	c.Warnings = append([]WarningPayload(nil), s.Warnings...)
+	c.Switches = append([]SwitchRecord(nil), s.Switches...)
+	c.Freezes = append([]FreezeRecord(nil), s.Freezes...)
+	for i := range c.Freezes {
+		c.Freezes[i].Tables = append([]string(nil), s.Freezes[i].Tables...)
+		c.Freezes[i].Revoked = append([]Grant(nil), s.Freezes[i].Revoked...)
+	}
 	c.Log = append([]LogRecord(nil), s.Log...)
+	c.CDC = cloneCDC(s.CDC)
 	c.Problems = append([]string(nil), s.Problems...)
 	return c
 }

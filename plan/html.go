@@ -54,6 +54,21 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;tex
 <h2>Rollback procedure</h2>
 {{if .Rollback}}{{template "steps" .Rollback}}{{else}}<p class="bad">The runbook has no rollback procedure.</p>{{end}}
 {{if .RestoreTime}}<p><strong>Restore time:</strong> {{t .RestoreTime}}</p>{{end}}
+{{with .Assessment}}{{if .RestorePredicted}}<p><strong>Predicted restore time:</strong> {{t .RestorePredicted}}</p>{{end}}{{end}}
+<h2>Assessment</h2>
+{{with .Assessment}}<p class="facts">From {{t .Journal}}, {{when .At}}: {{if .Blocked}}<span class="bad">{{t .Verdict}}</span>{{else}}{{t .Verdict}}{{end}}.</p>
+{{if .Stale}}<p class="bad">{{t .Stale}}</p>{{end}}
+{{if .Sample}}<p>Read from a sample ({{t .Sample}}): the counts are estimates.</p>{{end}}
+{{if .Rejects}}<h3>Predicted rejects</h3>
+<table id="predicted-rejects"><thead><tr><th>step</th><th>table</th><th>column</th><th>reason</th><th>predicted</th><th>of rows</th><th>example</th></tr></thead><tbody>
+{{range .Rejects}}<tr><td>{{t .Step}}</td><td>{{t .Table}}</td><td>{{t .Column}}</td><td>{{t .Reason}}</td><td>{{if .Estimate}}about {{end}}{{.Predicted}}</td><td>{{.Rows}}</td><td><code>{{t .Example}}</code></td></tr>
+{{end}}</tbody></table>{{end}}
+{{if .Copies}}<h3>Predicted durations</h3><ul>{{range .Copies}}<li>{{t .}}</li>{{end}}</ul>{{end}}
+{{if .Restores}}<h3>Snapshots and restore times</h3><ul>{{range .Restores}}<li>{{t .}}</li>{{end}}</ul>{{end}}
+{{if .Blockers}}<h3>Blockers</h3><ul class="blockers">{{range .Blockers}}<li class="bad">{{t .}}</li>{{end}}</ul>{{end}}
+{{if .Warnings}}<h3>Warnings</h3><ul class="warnings">{{range .Warnings}}<li>{{t .}}</li>{{end}}</ul>{{end}}
+{{if .Notes}}<h3>Notes</h3><ul class="notes">{{range .Notes}}<li>{{t .}}</li>{{end}}</ul>{{end}}
+{{else}}<p>No assessment was given (tightrope assess RUNBOOK, then tightrope plan RUNBOOK --assessment JOURNAL).</p>{{end}}
 <h2>Drill history</h2>
 {{range .Drills}}<table><thead><tr><th>date</th><th>scenario</th><th>time to restore</th><th>RTO</th><th>RTO met</th><th>scorecard</th></tr></thead><tbody>
 {{range .Drills}}<tr><td>{{when .StartedAt}}</td><td>{{scenario .Scenario .Faults}}</td><td>{{ms .RestoreMS}}</td><td>{{rto .RTOMS}}</td><td>{{if .RolledBack}}{{if .RTOMet}}yes{{else}}<span class="bad">no</span>{{end}}{{else}}-{{end}}</td><td>{{if .Pass}}pass{{else}}<span class="bad">FAIL</span>{{end}}</td></tr>

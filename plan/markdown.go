@@ -93,6 +93,10 @@ func (d Document) Markdown(w io.Writer) error {
 	if d.RestoreTime != "" {
 		p("**Restore time:** %s\n\n", mdText(d.RestoreTime))
 	}
+	if a := d.Assessment; a != nil && a.RestorePredicted != "" {
+		p("**Predicted restore time:** %s\n\n", mdText(a.RestorePredicted))
+	}
+	mdAssessment(&b, d.Assessment)
 	p("## Drill history\n\n")
 	if len(d.Drills) == 0 {
 		p("No drill journals were found: the rollback has not been rehearsed with tightrope drill.\n\n")

@@ -1,8 +1,9 @@
 // Package plan turns a runbook into a document for the stakeholder review
 // before the window: the objectives, the strategy, who decides and how to
 // reach them, every trigger in words, each step with its owner, expected
-// duration, commands and checklist, the rollback procedure, the drills
-// rehearsed so far, and who has approved this exact runbook text.
+// duration, commands and checklist, the rollback procedure, the latest
+// assessment's findings when given, the drills rehearsed so far, and who
+// has approved this exact runbook text.
 package plan
 
 import (
@@ -37,11 +38,12 @@ type Document struct {
 	Rollback      []Step
 	PlannedTotal  string // the sum of the steps' expected durations, "" when none is set
 	Drills        []scorecard.History
-	RestoreTime   string     // the rollback's expected restore time against the RTO, from the latest drill that rolled back
-	DryRun        string     // the exact commands, as tightrope run --dry-run prints them; "" when not asked for
-	Required      []string   // runbook approvals: names that must approve
-	Approvals     []Approval // approvals recorded for this runbook text
-	Missing       []string   // required names without an approval
+	RestoreTime   string      // the rollback's expected restore time against the RTO, from the latest drill that rolled back
+	DryRun        string      // the exact commands, as tightrope run --dry-run prints them; "" when not asked for
+	Required      []string    // runbook approvals: names that must approve
+	Approvals     []Approval  // approvals recorded for this runbook text
+	Missing       []string    // required names without an approval
+	Assessment    *Assessment // the latest assessment, when given (LoadAssessment)
 }
 
 // Step is one step in words.
@@ -270,6 +272,22 @@ func step(rb *runbooks.Runbook, n int, s runbooks.Step) Step {
 		out.What = fmt.Sprintf("Restores the snapshot taken by step %s, checked against its manifest first and verified after; timed against the RTO. tightrope run --dry-run prints the exact commands.", s.Snapshot)
 	case runbooks.KindWait:
 		out.What = "Waits " + human.Objective(s.Duration) + "."
+	case runbooks.KindFreeze:
+		tables := "every table the copies touch there"
+		if s.All {
+			tables = "every table"
+		} else if len(s.Tables) > 0 {
+			tables = strings.Join(s.Tables, ", ")
+		}
+		out.What = fmt.Sprintf("Stops every other writer on %s (%s): on PostgreSQL the other roles' write privileges are revoked and their writing sessions ended, on MySQL read_only is set; what it changes is journaled first and given back exactly by an unfreeze, a failed switch or a rollback.", s.On, tables)
+	case runbooks.KindUnfreeze:
+		out.What = fmt.Sprintf("Gives back exactly what the freeze of %s took.", s.On)
+	case runbooks.KindSwitch:
+		out.What = fmt.Sprintf("Switches %s → %s only after: writes frozen on %s, change capture drained, sequences synced on %s, the tables verified equal, and a go from %s. Any failure unfreezes %s and aborts the switch; a rollback runs the undo to switch back.", s.From, s.To, s.From, s.To, rb.DecisionMaker, s.From)
+		out.Commands = []string{"hook: sh -c " + shellQuote(s.Run)}
+		if s.Undo != "" {
+			out.Commands = append(out.Commands, "switch back: sh -c "+shellQuote(s.Undo))
+		}
 	default:
 		out.What = "A " + s.Kind + " step."
 	}

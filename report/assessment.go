@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tightrope/tightrope/engine/assess"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -20,14 +21,14 @@ func assessmentView(a *journal.AssessmentPayload) section {
 	}
 	sec.Blocks = append(sec.Blocks, para(txt(head), verdict))
 	if len(a.Tables) > 0 {
-		t := &table{Head: []string{"step", "table", "rows", "read", "predicted rejects", "rate", "read rate (rows/s)"}}
+		t := &table{Head: []string{"step", "table", "rows", "read", "predicted rejects", "rate", "read rate (rows/s)", "write rate"}}
 		for _, tb := range a.Tables {
 			rej := fmt.Sprint(tb.Rejected)
 			if tb.Estimate {
 				rej = "about " + rej
 			}
 			t.Rows = append(t.Rows, cells(code(tb.Step), code(tb.Table), txt(fmt.Sprint(tb.Rows)), txt(fmt.Sprint(tb.Read)),
-				txt(rej), txt(fmt.Sprintf("%.3f%%", tb.RejectRate()*100)), txt(fmt.Sprintf("%.0f", tb.ReadRate))))
+				txt(rej), txt(fmt.Sprintf("%.3f%%", tb.RejectRate()*100)), txt(fmt.Sprintf("%.0f", tb.ReadRate)), txt(assess.WriteWords(tb))))
 		}
 		sec.Blocks = append(sec.Blocks, block{Table: t})
 		r := &table{Head: []string{"table", "column", "reason", "predicted", "example"}}
@@ -43,6 +44,16 @@ func assessmentView(a *journal.AssessmentPayload) section {
 		if len(r.Rows) > 0 {
 			sec.Blocks = append(sec.Blocks, heading("Predicted rejects"), block{Table: r})
 		}
+	}
+	if len(a.Steps) > 0 || len(a.Snapshots) > 0 {
+		b := block{}
+		for _, st := range a.Steps {
+			b.List = append(b.List, []span{txt(assess.StepWords(st))})
+		}
+		for _, sn := range a.Snapshots {
+			b.List = append(b.List, []span{txt(assess.SnapshotWords(sn))})
+		}
+		sec.Blocks = append(sec.Blocks, heading("Predicted durations and restores"), b)
 	}
 	for _, grade := range []string{journal.GradeBlocker, journal.GradeWarning, journal.GradeNote} {
 		b := block{}

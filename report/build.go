@@ -59,6 +59,7 @@ func (b *builder) done(vr journal.VerifyReport) *Report {
 	b.summary()
 	b.integrity(vr)
 	b.data()
+	b.cdc()
 	b.safetyNet()
 	b.r.Lessons = lessons(b.r, &b.s)
 	return b.r

@@ -69,6 +69,8 @@ footer { margin-top: 2.5rem; color: #656d76; font-size: 12px; border-top: 1px so
 <h3>{{.Heading}}</h3>
 {{- else if .Chart}}
 {{template "chart" .Chart}}
+{{- else if .LagChart}}
+{{template "lagchart" .LagChart}}
 {{- else if .Table}}
 <table>
 <thead><tr>{{range .Table.Head}}<th>{{.}}</th>{{end}}</tr></thead>
@@ -106,4 +108,21 @@ footer { margin-top: 2.5rem; color: #656d76; font-size: 12px; border-top: 1px so
 <text class="mark" x="{{.X}}" y="{{$.Height}}" dy="-2" text-anchor="middle">{{.Label}}</text>
 {{- end}}
 </svg>{{end}}
+{{define "lagchart"}}<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{{.Label}}" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
+<line class="axis" x1="{{.PlotX}}" x2="{{.PlotX}}" y1="{{.PlotY}}" y2="{{.PlotB}}"/><line class="axis" x1="{{.PlotX}}" x2="{{.Width}}" y1="{{.PlotB}}" y2="{{.PlotB}}"/>
+{{- range .YTicks}}
+<text class="mark" x="{{$.PlotX}}" y="{{.X}}" dx="-4" dy="4" text-anchor="end">{{.Label}}</text>
+{{- end}}
+{{- with .Threshold}}
+<line class="overrun" x1="{{$.PlotX}}" x2="{{$.Width}}" y1="{{.X}}" y2="{{.X}}"/><text class="mark" x="{{$.Width}}" y="{{.X}}" dy="-3" text-anchor="end">{{.Label}}</text>
+{{- end}}
+<polyline points="{{.Points}}" fill="none" stroke="#0969da" stroke-width="1.5"/>
+<circle cx="{{.PeakX}}" cy="{{.PeakY}}" r="3.5" fill="none" stroke="#b42318"><title>{{.PeakTip}}</title></circle>
+{{- range $i, $m := .Fired}}
+<line class="fired" x1="{{$m.X}}" x2="{{$m.X}}" y1="14" y2="{{$.PlotB}}"/><text class="mark" x="{{$m.X}}" y="{{if eq (mod $i) 0}}10{{else}}20{{end}}" text-anchor="middle">{{$m.Label}}</text>
+{{- end}}
+{{- range .XTicks}}
+<text class="mark" x="{{.X}}" y="{{$.Height}}" dy="-4" text-anchor="middle">{{.Label}}</text>
+{{- end}}
+</svg>{{end -}}
 {{define "spans"}}{{range .}}{{if .Code}}<code>{{.Text}}</code>{{else if .Bad}}<strong class="bad">{{.Text}}</strong>{{else if .Strong}}<strong>{{.Text}}</strong>{{else}}{{.Text}}{{end}}{{end}}{{end}}`))

@@ -37,7 +37,7 @@ func Markdown(w io.Writer, r *Report) error {
 			switch {
 			case b.Heading != "":
 				p("### ", mdText(b.Heading), "\n\n")
-			case b.Chart != nil: // the table after it says the same
+			case b.Chart != nil, b.LagChart != nil: // the table after it says the same
 			case b.Table != nil:
 				mdTable(p, b.Table)
 			case b.List != nil:

@@ -22,14 +22,17 @@ import (
 // durations are integer milliseconds (fields ending in _ms), times are
 // RFC 3339, offsets are milliseconds since the run started.
 type Report struct {
-	Journal       string        `json:"journal"` // base name of the journal file
-	Summary       Summary       `json:"summary"`
-	Integrity     Integrity     `json:"integrity"`
-	Problems      []Problem     `json:"journal_problems"` // events whose payload could not be read
-	Timeline      []Entry       `json:"timeline"`
-	Planned       *Planned      `json:"planned_vs_actual,omitempty"` // nil when the runbook plans no time
-	Decisions     Decisions     `json:"decisions"`
-	Data          Data          `json:"data"`
+	Journal   string    `json:"journal"` // base name of the journal file
+	Summary   Summary   `json:"summary"`
+	Integrity Integrity `json:"integrity"`
+	Problems  []Problem `json:"journal_problems"` // events whose payload could not be read
+	Timeline  []Entry   `json:"timeline"`
+	Planned   *Planned  `json:"planned_vs_actual,omitempty"` // nil when the runbook plans no time
+	Decisions Decisions `json:"decisions"`
+	Data      Data      `json:"data"`
+	// ChangeCapture is the run's change streams (section 4), empty when
+	// it captured none.
+	ChangeCapture []Stream      `json:"change_capture,omitempty"`
 	SafetyNet     SafetyNet     `json:"safety_net"`
 	Communication Communication `json:"communication"`
 	Lessons       []string      `json:"lessons"`

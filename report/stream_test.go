@@ -44,6 +44,7 @@ func wholeLoadBuild(t *testing.T, path string, opts ...journal.Option) *Report {
 	b.summary()
 	b.integrity(vr)
 	b.oldData(rejects)
+	b.cdc()
 	b.safetyNet()
 	b.r.Lessons = lessons(b.r, &b.s)
 	finish(b.r)

@@ -32,6 +32,8 @@ type block struct {
 	List    [][]span
 	Table   *table
 	Chart   *chart // HTML only: Markdown shows the table that goes with it
+	// LagChart is a change stream's lag over time (HTML only, like Chart).
+	LagChart *lagChart
 }
 
 // table is a header and rows of cells.

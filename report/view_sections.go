@@ -94,7 +94,8 @@ func decisionSpans(d *Decision) []span {
 	return append(out, txt("."))
 }
 
-// dataView is section 4: the copy balance, rejects, casts and verify.
+// dataView is section 4: the copy balance, rejects, casts and verify, and
+// the change streams when the run captured changes.
 func dataView(r *Report) section {
 	sec := section{ID: "data", Title: "4. Data"}
 	add := func(b ...block) { sec.Blocks = append(sec.Blocks, b...) }
@@ -158,6 +159,7 @@ func dataView(r *Report) section {
 		}
 		add(block{Table: t})
 	}
+	add(cdcBlocks(r)...)
 	return sec
 }
 

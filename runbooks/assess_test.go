@@ -28,6 +28,13 @@ func TestAssessStep(t *testing.T) {
 	if _, watched := rb.Triggers.Threshold(TriggerAssessment); !watched {
 		t.Error("the assessment trigger is not watched by default")
 	}
+	if st, _ := rb.StepByID("assess"); st.MeasureWrite {
+		t.Error("an assess step measures the write rate without measure_write")
+	}
+	rb, err = Parse("rb.yaml", []byte(assessHeader+"steps:\n  - { id: assess, kind: assess, measure_write: true }\n"))
+	if st, _ := rb.StepByID("assess"); err != nil || !st.MeasureWrite {
+		t.Errorf("measure_write: true not read: %v %+v", err, st)
+	}
 	for _, bad := range []string{"ten", "0", "10%%", "-5"} {
 		_, err := Parse("rb.yaml", []byte(assessHeader+"steps:\n  - { id: assess, kind: assess, sample: \""+bad+"\" }\n"))
 		if err == nil || !strings.Contains(err.Error(), "rb.yaml:9:") || !strings.Contains(err.Error(), "sample must be") {

@@ -21,6 +21,8 @@ const (
 	KindSwitch     = "switch"
 	KindWait       = "wait"
 	KindAssess     = "assess"
+	KindFreeze     = "freeze"
+	KindUnfreeze   = "unfreeze"
 )
 
 // kindSpec is one step kind as a runbook spells it. The loader decodes,
@@ -85,11 +87,27 @@ var kindSpecs = []kindSpec{
 		writes: func(_ *Runbook, st Step, conn string) bool { return st.From == conn }},
 	{name: KindCDCCatchup, keys: []string{"from", "to", "lag", "timeout"},
 		defaults: catchupDefaults, check: checkFromTo, refs: refsFromTo, writes: writesTo},
-	{name: KindSwitch, keys: []string{"run", "undo"},
-		requires: []requirement{{"run", "the command to run"}}, sideEffects: true, writes: anyConnection},
+	// A freeze journals what it changes before it changes it and re-applies
+	// that record when run again, so a resumed run runs it again unasked.
+	{name: KindFreeze, keys: []string{"on", "tables"},
+		requires: []requirement{{"on", "the connection whose writes to stop"}}, refs: refsFreezable},
+	{name: KindUnfreeze, keys: []string{"on"},
+		requires: []requirement{{"on", "the connection whose writes to give back"}}, refs: refsFreezable},
+	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables"},
+		requires: []requirement{{"run", "the routing hook to run once every precondition holds"}},
+		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, sideEffects: true, writes: anyConnection},
 	{name: KindWait, keys: []string{"duration"},
 		requires: []requirement{{"duration", "how long to wait, like 5m"}}},
-	{name: KindAssess, keys: []string{"sample"}},
+	{name: KindAssess, keys: []string{"sample", "measure_write"}},
+}
+
+// refsFreezable checks that the step's connection exists and is one a
+// freeze can stop: a SQLite file has no privileges nor read_only switch.
+func refsFreezable(c refCheck) {
+	c.conn("on", c.st.On)
+	if conn, ok := c.rb.Connection(c.st.On); ok && conn.Driver == "sqlite" {
+		c.d.errorAt(c.ref.first("on"), "%s: connection %q is SQLite, which has no way to stop other writers: freeze needs postgres or mysql", c.label, c.st.On)
+	}
 }
 
 // writesTo: the kind writes to its target connection (to:).

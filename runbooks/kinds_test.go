@@ -9,7 +9,7 @@ import (
 // messages list them, and only the kinds with side effects ask on resume.
 func TestKindRegistry(t *testing.T) {
 	want := []string{KindManual, KindGate, KindShell, KindSQL, KindCopy, KindVerify,
-		KindSnapshot, KindRestore, KindCDCStart, KindCDCCatchup, KindSwitch, KindWait, KindAssess}
+		KindSnapshot, KindRestore, KindCDCStart, KindCDCCatchup, KindFreeze, KindUnfreeze, KindSwitch, KindWait, KindAssess}
 	if got := strings.Join(Kinds(), " "); got != strings.Join(want, " ") {
 		t.Fatalf("Kinds() = %s", got)
 	}
@@ -38,5 +38,16 @@ func TestChangeCaptureWrites(t *testing.T) {
 	}
 	if rb.MayWrite(catch, "a") || !rb.MayWrite(catch, "b") {
 		t.Errorf("cdc-catchup writes a: %v, b: %v", rb.MayWrite(catch, "a"), rb.MayWrite(catch, "b"))
+	}
+}
+
+// TestFreezeRefusesSQLite: SQLite has no privileges nor read_only, so a
+// freeze or unfreeze of a SQLite connection is a load error at its on:.
+func TestFreezeRefusesSQLite(t *testing.T) {
+	for _, kind := range []string{KindFreeze, KindUnfreeze} {
+		_, err := Parse("f.yaml", []byte(top+"steps:\n  - { id: f, kind: "+kind+", on: source }\n"))
+		if err == nil || !strings.Contains(err.Error(), `connection "source" is SQLite, which has no way to stop other writers`) {
+			t.Errorf("%s of a SQLite connection: %v", kind, err)
+		}
 	}
 }

@@ -18,15 +18,24 @@ func Lint(rb *Runbook) []Warning {
 	if rb.Objectives.Expected == 0 {
 		l.warnKey("objectives", "objectives has no expected duration: elapsed time and the overrun trigger have nothing to measure against")
 	}
-	if !l.hasKind(rb.Steps, KindGate) {
+	if !l.hasKind(rb.Steps, KindGate) && !l.hasKind(rb.Steps, KindSwitch) { // a switch asks go / no-go itself
 		l.warnKey("steps", "no gate step: nobody gives go / no-go before the point of no return")
 	}
 	if rb.Strategy == "cdc" && !l.hasKind(rb.Steps, KindCDCStart) {
 		l.warnKey("strategy", "strategy is cdc but no cdc-start step captures changes")
 	}
 	snapshotTaken := false
+	frozen := map[string]bool{}
 	for _, st := range rb.Steps {
 		switch st.Kind {
+		case KindFreeze:
+			frozen[st.On] = true
+		case KindUnfreeze:
+			frozen[st.On] = false
+		case KindSwitch:
+			if !frozen[st.From] {
+				l.warnStep(st, "switch step %q has no freeze of %s before it: its frozen precondition fails and the hook never runs", st.ID, st.From)
+			}
 		case KindSnapshot:
 			snapshotTaken = true
 		case KindCopy:

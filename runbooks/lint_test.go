@@ -80,3 +80,37 @@ func TestLintHandBuilt(t *testing.T) {
 		}
 	}
 }
+
+// TestLintSwitchWithoutFreeze: a switch whose old side no freeze step
+// stops before it (or an unfreeze gave back) is warned of; one after a
+// freeze is not, and counts as the go / no-go.
+func TestLintSwitchWithoutFreeze(t *testing.T) {
+	for _, c := range []struct {
+		steps string
+		warn  bool
+	}{
+		{"  - { id: sw, kind: switch, run: ./flip.sh }\n", true},
+		{"  - { id: f, kind: freeze, on: source }\n  - { id: sw, kind: switch, run: ./flip.sh }\n", false},
+		{"  - { id: f, kind: freeze, on: source }\n  - { id: u, kind: unfreeze, on: source }\n  - { id: sw, kind: switch, run: ./flip.sh }\n", true},
+		{"  - { id: f, kind: freeze, on: target }\n  - { id: sw, kind: switch, run: ./flip.sh }\n", true},
+	} {
+		text := strings.Replace(top, "driver: sqlite, path: a.db", "driver: postgres, dsn_env: A_DSN", 1)
+		text = strings.Replace(text, "driver: sqlite, path: b.db", "driver: postgres, dsn_env: B_DSN", 1)
+		rb, err := Parse("lint.yaml", []byte(text+"steps:\n"+c.steps))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range Lint(rb) {
+			if strings.Contains(w.Msg, "no gate step") {
+				t.Errorf("%q: a switch asks go / no-go, yet lint says %s", c.steps, w.Msg)
+			}
+			if strings.Contains(w.Msg, "has no freeze of source") {
+				got = append(got, w.Msg)
+			}
+		}
+		if (len(got) > 0) != c.warn {
+			t.Errorf("%q: warnings %v, want a freeze warning: %v", c.steps, got, c.warn)
+		}
+	}
+}

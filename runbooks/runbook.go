@@ -136,6 +136,9 @@ type Step struct {
 	Timeout time.Duration // cdc-catchup: fail when not caught up within it (default: expected, else none)
 
 	Sample string // assess: rows or a percentage of each table to read ("" reads every row)
+	// MeasureWrite (assess): measure the target's write rate on a scratch
+	// table created and dropped in the target, as assess --measure-write.
+	MeasureWrite bool
 
 	Line, Col int // position of the step in the file, for messages
 }

@@ -174,6 +174,8 @@ func (d *decoder) stepField(st *Step, f field, ref *stepRef) {
 		st.Method = d.nonEmpty(f)
 	case "snapshot":
 		st.Snapshot = d.nonEmpty(f)
+	case "measure_write":
+		st.MeasureWrite = d.boolean(f)
 	case "sample":
 		st.Sample = d.nonEmpty(f)
 		if st.Sample != "" && !sampleRE.MatchString(st.Sample) {

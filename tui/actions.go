@@ -124,7 +124,9 @@ func (m Model) offered() []action {
 		out = append(out, controls[0]) // pause first: anyone may
 		controls = controls[1:]
 	}
-	out = append(out, allow(k.Rejects, vRejects), offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
+	out = append(out, allow(k.Rejects, vRejects))
+	out = append(out, m.assessActions()...)
+	out = append(out, offer(k.Note, vNote, m.readOnlyReason()), allow(k.Quit, vQuit))
 	out = append(out, controls...) // skip, retry, abort: last, so a narrow footer cuts them first
 	fa := m.focusActions()
 	if m.focus == focusNone {
@@ -151,6 +153,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch a.do {
 	case vRejects:
 		return m.openBrowser(), nil
+	case vAssess:
+		return m.toggleAssessment(), nil
 	case vHelp:
 		m.help = true
 		return m, nil

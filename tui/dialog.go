@@ -215,7 +215,7 @@ func (m Model) dialogActions(d *dialog) []action {
 			break
 		}
 	}
-	out = append(out[:at:at], append([]action{allow(k.Rejects, vRejects)}, out[at:]...)...)
+	out = append(out[:at:at], append(append([]action{allow(k.Rejects, vRejects)}, m.assessActions()...), out[at:]...)...)
 	return append(out, allow(k.Help, vHelp))
 }
 

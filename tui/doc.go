@@ -42,6 +42,8 @@
 //	N    anywhere              note on the timeline               anyone
 //	e    anywhere (ctrl+r in   the rejected rows (browser)        anyone
 //	     a text field)
+//	a    anywhere but a text   the assessment's summary, when the anyone
+//	     field                 run has one (assessment.go)
 //	?    anywhere but a text   every key here, and why the        anyone
 //	     field                 unavailable ones are
 //	tab  run                   focus the rejects pane, then the   anyone

@@ -83,9 +83,20 @@ func (h *headerPane) lines(w, _ int) []string {
 		room = w - width(badge) - width(tail)
 	}
 	left := badge + st.Title.Render(truncate(name, max(room, 1))) + tail
-	clock, status := h.clockLine(true), h.statusLine()
-	if width(clock)+1+width(status) > w { // the projected end gives way first
-		clock = h.clockLine(false)
+	clock, status := h.clockLine(clockAll), h.statusLine()
+	if width(clock)+1+width(status) > w {
+		// The projected end gives way first, unless it is past the window:
+		// then the RTO and RPO, and then the expected duration, which do
+		// not change, give way to it.
+		clock = h.clockLine(clockAll &^ clockEnd)
+		if h.c.pastWindow(h.state) {
+			for _, parts := range []clockParts{clockAll &^ clockObjectives, clockEnd} {
+				if c := h.clockLine(parts); width(c)+1+width(status) <= w {
+					clock = c
+					break
+				}
+			}
+		}
 	}
 	out := []string{spread(left, right, w), spread(clock, status, w)}
 	if h.replay != nil {
@@ -94,9 +105,20 @@ func (h *headerPane) lines(w, _ int) []string {
 	return out
 }
 
-// clockLine: elapsed vs expected vs window, the projected end (withEnd,
-// lateness.go), RTO and RPO.
-func (h *headerPane) clockLine(withEnd bool) string {
+// clockParts are the parts of the clock line after the elapsed time and
+// the window, which are always shown.
+type clockParts int
+
+const (
+	clockExpected   clockParts = 1 << iota // the expected duration
+	clockEnd                               // the projected end (lateness.go)
+	clockObjectives                        // RTO and RPO
+	clockAll        = clockExpected | clockEnd | clockObjectives
+)
+
+// clockLine: elapsed vs expected vs window, the projected end, RTO and
+// RPO, the parts asked for.
+func (h *headerPane) clockLine(want clockParts) string {
 	st, s := h.c.Styles, h.state
 	el := h.c.elapsed(s)
 	if h.stopped() { // the clock stopped with the writer
@@ -117,16 +139,19 @@ func (h *headerPane) clockLine(withEnd bool) string {
 		case o.Expected > 0 && el > o.Expected:
 			elStyle = st.Warn
 		}
-		if o.Expected > 0 {
+		if o.Expected > 0 && want&clockExpected != 0 {
 			parts = append(parts, st.Muted.Render("expected ")+fmtObjective(o.Expected))
 		}
 		if o.Window > 0 {
 			parts = append(parts, st.Muted.Render("window ")+fmtObjective(o.Window))
 		}
-		if end := h.c.projectedEnd(s); end != "" && withEnd {
+		if end := h.c.projectedEnd(s); end != "" && want&clockEnd != 0 {
 			parts = append(parts, end)
 		}
-		tail := st.Muted.Render(" · RTO ") + fmtObjective(o.RTO) + st.Muted.Render(" · RPO ") + fmtObjective(o.RPO)
+		tail := ""
+		if want&clockObjectives != 0 {
+			tail = st.Muted.Render(" · RTO ") + fmtObjective(o.RTO) + st.Muted.Render(" · RPO ") + fmtObjective(o.RPO)
+		}
 		return st.Muted.Render("elapsed ") + elStyle.Render(fmtClock(el)) + prefixJoin(st.Muted.Render(" / "), parts) + tail
 	}
 	return st.Muted.Render("elapsed ") + elStyle.Render(fmtClock(el))

@@ -20,6 +20,7 @@ type KeyMap struct {
 	Quit     key.Binding
 	Hide     key.Binding // hide the decision dialog (the alarm stays)
 	Rejects  key.Binding // the rejected rows (rejects browser)
+	Assess   key.Binding // the assessment's summary (assessment.go)
 	// RejectsInField opens the rejects browser from a dialog whose text
 	// field takes the letters.
 	RejectsInField key.Binding
@@ -72,6 +73,7 @@ func DefaultKeyMap() *KeyMap {
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Hide:     b([]string{"esc"}, "esc", "hide"),
 		Rejects:  b([]string{"e", "ctrl+r"}, "e", "rejected rows"),
+		Assess:   b([]string{"a"}, "a", "assessment"),
 		Help:     b([]string{"?"}, "?", "keys"),
 
 		RejectsInField: b([]string{"ctrl+r"}, "ctrl+r", "rejected rows"),
@@ -142,6 +144,7 @@ const (
 	vNextField
 	vPrevField
 	vRejects
+	vAssess
 	vHelp
 	vFocusNext
 	vFocusPrev

@@ -48,6 +48,16 @@ func (c *Common) lateness(p journal.StepPlan, narrow bool) string {
 	}
 }
 
+// pastWindow reports whether the running run is projected to end past its
+// window.
+func (c *Common) pastWindow(s journal.State) bool {
+	if s.Outcome != "" || s.StartedAt.IsZero() {
+		return false
+	}
+	pv, ok := c.plan(s)
+	return ok && pv.Window > 0 && pv.ProjectedEnd > pv.Window
+}
+
 // projectedEnd is the header's "ends ~0:13:00": when the forward steps end
 // at this pace; red past the window, amber past the expected duration.
 // Empty once the run ended or when nothing is planned.

@@ -93,3 +93,16 @@ func TestProjectedEndOnlyWhilePlannedAndRunning(t *testing.T) {
 		t.Errorf("nothing planned: %q", got)
 	}
 }
+
+// TestGoldenLateness80x24: on the smallest supported screen the steps
+// still show their lateness (narrow form) and the header the projected
+// end past the window.
+func TestGoldenLateness80x24(t *testing.T) {
+	screen := goldenSized(t, "", 80, 24, nil, lateState())
+	for _, want := range []string{"past the window", "+7m10s"} {
+		if !strings.Contains(string(screen), want) {
+			t.Errorf("the screen lacks %q:\n%s", want, screen)
+		}
+	}
+	golden.RequireEqual(t, screen)
+}

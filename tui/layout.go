@@ -83,17 +83,20 @@ func (m *Model) relayout() {
 		tail := sec(m.tail, rw, 2, 0, 2)
 		tail.flex = true
 		L.colW = []int{lw, rw}
+		right := []section{sec(m.through, rw, 2, max(6, bodyH/3), 0)}
+		if m.cdc.active() {
+			right = append(right, sec(m.cdc, rw, m.cdc.minLines(rw), max(5, bodyH/4), 1))
+		}
 		L.cols = [][]slot{
 			place([]section{
 				sec(m.steps, lw, 4, max(10, bodyH*55/100), 0),
 				sec(m.detail, lw, 3, max(6, bodyH/3), 1),
 				sec(m.ready, lw, 2, 0, 2),
 			}, lw, bodyH),
-			place([]section{
-				sec(m.through, rw, 2, max(6, bodyH/3), 0),
+			place(append(right,
 				sec(m.errs, rw, 2, max(6, bodyH/3), 1),
 				tail,
-			}, rw, bodyH),
+			), rw, bodyH),
 		}
 		return
 	}
@@ -107,9 +110,12 @@ func (m *Model) relayout() {
 	}
 	tail := sec(m.tail, W, 2, 0, 5)
 	tail.flex = true
+	top = append(top, sec(m.through, W, 2, max(4, bodyH/4), 2))
+	if m.cdc.active() {
+		top = append(top, sec(m.cdc, W, m.cdc.minLines(W), max(3, bodyH/5), 2))
+	}
 	L.colW = []int{W}
 	L.cols = [][]slot{place(append(top,
-		sec(m.through, W, 2, max(4, bodyH/4), 2),
 		sec(m.errs, W, 2, max(4, bodyH/4), 3),
 		sec(m.ready, W, 2, 0, 4),
 		tail,

@@ -27,6 +27,7 @@ type Model struct {
 	steps   *stepsPane
 	detail  *detailPane
 	through *throughputPane
+	cdc     *cdcPane
 	errs    *errorsPane
 	ready   *readinessPane
 	tail    *tailPane
@@ -41,7 +42,10 @@ type Model struct {
 	browser *rejectsBrowser // the rejected rows, over everything but the header and banner (overlays.go)
 	help    bool            // the key help overlay is open
 	card    *drillCard      // the drill's scorecard, at its end (drill_scorecard.go)
-	rang    time.Time       // Pending.Since of the last alarm the bell rang for
+
+	assessed   *assessBox // the assessment's summary (assessment.go)
+	assessSeen int64      // the seq of the last assessment opened by itself
+	rang       time.Time  // Pending.Since of the last alarm the bell rang for
 
 	focus      int              // the pane that takes the scroll keys (focus.go)
 	fkeys      focusKeys        // its keys
@@ -65,7 +69,7 @@ func New(sess engine.Session, opts Options) Model {
 	m := Model{
 		sess: sess, c: c,
 		header: newHeader(c), steps: newSteps(c), detail: newDetail(c),
-		through: newThroughput(c), errs: newErrors(c), ready: newReadiness(c), tail: newTail(c),
+		through: newThroughput(c), cdc: newCDC(c), errs: newErrors(c), ready: newReadiness(c), tail: newTail(c),
 		sent: map[string]map[int]bool{}, body: &layout{}, fkeys: newFocusKeys(),
 	}
 	m.detail.sent = m.sent
@@ -124,7 +128,7 @@ func (m Model) tick() tea.Cmd {
 
 // panes lists every pane, for fan-out.
 func (m Model) panes() []pane {
-	return []pane{m.header, m.steps, m.detail, m.through, m.errs, m.ready, m.tail}
+	return []pane{m.header, m.steps, m.detail, m.through, m.cdc, m.errs, m.ready, m.tail}
 }
 
 // Update routes a message.
@@ -132,6 +136,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m, took := m.routeScorecard(msg)
 	if took {
+		m.relayout()
+		return m, nil
+	}
+	if m, took = m.routeAssessment(msg); took {
 		m.relayout()
 		return m, nil
 	}
@@ -153,6 +161,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.opening = false
 		m.fanOut(msg)
 		m.syncDialogs()
+		m = m.followAssessment()
 		m.pruneSent()
 		m.refreshReplay()
 		if m.browser != nil {

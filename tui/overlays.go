@@ -100,6 +100,9 @@ func (m Model) overlaysView(screen string) string {
 	if m.expanded != nil {
 		screen = m.overlayBox(screen, m.expandedView(L.w))
 	}
+	if m.assessed != nil {
+		screen = m.overlayBox(screen, m.assessView())
+	}
 	if m.help {
 		screen = m.overlayBox(screen, m.helpView(L.w))
 	}

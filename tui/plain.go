@@ -31,15 +31,16 @@ type Plain struct {
 	lastRejects  map[string]time.Time
 	rejects      map[string]map[string]int64 // per table, since the last line
 	sample       map[string]string
-	order        []string     // tables with rejects pending, in first-seen order
-	refusals     atomic.Int64 // refused events seen: the asker waits for its answer's fate
-	lastAt       time.Time    // time of the previous event: a resume says how long the run was not running
+	order        []string                // tables with rejects pending, in first-seen order
+	refusals     atomic.Int64            // refused events seen: the asker waits for its answer's fate
+	lastAt       time.Time               // time of the previous event: a resume says how long the run was not running
+	cdcSeen      map[string]plainCDCSeen // per change stream, its last lag line (plain_cdc.go)
 }
 
 // NewPlain prints to w.
 func NewPlain(w io.Writer) *Plain {
 	return &Plain{w: w, lastProgress: map[string]time.Time{}, lastRejects: map[string]time.Time{},
-		rejects: map[string]map[string]int64{}, sample: map[string]string{}}
+		rejects: map[string]map[string]int64{}, sample: map[string]string{}, cdcSeen: map[string]plainCDCSeen{}}
 }
 
 // Err is the first write error, if any.
@@ -68,7 +69,8 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 	prev := p.lastAt
 	p.lastAt = e.At
 	switch e.Type {
-	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked, journal.CopyTuned:
+	case journal.Progress, journal.RowsRejected, journal.Log, journal.CastApplied, journal.ChecklistChecked, journal.CopyTuned,
+		journal.CDCChanges, journal.CDCApplied, journal.CDCLagSample:
 	default:
 		p.flushRejects(s, e.At, "")
 	}
@@ -126,6 +128,10 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 		p.rowsRejected(e, s, pl)
 	case journal.CopyTunedPayload:
 		p.line(s, e.At, "%s", tunedLine(pl))
+	case journal.CDCStreamPayload:
+		p.cdcStarted(e, s, pl)
+	case journal.CDCLagPayload:
+		p.cdcLag(e, s, pl)
 	case journal.CastPayload:
 		p.line(s, e.At, "%s.%s: cast %q -> %s (%d values)", pl.Table, pl.Column, pl.From, pl.To, pl.Count)
 	case journal.VerifyPayload:

@@ -41,8 +41,15 @@ type Options struct {
 	// History lists journals (runs and drills) to find the last restore
 	// of each snapshotted connection in, for the restore prediction.
 	History []string
+	// MeasureWrite measures each copied table's write rate on a scratch
+	// table created in the target and dropped again: the only write an
+	// assessment may do. Without it the write rate is the last recorded
+	// copy's (History), or unknown.
+	MeasureWrite bool
 	// Open opens a connection; nil: db.OpenReadOnly.
 	Open func(ctx context.Context, c runbooks.Connection) (db.DB, error)
+	// OpenWrite opens the target read-write for MeasureWrite; nil: db.Open.
+	OpenWrite func(ctx context.Context, c runbooks.Connection) (db.DB, error)
 	// Now is the clock (rates and durations); nil: time.Now.
 	Now func() time.Time
 }
@@ -80,6 +87,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Open == nil {
 		o.Open = func(ctx context.Context, c runbooks.Connection) (db.DB, error) {
 			return db.OpenReadOnly(ctx, c, o.BaseDir)
+		}
+	}
+	if o.OpenWrite == nil {
+		o.OpenWrite = func(ctx context.Context, c runbooks.Connection) (db.DB, error) {
+			return db.Open(ctx, c, o.BaseDir)
 		}
 	}
 	a := &assessor{o: o, conns: map[string]db.DB{}, res: &Result{Sample: o.Sample.String(), Counts: map[string]int{}}}

@@ -27,7 +27,7 @@ func (a *assessor) copyStep(ctx context.Context, step runbooks.Step) error {
 			return fmt.Errorf("listing the source tables: %w", err)
 		}
 	}
-	pred := StepPrediction{Step: step.ID}
+	pred := StepPrediction{Step: step.ID, WriteKnown: true}
 	for _, name := range tables {
 		tr, err := a.table(ctx, step, src, dst, name)
 		if err != nil {
@@ -40,9 +40,16 @@ func (a *assessor) copyStep(ctx context.Context, step runbooks.Step) error {
 		a.res.Tables = append(a.res.Tables, *tr)
 		pred.Rows += tr.Rows
 		if tr.ReadRate > 0 {
-			pred.Predicted += time.Duration(float64(tr.Rows) / tr.ReadRate * float64(time.Second))
+			pred.ReadTime += rowsAt(tr.Rows, tr.ReadRate)
+		}
+		if tr.WriteRate > 0 {
+			pred.WriteTime += rowsAt(tr.Rows, tr.WriteRate)
+		} else {
+			pred.WriteKnown = false
 		}
 	}
+	// the copy reads and writes at once: it takes as long as the slower
+	pred.Predicted = max(pred.ReadTime, pred.WriteTime)
 	a.res.Steps = append(a.res.Steps, pred)
 	a.add(Finding{Grade: Note, Step: step.ID, Message: "rows the target itself refuses (unique keys, foreign keys, checks) cannot be predicted without writing; they are not counted here"})
 	return nil
@@ -115,11 +122,18 @@ func (a *assessor) table(ctx context.Context, step runbooks.Step, src, dst db.DB
 	if tr.Rows, err = src.Count(ctx, name); err != nil {
 		return nil, fmt.Errorf("counting %s: %w", name, err)
 	}
-	if err := a.readThrough(ctx, src, p, step, tr); err != nil {
+	kept, err := a.readThrough(ctx, src, p, step, tr)
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
+	a.writeRate(ctx, step, p, kept, tr)
 	a.judgeRejects(tr)
 	return tr, nil
+}
+
+// rowsAt is how long rows take at rate rows a second.
+func rowsAt(rows int64, rate float64) time.Duration {
+	return time.Duration(float64(rows) / rate * float64(time.Second))
 }
 
 // mapping is the plan's column mapping, with a note for every target type

@@ -1,16 +1,18 @@
 package assess
 
 import (
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // restoreRate is a restore measured in an earlier run or drill: rows
-// restored a second on a connection.
+// restored on a connection and how long it took.
 type restoreRate struct {
 	journal string
 	at      time.Time
@@ -18,17 +20,75 @@ type restoreRate struct {
 	took    time.Duration
 }
 
-func (r restoreRate) perSecond() float64 { return float64(r.rows) / r.took.Seconds() }
+// restoreModel predicts a restore's duration from the verified restores of
+// one connection recorded in the migration's journals: with two or more
+// of different sizes, a line fitted through them (a fixed cost — the
+// tool's start, the catalog, the verify — plus a cost per row); with one,
+// that restore's rate scaled by rows.
+type restoreModel struct {
+	last     restoreRate   // the latest, named in the finding
+	n        int           // restores the model rests on
+	fixed    time.Duration // cost of a restore of no rows
+	perRowNS float64       // cost of each row
+}
 
-// lastRestore finds, in the journals given, the latest verified restore of
-// the named connection that restored rows; ok is false when there is none.
-// A journal that cannot be read is passed over.
-func lastRestore(journals []string, conn string) (restoreRate, bool) {
-	var best restoreRate
-	found := false
+// predict is the model's duration for a restore of rows rows.
+func (m restoreModel) predict(rows int64) time.Duration {
+	return m.fixed + time.Duration(m.perRowNS*float64(rows))
+}
+
+// basis says in words what the prediction rests on.
+func (m restoreModel) basis() string {
+	if m.n < 2 {
+		return fmt.Sprintf("at the rate of the last restore (%d rows in %s, %s)", m.last.rows, m.last.took, filepath.Base(m.last.journal))
+	}
+	return fmt.Sprintf("from %d recorded restores (%s fixed + %.2f µs a row; the last %d rows in %s, %s)",
+		m.n, m.fixed.Round(time.Millisecond), m.perRowNS/1e3, m.last.rows, m.last.took, filepath.Base(m.last.journal))
+}
+
+// fitRestores makes the model of the restores given (at least one).
+func fitRestores(rs []restoreRate) restoreModel {
+	m := restoreModel{n: len(rs)}
+	for _, r := range rs {
+		if m.last.journal == "" || r.at.After(m.last.at) {
+			m.last = r
+		}
+	}
+	single := func() restoreModel {
+		m.fixed, m.perRowNS = 0, float64(m.last.took.Nanoseconds())/float64(m.last.rows)
+		return m
+	}
+	if len(rs) < 2 {
+		return single()
+	}
+	// least squares of took over rows
+	var sx, sy, sxx, sxy float64
+	for _, r := range rs {
+		x, y := float64(r.rows), float64(r.took.Nanoseconds())
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	n := float64(len(rs))
+	den := n*sxx - sx*sx
+	if den == 0 { // every restore the same size: nothing to separate
+		return single()
+	}
+	slope := (n*sxy - sx*sy) / den
+	icept := (sy - slope*sx) / n
+	if slope <= 0 || icept < 0 { // noise larger than the trend: the last restore's rate
+		return single()
+	}
+	m.fixed, m.perRowNS = time.Duration(icept), slope
+	return m
+}
+
+// restoresOf finds, in the journals of the migration given, every verified
+// restore of the named connection that restored rows. A journal that
+// cannot be read is passed over.
+func restoresOf(journals []string, migration, conn string) []restoreRate {
+	var out []restoreRate
 	for _, path := range journals {
-		evs, err := journal.ReadAll(path)
-		if err != nil {
+		evs, ok := migrationJournal(path, migration)
+		if !ok {
 			continue
 		}
 		for _, e := range evs {
@@ -44,13 +104,12 @@ func lastRestore(journals []string, conn string) (restoreRate, bool) {
 			for _, t := range rp.Tables {
 				rows += t.Rows
 			}
-			if rows > 0 && (!found || e.At.After(best.at)) {
-				best = restoreRate{journal: path, at: e.At, rows: rows, took: time.Duration(rp.DurationMS) * time.Millisecond}
-				found = true
+			if rows > 0 {
+				out = append(out, restoreRate{journal: path, at: e.At, rows: rows, took: time.Duration(rp.DurationMS) * time.Millisecond})
 			}
 		}
 	}
-	return best, found
+	return out
 }
 
 // Journals lists the journal files (*.journal) under the directories
@@ -70,4 +129,61 @@ func Journals(dirs ...string) []string {
 		})
 	}
 	return out
+}
+
+// migrationJournal reads a run or drill journal of the migration given;
+// ok is false for a journal that cannot be read, of another migration, or
+// of an assessment (which moves nothing, so measures no write or restore).
+func migrationJournal(path, migration string) ([]journal.Event, bool) {
+	evs, err := journal.ReadAll(path)
+	if err != nil || len(evs) == 0 || evs[0].Type != journal.RunStarted {
+		return nil, false
+	}
+	p, err := journal.Decode(evs[0])
+	rs, ok := p.(journal.RunStartedPayload)
+	if err != nil || !ok || rs.Mode == journal.ModeAssess {
+		return nil, false
+	}
+	rb, _ := runbooks.Parse(rs.RunbookPath, []byte(rs.RunbookText))
+	if rb == nil || rb.MigrationID != migration {
+		return nil, false
+	}
+	return evs, true
+}
+
+// copyRate is a table's copy measured in an earlier run: rows written a
+// second, end to end (read, convert, write).
+type copyRate struct {
+	journal string
+	at      time.Time
+	rate    float64
+}
+
+// lastCopy finds, in the journals of the migration given, the latest copy
+// of the table by the named step that wrote rows; ok is false when there
+// is none.
+func lastCopy(journals []string, migration, step, table string) (copyRate, bool) {
+	var best copyRate
+	found := false
+	for _, path := range journals {
+		evs, ok := migrationJournal(path, migration)
+		if !ok {
+			continue
+		}
+		for _, e := range evs {
+			if e.Type != journal.TableCopied || e.StepID != step {
+				continue
+			}
+			p, err := journal.Decode(e)
+			pp, ok := p.(journal.ProgressPayload)
+			if err != nil || !ok || pp.Table != table || pp.Written <= 0 || pp.ElapsedMS <= 0 {
+				continue
+			}
+			if !found || e.At.After(best.at) {
+				best = copyRate{journal: path, at: e.At, rate: float64(pp.Written) / (float64(pp.ElapsedMS) / 1000)}
+				found = true
+			}
+		}
+	}
+	return best, found
 }

@@ -27,12 +27,14 @@ const minChunks = 10
 // order exactly as the copy reads them, and passes every row through the
 // plan's cast rules and converters: a row the converters refuse is a row
 // the copy would reject, for the same column and reason.
-func (a *assessor) readThrough(ctx context.Context, src db.DB, p *copyengine.Plan, step runbooks.Step, tr *TableResult) error {
+// It returns up to writeSample of the converted rows, to measure the
+// write rate with.
+func (a *assessor) readThrough(ctx context.Context, src db.DB, p *copyengine.Plan, step runbooks.Step, tr *TableResult) ([][]any, error) {
 	batch := step.Batch
 	if batch <= 0 {
 		batch = readBatch
 	}
-	r := &tally{p: p, tr: tr, groups: map[[2]string]*RejectGroup{}}
+	r := &tally{p: p, tr: tr, groups: map[[2]string]*RejectGroup{}, keep: a.o.MeasureWrite}
 	want := a.o.Sample.target(tr.Rows)
 	var err error
 	switch {
@@ -45,7 +47,7 @@ func (a *assessor) readThrough(ctx context.Context, src db.DB, p *copyengine.Pla
 		err = r.readRange(ctx, src, nil, nil, batch, want)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tr.ReadTime = r.elapsed
 	if secs := r.elapsed.Seconds(); secs > 0 {
@@ -62,7 +64,7 @@ func (a *assessor) readThrough(ctx context.Context, src db.DB, p *copyengine.Pla
 	}
 	sortGroups(tr.Rejects)
 	tr.Rejected = int64(float64(tr.RejectedRead)*scale + 0.5)
-	return nil
+	return r.kept, nil
 }
 
 func keyKind(p *copyengine.Plan) convert.Kind {
@@ -108,6 +110,8 @@ type tally struct {
 	groups  map[[2]string]*RejectGroup
 	order   []*RejectGroup
 	elapsed time.Duration
+	keep    bool    // keep converted rows (up to writeSample)
+	kept    [][]any // the converted rows kept
 }
 
 // readRange reads rows after the key after (nil: from the start) up to
@@ -146,8 +150,11 @@ func (r *tally) row(row []any) {
 	for _, v := range row {
 		r.tr.Bytes += copyengine.ValueSize(v)
 	}
-	_, col, rej := r.p.ConvertRow(row)
+	out, col, rej := r.p.ConvertRow(row)
 	if rej == nil {
+		if r.keep && len(r.kept) < writeSample {
+			r.kept = append(r.kept, out)
+		}
 		return
 	}
 	r.tr.RejectedRead++

@@ -6,6 +6,7 @@ package assess_test
 // its DSN in an environment variable a runbook connection can name.
 
 import (
+	"context"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -93,4 +94,9 @@ func open(t *testing.T, driver, connName, dsn, name string) *server {
 	}
 	t.Cleanup(func() { d.Close() })
 	return &server{DB: d, conn: c, name: name}
+}
+
+// openWrite opens a runbook connection read-write, as --measure-write does.
+func openWrite(ctx context.Context, c runbooks.Connection) (db.DB, error) {
+	return db.Open(ctx, c, "")
 }

@@ -23,7 +23,7 @@ func (a *assessor) snapshotStep(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
-	snap := SnapshotResult{Step: step.ID, Of: step.Of, Size: n}
+	snap := SnapshotResult{Step: step.ID, Of: step.Of, Size: n, RTO: a.o.Runbook.Objectives.RTO}
 	inServer := false
 	if sn, ok := d.(db.Snapshotter); ok {
 		if m, err := db.FindSnapshotMethod(d.Driver(), sn, step.Method); err == nil {
@@ -35,9 +35,12 @@ func (a *assessor) snapshotStep(ctx context.Context, step runbooks.Step) error {
 	msg := fmt.Sprintf("the snapshot of %s captures about %s", step.Of, human.Bytes(n))
 	grade := Note
 	if inServer {
+		snap.InServer = true
 		msg += ", on the server"
 	} else if dir := a.snapshotDir(); dir != "" {
+		snap.Dir = dir
 		if free, ok := diskFree(dir); ok {
+			snap.Free, snap.FreeKnown = free, true
 			msg += fmt.Sprintf(", into %s with %s free", dir, human.Bytes(free))
 			if free < n {
 				grade = Blocker
@@ -64,13 +67,17 @@ func (a *assessor) snapshotDir() string {
 	return filepath.Join(a.o.BaseDir, "snapshots")
 }
 
-// predictRestore weighs the restore of this snapshot against the RTO, at
-// the rate of the last recorded restore of the same connection.
+// predictRestore weighs the restore of this snapshot against the RTO,
+// from the verified restores of the same connection in journals of the
+// same migration (runs and drills; restoreModel), for the rows the
+// connection holds now. Measuring a restore here would mean writing (a
+// scratch database restored from a sample), which an assessment does not
+// do: without a recorded restore the time is said to be unknown.
 func (a *assessor) predictRestore(ctx context.Context, step runbooks.Step, d db.DB) error {
 	rto := a.o.Runbook.Objectives.RTO
-	last, ok := lastRestore(a.o.History, step.Of)
-	if !ok {
-		a.add(Finding{Grade: Warning, Step: step.ID, Message: fmt.Sprintf("no restore of %s is recorded in the journals searched: the restore time against the RTO is unknown (rehearse it: tightrope drill)", step.Of)})
+	recorded := restoresOf(a.o.History, a.o.Runbook.MigrationID, step.Of)
+	if len(recorded) == 0 {
+		a.add(Finding{Grade: Warning, Step: step.ID, Message: fmt.Sprintf("no restore of %s is recorded in the journals of this migration searched: the restore time against the RTO is unknown (rehearse it: tightrope drill)", step.Of)})
 		return nil
 	}
 	tables, err := d.Tables(ctx)
@@ -85,11 +92,12 @@ func (a *assessor) predictRestore(ctx context.Context, step runbooks.Step, d db.
 		}
 		rows += n
 	}
-	predicted := time.Duration(float64(rows) / last.perSecond() * float64(time.Second))
+	model := fitRestores(recorded)
+	predicted := model.predict(rows)
 	i := len(a.res.Snapshots) - 1
-	a.res.Snapshots[i].Rows, a.res.Snapshots[i].Restore, a.res.Snapshots[i].RestoreFrom = rows, predicted, filepath.Base(last.journal)
-	f := Finding{Grade: Note, Step: step.ID, Message: fmt.Sprintf("restoring %d rows would take about %s at the rate of the last restore (%d rows in %s, %s)",
-		rows, predicted.Round(time.Millisecond), last.rows, last.took, filepath.Base(last.journal))}
+	a.res.Snapshots[i].Rows, a.res.Snapshots[i].Restore, a.res.Snapshots[i].RestoreFrom = rows, predicted, filepath.Base(model.last.journal)
+	f := Finding{Grade: Note, Step: step.ID, Message: fmt.Sprintf("restoring %d rows would take about %s %s",
+		rows, predicted.Round(time.Millisecond), model.basis())}
 	if rto > 0 {
 		f.Message += fmt.Sprintf(" against an RTO of %s", rto)
 		if predicted > rto {

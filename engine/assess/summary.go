@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/tightrope/tightrope/human"
 	"github.com/tightrope/tightrope/internal/safetext"
+	"github.com/tightrope/tightrope/journal"
 )
 
 // Lines renders an assessment as plain lines for a terminal or a log:
@@ -26,8 +28,8 @@ func Lines(r *Result) []string {
 		if t.Estimate {
 			est = " (estimate: " + t.Sampling + ")"
 		}
-		add("%s %s: %d rows, %s, read %d at %.0f rows/s; would reject %d (%s)%s",
-			t.Step, t.Table, t.Rows, human.Bytes(t.Bytes), t.Read, t.ReadRate, t.Rejected, pct(t.RejectRate()), est)
+		add("%s %s: %d rows, %s, read %d at %.0f rows/s, %s; would reject %d (%s)%s",
+			t.Step, t.Table, t.Rows, human.Bytes(t.Bytes), t.Read, t.ReadRate, WriteWords(t), t.Rejected, pct(t.RejectRate()), est)
 		for _, m := range t.Mapping {
 			if m.Note != "" {
 				add("  %s: %s → %s: %s", m.Column, m.Source, m.Target, m.Note)
@@ -41,7 +43,10 @@ func Lines(r *Result) []string {
 		}
 	}
 	for _, s := range r.Steps {
-		add("%s: %d rows, at least %s at the measured read rate", s.Step, s.Rows, s.Predicted.Round(time.Millisecond))
+		add("%s", StepWords(s))
+	}
+	for _, s := range r.Snapshots {
+		add("%s", SnapshotWords(s))
 	}
 	for _, grade := range []string{Blocker, Warning, Note} {
 		for _, f := range r.Findings {
@@ -79,4 +84,51 @@ func jsonText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// WriteWords says a table's write rate and where it comes from.
+func WriteWords(t TableResult) string {
+	switch {
+	case t.WriteRate <= 0:
+		return "write rate unknown"
+	case t.WriteFrom == journal.WriteMeasured:
+		return fmt.Sprintf("write %.0f rows/s (measured on a scratch table)", t.WriteRate)
+	}
+	return fmt.Sprintf("write %.0f rows/s (last recorded copy, %s)", t.WriteRate, filepath.Base(t.WriteFrom))
+}
+
+// StepWords says a copy step's predicted duration.
+func StepWords(s StepPrediction) string {
+	if !s.WriteKnown {
+		return fmt.Sprintf("%s: %d rows, at least %s at the measured read rate (write rate unknown)", s.Step, s.Rows, s.Predicted.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("%s: %d rows, about %s (read %s, write %s)", s.Step, s.Rows, s.Predicted.Round(time.Millisecond),
+		s.ReadTime.Round(time.Millisecond), s.WriteTime.Round(time.Millisecond))
+}
+
+// SnapshotWords says a snapshot step's predicted size, the free disk where
+// it goes, and its predicted restore time against the RTO.
+func SnapshotWords(s SnapshotResult) string {
+	out := fmt.Sprintf("%s: snapshot of %s about %s", s.Step, s.Of, human.Bytes(s.Size))
+	switch {
+	case s.InServer:
+		out += " (on the server)"
+	case s.Dir == "":
+	case s.FreeKnown:
+		out += fmt.Sprintf(", %s free in %s", human.Bytes(s.Free), s.Dir)
+	default:
+		out += ", free space in " + s.Dir + " unknown"
+	}
+	if s.RestoreFrom == "" {
+		return out + "; restore time unknown (no restore recorded)"
+	}
+	out += fmt.Sprintf("; restore of %d rows about %s", s.Rows, s.Restore.Round(time.Millisecond))
+	if s.RTO > 0 {
+		verdict := "within"
+		if s.Restore > s.RTO {
+			verdict = "OVER"
+		}
+		out += fmt.Sprintf(", %s the RTO of %s", verdict, s.RTO)
+	}
+	return out
 }

@@ -1,9 +1,10 @@
 // Package cdc is tightrope's change data capture: it reads a source's
-// change log (PostgreSQL logical replication with pgoutput), spools every
+// change log (PostgreSQL logical replication with pgoutput, the MariaDB
+// binlog with GTIDs), spools every
 // committed source transaction into the journal with its source position
 // before the source is told it was received, and applies the spooled
 // transactions to a target, each in one target transaction together with
-// the applied position, idempotently by key.
+// the applied position, idempotently by key (PGApplier, MyApplier).
 //
 // The positions are checkable: a stream records the source's identity when
 // it is opened (cdc_stream_started), and every (re)start compares it, and

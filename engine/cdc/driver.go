@@ -42,8 +42,8 @@ type Started struct {
 	Release  func(ctx context.Context) error
 }
 
-// CaptureSpec is what a capture needs. OnStarted and OnCommitted are the
-// hooks PGCapture documents.
+// CaptureSpec is what a capture needs. OnStarted, OnCommitted, OnRetry and
+// OnResumed are the hooks PGCapture documents.
 type CaptureSpec struct {
 	DSN         string
 	Stream      string
@@ -52,6 +52,8 @@ type CaptureSpec struct {
 	StepID      string
 	OnStarted   func()
 	OnCommitted func(seq int64, tx journal.CDCChangesPayload)
+	OnRetry     func(Retry)
+	OnResumed   func(Resumed)
 }
 
 // ApplySpec is what an applier needs. OnApplied and Ready are the hooks

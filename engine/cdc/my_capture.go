@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"unicode/utf8"
@@ -22,7 +23,8 @@ import (
 // MyCapture streams a MariaDB stream's row changes into the journal with
 // replication.BinlogSyncer, resuming after the journal's GTID position. The
 // binlog has no acknowledgement: the journal's position is where the next
-// run asks the server to start.
+// (re)connection asks the server to start, so a transaction is either in
+// the journal whole or read again.
 type MyCapture struct {
 	DSN      string
 	Stream   string
@@ -30,80 +32,250 @@ type MyCapture struct {
 	Journal  *journal.Store
 	Actor    string
 	StepID   string
+	// MaxBatch is how many transactions go into one journal commit at most
+	// (default 256); FlushEvery how long a received transaction may wait for
+	// others (default 20ms).
+	MaxBatch   int
+	FlushEvery time.Duration
+	// Retry is the pause before reconnecting after a dropped connection
+	// (default 1s, doubling to 30s while the source stays away). A negative
+	// Retry makes a dropped connection end Run with its error.
+	Retry time.Duration
+	// OnSpooled, if set, is told each journal commit: how many transactions
+	// and the position now spooled. OnReconnect, if set, is told each
+	// dropped connection before the capture reconnects.
+	OnSpooled   func(txs int, position string)
+	OnReconnect func(err error)
+
+	mu   sync.Mutex
+	read MyPoint
 }
 
-// Run checks the source's identity against the journal's (a mismatch, or a
-// position the binlog no longer holds, is a *PositionLostError) and captures
-// until ctx ends. It returns ctx's error when stopped.
+// ReadPoint is the binlog point up to which every transaction the capture
+// has read is in the journal (captured tables' transactions spooled, the
+// others passed over), with its commit time; zero before the first. The
+// lag sampler measures the source's lag from it (MyLag).
+func (c *MyCapture) ReadPoint() MyPoint {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.read
+}
+
+func (c *MyCapture) setRead(p MyPoint) {
+	if p.File == "" {
+		return
+	}
+	c.mu.Lock()
+	c.read = p
+	c.mu.Unlock()
+}
+
+// myDropped is a lost connection to the source: Run reconnects from the
+// journal's position.
+type myDropped struct{ err error }
+
+func (e *myDropped) Error() string { return e.err.Error() }
+func (e *myDropped) Unwrap() error { return e.err }
+
+// Run captures until ctx ends. On every (re)connection it checks the
+// source's identity (server id and GTID domain) against the journal's and
+// that the binlog still holds the journal's position (a mismatch, a purged
+// binlog, or a server whose binlog ends before the position is a
+// *PositionLostError); a captured table whose shape changes is a
+// *SchemaChangedError. A dropped connection is retried from the journal's
+// position (see Retry). It returns ctx's error when stopped.
 func (c *MyCapture) Run(ctx context.Context) error {
+	retry := c.Retry
+	if retry == 0 {
+		retry = time.Second
+	}
+	wait := retry
+	for {
+		spooled, err := c.session(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var dropped *myDropped
+		if !errors.As(err, &dropped) || retry < 0 {
+			return err
+		}
+		if spooled > 0 {
+			wait = retry
+		}
+		if c.OnReconnect != nil {
+			c.OnReconnect(err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// session is one connection's capture, from the journal's position; it
+// returns how many transactions it spooled.
+func (c *MyCapture) session(ctx context.Context) (int, error) {
 	sp, found, err := ReadSpooled(ctx, c.Journal.Path(), c.Stream)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !found {
-		return fmt.Errorf("cdc: stream %s was never started in this journal", c.Stream)
+		return 0, fmt.Errorf("cdc: stream %s was never started in this journal", c.Stream)
 	}
 	if sp.Started.Engine != "mysql" {
-		return fmt.Errorf("cdc: stream %s captures %s, not mysql", c.Stream, sp.Started.Engine)
+		return 0, fmt.Errorf("cdc: stream %s captures %s, not mysql", c.Stream, sp.Started.Engine)
 	}
 	cfg, host, port, err := myDSNParts(c.DSN)
 	if err != nil {
-		return err
-	}
-	db, err := sql.Open("mysql", c.DSN)
-	if err != nil {
-		return err
-	}
-	id, err := myIdentity(ctx, db)
-	db.Close()
-	if err != nil {
-		return err
-	}
-	if id != sp.Started.SystemID {
-		return &PositionLostError{Stream: c.Stream, Evidence: []string{fmt.Sprintf("the source is %s, the stream was started on %s", id, sp.Started.SystemID)}}
+		return 0, err
 	}
 	gset, err := gomysql.ParseMariadbGTIDSet(sp.Resume())
 	if err != nil {
-		return fmt.Errorf("cdc: stream %s: journal position %q: %w", c.Stream, sp.Resume(), err)
+		return 0, fmt.Errorf("cdc: stream %s: journal position %q: %w", c.Stream, sp.Resume(), err)
+	}
+	if err := c.check(ctx, sp); err != nil {
+		return 0, err
 	}
 	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
 		ServerID: c.ServerID, Flavor: gomysql.MariaDBFlavor, Host: host, Port: port,
 		User: cfg.User, Password: cfg.Passwd, UseDecimal: true, ParseTime: false,
-		// A dropped connection ends Run: the caller restarts it from the
+		// A dropped connection ends the session: Run reconnects from the
 		// journal, never from the syncer's own memory mid-transaction.
 		DisableRetrySync: true, Logger: slog.New(slog.DiscardHandler),
+		HeartbeatPeriod: 2 * time.Second, ReadTimeout: 20 * time.Second,
 	})
 	defer syncer.Close()
 	streamer, err := syncer.StartSyncGTID(gset.Clone())
 	if err != nil {
-		return fmt.Errorf("cdc: stream %s: start binlog at %s: %w", c.Stream, gset, err)
+		return 0, &myDropped{fmt.Errorf("cdc: stream %s: start binlog at %s: %w", c.Stream, gset, err)}
 	}
-	d := &myDecoder{stream: c.Stream, schema: cfg.DBName, tables: sp.Started.Tables, pos: gset.(*gomysql.MariadbGTIDSet)}
+	s := &mySession{c: c, dec: &myDecoder{stream: c.Stream, schema: cfg.DBName, tables: sp.Started.Tables, pos: gset.(*gomysql.MariadbGTIDSet)}}
+	err = s.loop(ctx, streamer)
+	if ctx.Err() != nil {
+		return s.spooled, ctx.Err()
+	}
+	var me *gomysql.MyError
+	if errors.As(err, &me) && me.Code == 1236 {
+		return s.spooled, &PositionLostError{Stream: c.Stream, Evidence: []string{fmt.Sprintf("the source cannot serve the binlog from %s: %s", gset, me.Message)}}
+	}
+	return s.spooled, err
+}
+
+// check compares the source with the journal: the same server and GTID
+// domain, and a binlog that still holds the resume position.
+func (c *MyCapture) check(ctx context.Context, sp Spooled) error {
+	db, err := sql.Open("mysql", c.DSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	id, err := myIdentity(ctx, db)
+	if err != nil {
+		if code := myErrorCode(err); code == 1044 || code == 1045 {
+			return err // access denied: reconnecting will not help
+		}
+		return &myDropped{err}
+	}
+	if id != sp.Started.SystemID {
+		return &PositionLostError{Stream: c.Stream, Evidence: []string{fmt.Sprintf("the source is %s, the stream was started on %s", id, sp.Started.SystemID)}}
+	}
+	h, err := myHeadroom(ctx, db, sp.Resume())
+	if err != nil {
+		return &myDropped{err}
+	}
+	if len(h.Lost) > 0 {
+		return &PositionLostError{Stream: c.Stream, Evidence: h.Lost}
+	}
+	return nil
+}
+
+// mySession is one connection's event loop with its pending journal batch.
+type mySession struct {
+	c            *MyCapture
+	dec          *myDecoder
+	pending      []journal.Draft
+	pendingPos   string
+	pendingSince time.Time
+	spooled      int
+}
+
+func (s *mySession) loop(ctx context.Context, streamer *replication.BinlogStreamer) error {
+	maxBatch, flushEvery := s.c.MaxBatch, s.c.FlushEvery
+	if maxBatch <= 0 {
+		maxBatch = 256
+	}
+	if flushEvery <= 0 {
+		flushEvery = 20 * time.Millisecond
+	}
 	for {
-		ev, err := streamer.GetEvent(ctx)
+		if len(s.pending) > 0 && (len(s.pending) >= maxBatch || time.Since(s.pendingSince) >= flushEvery) {
+			if err := s.flush(ctx); err != nil {
+				return err
+			}
+		}
+		ectx, cancel := ctx, context.CancelFunc(func() {})
+		if len(s.pending) > 0 {
+			ectx, cancel = context.WithDeadline(ctx, s.pendingSince.Add(flushEvery))
+		}
+		ev, err := streamer.GetEvent(ectx)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return ctx.Err() // what is pending is not journaled: it is read again
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				continue
+			}
+			if len(s.pending) > 0 { // whole transactions: not read again
+				if ferr := s.flush(ctx); ferr != nil {
+					return ferr // the journal failed: not a reason to reconnect
+				}
 			}
 			var me *gomysql.MyError
-			if errors.As(err, &me) && me.Code == 1236 {
-				return &PositionLostError{Stream: c.Stream, Evidence: []string{fmt.Sprintf("the source cannot serve the binlog from %s: %s", gset, me.Message)}}
+			if errors.As(err, &me) {
+				return err
 			}
-			return fmt.Errorf("cdc: stream %s: binlog: %w", c.Stream, err)
+			return &myDropped{fmt.Errorf("cdc: stream %s: binlog: %w", s.c.Stream, err)}
 		}
-		tx, err := d.event(ev)
+		tx, err := s.dec.event(ev)
 		if err != nil {
+			// The transactions before the one that stops the capture are
+			// whole: they are spooled first.
+			if len(s.pending) > 0 {
+				if ferr := s.flush(ctx); ferr != nil {
+					return errors.Join(err, ferr)
+				}
+			}
 			return err
 		}
+		if tx == nil && len(s.pending) == 0 {
+			s.c.setRead(s.dec.last)
+		}
 		if tx != nil {
-			if _, err := c.Journal.Append(ctx, c.Actor, c.StepID, journal.CDCChanges, *tx); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return fmt.Errorf("cdc: stream %s: spool: %w", c.Stream, err)
+			if len(s.pending) == 0 {
+				s.pendingSince = time.Now()
 			}
+			s.pending = append(s.pending, journal.Draft{Actor: s.c.Actor, StepID: s.c.StepID, Type: journal.CDCChanges, Payload: *tx})
+			s.pendingPos = tx.Position
 		}
 	}
+}
+
+// flush commits the pending transactions to the journal in one commit.
+func (s *mySession) flush(ctx context.Context) error {
+	if _, err := s.c.Journal.AppendBatch(ctx, s.pending); err != nil {
+		return fmt.Errorf("cdc: stream %s: spool %d transactions: %w", s.c.Stream, len(s.pending), err)
+	}
+	n := len(s.pending)
+	s.spooled += n
+	s.pending = s.pending[:0]
+	s.c.setRead(s.dec.last)
+	if s.c.OnSpooled != nil {
+		s.c.OnSpooled(n, s.pendingPos)
+	}
+	return nil
 }
 
 // myDecoder assembles binlog events into source transactions of the
@@ -116,10 +288,14 @@ type myDecoder struct {
 	gtid   *gomysql.MariadbGTID    // the open transaction's
 	open   *journal.CDCChangesPayload
 	shapes map[string]string // table -> column names as first seen
+	file   string            // the binlog file being read (from rotate events)
+	last   MyPoint           // where the last committed transaction ends
 }
 
 func (d *myDecoder) event(ev *replication.BinlogEvent) (*journal.CDCChangesPayload, error) {
 	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		d.file = string(e.NextLogName)
 	case *replication.MariadbGTIDEvent:
 		g := e.GTID
 		d.gtid = &g
@@ -131,7 +307,7 @@ func (d *myDecoder) event(ev *replication.BinlogEvent) (*journal.CDCChangesPaylo
 		}
 	case *replication.QueryEvent:
 		if d.open != nil && d.open.XID == -1 {
-			if string(e.Schema) == d.schema || len(e.Schema) == 0 {
+			if string(e.Schema) == d.schema || len(e.Schema) == 0 || containsWord(string(e.Query), d.schema) {
 				// A DDL in the captured database may reshape a captured table.
 				for _, t := range d.tables {
 					if containsWord(string(e.Query), t) {
@@ -139,24 +315,27 @@ func (d *myDecoder) event(ev *replication.BinlogEvent) (*journal.CDCChangesPaylo
 					}
 				}
 			}
-			return d.commit()
+			return d.commit(ev.Header.LogPos)
 		}
 	case *replication.RowsEvent:
 		return nil, d.rows(ev.Header.EventType, e)
 	case *replication.XIDEvent:
-		return d.commit()
+		return d.commit(ev.Header.LogPos)
 	}
 	return nil, nil
 }
 
 // commit closes the open transaction; it is returned if it changed a
 // captured table.
-func (d *myDecoder) commit() (*journal.CDCChangesPayload, error) {
+func (d *myDecoder) commit(end uint32) (*journal.CDCChangesPayload, error) {
 	if d.open == nil || d.gtid == nil {
 		return nil, nil
 	}
 	tx := d.open
 	d.open = nil
+	if d.file != "" {
+		d.last = MyPoint{File: d.file, Pos: int64(end), At: tx.At}
+	}
 	if err := d.pos.AddSet(d.gtid); err != nil {
 		return nil, err
 	}
@@ -165,6 +344,9 @@ func (d *myDecoder) commit() (*journal.CDCChangesPayload, error) {
 		return nil, nil
 	}
 	tx.Position = d.pos.String()
+	if d.file != "" {
+		tx.Commit = fmt.Sprintf("%s:%d", d.file, end) // where the binlog stands after the transaction
+	}
 	tx.XID = 0
 	return tx, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,18 +158,47 @@ func TestMariaDBCaptureApplyRestartToPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The bulk copy's part, before the stream's position (no writes between).
-	for _, r := range myRows(t, src) {
-		pgExec(t, target, fmt.Sprintf("INSERT INTO items VALUES (%s, %s, %s, %s, %s)", lit(r[0]), lit(r[1]), lit(r[2]), lit(r[3]), lit(r[4])))
-	}
 	stream := "s_" + dbtest.UniqueName(t, "m")[len("m_"):]
 	if len(stream) > 63 {
 		stream = stream[:63]
 	}
-	if _, err := (MyStream{Source: "src", DSN: srcDSN, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+	snap, _, err := (MyStream{Source: "src", DSN: srcDSN, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start")
+	if err != nil {
 		t.Fatal(err)
 	}
 	before := wr.txs
+	// The writer goes on while the bulk copy reads the snapshot: the copy
+	// sees the table as of the stream's start, the stream everything after.
+	for range 10 {
+		if err := wr.step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srcDB, err := dbtest.Open(t, "mysql", srcDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := srcDB.Table(ctx, "items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := snap.Reader(srcDB).ReadBatch(ctx, tbl, []string{"id", "name", "qty", "note", "price"}, nil, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		v := make([]string, len(r))
+		for i, x := range r {
+			v[i] = "NULL"
+			if x != nil {
+				v[i] = quoteLiteral(fmt.Sprint(x))
+			}
+		}
+		pgExec(t, target, "INSERT INTO items VALUES ("+strings.Join(v, ", ")+")")
+	}
+	if err := snap.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
 	capture := func() *MyCapture {
 		return &MyCapture{DSN: srcDSN, Stream: stream, ServerID: 9001, Journal: j, Actor: "cdc", StepID: "capture"}
 	}
@@ -325,9 +356,11 @@ func TestMariaDBBinlogPurged(t *testing.T) {
 	}
 	defer j.Close()
 	const stream = "s_purged"
-	if _, err := (MyStream{DSN: dsn, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start"); err != nil {
+	snap, _, err := (MyStream{DSN: dsn, Stream: stream, Tables: []string{"items"}}).Create(ctx, j, "cdc", "start")
+	if err != nil {
 		t.Fatal(err)
 	}
+	snap.Release(ctx)
 	wr := &myWriter{db: src, next: 1}
 	for range 5 {
 		if err := wr.step(); err != nil {
@@ -369,7 +402,276 @@ func TestMariaDBBinlogPurged(t *testing.T) {
 		t.Fatalf("Run = %v, want a position lost error", err)
 	}
 	t.Logf("evidence: %v", lost)
+	var oldest string
+	if err := src.QueryRow("SHOW BINARY LOGS").Scan(&oldest, new(any)); err != nil {
+		t.Fatal(err)
+	}
+	saved, _, _ := ReadSpooled(ctx, j.Path(), stream)
+	if len(lost.Evidence) != 1 || !strings.Contains(lost.Evidence[0], "binlog purged: the oldest binlog on the server, "+oldest+", starts after GTID ") ||
+		!strings.Contains(lost.Evidence[0], "the journal's position is "+saved.Resume()) {
+		t.Fatalf("evidence %q: want the oldest binlog's GTID against the saved %s", lost.Evidence, saved.Resume())
+	}
 	if sp, _, _ := ReadSpooled(ctx, j.Path(), stream); sp.Count != 0 {
 		t.Fatalf("spooled %d transactions from a purged position", sp.Count)
+	}
+}
+
+// myItemsWorld is a MariaDB source with items on the throwaway server, a
+// journal and a started stream.
+type myItemsWorld struct {
+	dsn    string
+	src    *sql.DB
+	j      *journal.Store
+	stream string
+	wr     *myWriter
+}
+
+func newMyItemsWorld(t testing.TB) *myItemsWorld {
+	t.Helper()
+	my := cdctest.MariaDB(t)
+	ctx := context.Background()
+	w := &myItemsWorld{dsn: my.CreateDatabase(t, dbtest.UniqueName(t, "src"))}
+	var err error
+	if w.src, err = sql.Open("mysql", w.dsn); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.src.Close() })
+	if _, err := w.src.Exec(itemsMyDDL); err != nil {
+		t.Fatal(err)
+	}
+	if w.j, err = journal.Create(filepath.Join(t.TempDir(), "run.journal"), journal.RunStartedPayload{Operator: "test"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.j.Close() })
+	w.stream = "s_" + dbtest.UniqueName(t, "m")[len("m_"):]
+	if len(w.stream) > 63 {
+		w.stream = w.stream[:63]
+	}
+	snap, _, err := (MyStream{DSN: w.dsn, Stream: w.stream, Tables: []string{"items"}}).Create(ctx, w.j, "cdc", "start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Release(ctx)
+	w.wr = &myWriter{db: w.src, next: 1}
+	return w
+}
+
+func (w *myItemsWorld) capture(id uint32) *MyCapture {
+	return &MyCapture{DSN: w.dsn, Stream: w.stream, ServerID: id, Journal: w.j, Actor: "cdc", StepID: "capture", Retry: 50 * time.Millisecond}
+}
+
+// waitSpooled waits until the journal holds n transactions of the stream.
+func (w *myItemsWorld) waitSpooled(t testing.TB, n int64) Spooled {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		sp, _, err := ReadSpooled(context.Background(), w.j.Path(), w.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp.Count >= n || time.Now().After(deadline) {
+			if sp.Count != n {
+				t.Fatalf("journal holds %d transactions, want %d", sp.Count, n)
+			}
+			return sp
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// killDump kills the server's binlog dump threads (the capture's
+// connection) and returns how many it killed.
+func killDump(t *testing.T, admin *sql.DB) int {
+	t.Helper()
+	rows, err := admin.Query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		admin.Exec(fmt.Sprintf("KILL %d", id))
+	}
+	return len(ids)
+}
+
+// TestMariaDBReconnectAfterKill: the binlog dump thread killed three
+// times while a writer commits: the capture reconnects from the journal's
+// position each time, the journal holds every writer transaction once, in
+// order, and the target (the shared MariaDB, by MyApplier) equals the
+// source. MyLag then reads the stream as caught up.
+func TestMariaDBReconnectAfterKill(t *testing.T) {
+	w := newMyItemsWorld(t)
+	ctx := context.Background()
+	admin := myOpen(t, cdctest.MariaDB(t).DSN)
+	sp0, _, err := ReadSpooled(ctx, w.j.Path(), w.stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lag, err := MyLag(ctx, w.dsn, sp0, MyPoint{}); err != nil || lag.SourceLagBytes != -1 || lag.SourceLagMS != -1 || lag.HeadroomBytes != -1 || lag.OldestLog == "" {
+		t.Fatalf("lag before any coordinate = %+v, %v; want -1 (not measurable) with the oldest binlog", lag, err)
+	}
+	var reconnects atomic.Int32
+	c := w.capture(9011)
+	c.OnReconnect = func(error) { reconnects.Add(1) }
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(cctx) }()
+	killed := 0
+	for i := range 300 {
+		if err := w.wr.step(); err != nil {
+			t.Fatal(err)
+		}
+		if i%80 == 40 {
+			k := 0
+			for deadline := time.Now().Add(10 * time.Second); k == 0 && time.Now().Before(deadline); {
+				k = killDump(t, admin)
+				if k == 0 {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			killed += k
+		}
+	}
+	sp := w.waitSpooled(t, int64(w.wr.txs))
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("capture: %v", err)
+	}
+	if killed < 3 || reconnects.Load() < 3 {
+		t.Fatalf("killed %d dump threads, the capture reconnected %d times; want 3 each", killed, reconnects.Load())
+	}
+	if sp2 := w.waitSpooled(t, int64(w.wr.txs)); sp2.LastSeq != sp.LastSeq {
+		t.Fatal("more spooled after the wait: doubled")
+	}
+	var prev uint64
+	journal.ScanDecoded(ctx, w.j.Path(), func(e journal.Event, p any, err error) error {
+		if tx, ok := p.(journal.CDCChangesPayload); ok {
+			seqs, err := myGTIDSeqs(tx.Position)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seqs[0] <= prev {
+				t.Errorf("seq %d: position %s not after %d", e.Seq, tx.Position, prev)
+			}
+			prev = seqs[0]
+		}
+		return nil
+	})
+	dst, tdb := myTargetDB(t)
+	if _, err := tdb.Exec(itemsMyDDL); err != nil {
+		t.Fatal(err)
+	}
+	n, err := (&MyApplier{DSN: dst, Stream: w.stream, JournalPath: w.j.Path()}).Apply(ctx)
+	if err != nil || n != w.wr.txs {
+		t.Fatalf("applied %d, %v; the writer committed %d", n, err, w.wr.txs)
+	}
+	if s, d := myRows(t, w.src), myRows(t, tdb); !slices.Equal(s, d) {
+		t.Fatalf("target (%d rows) differs from source (%d rows)", len(d), len(s))
+	}
+	lag, err := MyLag(ctx, w.dsn, sp, MyPoint{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lag.SourceLagBytes != 0 || lag.SourceLagMS != 0 || len(lag.Lost) != 0 || lag.OldestLog == "" || lag.HeadroomBytes < 0 {
+		t.Fatalf("lag of a caught-up stream: %+v", lag)
+	}
+	// A write to another table: from the last spooled commit the source
+	// is ahead; from a capture's read point that passed it, it is not.
+	if _, err := w.src.Exec("CREATE TABLE other (id int PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if lag, _ = MyLag(ctx, w.dsn, sp, MyPoint{}); lag.SourceLagBytes <= 0 || lag.SourceLagMS < 0 {
+		t.Fatalf("lag after an uncaptured write, from the spooled commit: %+v", lag)
+	}
+	c2 := w.capture(9012)
+	cctx, cancel = context.WithCancel(ctx)
+	go func() { done <- c2.Run(cctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		lag, err = MyLag(ctx, w.dsn, sp, c2.ReadPoint())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lag.SourceLagBytes == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if lag.SourceLagBytes != 0 {
+		t.Fatalf("lag from the read point of a capture that read everything: %+v", lag)
+	}
+}
+
+// TestMariaDBSchemaChangeMidStream: an ALTER TABLE of a captured table —
+// in the captured database's session, or qualified from a session in
+// another database — stops the capture with a *SchemaChangedError; every
+// transaction before it is spooled, none after; a restart stops at the same
+// place.
+func TestMariaDBSchemaChangeMidStream(t *testing.T) {
+	for _, qualified := range []bool{false, true} {
+		t.Run(fmt.Sprintf("qualified=%v", qualified), func(t *testing.T) {
+			w := newMyItemsWorld(t)
+			ctx := context.Background()
+			for range 20 {
+				if err := w.wr.step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := w.wr.txs
+			alter, on := "ALTER TABLE items ADD COLUMN extra int NULL", w.src
+			if qualified {
+				name := w.dsn[strings.LastIndex(w.dsn, "/")+1:]
+				alter, on = "ALTER TABLE `"+name+"`.items ADD COLUMN extra int NULL", myOpen(t, cdctest.MariaDB(t).DSNFor("mysql"))
+			}
+			if _, err := on.Exec(alter); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.src.Exec("INSERT INTO items (id, name, extra) VALUES (100000, 'after', 1)"); err != nil {
+				t.Fatal(err)
+			}
+			for run := range 2 {
+				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := w.capture(9013).Run(rctx)
+				cancel()
+				var sc *SchemaChangedError
+				if !errors.As(err, &sc) || sc.Table != "items" || !strings.Contains(sc.After, "ADD COLUMN extra") {
+					t.Fatalf("run %d: Run = %v, want a schema change of items", run, err)
+				}
+				if sp, _, _ := ReadSpooled(ctx, w.j.Path(), w.stream); sp.Count != int64(before) {
+					t.Fatalf("run %d: spooled %d transactions, want the %d before the ALTER", run, sp.Count, before)
+				}
+			}
+		})
+	}
+}
+
+// TestMariaDBPositionPastServer: a journal position the server's binlog
+// never reached (a source restored from a backup, or reset) is a position
+// lost error saying so, before any event is read.
+func TestMariaDBPositionPastServer(t *testing.T) {
+	w := newMyItemsWorld(t)
+	ctx := context.Background()
+	sp, _, err := ReadSpooled(ctx, w.j.Path(), w.stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs, _ := myGTIDSeqs(sp.Started.Start)
+	ahead := fmt.Sprintf("0-%d-%d", cdctest.MariaDB(t).ServerID, seqs[0]+1000)
+	if _, err := w.j.Append(ctx, "cdc", "capture", journal.CDCChanges, journal.CDCChangesPayload{Stream: w.stream, Position: ahead, At: time.Now(), Changes: []journal.CDCChange{}}); err != nil {
+		t.Fatal(err)
+	}
+	err = w.capture(9014).Run(ctx)
+	var lost *PositionLostError
+	if !errors.As(err, &lost) || !strings.Contains(lost.Error(), "before the journal's position "+ahead) {
+		t.Fatalf("Run = %v, want a position lost error naming %s", err, ahead)
 	}
 }

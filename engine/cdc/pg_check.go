@@ -9,10 +9,15 @@ import (
 )
 
 // checkPGPosition compares what the journal holds of a stream with the
-// source: the same system and timeline, the slot still there with its WAL,
-// and the server's confirmed position not past what the journal spooled
-// (the server would otherwise skip changes the journal never got). Every
-// finding goes into one *PositionLostError.
+// source: the same system and timeline; the slot still there with its WAL
+// (wal_status not lost, restart_lsn not past the journal); the server's
+// confirmed position not past what the journal spooled (the server would
+// otherwise skip changes the journal never got); the journal not ahead of
+// the server's WAL (another server, or one restored to an earlier point).
+// The journal ahead of the slot's confirmed position is no loss: a capture
+// stopped between its journal commit and its status to the source resumes
+// from the journal and skips what it holds. Every finding goes into one
+// *PositionLostError.
 func checkPGPosition(ctx context.Context, conn *pgconn.PgConn, sp Spooled) error {
 	var evidence []string
 	id, err := pglogrepl.IdentifySystem(ctx, conn)
@@ -29,7 +34,10 @@ func checkPGPosition(ctx context.Context, conn *pgconn.PgConn, sp Spooled) error
 	if err != nil {
 		return fmt.Errorf("cdc: stream %s: journal position %q: %w", sp.Started.Stream, sp.Resume(), err)
 	}
-	rows, err := queryRows(ctx, conn, "SELECT plugin, slot_type, database, wal_status, confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = "+quoteLiteral(sp.Started.Stream))
+	if saved > id.XLogPos {
+		evidence = append(evidence, fmt.Sprintf("the journal holds changes up to %s but the source's WAL ends at %s: the source is not the server (or not the state) the changes came from", saved, id.XLogPos))
+	}
+	rows, err := queryRows(ctx, conn, "SELECT plugin, slot_type, database, wal_status, confirmed_flush_lsn, restart_lsn, safe_wal_size FROM pg_replication_slots WHERE slot_name = "+quoteLiteral(sp.Started.Stream))
 	if err != nil {
 		return fmt.Errorf("cdc: read pg_replication_slots: %w", err)
 	}
@@ -51,7 +59,8 @@ func checkPGPosition(ctx context.Context, conn *pgconn.PgConn, sp Spooled) error
 			evidence = append(evidence, fmt.Sprintf("slot %s belongs to database %s, the stream reads %s", sp.Started.Stream, str(r[2]), id.DBName))
 		}
 		if str(r[3]) == "lost" {
-			evidence = append(evidence, fmt.Sprintf("slot %s has wal_status lost: the WAL after its position was removed; the journal holds changes up to %s", sp.Started.Stream, saved))
+			evidence = append(evidence, fmt.Sprintf("slot %s has wal_status lost (restart_lsn %s, confirmed_flush_lsn %s, safe_wal_size %s): the WAL after its position was removed (max_slot_wal_keep_size); the journal holds changes up to %s",
+				sp.Started.Stream, str(r[5]), str(r[4]), str(r[6]), saved))
 		}
 		if r[4] != nil {
 			confirmed, err := pglogrepl.ParseLSN(*r[4])
@@ -60,6 +69,15 @@ func checkPGPosition(ctx context.Context, conn *pgconn.PgConn, sp Spooled) error
 			}
 			if confirmed > saved {
 				evidence = append(evidence, fmt.Sprintf("slot %s confirmed %s but the journal holds changes only up to %s: the changes between were acknowledged and never spooled", sp.Started.Stream, confirmed, saved))
+			}
+		}
+		if r[5] != nil && str(r[3]) != "lost" {
+			restart, err := pglogrepl.ParseLSN(*r[5])
+			if err != nil {
+				return fmt.Errorf("cdc: slot %s restart_lsn %q: %w", sp.Started.Stream, *r[5], err)
+			}
+			if restart > saved {
+				evidence = append(evidence, fmt.Sprintf("slot %s keeps WAL only from restart_lsn %s but the journal holds changes only up to %s: the WAL between is gone from the slot", sp.Started.Stream, restart, saved))
 			}
 		}
 	}

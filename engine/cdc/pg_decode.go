@@ -3,6 +3,7 @@ package cdc
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pglogrepl"
@@ -12,19 +13,23 @@ import (
 // pgDecoder turns pgoutput (protocol 1) messages into whole source
 // transactions. It keeps the relations announced on this connection and
 // drops transactions that end at or before skipThrough (already spooled).
+// shapes holds the relation shapes by table across the connections of one
+// capture: a table altered while the connection was down arrives on the
+// new connection as its first relation message, and must still be caught.
 type pgDecoder struct {
 	stream      string
 	relations   map[uint32]*pglogrepl.RelationMessage
+	shapes      map[string]string
+	spooled     map[string][]string // the journal's column names by table (Spooled.Columns)
 	open        *journal.CDCChangesPayload
 	skipThrough pglogrepl.LSN
-	// shapes are the tables' shapes when the stream started (by
-	// relationName): the first relation message of a table on a new
-	// connection is compared with it.
-	shapes map[string]string
 }
 
-func newPGDecoder(stream string, skipThrough pglogrepl.LSN) *pgDecoder {
-	return &pgDecoder{stream: stream, relations: map[uint32]*pglogrepl.RelationMessage{}, skipThrough: skipThrough}
+func newPGDecoder(stream string, skipThrough pglogrepl.LSN, shapes map[string]string) *pgDecoder {
+	if shapes == nil {
+		shapes = map[string]string{}
+	}
+	return &pgDecoder{stream: stream, relations: map[uint32]*pglogrepl.RelationMessage{}, shapes: shapes, skipThrough: skipThrough}
 }
 
 // decode takes one pgoutput message and returns a transaction when the
@@ -36,12 +41,18 @@ func (d *pgDecoder) decode(data []byte) (*journal.CDCChangesPayload, error) {
 	}
 	switch m := msg.(type) {
 	case *pglogrepl.RelationMessage:
-		if old, ok := d.relations[m.RelationID]; ok && relationShape(old) != relationShape(m) {
-			return nil, &SchemaChangedError{Table: relationName(m), Before: relationShape(old), After: relationShape(m)}
-		} else if was, known := d.shapes[relationName(m)]; !ok && known && was != relationShape(m) {
-			return nil, &SchemaChangedError{Table: relationName(m), Before: was, After: relationShape(m)}
+		name, shape := relationName(m), relationShape(m)
+		if old, ok := d.relations[m.RelationID]; ok && relationShape(old) != shape {
+			return nil, &SchemaChangedError{Table: name, Before: relationShape(old), After: shape}
+		}
+		if old, ok := d.shapes[name]; ok && old != shape {
+			return nil, &SchemaChangedError{Table: name, Before: old, After: shape}
+		}
+		if cols, ok := d.spooled[name]; ok && d.shapes[name] == "" && !slices.Equal(cols, relationColumns(m)) {
+			return nil, &SchemaChangedError{Table: name, Before: "columns " + strings.Join(cols, ", ") + " (the last row spooled)", After: shape}
 		}
 		d.relations[m.RelationID] = m
+		d.shapes[name] = shape
 	case *pglogrepl.BeginMessage:
 		if d.open != nil {
 			return nil, errors.New("cdc: pgoutput: begin inside an open transaction")
@@ -138,6 +149,16 @@ func relationName(r *pglogrepl.RelationMessage) string {
 		return r.RelationName
 	}
 	return r.Namespace + "." + r.RelationName
+}
+
+// relationColumns is the relation's column names, sorted.
+func relationColumns(r *pglogrepl.RelationMessage) []string {
+	out := make([]string, len(r.Columns))
+	for i, c := range r.Columns {
+		out[i] = c.Name
+	}
+	slices.Sort(out)
+	return out
 }
 
 // relationShape describes a relation's columns for comparison and evidence.

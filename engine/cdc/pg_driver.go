@@ -22,7 +22,7 @@ func pgCreate(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID
 
 func pgNewCapture(s CaptureSpec) Capturer {
 	return &PGCapture{DSN: s.DSN, Stream: s.Stream, Journal: s.Journal, Actor: s.Actor, StepID: s.StepID,
-		OnStarted: s.OnStarted, OnCommitted: s.OnCommitted}
+		OnStarted: s.OnStarted, OnCommitted: s.OnCommitted, OnRetry: s.OnRetry, OnResumed: s.OnResumed}
 }
 
 func pgNewApplier(s ApplySpec) Applier {

@@ -178,11 +178,18 @@ func TestPGPositionLostConfirmedPastJournal(t *testing.T) {
 	snap.Release(ctx)
 	wr := newWriter(t, w.source, 1, nil)
 	wr.seed(t, 3)
+	pgExec(t, w.source, "SELECT pg_switch_wal()", "CHECKPOINT")
+	wr.seed(t, 3)
 	pgExec(t, w.source, "SELECT pg_replication_slot_advance('"+w.stream+"', pg_current_wal_lsn())")
 	err = w.capture().Run(ctx)
 	var lost *PositionLostError
 	if !errors.As(err, &lost) || !strings.Contains(err.Error(), "never spooled") {
 		t.Fatalf("Run = %v, want a position lost error naming the confirmed position", err)
+	}
+	// The advance moved the slot's restart_lsn past the journal too: the
+	// WAL between is not kept for it any more.
+	if !strings.Contains(err.Error(), "keeps WAL only from restart_lsn") {
+		t.Fatalf("Run = %v, want the restart_lsn past the journal as evidence", err)
 	}
 	if n, _ := (&PGApplier{DSN: w.target, Stream: w.stream, JournalPath: w.journal.Path()}).Apply(ctx); n != 0 {
 		t.Fatalf("applied %d transactions past a gap", n)

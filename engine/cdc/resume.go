@@ -3,6 +3,8 @@ package cdc
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/tightrope/tightrope/journal"
 )
@@ -13,7 +15,16 @@ type Spooled struct {
 	Started journal.CDCStreamPayload
 	Last    string // source position of the last spooled transaction
 	LastSeq int64  // its journal seq
-	Count   int64  // spooled transactions
+	// LastCommit and LastAt are its commit record's position (when the
+	// engine records one: MariaDB binlog file:offset) and commit time.
+	LastCommit string
+	LastAt     time.Time
+	Count      int64 // spooled transactions
+	// Columns holds, by table, the column names of the last whole row
+	// spooled (an insert's or update's, sorted): what a capture started
+	// anew compares a table's first relation with, so a table altered
+	// while nothing captured is still caught.
+	Columns map[string][]string
 }
 
 // ReadSpooled folds the journal at path for stream. found is false when the
@@ -42,7 +53,18 @@ func ReadSpooled(ctx context.Context, path, stream string) (sp Spooled, found bo
 					return fmt.Errorf("cdc: changes of stream %s at seq %d before the stream started", stream, e.Seq)
 				}
 				sp.Last, sp.LastSeq = p.Position, e.Seq
+				sp.LastCommit, sp.LastAt = p.Commit, p.At
 				sp.Count++
+				for _, c := range p.Changes {
+					if c.Op == "insert" || c.Op == "update" {
+						if sp.Columns == nil {
+							sp.Columns = map[string][]string{}
+						}
+						cols := append(slices.Clone(c.Columns), c.Unchanged...)
+						slices.Sort(cols)
+						sp.Columns[c.Table] = cols
+					}
+				}
 			}
 		}
 		return nil

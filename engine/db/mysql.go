@@ -251,8 +251,14 @@ func (m *myDB) selectAfter(t Table, cols []string, after []any, limit int) (stri
 // but no calendar can — '0000-00-00', a zero month or day, year 0 — comes
 // back as its raw text, never as a time.Time, so the converter rejects it.
 func (m *myDB) ReadBatch(ctx context.Context, t Table, cols []string, after []any, limit int) ([][]any, error) {
+	return m.readBatch(ctx, m.readRows, t, cols, after, limit)
+}
+
+// readBatch is ReadBatch through a given way of running the read (the
+// pool's, or a held snapshot's connection).
+func (m *myDB) readBatch(ctx context.Context, read func(context.Context, string, []any) (*sql.Rows, func(), error), t Table, cols []string, after []any, limit int) ([][]any, error) {
 	q, args := m.selectAfter(t, cols, after, limit)
-	rows, done, err := m.readRows(ctx, q, args)
+	rows, done, err := read(ctx, q, args)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: read %s: %w", t.Name, err)
 	}

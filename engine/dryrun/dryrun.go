@@ -204,6 +204,16 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 			limit = "timeout " + st.Expected.String() + " (expected)"
 		}
 		p.line(1, "applies the stream of %s to %s until the lag is under %s (%s); apply goes on until the run ends", st.From, st.To, st.Lag, limit)
+	case runbooks.KindFreeze:
+		r.freezeStep(ctx, st)
+	case runbooks.KindUnfreeze:
+		p.line(1, "gives back exactly what the freeze of %s took", st.On)
+	case runbooks.KindSwitch:
+		p.line(1, "checks, in order: writes frozen on %s, change capture drained, sequences synced on %s, the tables verify equal, the decision-maker %s says go", st.From, st.To, r.opts.Runbook.DecisionMaker)
+		p.line(1, "then, in %s: $ sh -c %s", r.baseDir(), quote(st.Run))
+		if st.Undo != "" {
+			p.line(1, "switch back, if rolled back: $ sh -c %s", quote(st.Undo))
+		}
 	default:
 		p.line(1, "a %s step (this dry run has no detail for the kind)", st.Kind)
 	}

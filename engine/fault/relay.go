@@ -184,3 +184,6 @@ func (r *Relay) forget(conns ...net.Conn) {
 		delete(r.conns, c)
 	}
 }
+
+// Target is the server's host:port the relay forwards to.
+func (r *Relay) Target() string { return r.target }

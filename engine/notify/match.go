@@ -35,6 +35,7 @@ var notifiable = []journal.Type{
 	journal.Awaiting, journal.Decision, journal.Refused, journal.Note, journal.RollbackStarted,
 	journal.RollbackFinished, journal.RunFinished, journal.Paused, journal.Unpaused,
 	journal.StepSkipped, journal.Aborted, journal.Warning,
+	journal.Freeze, journal.WritesFrozen, journal.Unfreeze, journal.SequencesSynced, journal.SwitchCheck, journal.Switched,
 }
 
 // nameFailed is the one name that looks into the payload.

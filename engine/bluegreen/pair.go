@@ -1,0 +1,97 @@
+package bluegreen
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Pair is an open blue-green pair: one connection to each side. Its
+// methods are not safe for concurrent use.
+type Pair struct {
+	cfg    Config
+	blue   *end
+	green  *end
+	tables []table
+	// reverseChecked: CheckReverse passed on this Pair.
+	reverseChecked bool
+}
+
+// end is one side and tightrope's connection to it.
+type end struct {
+	Side
+	conn *pgx.Conn
+}
+
+// table is one replicated table, resolved on blue.
+type table struct {
+	schema, name string
+}
+
+// ident is the table's qualified, quoted name.
+func (t table) ident() string { return pgx.Identifier{t.schema, t.name}.Sanitize() }
+
+func (t table) String() string { return t.schema + "." + t.name }
+
+// Open connects to both sides and resolves the tables on blue.
+func Open(ctx context.Context, cfg Config) (*Pair, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if cfg.Blue.Name == "" {
+		cfg.Blue.Name = "blue"
+	}
+	if cfg.Green.Name == "" {
+		cfg.Green.Name = "green"
+	}
+	p := &Pair{cfg: cfg, blue: &end{Side: cfg.Blue}, green: &end{Side: cfg.Green}}
+	for _, e := range []*end{p.blue, p.green} {
+		c, err := pgx.Connect(ctx, e.DSN)
+		if err != nil {
+			p.Close(ctx)
+			return nil, fmt.Errorf("connect to %s: %w", e.Name, err)
+		}
+		e.conn = c
+	}
+	for _, name := range cfg.Tables {
+		var t table
+		err := p.blue.conn.QueryRow(ctx, `SELECT n.nspname::text, c.relname::text FROM pg_class c
+			JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`, name).Scan(&t.schema, &t.name)
+		if err == pgx.ErrNoRows {
+			p.Close(ctx)
+			return nil, fmt.Errorf("table %s is not on %s", name, p.blue.Name)
+		}
+		if err != nil {
+			p.Close(ctx)
+			return nil, fmt.Errorf("table %s on %s: %w", name, p.blue.Name, err)
+		}
+		p.tables = append(p.tables, t)
+	}
+	return p, nil
+}
+
+// Close closes both connections.
+func (p *Pair) Close(ctx context.Context) {
+	for _, e := range []*end{p.blue, p.green} {
+		if e != nil && e.conn != nil {
+			e.conn.Close(ctx)
+			e.conn = nil
+		}
+	}
+}
+
+func (p *Pair) tableList() string {
+	names := make([]string, len(p.tables))
+	for i, t := range p.tables {
+		names[i] = t.ident()
+	}
+	return strings.Join(names, ", ")
+}
+
+// literal quotes s as an SQL string literal (CREATE SUBSCRIPTION takes no
+// parameters).
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func ident(s string) string { return pgx.Identifier{s}.Sanitize() }

@@ -1,0 +1,128 @@
+package journal
+
+// Freeze, sequence and switch events. A freeze is journaled before writes
+// are stopped (what will be revoked, or the read_only values it replaces),
+// so an unfreeze — by a step, a failed switch or a rollback, in this
+// process or a resumed one — restores exactly that; writes_frozen says the
+// freeze is in force; unfreeze closes it.
+const (
+	Freeze          Type = "freeze"           // FreezePayload: written before writes are stopped
+	WritesFrozen    Type = "writes_frozen"    // FrozenPayload: the freeze is in force
+	Unfreeze        Type = "unfreeze"         // UnfreezePayload: written after writes were restored
+	SequencesSynced Type = "sequences_synced" // SequencesPayload
+	SwitchCheck     Type = "switch_check"     // SwitchCheckPayload: one precondition of a switch
+	Switched        Type = "switched"         // SwitchPayload: a switch (or switch-back) ended
+)
+
+// Freeze methods.
+const (
+	FreezeRevoke   = "revoke"    // PostgreSQL: write privileges revoked, writing backends terminated
+	FreezeReadOnly = "read_only" // MySQL/MariaDB: SET GLOBAL read_only (and super_read_only)
+)
+
+// FreezePayload records a freeze before anything changes.
+type FreezePayload struct {
+	Conn   string   `json:"conn"`   // the runbook connection frozen
+	Driver string   `json:"driver"` // postgres | mysql
+	Method string   `json:"method"` // FreezeRevoke | FreezeReadOnly
+	Tables []string `json:"tables,omitempty"`
+	// Role is the role tightrope connects as (PostgreSQL): it keeps its
+	// privileges, so tightrope's own writes still work.
+	Role string `json:"role,omitempty"`
+	// Revoked is every write privilege taken away, exactly as an unfreeze
+	// grants it back.
+	Revoked []Grant `json:"revoked,omitempty"`
+	// PrevReadOnly and PrevSuperReadOnly are the global values the freeze
+	// replaced ("0" or "1"); PrevSuperReadOnly is "" on a server without
+	// super_read_only (MariaDB).
+	PrevReadOnly      string `json:"prev_read_only,omitempty"`
+	PrevSuperReadOnly string `json:"prev_super_read_only,omitempty"`
+	// Rollback: the freeze was made by a rollback step; the automatic
+	// unfreeze at the end of a rollback leaves it alone.
+	Rollback bool `json:"rollback,omitempty"`
+}
+
+// Grant is one privilege of one role on one table. Role "PUBLIC" is every
+// role.
+type Grant struct {
+	Role      string `json:"role"`
+	Table     string `json:"table"`
+	Privilege string `json:"privilege"` // INSERT | UPDATE | DELETE | TRUNCATE
+	Grantable bool   `json:"grantable,omitempty"`
+}
+
+// FrozenPayload says the freeze journaled at seq Of is in force.
+type FrozenPayload struct {
+	Conn       string    `json:"conn"`
+	Of         int64     `json:"of"`                   // the freeze event's seq
+	Terminated []Backend `json:"terminated,omitempty"` // sessions ended because they were writing
+	// Warnings: what the freeze cannot bind (a superuser connected, ...).
+	Warnings   []string `json:"warnings,omitempty"`
+	DurationMS int64    `json:"duration_ms"`
+}
+
+// Backend is one database session.
+type Backend struct {
+	PID  int64  `json:"pid"`
+	Role string `json:"role"`
+	App  string `json:"app,omitempty"`
+}
+
+// UnfreezePayload says writes are back on a connection: the freeze at seq
+// Of was undone.
+type UnfreezePayload struct {
+	Conn       string  `json:"conn"`
+	Of         int64   `json:"of"`
+	Regranted  []Grant `json:"regranted,omitempty"`
+	ReadOnly   string  `json:"read_only,omitempty"` // the value restored
+	Reason     string  `json:"reason"`              // "step", "switch aborted: ...", "rollback"
+	DurationMS int64   `json:"duration_ms"`
+}
+
+// SequencesPayload lists the sequences and AUTO_INCREMENT counters a sync
+// looked at on a connection.
+type SequencesPayload struct {
+	Conn string         `json:"conn"`
+	Sets []SequenceSync `json:"sets"`
+}
+
+// SequenceSync is one counter: Next is what the next insert would have
+// taken before the sync, NextAfter after it (equal when nothing changed).
+type SequenceSync struct {
+	Table     string `json:"table"`
+	Column    string `json:"column"`
+	Sequence  string `json:"sequence,omitempty"` // PostgreSQL sequence name
+	Max       *int64 `json:"max"`                // the column's largest value; nil: no rows
+	Next      int64  `json:"next"`
+	NextAfter int64  `json:"next_after"`
+}
+
+// Switch preconditions, in the order a switch checks them.
+const (
+	CheckFrozen    = "frozen"    // writes frozen on the old side
+	CheckDrained   = "drained"   // change capture drained
+	CheckSequences = "sequences" // sequences and AUTO_INCREMENT synced
+	CheckVerify    = "verify"    // the switch's tables verified equal
+	CheckGo        = "go"        // the decision-maker said go
+)
+
+// SwitchCheckPayload is one precondition of a switch, passed or failed.
+type SwitchCheckPayload struct {
+	Check      string `json:"check"`
+	OK         bool   `json:"ok"`
+	Detail     string `json:"detail"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// SwitchPayload ends a switch: the hook ran (OK) or the switch was aborted
+// (Error says why; the hook did not run unless HookMS > 0). Back: a
+// switch-back (the switch's undo, run by a rollback).
+type SwitchPayload struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Back    bool   `json:"back,omitempty"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+	HookMS  int64  `json:"hook_ms"`
+	TotalMS int64  `json:"total_ms"`
+}

@@ -177,3 +177,30 @@ func TestBlueGreenExampleLints(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryExampleLints: every example runbook passes tightrope lint —
+// the loader, the engine's check of what this build runs — with no
+// warning, and opens with a header comment saying what it is and how to
+// run it.
+func TestEveryExampleLints(t *testing.T) {
+	paths, err := filepath.Glob("runbooks/examples/*.yaml")
+	if err != nil || len(paths) < 3 {
+		t.Fatalf("examples: %v %v", paths, err)
+	}
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			out, code := tightrope(t, nil, "lint", p)
+			if code != 0 || strings.Contains(out, "warning") {
+				t.Fatalf("tightrope lint %s: exit %d\n%s", p, code, out)
+			}
+			text, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitN(string(text), "\n", 3)
+			if len(lines) < 3 || !strings.HasPrefix(lines[1], "# ") {
+				t.Errorf("%s has no header comment under its schema line", p)
+			}
+		})
+	}
+}

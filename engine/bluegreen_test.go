@@ -166,7 +166,7 @@ type writer struct {
 	denied  atomic.Int64
 }
 
-func startWriter(w *bgWorld, dir string) *writer {
+func startBGWriter(w *bgWorld, dir string) *writer {
 	wr := &writer{stop: make(chan struct{})}
 	wr.done.Add(1)
 	go func() {
@@ -227,7 +227,7 @@ func TestBlueGreenExampleSwitchesAndSwitchesBack(t *testing.T) {
 		t.Fatal("the application wrote to green, a frozen replica")
 	}
 
-	wr := startWriter(w, r.dir)
+	wr := startBGWriter(w, r.dir)
 	defer wr.halt()
 	time.Sleep(300 * time.Millisecond)
 	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceGo}) // ready

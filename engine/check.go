@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tightrope/tightrope/engine/cdc"
+	"github.com/tightrope/tightrope/engine/db"
 
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -23,19 +27,36 @@ func Check(rb *runbooks.Runbook) error {
 		errs = append(errs, rb.KeyError("strategy", "strategy %s is not supported by this build (it carries out: %s)",
 			rb.Strategy, strings.Join(strategies, ", ")))
 	}
-	if rb.Triggers.CDCLag != nil {
-		errs = append(errs, rb.KeyError("triggers."+runbooks.TriggerCDCLag,
-			"trigger %s cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",
-			runbooks.TriggerCDCLag))
-	}
 	for _, st := range slices.Concat(rb.Steps, rb.Rollback) {
 		if _, ok := stepActions[st.Kind]; !ok {
 			errs = append(errs, rb.StepError(st, "step %q is %s %s step, which this build cannot run (it runs: %s)",
 				st.ID, article(st.Kind), st.Kind, strings.Join(RunnableKinds(), ", ")))
+			continue
+		}
+		if msg := cdcSides(rb, st); msg != "" {
+			errs = append(errs, rb.StepError(st, "%s", msg))
 		}
 	}
 	errs.Sort()
 	return errs.Err()
+}
+
+// cdcSides says why this build cannot capture from or apply to the
+// connections of a change-capture step ("" when it can): the engines are
+// those registered in engine/cdc.
+func cdcSides(rb *runbooks.Runbook, st runbooks.Step) string {
+	if st.Kind != runbooks.KindCDCStart && st.Kind != runbooks.KindCDCCatchup {
+		return ""
+	}
+	if from, ok := rb.Connection(st.From); ok && st.Kind == runbooks.KindCDCStart && from.Driver != db.SQLite && !cdc.CanCapture(from.Driver) {
+		_, err := cdc.NewCapture(from.Driver, cdc.CaptureSpec{})
+		return fmt.Sprintf("step %q captures connection %q: %v", st.ID, from.Name, err)
+	}
+	if to, ok := rb.Connection(st.To); ok && !cdc.CanApply(to.Driver) {
+		_, err := cdc.NewApplier(to.Driver, cdc.ApplySpec{})
+		return fmt.Sprintf("step %q applies changes to connection %q: %v", st.ID, to.Name, err)
+	}
+	return ""
 }
 
 // RunnableKinds lists the step kinds this build can run, in the order

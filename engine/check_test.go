@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tightrope/tightrope/engine/cdc"
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 	"github.com/tightrope/tightrope/runbooks/examples"
@@ -24,28 +26,32 @@ func TestEveryActionIsARunbookKind(t *testing.T) {
 	}
 }
 
-// TestCheckRefusesWhatThisBuildCannotRun: an unrunnable step kind (in
-// steps or rollback), the cdc_lag trigger and a cdc strategy are errors
-// placed like the loader's, in file order.
+// TestCheckRefusesWhatThisBuildCannotRun: a step kind without an action
+// (in steps or rollback) and a strategy it does not carry out are errors
+// placed like the loader's, in file order. Every kind runs in this build,
+// so the test takes one action away for its duration; cdc_lag is watched.
 func TestCheckRefusesWhatThisBuildCannotRun(t *testing.T) {
+	saved := stepActions[runbooks.KindSwitch]
+	delete(stepActions, runbooks.KindSwitch)
+	t.Cleanup(func() { stepActions[runbooks.KindSwitch] = saved })
 	text := `version: 1
 name: Change capture
 migration_id: MIG-CDC
 decision_maker: alice
 strategy: cdc
 connections:
-  source: { driver: sqlite, path: a.db }
-  target: { driver: sqlite, path: b.db }
+  source: { driver: postgres, dsn_env: A }
+  target: { driver: postgres, dsn_env: B }
 triggers:
   overrun: 150%
   cdc_lag: 30s
 steps:
   - { id: go, kind: gate, question: Go? }
   - id: cutover
-    kind: cdc-start
-    tables: [t]
+    kind: switch
+    run: ./flip.sh
 rollback:
-  - { id: catch-up, kind: cdc-catchup }
+  - { id: back, kind: switch, run: ./flop.sh }
 `
 	rb, err := runbooks.Parse("runbook.yaml", []byte(text))
 	if err != nil {
@@ -53,21 +59,23 @@ rollback:
 	}
 	err = Check(rb)
 	var list runbooks.ErrorList
-	if !errors.As(err, &list) || len(list) != 4 {
+	if !errors.As(err, &list) || len(list) != 3 {
 		t.Fatalf("Check: %v", err)
 	}
-	runs := "(it runs: manual, gate, shell, sql, copy, verify, snapshot, restore, freeze, unfreeze, switch, wait, assess, replicate)"
+	runs := "(it runs: " + strings.Join(RunnableKinds(), ", ") + ")"
+	if strings.Contains(runs, "switch") || !strings.Contains(runs, "cdc-start, cdc-catchup") {
+		t.Fatalf("runnable kinds %s", runs)
+	}
 	for i, want := range []string{
 		"runbook.yaml:5:1: strategy cdc is not supported by this build (it carries out: snapshot, blue-green)",
-		"runbook.yaml:11:3: trigger cdc_lag cannot be watched by this build: nothing measures change-capture lag until change capture exists; remove it",
-		`runbook.yaml:14:5: step "cutover" is a cdc-start step, which this build cannot run ` + runs,
-		`runbook.yaml:18:5: step "catch-up" is a cdc-catchup step, which this build cannot run ` + runs,
+		`runbook.yaml:14:5: step "cutover" is a switch step, which this build cannot run ` + runs,
+		`runbook.yaml:18:5: step "back" is a switch step, which this build cannot run ` + runs,
 	} {
 		if got := list[i].Error(); got != want {
 			t.Errorf("error %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
-	if s := list[2].Snippet(); !strings.Contains(s, "  14 |   - id: cutover\n     |     ^") {
+	if s := list[1].Snippet(); !strings.Contains(s, "  14 |   - id: cutover\n     |     ^") {
 		t.Errorf("snippet:\n%s", s)
 	}
 }
@@ -86,7 +94,8 @@ func TestCheckAcceptsTheExamples(t *testing.T) {
 }
 
 // TestPreflightRefusesAKindThisBuildCannotRun: a conductor given a runbook
-// Check refuses fails in pre-flight, before its first step.
+// Check refuses (here: changes applied to SQLite, which this build cannot
+// do) fails in pre-flight, before its first step.
 func TestPreflightRefusesAKindThisBuildCannotRun(t *testing.T) {
 	r := smallRun(t, controlsHeader+`steps:
   - { id: hello, kind: wait, duration: 1ms }
@@ -96,10 +105,49 @@ func TestPreflightRefusesAKindThisBuildCannotRun(t *testing.T) {
 	if outcome != journal.OutcomeFailed || err == nil {
 		t.Fatalf("outcome %q, err %v", outcome, err)
 	}
-	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" is a cdc-catchup step`) {
+	if !strings.Contains(err.Error(), "pre-flight") || !strings.Contains(err.Error(), `step "cutover" applies changes to connection "target": cdc: this build cannot apply to sqlite`) {
 		t.Errorf("err: %v", err)
 	}
 	if st := stepStatus(r.c.State(), "hello"); st != journal.StatusPending {
 		t.Errorf("a step ran before the pre-flight passed: %s", st)
+	}
+}
+
+// TestCheckRefusesStreamsThisBuildCannotRun: a cdc-start from, or a
+// catch-up to, an engine with no change capture registered is an error
+// naming the engines it has; PostgreSQL on both sides is not.
+func TestCheckRefusesStreamsThisBuildCannotRun(t *testing.T) {
+	text := `version: 1
+name: Streams
+migration_id: MIG-ST
+decision_maker: alice
+connections:
+  pg: { driver: postgres, dsn_env: A }
+  pg2: { driver: postgres, dsn_env: B }
+  my: { driver: mysql, dsn_env: C }
+  lite: { driver: sqlite, path: x.db }
+steps:
+  - { id: ok, kind: cdc-start, tables: [t], from: pg, to: pg2 }
+  - { id: catch, kind: cdc-catchup, from: pg, to: pg2 }
+  - { id: into-lite, kind: cdc-catchup, from: pg, to: lite }
+`
+	if cdc.CanCapture(db.MySQL) {
+		text += "  - { id: into-nowhere, kind: cdc-catchup, from: my, to: lite }\n"
+	} else {
+		text += "  - { id: from-my, kind: cdc-start, tables: [t], from: my, to: pg }\n"
+	}
+	rb, err := runbooks.Parse("runbook.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list runbooks.ErrorList
+	if err := Check(rb); !errors.As(err, &list) || len(list) != 2 {
+		t.Fatalf("Check: %v", err)
+	}
+	if got := list[0].Error(); !strings.Contains(got, `step "into-lite" applies changes to connection "lite": cdc: this build cannot apply to sqlite yet (it can: postgres`) {
+		t.Errorf("error 0: %s", got)
+	}
+	if got := list[1].Error(); !strings.Contains(got, "cannot") || !strings.Contains(got, "(it can: ") {
+		t.Errorf("error 1: %s", got)
 	}
 }

@@ -81,6 +81,7 @@ type Conductor struct {
 	done    chan struct{}
 
 	decideMu  sync.Mutex   // one decision at a time (parallel copies may trigger together)
+	askMu     sync.Mutex   // one question awaiting an answer at a time (await)
 	overrunMu sync.Mutex   // one overrun check at a time
 	hold      sync.RWMutex // write-locked while a decision is pending: every copy waits at its next batch
 	tallyMu   sync.Mutex
@@ -92,6 +93,9 @@ type Conductor struct {
 	notifier *notify.Dispatcher
 	notifyMu sync.Mutex
 	failing  map[string]int // consecutive failures per notifier target
+
+	cdc    cdcStreams      // change streams the run started (cdc_stream.go)
+	runCtx context.Context // the run's context, which the streams live as long as
 
 	abortOnce sync.Once
 	abort     context.CancelFunc
@@ -188,7 +192,9 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	c.abort = cancel
+	c.runCtx = ctx
 	defer cancel()
+	defer c.stopCDC() // already stopped before run_finished; this covers early returns
 	c.startNotifier()
 	go c.serveCommands(ctx)
 	go c.watchdog(ctx)
@@ -221,9 +227,16 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 			outcome, runErr = journal.OutcomeFailed, err
 		}
 	}
+	if runErr == nil && c.state.LastSeq > 1 {
+		if err := c.resumeCDC(ctx); err != nil {
+			c.logf("", "error", "restarting change capture: %v", err)
+			outcome, runErr = journal.OutcomeFailed, err
+		}
+	}
 	if runErr == nil {
 		outcome, runErr = c.walk(ctx)
 	}
+	c.stopCDC() // the streams end with the run: what they spooled and applied is in the journal
 	if c.aborted.Load() {
 		outcome, runErr = journal.OutcomeAborted, errAborted
 	} else if parent.Err() != nil {
@@ -241,6 +254,15 @@ func (c *Conductor) Run(parent context.Context) (string, error) {
 	})
 	c.stopNotifier()
 	return outcome, errors.Join(runErr, err)
+}
+
+// runContext is the run's context (the one streams live as long as), or
+// ctx outside Run.
+func (c *Conductor) runContext(ctx context.Context) context.Context {
+	if c.runCtx != nil {
+		return c.runCtx
+	}
+	return ctx
 }
 
 // walk runs the steps in order, skipping those a previous process finished
@@ -299,6 +321,11 @@ func (c *Conductor) walk(ctx context.Context) (string, error) {
 				return next, err
 			}
 		}
+	}
+	if err := c.settleStreams(ctx); errors.Is(err, ErrRollback) { // a stream's question is answered before the end
+		return c.rollback(ctx, err.Error())
+	} else if err != nil {
+		return journal.OutcomeAborted, err
 	}
 	return journal.OutcomeFinished, nil
 }

@@ -15,6 +15,9 @@ import (
 // call it between batches; the walk calls it between steps.
 func (c *Conductor) safePoint(ctx context.Context, stepID string) error {
 	c.waitWhileHeld()
+	if err := c.cdcFailed(); err != nil { // a change stream's trigger decided a rollback
+		return err
+	}
 	if err := c.waitFor(ctx, func(s *journal.State) bool { return !s.Paused }); err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 			return fmt.Errorf("listing the source tables: %w", err)
 		}
 	}
+	src, copied := c.copySource(step, src, tables) // a change stream's snapshot, when it captures these tables
 	// A stalled database stops the copy (its planning reads are not
 	// bounded by the batch timeout); it runs again from its checkpoints.
 	var counters []copyengine.Counters
@@ -58,6 +59,7 @@ func (c *Conductor) copyStep(ctx context.Context, step runbooks.Step) error {
 	if err != nil {
 		return err
 	}
+	copied()
 	var read, written, rejected int64
 	for _, t := range counters {
 		read, written, rejected = read+t.Read, written+t.Written, rejected+t.Rejected

@@ -72,6 +72,10 @@ func (c *Conductor) handle(cmd Command) {
 // With --auto-decide the answer is given at once and marked as automatic;
 // a rerun question is answered only by --on-rerun, never guessed.
 func (c *Conductor) await(ctx context.Context, stepID string, a journal.AwaitingPayload, t *journal.TriggerPayload) (Command, error) {
+	// One question at a time: a change stream's trigger, raised from its
+	// own goroutine, waits for a gate or manual step being answered.
+	c.askMu.Lock()
+	defer c.askMu.Unlock()
 	if _, err := c.emit(c.opts.Operator, stepID, journal.Awaiting, a); err != nil {
 		return Command{}, err
 	}

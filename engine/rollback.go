@@ -19,6 +19,7 @@ func (c *Conductor) rollbackStartedAt() time.Time {
 // the RTO. A failing rollback step is journaled and the procedure goes on:
 // a half-run rollback is worse than a complete one with a known failure.
 func (c *Conductor) rollback(ctx context.Context, reason string) (string, error) {
+	c.stopApplying() // forward apply stops: the run abandons its target
 	start := c.opts.Now()
 	if c.isRollingBack() {
 		start = c.rollbackStartedAt() // the RTO clock started with the first process

@@ -67,19 +67,21 @@ type stepAction func(c *Conductor, ctx context.Context, step runbooks.Step) erro
 // kind is one entry here (and its entry in runbooks/kinds.go). Check refuses
 // a runbook with a kind missing here before anything runs.
 var stepActions = map[string]stepAction{
-	runbooks.KindManual:   (*Conductor).manual,
-	runbooks.KindGate:     (*Conductor).gate,
-	runbooks.KindShell:    (*Conductor).shell,
-	runbooks.KindSQL:      (*Conductor).sqlStep,
-	runbooks.KindCopy:     (*Conductor).copyStep,
-	runbooks.KindVerify:   (*Conductor).verifyStep,
-	runbooks.KindSnapshot: (*Conductor).snapshotStep,
-	runbooks.KindRestore:  (*Conductor).restoreStep,
-	runbooks.KindWait:     (*Conductor).wait,
-	runbooks.KindAssess:   (*Conductor).assessStep,
-	runbooks.KindFreeze:   (*Conductor).freezeStep,
-	runbooks.KindUnfreeze: (*Conductor).unfreezeStep,
-	runbooks.KindSwitch:   (*Conductor).switchStep,
+	runbooks.KindManual:     (*Conductor).manual,
+	runbooks.KindGate:       (*Conductor).gate,
+	runbooks.KindShell:      (*Conductor).shell,
+	runbooks.KindSQL:        (*Conductor).sqlStep,
+	runbooks.KindCopy:       (*Conductor).copyStep,
+	runbooks.KindVerify:     (*Conductor).verifyStep,
+	runbooks.KindSnapshot:   (*Conductor).snapshotStep,
+	runbooks.KindRestore:    (*Conductor).restoreStep,
+	runbooks.KindWait:       (*Conductor).wait,
+	runbooks.KindAssess:     (*Conductor).assessStep,
+	runbooks.KindFreeze:     (*Conductor).freezeStep,
+	runbooks.KindUnfreeze:   (*Conductor).unfreezeStep,
+	runbooks.KindSwitch:     (*Conductor).switchStep,
+	runbooks.KindCDCStart:   (*Conductor).cdcStart,
+	runbooks.KindCDCCatchup: (*Conductor).cdcCatchup,
 
 	// blue-green (switch_bluegreen.go)
 	runbooks.KindReplicate: (*Conductor).replicateStep,
@@ -93,11 +95,14 @@ func (c *Conductor) action(ctx context.Context, step runbooks.Step) error {
 	return fmt.Errorf("step kind %q is not supported by this version", step.Kind)
 }
 
-// wait waits for the step's duration.
+// wait waits for the step's duration; a change stream's trigger that
+// decided a rollback ends it at once.
 func (c *Conductor) wait(ctx context.Context, step runbooks.Step) error {
 	select {
 	case <-time.After(step.Duration):
 		return nil
+	case <-c.cdcFailedCh():
+		return c.cdcFailed()
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -69,6 +69,11 @@ type CDCStreamPayload struct {
 	// consistent point); changes committed before it are the snapshot's.
 	Start    string `json:"start"`
 	Snapshot string `json:"snapshot,omitempty"` // exported snapshot the bulk copy reads
+	// Shapes is each captured table's shape when the stream started
+	// (PostgreSQL: columns, types and key as pgoutput describes them): a
+	// restarted capture compares the relations it is sent with it, so a
+	// table altered while nothing captured is a schema change too.
+	Shapes map[string]string `json:"shapes,omitempty"`
 }
 
 // CDCChangesPayload is one captured source transaction, in source order.

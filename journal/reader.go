@@ -77,6 +77,21 @@ func ScanDecoded(ctx context.Context, path string, fn func(e Event, payload any,
 	return scanPath(ctx, path, scanDecode, func(d decoded) error { return fn(d.ev, d.payload, d.err) })
 }
 
+// ScanDecodedAfter is ScanDecoded over the events after seq after only:
+// a reader that has already seen the start (an applier resuming at its
+// position) does not read it again.
+func ScanDecodedAfter(ctx context.Context, path string, after int64, fn func(e Event, payload any, err error) error) error {
+	db, err := openRead(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := scanEvents(ctx, db, after, math.MaxInt64, scanDecode, func(d decoded) error { return fn(d.ev, d.payload, d.err) }); err != nil {
+		return fmt.Errorf("journal %s: %w", path, err)
+	}
+	return nil
+}
+
 // FoldFile folds every event of the journal at path into its State,
 // streaming them (as ScanDecoded does, without the hashes the fold does
 // not use): the run's final state without the journal in memory.

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -156,4 +157,30 @@ func TestReadOnlyReaderWhileWriterWrites(t *testing.T) {
 		t.Fatalf("last read saw %d events, want %d", last, n+1)
 	}
 	t.Logf("%d reads while the writer wrote", reads)
+}
+
+// TestScanDecodedAfter reads only the events after the given seq, in
+// order, decoded.
+func TestScanDecodedAfter(t *testing.T) {
+	s, _ := newJournal(t)
+	for i := range 5 {
+		if _, err := s.Append(context.Background(), "a", "", Note, NotePayload{Text: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seqs []int64
+	var texts []string
+	err := ScanDecodedAfter(context.Background(), s.Path(), 3, func(e Event, p any, err error) error {
+		if err != nil {
+			return err
+		}
+		seqs, texts = append(seqs, e.Seq), append(texts, p.(NotePayload).Text)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seqs) != "[4 5 6]" || fmt.Sprint(texts) != "[2 3 4]" {
+		t.Fatalf("after seq 3: seqs %v, notes %v", seqs, texts)
+	}
 }

@@ -159,6 +159,12 @@ var triggerWords = map[string]func(rb *runbooks.Runbook, v float64) string{
 	runbooks.TriggerCDCLag: func(_ *runbooks.Runbook, v float64) string {
 		return fmt.Sprintf("Roll back if change capture falls more than %s behind the source.", human.Dur(time.Duration(v)*time.Millisecond))
 	},
+	runbooks.TriggerCDCPositionLost: func(*runbooks.Runbook, float64) string {
+		return "Stop for a decision if a change stream cannot resume exactly where the journal says (its slot dropped or invalidated, another source, a gap): apply pauses; continuing never applies past the gap, so the captured tables must be copied again."
+	},
+	runbooks.TriggerCDCSchemaChange: func(*runbooks.Runbook, float64) string {
+		return "Stop for a decision if a captured table changes shape mid-stream: apply pauses, and nothing of the new shape is applied."
+	},
 	runbooks.TriggerStepFailed: func(*runbooks.Runbook, float64) string {
 		return "Decide whether to roll back whenever a step fails (instead of its on_failure policy)."
 	},
@@ -167,11 +173,24 @@ var triggerWords = map[string]func(rb *runbooks.Runbook, v float64) string{
 	},
 }
 
+// alwaysCDC are the always-watched change-stream triggers: a plan names
+// them only when a step captures changes.
+var alwaysCDC = map[string]bool{runbooks.TriggerCDCPositionLost: true, runbooks.TriggerCDCSchemaChange: true}
+
+func capturesChanges(rb *runbooks.Runbook) bool {
+	for _, st := range rb.Steps {
+		if st.Kind == runbooks.KindCDCStart {
+			return true
+		}
+	}
+	return false
+}
+
 func triggers(rb *runbooks.Runbook) []string {
 	var out []string
 	for _, spec := range runbooks.TriggerSpecs() {
 		v, ok := rb.Triggers.Threshold(spec.Name)
-		if !ok {
+		if !ok || (alwaysCDC[spec.Name] && !capturesChanges(rb)) {
 			continue
 		}
 		s := fmt.Sprintf("%s: %s", spec.Name, spec.Doc)

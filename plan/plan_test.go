@@ -156,6 +156,32 @@ func TestTriggersInWords(t *testing.T) {
 	}
 }
 
+// TestAlwaysWatchedCDCTriggersOnlyWithAStream: cdc_position_lost and
+// cdc_schema_change are always watched, and a plan names them in words
+// only when a step captures changes.
+func TestAlwaysWatchedCDCTriggersOnlyWithAStream(t *testing.T) {
+	rb, err := runbooks.Parse("hostile.yaml", []byte(hostile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(triggers(rb), "\n"); strings.Contains(got, "change stream") || strings.Contains(got, "changes shape") {
+		t.Errorf("a runbook without cdc-start names the stream triggers:\n%s", got)
+	}
+	withStream := strings.Replace(hostile, "connections:\n  db: { driver: sqlite, path: \"x.db\" }",
+		"connections:\n  db: { driver: sqlite, path: \"x.db\" }\n  pg: { driver: postgres, dsn_env: PG }", 1)
+	withStream = strings.Replace(withStream, "steps:\n", "steps:\n  - { id: cs, kind: cdc-start, tables: [t], from: pg, to: db }\n", 1)
+	rb, err = runbooks.Parse("stream.yaml", []byte(withStream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(triggers(rb), "\n")
+	for _, want := range []string{"cannot resume exactly where the journal says", "changes shape mid-stream"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("triggers lack %q:\n%s", want, got)
+		}
+	}
+}
+
 // outsideCode drops the fenced code blocks of a Markdown text, where text
 // is shown as it is and markup is inert.
 func outsideCode(md string) string {

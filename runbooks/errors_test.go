@@ -88,7 +88,7 @@ func TestParseErrors(t *testing.T) {
 			`11:20: verify_mismatch must be a whole number, got the string "many"`,
 			`12:12: cdc_lag: invalid duration "30"`,
 			`13:16: step_failed must be true or false, got the string "yes"`,
-			`14:3: unknown key "lag" in triggers (allowed: reject_rate, overrun, verify_mismatch, cdc_lag, step_failed, assessment)`}},
+			`14:3: unknown key "lag" in triggers (allowed: reject_rate, overrun, verify_mismatch, cdc_lag, step_failed, assessment, cdc_position_lost, cdc_schema_change)`}},
 		{"notify entries", top + `notify: [{ on: [trigger], exec: ./n.sh, url: "https://x" }, { on: [trigger] }, { exec: x, when: always }]` + "\nsteps:\n" + gate, []string{
 			"8:46: notify entry has both exec and url",
 			"8:61: notify entry needs exec (a command) or url (a webhook)",
@@ -134,6 +134,12 @@ func TestParseErrors(t *testing.T) {
 		{"checklist not a list", hdr + "  - { id: a, kind: manual, checklist: Banner is up }\n", []string{"9:39: checklist must be a list"}},
 		{"restore of a non-snapshot", hdr + gate + "rollback:\n  - { id: r, kind: restore, snapshot: a }\n",
 			[]string{`11:39: restore step "r": step "a" is a gate step, not a snapshot`}},
+		{"cdc of a sqlite source", hdr + "  - { id: cs, kind: cdc-start, tables: [t] }\n",
+			[]string{`9:5: cdc-start step "cs" captures changes of connection "source", a SQLite database: SQLite keeps no change log to capture; use strategy snapshot`}},
+		{"cdc-catchup lag", hdr + "  - { id: cc, kind: cdc-catchup, lag: 0s, timeout: soon }\n",
+			[]string{"9:39: lag must be longer than zero", `9:52: timeout: invalid duration "soon"`}},
+		{"cdc_position_lost off", top + "triggers: { cdc_position_lost: false }\nsteps:\n" + gate,
+			[]string{"8:32: cdc_position_lost is always watched and cannot be turned off"}},
 		{"restore of nothing", hdr + gate + "rollback:\n  - { id: r, kind: restore, snapshot: ghost }\n",
 			[]string{`11:39: restore step "r": no step has id "ghost"`}},
 	}

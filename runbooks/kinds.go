@@ -1,6 +1,9 @@
 package runbooks
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Step kinds a runbook may name; kindSpecs below says what each allows and
 // requires. Which of them this build can run is the engine's to say.
@@ -80,9 +83,11 @@ var kindSpecs = []kindSpec{
 			return !ok || snap.Of == conn // an unknown snapshot: assume it may write anywhere
 		}},
 	{name: KindCDCStart, keys: []string{"tables", "from", "to"},
-		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, writes: writesTo},
-	{name: KindCDCCatchup, keys: []string{"from", "to"},
-		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, writes: writesTo},
+		requires: []requirement{needTables}, defaults: fromToDefaults, check: checkFromTo, refs: refsCDCStart,
+		// it creates a publication and a slot on the source, nothing on the target
+		writes: func(_ *Runbook, st Step, conn string) bool { return st.From == conn }},
+	{name: KindCDCCatchup, keys: []string{"from", "to", "lag", "timeout"},
+		defaults: catchupDefaults, check: checkFromTo, refs: refsFromTo, writes: writesTo},
 	// A freeze journals what it changes before it changes it and re-applies
 	// that record when run again, so a resumed run runs it again unasked.
 	{name: KindFreeze, keys: []string{"on", "tables"},
@@ -212,6 +217,31 @@ func checkCopy(c stepCheck) {
 		if !st.All && cast.Table != "" && len(st.Tables) > 0 && !slices.Contains(st.Tables, cast.Table) {
 			c.d.errorAt(c.ref.castAt[i], "cast for table %q, which %s does not copy", cast.Table, c.label)
 		}
+	}
+}
+
+// DefaultCatchupLag is a cdc-catchup's lag threshold when it names none.
+const DefaultCatchupLag = 5 * time.Second
+
+// catchupDefaults adds a catch-up's connections and lag threshold.
+func catchupDefaults(st *Step, written func(string) bool) {
+	fromToDefaults(st, written)
+	if !written("lag") {
+		st.Lag = DefaultCatchupLag
+	}
+}
+
+// refsCDCStart checks the connections and refuses a source that has no
+// change log to capture.
+func refsCDCStart(c refCheck) {
+	refsFromTo(c)
+	if conn, ok := c.rb.Connection(c.st.From); ok && conn.Driver == "sqlite" {
+		p, written := c.ref.at["from"]
+		if !written {
+			p = c.ref.pos
+		}
+		c.d.errorAt(p, "%s captures changes of connection %q, a SQLite database: SQLite keeps no change log to capture; use strategy snapshot (snapshot, copy, verify) for a SQLite source",
+			c.label, c.st.From)
 	}
 }
 

@@ -27,6 +27,20 @@ func TestKindRegistry(t *testing.T) {
 	}
 }
 
+// TestChangeCaptureWrites: a cdc-start changes its source (publication,
+// slot) and not its target; a cdc-catchup changes its target.
+func TestChangeCaptureWrites(t *testing.T) {
+	rb := &Runbook{}
+	start := Step{Kind: KindCDCStart, From: "a", To: "b"}
+	catch := Step{Kind: KindCDCCatchup, From: "a", To: "b"}
+	if !rb.MayWrite(start, "a") || rb.MayWrite(start, "b") {
+		t.Errorf("cdc-start writes a: %v, b: %v", rb.MayWrite(start, "a"), rb.MayWrite(start, "b"))
+	}
+	if rb.MayWrite(catch, "a") || !rb.MayWrite(catch, "b") {
+		t.Errorf("cdc-catchup writes a: %v, b: %v", rb.MayWrite(catch, "a"), rb.MayWrite(catch, "b"))
+	}
+}
+
 // TestFreezeRefusesSQLite: SQLite has no privileges nor read_only, so a
 // freeze or unfreeze of a SQLite connection is a load error at its on:.
 func TestFreezeRefusesSQLite(t *testing.T) {

@@ -307,6 +307,18 @@ func (d *decoder) triggers(f field, at map[string]position) Triggers {
 		b := d.boolean(v)
 		t.Assessment = &b
 	}
+	for name, dst := range map[string]**bool{TriggerCDCPositionLost: &t.CDCPositionLost, TriggerCDCSchemaChange: &t.CDCSchemaChange} {
+		v, ok := kv[name]
+		if !ok {
+			continue
+		}
+		n := len(d.errs)
+		b := d.boolean(v)
+		if len(d.errs) == n && !b {
+			d.errorAt(v.pos(), "%s is always watched and cannot be turned off: a change stream that lost its position or met a new table shape must stop for a decision", name)
+		}
+		*dst = &b
+	}
 	return t
 }
 

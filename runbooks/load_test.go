@@ -206,10 +206,16 @@ func TestParseDetails(t *testing.T) {
 			func(rb *Runbook) bool { return rb.Steps[0].Line == 6 && rb.Steps[0].Question == "q" }},
 		{"byte-order mark", "\ufeff" + head + "steps: [{ id: g, kind: gate, question: ok? }]\n",
 			func(rb *Runbook) bool { return rb.Version == 1 && rb.Steps[0].Line == 5 && rb.Text[0] == 0xef }},
-		{"cdc and switch kinds", head + "strategy: blue-green\nconnections:\n  source: { driver: sqlite, path: a }\n  target: { driver: sqlite, path: b }\n" +
+		{"cdc and switch kinds", head + "strategy: blue-green\nconnections:\n  source: { driver: postgres, dsn_env: A }\n  target: { driver: sqlite, path: b }\n" +
 			"steps:\n  - { id: cs, kind: cdc-start, tables: [t] }\n  - { id: cc, kind: cdc-catchup }\n  - { id: sw, kind: switch, run: ./flip.sh, undo: ./flop.sh }\n",
 			func(rb *Runbook) bool {
-				return rb.Strategy == "blue-green" && rb.Steps[1].From == "source" && rb.Steps[1].To == "target" && rb.Steps[2].Undo == "./flop.sh"
+				return rb.Strategy == "blue-green" && rb.Steps[1].From == "source" && rb.Steps[1].To == "target" && rb.Steps[2].Undo == "./flop.sh" &&
+					rb.Steps[1].Lag == DefaultCatchupLag && rb.Steps[1].Timeout == 0
+			}},
+		{"cdc-catchup lag and timeout", head + "connections:\n  source: { driver: postgres, dsn_env: A }\n  target: { driver: postgres, dsn_env: B }\n" +
+			"steps:\n  - { id: cs, kind: cdc-start, tables: [t] }\n  - { id: cc, kind: cdc-catchup, lag: 800ms, timeout: 2m }\n",
+			func(rb *Runbook) bool {
+				return rb.Steps[1].Lag == 800*time.Millisecond && rb.Steps[1].Timeout == 2*time.Minute
 			}},
 	}
 	for _, c := range cases {

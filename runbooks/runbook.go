@@ -92,6 +92,10 @@ type Triggers struct {
 	CDCLag         *time.Duration // maximum change-capture lag
 	StepFailed     bool           // a failed step needs a decision
 	Assessment     *bool          // an assess step's blocker needs a decision; nil means watched
+	// CDCPositionLost and CDCSchemaChange are always watched: the runbook
+	// may write them as true, never turn them off (nil means watched).
+	CDCPositionLost *bool
+	CDCSchemaChange *bool
 }
 
 // Notify is one entry of the communication plan.
@@ -151,6 +155,8 @@ type Step struct {
 	// Replication (switch): the id of the replicate step whose
 	// replication the switch turns around (blue-green).
 	Replication string
+	Lag         time.Duration // cdc-catchup: caught up once the lag is under it (default 5s)
+	Timeout     time.Duration // cdc-catchup: fail when not caught up within it (default: expected, else none)
 
 	Sample string // assess: rows or a percentage of each table to read ("" reads every row)
 	// MeasureWrite (assess): measure the target's write rate on a scratch

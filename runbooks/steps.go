@@ -185,6 +185,17 @@ func (d *decoder) stepField(st *Step, f field, ref *stepRef) {
 		st.CopyRows = d.boolean(f)
 	case "replication":
 		st.Replication = d.nonEmpty(f)
+	case "lag", "timeout":
+		n := len(d.errs)
+		v := d.duration(f)
+		if len(d.errs) == n && v <= 0 {
+			d.errorAt(f.pos(), "%s must be longer than zero", f.name)
+		}
+		if f.name == "lag" {
+			st.Lag = v
+		} else {
+			st.Timeout = v
+		}
 	case "duration":
 		n := len(d.errs)
 		st.Duration = d.duration(f)

@@ -8,6 +8,9 @@ const (
 	TriggerCDCLag         = "cdc_lag"
 	TriggerStepFailed     = "step_failed"
 	TriggerAssessment     = "assessment"
+	// TriggerCDCPositionLost and TriggerCDCSchemaChange are always watched.
+	TriggerCDCPositionLost = "cdc_position_lost"
+	TriggerCDCSchemaChange = "cdc_schema_change"
 )
 
 // Unit is what a trigger's observed value and threshold measure.
@@ -49,6 +52,8 @@ var triggerSpecs = []TriggerSpec{
 	{TriggerCDCLag, UnitMillis, ScopeRun, "change-capture lag behind the source"},
 	{TriggerStepFailed, UnitNone, ScopeStep, "a failed step waits for a decision instead of its on_failure"},
 	{TriggerAssessment, UnitNone, ScopeStep, "an assess step found a blocker: a predicted reject rate over reject_rate, a duration over expected × overrun, a table the copy cannot fill"},
+	{TriggerCDCPositionLost, UnitNone, ScopeRun, "a change stream cannot resume exactly where the journal says (slot dropped or invalidated, another source, a gap); always watched"},
+	{TriggerCDCSchemaChange, UnitNone, ScopeRun, "a captured table changed shape mid-stream; apply pauses; always watched"},
 }
 
 // TriggerSpecs lists every trigger this build knows.
@@ -88,6 +93,8 @@ func (t Triggers) Threshold(name string) (float64, bool) {
 		return 0, t.StepFailed
 	case TriggerAssessment:
 		return 0, t.Assessment == nil || *t.Assessment
+	case TriggerCDCPositionLost, TriggerCDCSchemaChange:
+		return 0, true // always watched: a lost position is never skipped in silence
 	}
 	return 0, false
 }

@@ -24,6 +24,13 @@ type PGApplier struct {
 	DSN         string // the target
 	Stream      string
 	JournalPath string
+	// OnApplied, if set, is told each source transaction once it is
+	// committed on the target: its journal seq, source position and row
+	// changes.
+	OnApplied func(seq int64, position string, changes int)
+	// Ready, if set, is asked before each transaction: false stops the
+	// round there (apply paused), with nothing half-applied.
+	Ready func() bool
 }
 
 // Applied is a target's applied position for a stream.
@@ -65,7 +72,9 @@ func (a *PGApplier) Apply(ctx context.Context) (int, error) {
 	}
 	matched := at.Seq == 0
 	applied := 0
-	err = journal.ScanDecoded(ctx, a.JournalPath, func(e journal.Event, payload any, perr error) error {
+	// from the applied transaction on: it is checked against the target's
+	// position, everything before it was applied already
+	err = journal.ScanDecodedAfter(ctx, a.JournalPath, max(at.Seq-1, 0), func(e journal.Event, payload any, perr error) error {
 		if e.Type != journal.CDCChanges {
 			return nil
 		}
@@ -86,17 +95,29 @@ func (a *PGApplier) Apply(ctx context.Context) (int, error) {
 		if !matched {
 			return fmt.Errorf("cdc: stream %s: the target's applied seq %d is not a cdc_changes event of the stream in this journal", a.Stream, at.Seq)
 		}
+		if a.Ready != nil && !a.Ready() {
+			return errStopRound
+		}
 		if err := applyTx(ctx, conn, a.Stream, e.Seq, tx); err != nil {
 			return fmt.Errorf("cdc: stream %s: apply seq %d (source %s): %w", a.Stream, e.Seq, tx.Position, err)
 		}
 		applied++
+		if a.OnApplied != nil {
+			a.OnApplied(e.Seq, tx.Position, len(tx.Changes))
+		}
 		return nil
 	})
+	if errors.Is(err, errStopRound) {
+		err = nil
+	}
 	if err == nil && !matched {
 		err = fmt.Errorf("cdc: stream %s: the target's applied seq %d is not in this journal", a.Stream, at.Seq)
 	}
 	return applied, err
 }
+
+// errStopRound ends an apply round early when Ready says no.
+var errStopRound = errors.New("cdc: apply paused")
 
 func ensurePositionTable(ctx context.Context, conn *pgx.Conn) error {
 	_, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+PositionTable+` (

@@ -50,6 +50,13 @@ type PGCapture struct {
 	// The conductor journals both.
 	OnRetry   func(Retry)
 	OnResumed func(Resumed)
+	// OnStarted, if set, is told each time a connection's position check
+	// passed and the source accepted START_REPLICATION (the stream's
+	// position is sound).
+	OnStarted func()
+	// OnCommitted, if set, is told each spooled transaction with its
+	// journal seq, after the journal commit that holds it.
+	OnCommitted func(seq int64, tx journal.CDCChangesPayload)
 
 	shapes map[string]string // relation shapes seen in this Run, by table: they outlive a connection
 }
@@ -84,6 +91,11 @@ func (c *PGCapture) session(ctx context.Context, streaming func()) error {
 	if err != nil {
 		return permanent(err)
 	}
+	for table, shape := range sp.Started.Shapes { // the shapes journaled at the start: a table altered between processes is caught
+		if _, seen := c.shapes[table]; !seen {
+			c.shapes[table] = shape
+		}
+	}
 	cctx, cancel := context.WithTimeout(ctx, c.connectTimeout())
 	defer cancel()
 	conn, err := connectReplication(cctx, c.DSN)
@@ -109,6 +121,9 @@ func (c *PGCapture) session(ctx context.Context, streaming func()) error {
 	}
 	if err != nil {
 		return fmt.Errorf("cdc: start replication on slot %s at %s: %w", c.Stream, start, err)
+	}
+	if c.OnStarted != nil {
+		c.OnStarted()
 	}
 	dec := newPGDecoder(c.Stream, start, c.shapes)
 	dec.spooled = sp.Columns
@@ -264,8 +279,14 @@ func (s *pgSession) add(tx journal.CDCChangesPayload) {
 // flush commits the pending transactions to the journal, then tells the
 // source they are received.
 func (s *pgSession) flush(ctx context.Context) error {
-	if _, err := s.c.Journal.AppendBatch(ctx, s.pending); err != nil {
+	evs, err := s.c.Journal.AppendBatch(ctx, s.pending)
+	if err != nil {
 		return permanent(fmt.Errorf("cdc: stream %s: spool %d transactions: %w", s.c.Stream, len(s.pending), err))
+	}
+	if s.c.OnCommitted != nil {
+		for i, e := range evs {
+			s.c.OnCommitted(e.Seq, s.pending[i].Payload.(journal.CDCChangesPayload))
+		}
 	}
 	n := len(s.pending)
 	s.spooled = s.pendingPos

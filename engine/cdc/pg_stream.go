@@ -83,6 +83,10 @@ func (s PGStream) Create(ctx context.Context, j *journal.Store, actor, stepID st
 	if err := s.createPublication(ctx, conn); err != nil {
 		return nil, zero, err
 	}
+	shapes, err := pgShapes(ctx, conn, s.Tables) // before the slot: a command after it would end the exported snapshot
+	if err != nil {
+		return nil, zero, err
+	}
 	res, err := pglogrepl.CreateReplicationSlot(ctx, conn, s.Stream, "pgoutput",
 		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: "EXPORT_SNAPSHOT"})
 	if err != nil {
@@ -91,7 +95,7 @@ func (s PGStream) Create(ctx context.Context, j *journal.Store, actor, stepID st
 	p := journal.CDCStreamPayload{
 		Stream: s.Stream, Source: s.Source, Engine: "postgres", Tables: slices.Clone(s.Tables),
 		Publication: s.publication(), SystemID: id.SystemID, Timeline: int64(id.Timeline),
-		Start: res.ConsistentPoint, Snapshot: res.SnapshotName,
+		Start: res.ConsistentPoint, Snapshot: res.SnapshotName, Shapes: shapes,
 	}
 	if _, err := j.Append(ctx, actor, stepID, journal.CDCStreamStarted, p); err != nil {
 		return nil, zero, fmt.Errorf("cdc: journal the stream (slot %s exists on the source and is not recorded): %w", s.Stream, err)

@@ -222,6 +222,34 @@ func TestPGSchemaChangeStops(t *testing.T) {
 	}
 }
 
+// TestPGSchemaChangedWhileNothingCaptured: a table altered before the
+// capture's connection ever announced it (between processes) is caught
+// against the shape journaled when the stream started; the same table
+// unaltered is not (TestPGCaptureApplyRestart restarts over it).
+func TestPGSchemaChangedWhileNothingCaptured(t *testing.T) {
+	w := newPGWorld(t)
+	ctx := context.Background()
+	snap, started, err := w.streamDef().Create(ctx, w.journal, "cdc", "start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Release(ctx)
+	if shape := started.Shapes["items"]; !strings.Contains(shape, "id oid23/-1 key") || strings.Contains(shape, "extra") {
+		t.Fatalf("journaled shape of items: %q", shape)
+	}
+	pgExec(t, w.source, "ALTER TABLE items ADD COLUMN extra int", "INSERT INTO items (id, name, extra) VALUES (1, 'a', 1)")
+	ctx2, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err = w.capture().Run(ctx2)
+	var changed *SchemaChangedError
+	if !errors.As(err, &changed) || changed.Before != started.Shapes["items"] || !strings.Contains(changed.After, "extra") {
+		t.Fatalf("Run = %v, want a schema change from the journaled shape", err)
+	}
+	if sp, _, _ := ReadSpooled(ctx, w.journal.Path(), w.stream); sp.Count != 0 {
+		t.Fatalf("spooled %d transactions of the new shape", sp.Count)
+	}
+}
+
 // TestPGAcknowledgesOnlySpooled: when the journal cannot take the changes,
 // the slot is not told they were received — a later capture gets them all.
 func TestPGAcknowledgesOnlySpooled(t *testing.T) {

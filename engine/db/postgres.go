@@ -217,8 +217,13 @@ func pgPlaceholder(i int) string { return "$" + strconv.Itoa(i) }
 // midnight UTC), "infinity"/"-infinity" as text, and every other type as
 // its exact PostgreSQL text (numeric as e.g. "123.4500").
 func (p *pgDB) ReadBatch(ctx context.Context, t Table, cols []string, after []any, limit int) ([][]any, error) {
+	return p.readBatch(ctx, p.pool, t, cols, after, limit)
+}
+
+// readBatch is ReadBatch through q: the pool, or a transaction.
+func (p *pgDB) readBatch(ctx context.Context, qr pgQuerier, t Table, cols []string, after []any, limit int) ([][]any, error) {
 	q, args := selectAfter(tableQuoter(t.Name, p.quoteTable, p.Quote), pgPlaceholder, t, cols, after, limit)
-	rows, err := p.pool.Query(ctx, q, append([]any{pgResultFormats}, args...)...)
+	rows, err := qr.Query(ctx, q, append([]any{pgResultFormats}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read %s: %w", t.Name, err)
 	}

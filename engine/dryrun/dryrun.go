@@ -188,6 +188,22 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 		r.snapshotStep(ctx, st)
 	case runbooks.KindRestore:
 		r.restoreStep(ctx, st)
+	case runbooks.KindCDCStart:
+		tables := strings.Join(st.Tables, ", ")
+		if st.All {
+			tables = "every table of " + st.From
+		}
+		name := engine.StreamName(r.opts.Runbook.MigrationID, st.ID)
+		p.line(1, "on %s: creates publication and logical slot %s for %s, holding the slot's exported snapshot", st.From, name, tables)
+		p.line(1, "copy steps from %s read those tables in that snapshot; capture runs into the journal until the run ends", st.From)
+	case runbooks.KindCDCCatchup:
+		limit := "no timeout"
+		if st.Timeout > 0 {
+			limit = "timeout " + st.Timeout.String()
+		} else if st.Expected > 0 {
+			limit = "timeout " + st.Expected.String() + " (expected)"
+		}
+		p.line(1, "applies the stream of %s to %s until the lag is under %s (%s); apply goes on until the run ends", st.From, st.To, st.Lag, limit)
 	case runbooks.KindFreeze:
 		r.freezeStep(ctx, st)
 	case runbooks.KindUnfreeze:

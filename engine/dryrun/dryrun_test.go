@@ -178,3 +178,36 @@ func TestDryRunBlueGreen(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunChangeCapture: a dry run says what a cdc-start creates — the
+// slot's name, as the run will name it — and what a catch-up waits for,
+// without connecting.
+func TestDryRunChangeCapture(t *testing.T) {
+	rb, err := runbooks.Parse("cdc.yaml", []byte(`version: 1
+name: Streams
+migration_id: MIG-7
+decision_maker: alice
+connections:
+  source: { driver: postgres, dsn_env: TR_DRY_UNSET_A }
+  target: { driver: postgres, dsn_env: TR_DRY_UNSET_B }
+steps:
+  - { id: capture, kind: cdc-start, tables: [orders, customers] }
+  - { id: catch-up, kind: cdc-catchup, lag: 3s, timeout: 10m }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := Print(dbtest.Ctx(t), &out, Options{Runbook: rb, Journal: filepath.Join(dir, "x.journal"), SnapshotDir: filepath.Join(dir, "snapshots")}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"creates publication and logical slot tr_mig_7_capture for orders, customers",
+		"until the lag is under 3s (timeout 10m0s)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tightrope/tightrope/journal"
+)
+
+// Capturer captures one stream's source changes into the journal until its
+// context ends (then it returns the context's error) or the stream fails
+// (a *PositionLostError, a *SchemaChangedError or another error).
+type Capturer interface {
+	Run(ctx context.Context) error
+}
+
+// Applier applies one stream's spooled transactions to a target: Apply
+// applies everything spooled after the target's applied position and says
+// how many transactions it applied; Position reads that position.
+type Applier interface {
+	Position(ctx context.Context) (Applied, error)
+	Apply(ctx context.Context) (int, error)
+}
+
+// StreamSpec is what creating a stream needs, whatever the engine.
+type StreamSpec struct {
+	Source string   // the runbook connection captured
+	DSN    string   // its DSN
+	Stream string   // the stream's (slot's) name
+	Tables []string // the captured tables
+}
+
+// Started is a stream just created: its journaled opening and, when the
+// engine exports one, the snapshot the bulk copy reads (Snapshot empty
+// otherwise). Release ends the snapshot; it may be called more than once.
+type Started struct {
+	Payload  journal.CDCStreamPayload
+	Snapshot string
+	Release  func(ctx context.Context) error
+}
+
+// CaptureSpec is what a capture needs. OnStarted, OnCommitted, OnRetry and
+// OnResumed are the hooks PGCapture documents.
+type CaptureSpec struct {
+	DSN         string
+	Stream      string
+	Journal     *journal.Store
+	Actor       string
+	StepID      string
+	OnStarted   func()
+	OnCommitted func(seq int64, tx journal.CDCChangesPayload)
+	OnRetry     func(Retry)
+	OnResumed   func(Resumed)
+}
+
+// ApplySpec is what an applier needs. OnApplied and Ready are the hooks
+// PGApplier documents.
+type ApplySpec struct {
+	DSN         string
+	Stream      string
+	JournalPath string
+	OnApplied   func(seq int64, position string, changes int)
+	Ready       func() bool
+}
+
+// Driver is one database engine's change capture: how a stream is created
+// on it as a source, captured from, and applied to it as a target. A nil
+// function is a side the engine does not support (yet).
+type Driver struct {
+	Create     func(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID string) (Started, error)
+	NewCapture func(CaptureSpec) Capturer
+	NewApplier func(ApplySpec) Applier
+	// Sample reads the source's lag and headroom figures of a stream.
+	Sample func(ctx context.Context, dsn, stream, spooled string) (SourceSample, error)
+}
+
+var (
+	driversMu sync.Mutex
+	drivers   = map[string]Driver{}
+)
+
+// Register makes an engine's change capture available by its runbook
+// driver name (postgres, mysql). Registering a name twice replaces it.
+func Register(driver string, d Driver) {
+	driversMu.Lock()
+	defer driversMu.Unlock()
+	drivers[driver] = d
+}
+
+func driverOf(driver string) Driver {
+	driversMu.Lock()
+	defer driversMu.Unlock()
+	return drivers[driver]
+}
+
+// registered lists the drivers that support what has returns true for.
+func registered(has func(Driver) bool) string {
+	driversMu.Lock()
+	defer driversMu.Unlock()
+	var out []string
+	for name, d := range drivers {
+		if has(d) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+// Create creates a stream on a source of the named driver.
+func Create(ctx context.Context, driver string, s StreamSpec, j *journal.Store, actor, stepID string) (Started, error) {
+	d := driverOf(driver)
+	if d.Create == nil {
+		return Started{}, notYet(driver, "capture from", func(d Driver) bool { return d.Create != nil })
+	}
+	return d.Create(ctx, s, j, actor, stepID)
+}
+
+// NewCapture returns the capture of a source of the named driver.
+func NewCapture(driver string, s CaptureSpec) (Capturer, error) {
+	d := driverOf(driver)
+	if d.NewCapture == nil {
+		return nil, notYet(driver, "capture from", func(d Driver) bool { return d.NewCapture != nil })
+	}
+	return d.NewCapture(s), nil
+}
+
+// NewApplier returns the applier to a target of the named driver.
+func NewApplier(driver string, s ApplySpec) (Applier, error) {
+	d := driverOf(driver)
+	if d.NewApplier == nil {
+		return nil, notYet(driver, "apply to", func(d Driver) bool { return d.NewApplier != nil })
+	}
+	return d.NewApplier(s), nil
+}
+
+// Sample reads a stream's source figures (a zero sample with figures -1
+// when the driver cannot).
+func Sample(ctx context.Context, driver, dsn, stream, spooled string) (SourceSample, error) {
+	d := driverOf(driver)
+	if d.Sample == nil {
+		return SourceSample{Decoded: -1, BehindBytes: -1, HeadroomBytes: -1}, nil
+	}
+	return d.Sample(ctx, dsn, stream, spooled)
+}
+
+// CanCapture and CanApply tell whether this build captures from, or
+// applies to, the named driver.
+func CanCapture(driver string) bool { return driverOf(driver).NewCapture != nil }
+
+// CanApply: see CanCapture.
+func CanApply(driver string) bool { return driverOf(driver).NewApplier != nil }
+
+func notYet(driver, what string, has func(Driver) bool) error {
+	return fmt.Errorf("cdc: this build cannot %s %s yet (it can: %s)", what, driver, registered(has))
+}

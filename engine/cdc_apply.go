@@ -1,0 +1,256 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tightrope/tightrope/engine/cdc"
+	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// appliedEvery bounds how long applied transactions wait for their
+// cdc_applied event while a long apply round runs.
+const appliedEvery = time.Second
+
+// startApply starts the stream's applier to connection to (once; a second
+// call is a no-op). It applies every spooled transaction after the
+// target's applied position, continuously, until the run ends or stopApply.
+func (s *cdcStream) startApply(to runbooks.Connection, stepID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applying != nil {
+		if s.applying.to.Name != to.Name {
+			return fmt.Errorf("stream %s already applies to %s, not %s", s.name, s.applying.to.Name, to.Name)
+		}
+		return nil
+	}
+	dsn, err := connectionDSN(to)
+	if err != nil {
+		return err
+	}
+	a := &cdcApply{to: to, stepID: stepID, done: make(chan struct{}), last: time.Now()}
+	applier, err := cdc.NewApplier(to.Driver, cdc.ApplySpec{
+		DSN: dsn, Stream: s.name, JournalPath: s.c.opts.Journal.Path(),
+		OnApplied: func(seq int64, position string, changes int) { s.applied(a, seq, position, changes) },
+		Ready:     s.ready,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	a.cancel = cancel
+	s.applying = a
+	s.wg.Go(func() {
+		defer close(a.done)
+		s.applyLoop(ctx, applier, a)
+	})
+	return nil
+}
+
+// ready tells the applier it may apply the next transaction: the capture
+// passed its position check, nothing halted the stream, and no decision
+// rolled the run back.
+func (s *cdcStream) ready() bool {
+	s.mu.Lock()
+	ok := s.started && s.halted == nil
+	s.mu.Unlock()
+	return ok && s.c.cdcFailed() == nil
+}
+
+// applyLoop reads the target's position, then applies what is spooled
+// whenever there is something, journaling cdc_applied per round.
+func (s *cdcStream) applyLoop(ctx context.Context, applier cdc.Applier, a *cdcApply) {
+	wait := 500 * time.Millisecond
+	for {
+		at, err := applier.Position(ctx)
+		if err == nil {
+			s.mu.Lock()
+			a.seq, a.position, a.positioned = at.Seq, at.Position, true
+			s.dropApplied(at.Seq)
+			s.mu.Unlock()
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.warnEvery("apply", "stream %s: reading the applied position on %s: %v — retrying", s.name, a.to.Name, err)
+		if !sleepCtx(ctx, wait) {
+			return
+		}
+	}
+	for {
+		if s.ready() && s.pendingTxs() > 0 {
+			_, err := applier.Apply(ctx)
+			s.flushApplied(a)
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				s.warnEvery("apply", "stream %s: apply to %s: %v — retrying in %s", s.name, a.to.Name, err, wait)
+				if !sleepCtx(ctx, wait) {
+					return
+				}
+				wait = min(2*wait, 10*time.Second)
+				continue
+			}
+			wait = 500 * time.Millisecond
+		}
+		select {
+		case <-s.wake:
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// applied records one transaction committed on the target.
+func (s *cdcStream) applied(a *cdcApply, seq int64, position string, changes int) {
+	s.mu.Lock()
+	a.seq, a.position = seq, position
+	a.txs++
+	a.changes += changes
+	s.dropApplied(seq)
+	due := time.Since(a.last) >= appliedEvery
+	s.mu.Unlock()
+	if due {
+		s.flushApplied(a)
+	}
+}
+
+// dropApplied forgets the unapplied transactions up to seq; s.mu held.
+func (s *cdcStream) dropApplied(seq int64) {
+	i := 0
+	for i < len(s.unapplied) && s.unapplied[i].seq <= seq {
+		i++
+	}
+	s.unapplied = s.unapplied[i:]
+}
+
+// flushApplied journals cdc_applied for what was applied since the last.
+func (s *cdcStream) flushApplied(a *cdcApply) {
+	s.mu.Lock()
+	p := journal.CDCAppliedPayload{Stream: s.name, Target: a.to.Name, Seq: a.seq, Position: a.position, Txs: a.txs, Changes: a.changes}
+	a.txs, a.changes, a.last = 0, 0, time.Now()
+	s.mu.Unlock()
+	if p.Txs == 0 {
+		return
+	}
+	if _, err := s.c.emit(s.c.opts.Operator, a.stepID, journal.CDCApplied, p); err != nil {
+		s.warnEvery("journal", "stream %s: journal cdc_applied: %v", s.name, err)
+	}
+}
+
+// pendingTxs counts the spooled transactions not yet applied.
+func (s *cdcStream) pendingTxs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.unapplied)
+}
+
+// stopApply stops the applier (a switch step stops forward apply before it
+// routes traffic); what it committed stays, with its position, and a
+// started transaction is rolled back whole. The stream keeps capturing.
+func (s *cdcStream) stopApply() {
+	s.mu.Lock()
+	a := s.applying
+	s.mu.Unlock()
+	if a == nil {
+		return
+	}
+	a.cancel()
+	<-a.done
+	s.mu.Lock()
+	a.stopped = true
+	s.mu.Unlock()
+}
+
+// drain waits until every change the source had when it was called is
+// applied — the capture has read the source's log up to then and the
+// applier has nothing left — and then stops the applier. A switch step
+// calls it with the source's writes frozen.
+func (s *cdcStream) drain(ctx context.Context) error {
+	s.mu.Lock()
+	a, spooled := s.applying, s.spooled
+	s.mu.Unlock()
+	if a == nil {
+		return fmt.Errorf("stream %s: nothing applies it", s.name)
+	}
+	if a.stopped { // drained before (a switch tried again): apply again what came since
+		s.mu.Lock()
+		s.applying = nil
+		s.mu.Unlock()
+		if err := s.startApply(a.to, a.stepID); err != nil {
+			return err
+		}
+	}
+	head, err := cdc.Sample(ctx, s.from.Driver, s.dsn, s.name, spooled)
+	if err != nil {
+		return err
+	}
+	settled := false
+	for {
+		if err := s.haltedErr(); err != nil {
+			return err
+		}
+		now, err := cdc.Sample(ctx, s.from.Driver, s.dsn, s.name, spooled)
+		if err != nil {
+			return err
+		}
+		// read past the head, spooled (the capture flushes within 20ms:
+		// two looks 200ms apart) and applied
+		if now.Decoded >= head.Head && s.pendingTxs() == 0 {
+			if settled {
+				s.stopApply()
+				return nil
+			}
+			settled = true
+		} else {
+			settled = false
+		}
+		if !sleepCtx(ctx, 200*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+}
+
+// haltedErr is what halted the stream's capture, if anything.
+func (s *cdcStream) haltedErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.halted
+}
+
+// sleepCtx sleeps d unless ctx ends first (false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// appliedSeq is the journal seq the applier has applied up to (0: none,
+// or no applier).
+func (s *cdcStream) appliedSeq() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applying == nil {
+		return 0
+	}
+	return s.applying.seq
+}
+
+// applyTarget is the connection the stream is applied to ("" when no
+// applier runs or ran).
+func (s *cdcStream) applyTarget() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applying == nil {
+		return ""
+	}
+	return s.applying.to.Name
+}

@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tightrope/tightrope/engine/cdc"
+	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/runbooks"
+)
+
+// cdcStart creates the step's change stream on its source — journaling
+// cdc_stream_started, keeping the exported snapshot for the copy steps —
+// and starts its capture, which runs until the run ends. A stream the
+// journal already holds (a resumed run) is not created again: its capture
+// restarts from the journal's spooled position, checked against the
+// source.
+func (c *Conductor) cdcStart(ctx context.Context, step runbooks.Step) error {
+	from, ok := c.opts.Runbook.Connection(step.From)
+	if !ok {
+		return fmt.Errorf("no connection named %q", step.From)
+	}
+	if from.Driver == db.SQLite {
+		return fmt.Errorf("connection %q is SQLite, which keeps no change log: use strategy snapshot", from.Name)
+	}
+	if !cdc.CanCapture(from.Driver) {
+		_, err := cdc.NewCapture(from.Driver, cdc.CaptureSpec{})
+		return err
+	}
+	if to, ok := c.opts.Runbook.Connection(step.To); ok && !cdc.CanApply(to.Driver) {
+		_, err := cdc.NewApplier(to.Driver, cdc.ApplySpec{})
+		return fmt.Errorf("connection %q: %w", to.Name, err)
+	}
+	dsn, err := connectionDSN(from)
+	if err != nil {
+		return err
+	}
+	name := streamName(c.opts.Runbook.MigrationID, step.ID)
+	sp, found, err := cdc.ReadSpooled(ctx, c.opts.Journal.Path(), name)
+	if err != nil {
+		return err
+	}
+	if found {
+		c.logf(step.ID, "warn", "stream %s was started by an earlier process: capture resumes from the journal (%d transactions spooled, position %s); "+
+			"its exported snapshot ended with that process", name, sp.Count, sp.Resume())
+		_, err := c.openStream(c.runContext(ctx), step, from, dsn, sp, nil)
+		return err
+	}
+	tables := step.Tables
+	if step.All {
+		src, err := c.database(ctx, step.From)
+		if err != nil {
+			return err
+		}
+		if tables, err = c.listTables(ctx, step.ID, src); err != nil {
+			return fmt.Errorf("listing the source tables: %w", err)
+		}
+	}
+	started, err := cdc.Create(ctx, from.Driver, cdc.StreamSpec{Source: from.Name, DSN: dsn, Stream: name, Tables: tables},
+		c.opts.Journal, c.opts.Operator, step.ID)
+	if err != nil {
+		if strings.Contains(err.Error(), "already exists") {
+			return fmt.Errorf("%w — a stream named %s exists on %s from another run of migration %s: drop its slot and publication there, or give this run another migration_id",
+				err, name, from.Name, c.opts.Runbook.MigrationID)
+		}
+		return err
+	}
+	if _, err := c.openStream(c.runContext(ctx), step, from, dsn, cdc.Spooled{Started: started.Payload}, &started); err != nil {
+		if started.Release != nil {
+			_ = started.Release(context.Background())
+		}
+		return err
+	}
+	held := ""
+	if started.Snapshot != "" {
+		held = fmt.Sprintf("; snapshot %s held for the copy steps from %s", started.Snapshot, from.Name)
+	}
+	c.logf(step.ID, "info", "stream %s started on %s at %s: tables %s%s", name, from.Name, started.Payload.Start, strings.Join(tables, ", "), held)
+	return nil
+}
+
+// copySource is the source a copy step reads: in a stream's exported
+// snapshot when the step reads captured tables from the captured
+// connection and the snapshot is still held, so copy and stream meet with
+// no gap and no overlap. copied is called once the copy succeeded; the
+// snapshot is released when every captured table has been copied.
+func (c *Conductor) copySource(step runbooks.Step, src db.DB, tables []string) (db.DB, func()) {
+	s := c.streamFrom(step.From)
+	if s == nil {
+		return src, func() {}
+	}
+	captured := slices.ContainsFunc(tables, func(t string) bool { return slices.Contains(s.tables, t) })
+	if !captured {
+		return src, func() {}
+	}
+	s.mu.Lock()
+	snapshot := s.snapshot
+	s.mu.Unlock()
+	if snapshot == "" {
+		c.logf(step.ID, "warn", "stream %s: its exported snapshot is no longer held (released, or it ended with an earlier process): "+
+			"the copy reads the live tables; the stream replays every change since its start by key, so the target converges once caught up", s.name)
+		return src, func() {}
+	}
+	snap, err := db.ReadingSnapshot(src, snapshot)
+	if err != nil {
+		c.logf(step.ID, "warn", "stream %s: %v: the copy reads the live tables", s.name, err)
+		return src, func() {}
+	}
+	c.logf(step.ID, "info", "reading %s in stream %s's snapshot %s: the copy ends where the stream begins", step.From, s.name, snapshot)
+	return snap, func() { s.copied(tables) }
+}
+
+// copied marks tables copied from the snapshot; once every captured table
+// is, the snapshot is released.
+func (s *cdcStream) copied(tables []string) {
+	s.mu.Lock()
+	for _, t := range tables {
+		delete(s.uncopied, t)
+	}
+	done := len(s.uncopied) == 0 && s.release != nil
+	s.mu.Unlock()
+	if done {
+		s.releaseSnapshot("every captured table is copied")
+	}
+}

@@ -45,10 +45,48 @@ func restorePredictionRows() int {
 // the table then grows to 2N rows; assess predicts the restore of the 2N
 // rows from those two (a fixed cost and a cost per row); then a third run
 // really snapshots and restores the 2N rows. The prediction is within 50%
-// of that measured restore, which takes more than a second. The machine is
-// shared: when one measurement misses, the restore is measured once more
-// and the faster of the two is the measurement (noise only ever adds time).
+// of that measured restore, which takes more than a second.
+//
+// The machine is shared with the other packages' tests, and their load
+// comes and goes within seconds: a restore recorded under it and one
+// measured without it (or the reverse) differ by more than the model's
+// error. So an attempt that misses is repeated once from the start, on a
+// new database, and each attempt is logged.
 func TestAssessRestorePredictionWithinHalf(t *testing.T) {
+	var last restoreAttempt
+	for attempt := 1; attempt <= 2; attempt++ {
+		last = attemptRestorePrediction(t)
+		t.Logf("attempt %d: recorded %s; predicted %s for %d rows; measured %s for %d rows (%.0f%% off)", attempt, last.recorded,
+			last.predicted.Round(time.Millisecond), last.predictedRows, last.measured, last.measuredRows, 100*last.off())
+		if last.within() {
+			break
+		}
+	}
+	if last.measured <= time.Second {
+		t.Errorf("the measured restore took %s: not over a second, too small to judge a prediction (raise TIGHTROPE_RESTORE_ROWS)", last.measured)
+	}
+	if !last.within() {
+		t.Errorf("predicted restore %s, measured %s: more than 50%% off", last.predicted, last.measured)
+	}
+}
+
+// restoreAttempt is one prediction and the restore it predicted.
+type restoreAttempt struct {
+	recorded                    string
+	predicted, measured         time.Duration
+	predictedRows, measuredRows int64
+}
+
+func (r restoreAttempt) off() float64 {
+	return (r.predicted.Seconds() - r.measured.Seconds()) / r.measured.Seconds()
+}
+
+func (r restoreAttempt) within() bool { return r.off() <= 0.5 && r.off() >= -0.5 }
+
+// attemptRestorePrediction records restores of N/2 and N rows on a new
+// database, assesses the restore of 2N rows and measures it.
+func attemptRestorePrediction(t *testing.T) restoreAttempt {
+	t.Helper()
 	n := restorePredictionRows()
 	items := func(from, to int) string {
 		return fmt.Sprintf("INSERT INTO items SELECT g, 'item ' || g, (g %% 100000) / 100.0, md5(g::text) FROM generate_series(%d, %d) g", from, to)
@@ -73,7 +111,6 @@ func TestAssessRestorePredictionWithinHalf(t *testing.T) {
 	first := restoreOf(t, env, rb, filepath.Join(runs, "first.journal"))
 	grow(n/2+1, n)
 	second := restoreOf(t, env, rb, filepath.Join(runs, "second.journal"))
-	t.Logf("recorded restores: %d rows in %dms, %d rows in %dms", first.rows, first.ms, second.rows, second.ms)
 	grow(n+1, 2*n)
 
 	apath := filepath.Join(dir, "assess.journal")
@@ -89,26 +126,14 @@ func TestAssessRestorePredictionWithinHalf(t *testing.T) {
 	if pred.Rows != int64(2*n) || pred.RestoreFrom != "second.journal" {
 		t.Errorf("predicted for %d rows from %q, want %d rows from second.journal", pred.Rows, pred.RestoreFrom, 2*n)
 	}
-
-	off := func(measured time.Duration) time.Duration { return pred.Restore - measured }
-	within := func(measured time.Duration) bool { return off(measured) <= measured/2 && off(measured) >= -measured/2 }
 	third := restoreOf(t, env, rb, filepath.Join(dir, "third.journal"))
-	measured := time.Duration(third.ms) * time.Millisecond
-	if !within(measured) {
-		again := restoreOf(t, env, rb, filepath.Join(dir, "fourth.journal"))
-		t.Logf("measured %s first, %dms again", measured, again.ms)
-		measured = min(measured, time.Duration(again.ms)*time.Millisecond)
-	}
-	t.Logf("predicted %s for %d rows; measured %s for %d rows (%.0f%% off)", pred.Restore.Round(time.Millisecond), pred.Rows, measured, third.rows,
-		100*off(measured).Seconds()/measured.Seconds())
 	if third.rows != int64(2*n) {
 		t.Errorf("the measured restore restored %d rows, want %d", third.rows, 2*n)
 	}
-	if measured <= time.Second {
-		t.Errorf("the measured restore took %s: not over a second, too small to judge a prediction (raise TIGHTROPE_RESTORE_ROWS)", measured)
-	}
-	if !within(measured) {
-		t.Errorf("predicted restore %s, measured %s: more than 50%% off", pred.Restore, measured)
+	return restoreAttempt{
+		recorded:  fmt.Sprintf("%d rows in %dms, %d rows in %dms", first.rows, first.ms, second.rows, second.ms),
+		predicted: pred.Restore, predictedRows: pred.Rows,
+		measured: time.Duration(third.ms) * time.Millisecond, measuredRows: third.rows,
 	}
 }
 

@@ -50,14 +50,14 @@ func (t table) String() string { return t.schema + "." + t.name }
 
 // Open connects to both sides and resolves the tables on blue.
 func Open(ctx context.Context, cfg Config) (*Pair, error) {
-	if err := cfg.check(); err != nil {
-		return nil, err
-	}
 	if cfg.Blue.Name == "" {
 		cfg.Blue.Name = "blue"
 	}
 	if cfg.Green.Name == "" {
 		cfg.Green.Name = "green"
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	p := &Pair{cfg: cfg, blue: &end{Side: cfg.Blue}, green: &end{Side: cfg.Green}}
 	for _, e := range []*end{p.blue, p.green} {

@@ -111,7 +111,7 @@ func (a *assessor) writeRate(ctx context.Context, step runbooks.Step, p *copyeng
 		tr.WriteRate, tr.WriteFrom = rate, journal.WriteMeasured
 		return
 	}
-	if last, ok := lastCopy(a.o.History, a.o.Runbook.MigrationID, step.ID, tr.Table); ok {
+	if last, ok := lastCopy(a.hist.events(ctx), step.ID, tr.Table); ok {
 		tr.WriteRate, tr.WriteFrom = last.rate, last.journal
 	}
 }

@@ -163,7 +163,9 @@ func (p *Pair) Teardown(ctx context.Context) error {
 // password, and is replaced by one that quotes nothing.
 func conninfoError(err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && (strings.Contains(pe.Message, "connection info string") || strings.HasPrefix(pe.Message, "invalid connection string syntax")) {
+	// 42601 (syntax error): the statement itself is built quoted, so it is
+	// the conninfo's, whatever language the server speaks
+	if errors.As(err, &pe) && (pe.Code == "42601" || strings.Contains(pe.Message, "connection info string") || strings.HasPrefix(pe.Message, "invalid connection string syntax")) {
 		return fmt.Errorf("the server could not parse the conninfo (SQLSTATE %s; its text is not shown: it may hold a password)", pe.Code)
 	}
 	return err

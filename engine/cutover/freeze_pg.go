@@ -122,7 +122,7 @@ func pgStillWritable(ctx context.Context, tx *sql.Tx, d DB, tables []string) err
 		left = append(left, views...)
 	}
 	if len(left) > 0 {
-		return fmt.Errorf("after revoking the table privileges these roles could still write (a column grant, a grant made by another grantor, membership in tightrope's own role, or a view of the table — writes through a view use its owner's privileges: add the view to the freeze's tables): %s; nothing was changed",
+		return fmt.Errorf("after revoking the table privileges these roles could still write (a column grant, a grant made by another grantor, membership in tightrope's own role, or a view of the table or a rule writing it — writes through them use their owner's privileges: add the view or the rule's table to the freeze's tables): %s; nothing was changed",
 			strings.Join(left, ", "))
 	}
 	return nil
@@ -130,9 +130,10 @@ func pgStillWritable(ctx context.Context, tx *sql.Tx, d DB, tables []string) err
 
 // pgWritableViews names the login roles, neither superusers nor
 // tightrope's, that may write through a view of table (a view of a view
-// too) not frozen with it: such a write is checked against the view
-// owner's privileges on the table — tightrope's own, the table's owner —
-// so revoking the table's privileges does not stop it.
+// too), or into a table with a rule that writes it, not frozen with it:
+// such a write is checked against the view's (the rule's table's) owner's
+// privileges on the table — tightrope's own, the table's owner — so
+// revoking the table's privileges does not stop it.
 func pgWritableViews(ctx context.Context, tx *sql.Tx, d DB, table string, frozen []string) ([]string, error) {
 	names := make([]string, len(frozen))
 	for i, t := range frozen {
@@ -146,8 +147,9 @@ func pgWritableViews(ctx context.Context, tx *sql.Tx, d DB, table string, frozen
 			SELECT r.ev_class FROM views v JOIN pg_depend dep ON dep.refobjid = v.oid
 			  AND dep.classid = 'pg_rewrite'::regclass AND dep.refclassid = 'pg_class'::regclass
 			JOIN pg_rewrite r ON r.oid = dep.objid AND r.ev_class <> v.oid)
-		SELECT DISTINCT ro.rolname::text, c.oid::regclass::text FROM views v JOIN pg_class c ON c.oid = v.oid, pg_roles ro
-		WHERE c.relkind = 'v' AND ro.rolcanlogin AND NOT ro.rolsuper AND ro.rolname <> current_user
+		SELECT DISTINCT ro.rolname::text, CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'a rule of table ' END || c.oid::regclass::text
+		FROM views v JOIN pg_class c ON c.oid = v.oid, pg_roles ro
+		WHERE c.relkind IN ('v', 'r', 'p') AND ro.rolcanlogin AND NOT ro.rolsuper AND ro.rolname <> current_user
 		  AND c.oid <> ALL (ARRAY(SELECT x::regclass::oid FROM unnest($2::text[]) x))
 		  AND (has_table_privilege(ro.oid, c.oid, 'INSERT, UPDATE, DELETE') OR has_any_column_privilege(ro.oid, c.oid, 'INSERT, UPDATE'))
 		ORDER BY 1, 2`, quoted(d, table), names)
@@ -161,7 +163,7 @@ func pgWritableViews(ctx context.Context, tx *sql.Tx, d DB, table string, frozen
 		if err := rows.Scan(&role, &view); err != nil {
 			return nil, err
 		}
-		out = append(out, role+" on "+table+" through view "+view)
+		out = append(out, role+" on "+table+" through "+view)
 	}
 	return out, rows.Err()
 }

@@ -98,6 +98,11 @@ func ScanDecodedAfter(ctx context.Context, path string, after int64, fn func(e E
 func FoldFile(ctx context.Context, path string) (State, error) {
 	var s State
 	err := scanPath(ctx, path, scanFold, func(d decoded) error {
+		if want := s.LastSeq + 1; d.ev.Seq != want {
+			// a row gone or out of place: the state below lacks an event
+			// (a freeze, a decision...); verify names what broke
+			s.Problems = append(s.Problems, fmt.Sprintf("the journal has no event seq %d (the next is seq %d): events are missing or out of place, and this state may lack them (run tightrope journal verify)", want, d.ev.Seq))
+		}
 		s.ApplyDecoded(d.ev, d.payload, d.err)
 		return nil
 	})

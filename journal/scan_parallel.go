@@ -23,9 +23,11 @@ const (
 )
 
 // chunk is one reader's events of one chunk, in seq order, and the error
-// that ended them (a row that does not parse, a failed read).
+// that ended them (a row that does not parse, a failed read); n counts
+// the events.
 type chunk struct {
 	batches [][]decoded
+	n       int64
 	err     error
 }
 
@@ -41,6 +43,7 @@ func scanParallel(ctx context.Context, db *sql.DB, mode scanMode, readers int, f
 	if readers < 2 || last.Int64 < int64(2*scanChunk) {
 		return scanEvents(ctx, db, 0, last.Int64, mode, fn)
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := (last.Int64 + scanChunk - 1) / scanChunk
@@ -65,6 +68,11 @@ func scanParallel(ctx context.Context, db *sql.DB, mode scanMode, readers int, f
 			}
 		}()
 	}
+	// A chunk holding fewer events than its seqs is a journal with a gap
+	// (a row gone, or one far past the others: a flipped bit in a seq):
+	// the chunks past it may be all or mostly empty — billions of them
+	// below a huge seq — so the rest is read in one sequential scan.
+	rest := int64(-1)
 	err := func() error {
 		for c := range chunks {
 			ch, ok := <-outs[c%int64(readers)]
@@ -81,6 +89,10 @@ func scanParallel(ctx context.Context, db *sql.DB, mode scanMode, readers int, f
 			if ch.err != nil {
 				return ch.err
 			}
+			if upTo := min((c+1)*scanChunk, last.Int64); ch.n < upTo-c*scanChunk {
+				rest = upTo
+				return nil
+			}
 		}
 		return nil
 	}()
@@ -90,6 +102,9 @@ func scanParallel(ctx context.Context, db *sql.DB, mode scanMode, readers int, f
 		}
 	}
 	wg.Wait()
+	if err == nil && rest >= 0 && rest < last.Int64 {
+		return scanEvents(parent, db, rest, last.Int64, mode, fn)
+	}
 	return err
 }
 
@@ -121,6 +136,7 @@ func readChunk(ctx context.Context, db *sql.DB, mode scanMode, after, upTo int64
 			batch = append(batch, d)
 		}
 		ch.batches = append(ch.batches, batch)
+		ch.n += int64(len(batch))
 	}
 	if err := <-readErr; ch.err == nil && err != nil && err != errStopScan {
 		ch.err = err

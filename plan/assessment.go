@@ -50,6 +50,16 @@ type RejectRow struct {
 // of mode assess, or a run's with an assess step) and checks it is of rb's
 // migration; a different text of the same runbook is said (Stale).
 func LoadAssessment(path string, rb *runbooks.Runbook) (*Assessment, error) {
+	// a review document must not carry findings edited after the fact: the
+	// chain is checked first, as the approvals' is (a keyed journal without
+	// its key: its order and links)
+	rep, err := journal.Verify(path)
+	if err != nil {
+		return nil, fmt.Errorf("assessment journal %s: %w", path, err)
+	}
+	if rep.BrokenSeq != 0 {
+		return nil, fmt.Errorf("assessment journal %s is broken at seq %d (%s): its findings cannot be trusted", path, rep.BrokenSeq, rep.Reason)
+	}
 	evs, err := journal.ReadAll(path)
 	if err != nil {
 		return nil, err

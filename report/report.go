@@ -337,8 +337,13 @@ func Build(path string, opts ...journal.Option) (*Report, error) {
 	// folded into the report and the reject rows tallied.
 	b := newBuilder(filepath.Base(path))
 	vr, err := journal.VerifyScan(context.Background(), path, b.apply, b.reject, opts...)
-	if err != nil {
+	switch {
+	case err != nil && vr.BrokenSeq != 0:
 		return nil, fmt.Errorf("%w (journal verify: %s)", err, vr)
+	case err != nil:
+		// the walk stopped at the error: what it read says nothing of the
+		// rest, so it is not reported as a verdict ("OK: 0 events")
+		return nil, fmt.Errorf("%w (the journal could not be read through: it is not verified)", err)
 	}
 	r := b.done(vr)
 	r.Drill = b.drillCard()

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -100,5 +102,49 @@ func TestLivenessEscapesHostileText(t *testing.T) {
 	}
 	if !got.LastSign.Equal(l.LastSign) || l.Writer.Host != hostile {
 		t.Errorf("display changed a time or its argument")
+	}
+}
+
+// TestCDCEscapesHostileText: a change stream's names and every text of a
+// lag sample (a journal written by anyone: watch and replay read foreign
+// files) reach the change-capture pane and plain lines escaped.
+func TestCDCEscapesHostileText(t *testing.T) {
+	s := cdcState()
+	for i := range s.CDC {
+		c := &s.CDC[i]
+		c.Stream, c.Source, c.Engine, c.Tables, c.Start = hostile+c.Stream, hostile, hostile, []string{hostile}, hostile
+		lag := *c.Lag
+		lag.Trend, lag.WALStatus, lag.OldestLog, lag.Stream = hostile, hostile, hostile, c.Stream
+		c.Lag = &lag
+	}
+	m, _ := newTestModel(t, "alice", baseState())
+	ch := make(chan journal.State, 1)
+	ch <- s
+	m = update(t, m, waitForState(ch)())
+	m = update(t, m, tea.WindowSizeMsg{Width: 220, Height: 70})
+	view := m.View().Content
+	if bad := controls(view); len(bad) > 0 {
+		t.Errorf("the change-capture pane draws control characters %q:\n%s", bad, screen(m))
+	}
+	if !strings.Contains(view, `\x1b[2JB`) {
+		t.Errorf("the hostile text is not shown escaped:\n%s", screen(m))
+	}
+
+	var out bytes.Buffer
+	p := NewPlain(&out)
+	var ps journal.State
+	ps.Apply(event(1, 0, journal.RunStarted, "", "alice", journal.RunStartedPayload{Operator: "alice", Mode: "live"}))
+	for i, e := range []journal.Event{
+		event(2, time.Second, journal.CDCStreamStarted, "", "engine", journal.CDCStreamPayload{Stream: hostile, Source: hostile, Engine: hostile, Tables: []string{hostile}, Start: hostile}),
+		event(3, 2*time.Second, journal.CDCLagSample, "", "engine", journal.CDCLagPayload{Stream: hostile, LagMS: 10, Trend: hostile, WALStatus: hostile, OldestLog: hostile, HeadroomBytes: -1, ETAMS: -1}),
+	} {
+		ps.Apply(e)
+		p.Event(e, &ps)
+		if i == 1 && !strings.Contains(out.String(), "cdc ") {
+			t.Fatalf("plain printed no cdc line:\n%s", out.String())
+		}
+	}
+	if bad := controls(out.String()); len(bad) > 0 {
+		t.Errorf("plain cdc lines hold control characters %q:\n%s", bad, out.String())
 	}
 }

@@ -94,7 +94,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return db.Open(ctx, c, o.BaseDir)
 		}
 	}
-	a := &assessor{o: o, conns: map[string]db.DB{}, res: &Result{Sample: o.Sample.String(), Counts: map[string]int{}}}
+	a := &assessor{o: o, conns: map[string]db.DB{}, res: &Result{Sample: o.Sample.String(), Counts: map[string]int{}},
+		hist: &history{paths: o.History, mig: o.Runbook.MigrationID}}
 	defer a.close()
 	start := o.Now()
 	for _, step := range o.Runbook.Steps {
@@ -125,6 +126,7 @@ type assessor struct {
 	o     Options
 	conns map[string]db.DB
 	res   *Result
+	hist  *history // Options.History, read once
 }
 
 func (a *assessor) wanted(id string) bool {

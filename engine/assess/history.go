@@ -1,10 +1,13 @@
 package assess
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tightrope/tightrope/journal"
@@ -81,32 +84,26 @@ func fitRestores(rs []restoreRate) restoreModel {
 	return m
 }
 
-// restoresOf finds, in the journals of the migration given, every verified
-// restore of the named connection that restored rows. A journal that
-// cannot be read is passed over.
-func restoresOf(journals []string, migration, conn string) []restoreRate {
+// restoresOf finds, among the history's events, every verified restore
+// of the named connection that restored rows.
+func restoresOf(evs []histEvent, conn string) []restoreRate {
 	var out []restoreRate
-	for _, path := range journals {
-		evs, ok := migrationJournal(path, migration)
-		if !ok {
+	for _, h := range evs {
+		e := h.ev
+		if e.Type != journal.RestoreFinished {
 			continue
 		}
-		for _, e := range evs {
-			if e.Type != journal.RestoreFinished {
-				continue
-			}
-			p, err := journal.Decode(e)
-			rp, ok := p.(journal.RestorePayload)
-			if err != nil || !ok || rp.Connection != conn || !rp.Verified || rp.DurationMS <= 0 {
-				continue
-			}
-			var rows int64
-			for _, t := range rp.Tables {
-				rows += t.Rows
-			}
-			if rows > 0 {
-				out = append(out, restoreRate{journal: path, at: e.At, rows: rows, took: time.Duration(rp.DurationMS) * time.Millisecond})
-			}
+		p, err := journal.Decode(e)
+		rp, ok := p.(journal.RestorePayload)
+		if err != nil || !ok || rp.Connection != conn || !rp.Verified || rp.DurationMS <= 0 {
+			continue
+		}
+		var rows int64
+		for _, t := range rp.Tables {
+			rows += t.Rows
+		}
+		if rows > 0 {
+			out = append(out, restoreRate{journal: h.path, at: e.At, rows: rows, took: time.Duration(rp.DurationMS) * time.Millisecond})
 		}
 	}
 	return out
@@ -131,24 +128,72 @@ func Journals(dirs ...string) []string {
 	return out
 }
 
-// migrationJournal reads a run or drill journal of the migration given;
-// ok is false for a journal that cannot be read, of another migration, or
-// of an assessment (which moves nothing, so measures no write or restore).
-func migrationJournal(path, migration string) ([]journal.Event, bool) {
-	evs, err := journal.ReadAll(path)
-	if err != nil || len(evs) == 0 || evs[0].Type != journal.RunStarted {
-		return nil, false
+// histEvent is an event of the history and the journal it is in.
+type histEvent struct {
+	path string
+	ev   journal.Event
+}
+
+// history is what the journals of Options.History say of this
+// migration's earlier copies and restores: each journal read once, as a
+// stream (a run journal may hold millions of events), however many tables
+// and snapshots ask; a journal of another migration is read no further
+// than its first event.
+type history struct {
+	once  sync.Once
+	paths []string
+	mig   string
+	evs   []histEvent
+	reads int // journals opened, for the test of the above
+}
+
+// errOtherJournal ends the scan of a journal that is not of the migration.
+var errOtherJournal = errors.New("not a journal of this migration")
+
+// events are the restore_finished and table_copied events of the
+// migration's run and drill journals; a journal that cannot be read, of
+// another migration, or of an assessment (which moves nothing, so
+// measures no write or restore) gives none.
+func (h *history) events(ctx context.Context) []histEvent {
+	h.once.Do(func() {
+		for _, path := range h.paths {
+			h.reads++
+			var kept []histEvent
+			first := true
+			err := journal.Scan(ctx, path, func(e journal.Event) error {
+				if first {
+					first = false
+					if !h.ofMigration(e) {
+						return errOtherJournal
+					}
+					return nil
+				}
+				if e.Type == journal.RestoreFinished || e.Type == journal.TableCopied {
+					kept = append(kept, histEvent{path: path, ev: e})
+				}
+				return nil
+			})
+			if err == nil && !first {
+				h.evs = append(h.evs, kept...)
+			}
+		}
+	})
+	return h.evs
+}
+
+// ofMigration says whether a journal's first event starts a run or drill
+// of the migration.
+func (h *history) ofMigration(e journal.Event) bool {
+	if e.Type != journal.RunStarted {
+		return false
 	}
-	p, err := journal.Decode(evs[0])
+	p, err := journal.Decode(e)
 	rs, ok := p.(journal.RunStartedPayload)
 	if err != nil || !ok || rs.Mode == journal.ModeAssess {
-		return nil, false
+		return false
 	}
 	rb, _ := runbooks.Parse(rs.RunbookPath, []byte(rs.RunbookText))
-	if rb == nil || rb.MigrationID != migration {
-		return nil, false
-	}
-	return evs, true
+	return rb != nil && rb.MigrationID == h.mig
 }
 
 // copyRate is a table's copy measured in an earlier run: rows written a
@@ -159,30 +204,24 @@ type copyRate struct {
 	rate    float64
 }
 
-// lastCopy finds, in the journals of the migration given, the latest copy
-// of the table by the named step that wrote rows; ok is false when there
-// is none.
-func lastCopy(journals []string, migration, step, table string) (copyRate, bool) {
+// lastCopy finds, among the history's events, the latest copy of the
+// table by the named step that wrote rows; ok is false when there is none.
+func lastCopy(evs []histEvent, step, table string) (copyRate, bool) {
 	var best copyRate
 	found := false
-	for _, path := range journals {
-		evs, ok := migrationJournal(path, migration)
-		if !ok {
+	for _, h := range evs {
+		e := h.ev
+		if e.Type != journal.TableCopied || e.StepID != step {
 			continue
 		}
-		for _, e := range evs {
-			if e.Type != journal.TableCopied || e.StepID != step {
-				continue
-			}
-			p, err := journal.Decode(e)
-			pp, ok := p.(journal.ProgressPayload)
-			if err != nil || !ok || pp.Table != table || pp.Written <= 0 || pp.ElapsedMS <= 0 {
-				continue
-			}
-			if !found || e.At.After(best.at) {
-				best = copyRate{journal: path, at: e.At, rate: float64(pp.Written) / (float64(pp.ElapsedMS) / 1000)}
-				found = true
-			}
+		p, err := journal.Decode(e)
+		pp, ok := p.(journal.ProgressPayload)
+		if err != nil || !ok || pp.Table != table || pp.Written <= 0 || pp.ElapsedMS <= 0 {
+			continue
+		}
+		if !found || e.At.After(best.at) {
+			best = copyRate{journal: h.path, at: e.At, rate: float64(pp.Written) / (float64(pp.ElapsedMS) / 1000)}
+			found = true
 		}
 	}
 	return best, found

@@ -75,7 +75,7 @@ func (a *assessor) snapshotDir() string {
 // do: without a recorded restore the time is said to be unknown.
 func (a *assessor) predictRestore(ctx context.Context, step runbooks.Step, d db.DB) error {
 	rto := a.o.Runbook.Objectives.RTO
-	recorded := restoresOf(a.o.History, a.o.Runbook.MigrationID, step.Of)
+	recorded := restoresOf(a.hist.events(ctx), step.Of)
 	if len(recorded) == 0 {
 		a.add(Finding{Grade: Warning, Step: step.ID, Message: fmt.Sprintf("no restore of %s is recorded in the journals of this migration searched: the restore time against the RTO is unknown (rehearse it: tightrope drill)", step.Of)})
 		return nil

@@ -64,10 +64,15 @@ func (a *assessor) measureWrite(ctx context.Context, step runbooks.Step, p *copy
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		_, _ = d.SQL().ExecContext(cctx, "DROP TABLE "+d.Quote(name))
-		if hadProgress {
-			_, _ = d.SQL().ExecContext(cctx, "DELETE FROM "+d.Quote(db.ProgressTable)+" WHERE "+d.Quote("copy_id")+" = "+placeholder(d), copyID)
-		} else {
-			_, _ = d.SQL().ExecContext(cctx, "DROP TABLE IF EXISTS "+d.Quote(db.ProgressTable))
+		progress := d.Quote(db.ProgressTable)
+		if _, err := d.SQL().ExecContext(cctx, "DELETE FROM "+progress+" WHERE "+d.Quote("copy_id")+" = "+placeholder(d), copyID); err != nil || hadProgress {
+			return
+		}
+		// made for the measurement: dropped unless a copy of a run has
+		// written into it meanwhile (its checkpoints are its resume)
+		var left int64
+		if err := d.SQL().QueryRowContext(cctx, "SELECT count(*) FROM "+progress).Scan(&left); err == nil && left == 0 {
+			_, _ = d.SQL().ExecContext(cctx, "DROP TABLE IF EXISTS "+progress)
 		}
 	}()
 	t, err := d.Table(ctx, name)
@@ -106,7 +111,7 @@ func (a *assessor) writeRate(ctx context.Context, step runbooks.Step, p *copyeng
 		tr.WriteRate, tr.WriteFrom = rate, journal.WriteMeasured
 		return
 	}
-	if last, ok := lastCopy(a.o.History, a.o.Runbook.MigrationID, step.ID, tr.Table); ok {
+	if last, ok := lastCopy(a.hist.events(ctx), step.ID, tr.Table); ok {
 		tr.WriteRate, tr.WriteFrom = last.rate, last.journal
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Side is one of the two databases.
@@ -65,6 +67,28 @@ func (c Config) check() error {
 	}
 	if len(c.Tables) == 0 {
 		return errors.New("blue-green needs at least one table")
+	}
+	for _, s := range []Side{c.Blue, c.Green} {
+		if err := s.parses(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parses fails, without quoting them, unless the side's DSN and the
+// conninfo the other side is given parse: a malformed one is quoted by
+// pgx (its password masked, but only up to a space) and by the server
+// that parses a subscription's conninfo ("missing "=" after "…"") —
+// part of a password no redaction knows.
+func (s Side) parses() error {
+	if _, err := pgconn.ParseConfig(s.DSN); err != nil {
+		return fmt.Errorf("%s's DSN does not parse as a PostgreSQL URL or key=value conninfo (its text is not shown: it may hold a password; quote a value with spaces in '…')", s.Name)
+	}
+	if s.ConnInfo != "" {
+		if _, err := pgconn.ParseConfig(s.ConnInfo); err != nil {
+			return fmt.Errorf("%s's replication conninfo does not parse as a PostgreSQL URL or key=value conninfo (its text is not shown: it may hold a password; quote a value with spaces in '…')", s.Name)
+		}
 	}
 	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ensurePublication makes the publication on e publish exactly the tables.
@@ -67,7 +69,7 @@ func (p *Pair) createSubscription(ctx context.Context, sub, pub *end, name strin
 		ident(name), literal(pub.conninfo()), ident(p.cfg.publication()), literal(name), copyData)
 	if _, err := sub.conn.Exec(ctx, q); err != nil {
 		// the server's message names the publisher, never its password
-		return fmt.Errorf("subscription %s on %s (to %s): %w", name, sub.Name, pub.Name, err)
+		return fmt.Errorf("subscription %s on %s (to %s): %w", name, sub.Name, pub.Name, conninfoError(err))
 	}
 	return nil
 }
@@ -153,4 +155,18 @@ func (p *Pair) Teardown(ctx context.Context) error {
 		p.dropPublication(ctx, p.blue),
 		p.dropPublication(ctx, p.green),
 	)
+}
+
+// conninfoError is err, unless it is the server refusing a
+// subscription's conninfo as malformed: that message quotes a piece of
+// the conninfo ("missing "=" after "…""), which may be part of a
+// password, and is replaced by one that quotes nothing.
+func conninfoError(err error) error {
+	var pe *pgconn.PgError
+	// 42601 (syntax error): the statement itself is built quoted, so it is
+	// the conninfo's, whatever language the server speaks
+	if errors.As(err, &pe) && (pe.Code == "42601" || strings.Contains(pe.Message, "connection info string") || strings.HasPrefix(pe.Message, "invalid connection string syntax")) {
+		return fmt.Errorf("the server could not parse the conninfo (SQLSTATE %s; its text is not shown: it may hold a password)", pe.Code)
+	}
+	return err
 }

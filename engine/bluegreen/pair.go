@@ -35,18 +35,29 @@ type table struct {
 // ident is the table's qualified, quoted name.
 func (t table) ident() string { return pgx.Identifier{t.schema, t.name}.Sanitize() }
 
+// exactName is a configured table name as SQL naming exactly that table:
+// "schema.table" split at the first dot, each part quoted, as the rest of
+// tightrope reads a runbook's table names (engine/cutover, the adapters),
+// so upper case, spaces and quotes name what they say.
+func exactName(name string) string {
+	if schema, rel, ok := strings.Cut(name, "."); ok {
+		return pgx.Identifier{schema, rel}.Sanitize()
+	}
+	return pgx.Identifier{name}.Sanitize()
+}
+
 func (t table) String() string { return t.schema + "." + t.name }
 
 // Open connects to both sides and resolves the tables on blue.
 func Open(ctx context.Context, cfg Config) (*Pair, error) {
-	if err := cfg.check(); err != nil {
-		return nil, err
-	}
 	if cfg.Blue.Name == "" {
 		cfg.Blue.Name = "blue"
 	}
 	if cfg.Green.Name == "" {
 		cfg.Green.Name = "green"
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	p := &Pair{cfg: cfg, blue: &end{Side: cfg.Blue}, green: &end{Side: cfg.Green}}
 	for _, e := range []*end{p.blue, p.green} {
@@ -60,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Pair, error) {
 	for _, name := range cfg.Tables {
 		var t table
 		err := p.blue.conn.QueryRow(ctx, `SELECT n.nspname::text, c.relname::text FROM pg_class c
-			JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`, name).Scan(&t.schema, &t.name)
+			JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`, exactName(name)).Scan(&t.schema, &t.name)
 		if err == pgx.ErrNoRows {
 			p.Close(ctx)
 			return nil, fmt.Errorf("table %s is not on %s", name, p.blue.Name)

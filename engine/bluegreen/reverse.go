@@ -120,7 +120,7 @@ func (p *Pair) probe(ctx context.Context) (int, error) {
 	q := fmt.Sprintf("CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION %s WITH (connect = true, enabled = false, create_slot = false, slot_name = NONE, copy_data = false)",
 		ident(name), literal(p.green.conninfo()), ident(p.cfg.publication()))
 	if _, err := p.blue.conn.Exec(ctx, q); err != nil {
-		return 0, fmt.Errorf("%s could not reach %s through the configured conninfo: %w", p.blue.Name, p.green.Name, err)
+		return 0, fmt.Errorf("%s could not reach %s through the configured conninfo: %w", p.blue.Name, p.green.Name, conninfoError(err))
 	}
 	var n int
 	err := p.blue.conn.QueryRow(ctx, `SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid

@@ -14,6 +14,7 @@ import (
 // sides: its columns (name, type, not null) and its primary key.
 type shape struct {
 	Columns []string // "name type [not null]", by name
+	Names   []string // the columns' names, in the order of Columns
 	Key     []string // primary key columns in key order
 	Ident   string   // replica identity: d(efault), f(ull), i(ndex), n(othing)
 }
@@ -28,13 +29,19 @@ func tableShape(ctx context.Context, e *end, t table) (shape, error) {
 	if err != nil {
 		return s, fmt.Errorf("table %s on %s: %w", t, e.Name, err)
 	}
-	rows, err := e.conn.Query(ctx, `SELECT a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+	rows, err := e.conn.Query(ctx, `SELECT a.attname::text, a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
 		FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attname`, t.ident())
 	if err != nil {
 		return s, err
 	}
-	if s.Columns, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+	type col struct{ Name, Desc string }
+	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[col])
+	if err != nil {
 		return s, err
+	}
+	for _, c := range cols {
+		s.Names = append(s.Names, c.Name)
+		s.Columns = append(s.Columns, c.Desc)
 	}
 	rows, err = e.conn.Query(ctx, `SELECT a.attname::text FROM pg_index i
 		CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, n)

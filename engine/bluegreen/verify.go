@@ -65,9 +65,9 @@ func (p *Pair) compare(ctx context.Context, a, b *end) ([]TableSum, error) {
 // rowExprs is a row's text (its columns by name) and its order: the
 // primary key, or every column.
 func rowExprs(s shape) (row, order string) {
-	names := make([]string, len(s.Columns))
-	for i, c := range s.Columns {
-		names[i] = ident(c[:strings.IndexByte(c, ' ')])
+	names := make([]string, len(s.Names))
+	for i, c := range s.Names {
+		names[i] = ident(c) // never cut from Columns: a name may hold a space
 	}
 	row = "ROW(" + strings.Join(names, ", ") + ")::text"
 	if len(s.Key) == 0 {

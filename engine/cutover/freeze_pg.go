@@ -115,12 +115,57 @@ func pgStillWritable(ctx context.Context, tx *sql.Tx, d DB, tables []string) err
 		if err := rows.Close(); err != nil {
 			return err
 		}
+		views, err := pgWritableViews(ctx, tx, d, t, tables)
+		if err != nil {
+			return fmt.Errorf("table %s: %w", t, err)
+		}
+		left = append(left, views...)
 	}
 	if len(left) > 0 {
-		return fmt.Errorf("after revoking the table privileges these roles could still write (a column grant, a grant made by another grantor, or membership in tightrope's own role): %s; nothing was changed",
+		return fmt.Errorf("after revoking the table privileges these roles could still write (a column grant, a grant made by another grantor, membership in tightrope's own role, or a view of the table or a rule writing it — writes through them use their owner's privileges: add the view or the rule's table to the freeze's tables): %s; nothing was changed",
 			strings.Join(left, ", "))
 	}
 	return nil
+}
+
+// pgWritableViews names the login roles, neither superusers nor
+// tightrope's, that may write through a view of table (a view of a view
+// too), or into a table with a rule that writes it, not frozen with it:
+// such a write is checked against the view's (the rule's table's) owner's
+// privileges on the table — tightrope's own, the table's owner — so
+// revoking the table's privileges does not stop it.
+func pgWritableViews(ctx context.Context, tx *sql.Tx, d DB, table string, frozen []string) ([]string, error) {
+	names := make([]string, len(frozen))
+	for i, t := range frozen {
+		names[i] = quoted(d, t)
+	}
+	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE views(oid) AS (
+			SELECT r.ev_class FROM pg_depend dep JOIN pg_rewrite r ON r.oid = dep.objid
+			WHERE dep.classid = 'pg_rewrite'::regclass AND dep.refclassid = 'pg_class'::regclass
+			  AND dep.refobjid = $1::regclass AND r.ev_class <> $1::regclass
+			UNION
+			SELECT r.ev_class FROM views v JOIN pg_depend dep ON dep.refobjid = v.oid
+			  AND dep.classid = 'pg_rewrite'::regclass AND dep.refclassid = 'pg_class'::regclass
+			JOIN pg_rewrite r ON r.oid = dep.objid AND r.ev_class <> v.oid)
+		SELECT DISTINCT ro.rolname::text, CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'a rule of table ' END || c.oid::regclass::text
+		FROM views v JOIN pg_class c ON c.oid = v.oid, pg_roles ro
+		WHERE c.relkind IN ('v', 'r', 'p') AND ro.rolcanlogin AND NOT ro.rolsuper AND ro.rolname <> current_user
+		  AND c.oid <> ALL (ARRAY(SELECT x::regclass::oid FROM unnest($2::text[]) x))
+		  AND (has_table_privilege(ro.oid, c.oid, 'INSERT, UPDATE, DELETE') OR has_any_column_privilege(ro.oid, c.oid, 'INSERT, UPDATE'))
+		ORDER BY 1, 2`, quoted(d, table), names)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var role, view string
+		if err := rows.Scan(&role, &view); err != nil {
+			return nil, err
+		}
+		out = append(out, role+" on "+table+" through "+view)
+	}
+	return out, rows.Err()
 }
 
 // pgEndWriters terminates the sessions of other roles on this database

@@ -175,13 +175,27 @@ func myAutoIncrement(ctx context.Context, d DB, schema, name string) (int64, err
 	if err := d.SQL().QueryRowContext(ctx, "SHOW CREATE TABLE "+table).Scan(&n, &ddl); err != nil {
 		return 0, err
 	}
-	const key = "AUTO_INCREMENT="
-	i := strings.LastIndex(ddl, key)
+	// The clause is among the table options, on the line that closes the
+	// column list, before COMMENT: a comment (the table's or a column's)
+	// may say "AUTO_INCREMENT=" too, but SHOW CREATE TABLE escapes the
+	// newlines in quoted text, so only the options line starts with ")".
+	opts := ddl
+	if i := strings.LastIndex(ddl, "\n)"); i >= 0 {
+		opts = ddl[i+2:]
+	}
+	if i := strings.IndexByte(opts, '\n'); i >= 0 {
+		opts = opts[:i]
+	}
+	if i := strings.Index(opts, " COMMENT="); i >= 0 {
+		opts = opts[:i]
+	}
+	const key = " AUTO_INCREMENT="
+	i := strings.Index(opts, key)
 	if i < 0 {
 		return 1, nil
 	}
 	var v int64
-	if _, err := fmt.Sscanf(ddl[i+len(key):], "%d", &v); err != nil {
+	if _, err := fmt.Sscanf(opts[i+len(key):], "%d", &v); err != nil {
 		return 0, fmt.Errorf("reading AUTO_INCREMENT of %s: %w", name, err)
 	}
 	return v, nil

@@ -170,7 +170,7 @@ func applyTx(ctx context.Context, conn *pgx.Conn, stream string, seq int64, tx j
 // upsert, an update that moved its key first deletes the old key, a delete
 // deletes by key. Applied twice, a change leaves the same row.
 func applyChange(ctx context.Context, pc *pgconn.PgConn, c journal.CDCChange) error {
-	table := quoteIdent(c.Table)
+	table := quoteTable(c.Table)
 	if len(c.KeyColumns) == 0 || len(c.KeyColumns) != len(c.Key) {
 		return errors.New("no key to apply by")
 	}

@@ -23,14 +23,19 @@ func connectReplication(ctx context.Context, dsn string) (*pgconn.PgConn, error)
 	return conn, nil
 }
 
-// quoteIdent quotes a PostgreSQL identifier; schema.table becomes
-// "schema"."table".
+// quoteIdent quotes one PostgreSQL identifier (a column, a publication),
+// dots and all: "unit.price" is one column.
 func quoteIdent(name string) string {
-	parts := strings.Split(name, ".")
-	for i, p := range parts {
-		parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// quoteTable quotes a table name as tightrope spells them everywhere:
+// schema.table split at the first dot, each part quoted exactly.
+func quoteTable(name string) string {
+	if schema, table, ok := strings.Cut(name, "."); ok {
+		return quoteIdent(schema) + "." + quoteIdent(table)
 	}
-	return strings.Join(parts, ".")
+	return quoteIdent(name)
 }
 
 // quoteLiteral quotes a string literal for the simple query protocol (the

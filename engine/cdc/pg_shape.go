@@ -20,7 +20,7 @@ func pgShapes(ctx context.Context, conn *pgconn.PgConn, tables []string) (map[st
 			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 			LEFT JOIN pg_index i ON i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident))
-			WHERE c.oid = `+quoteLiteral(quoteIdent(t))+`::regclass ORDER BY a.attnum`)
+			WHERE c.oid = `+quoteLiteral(quoteTable(t))+`::regclass ORDER BY a.attnum`)
 		if err != nil {
 			return nil, fmt.Errorf("cdc: read the shape of %s: %w", t, err)
 		}

@@ -108,7 +108,7 @@ func (s PGStream) Create(ctx context.Context, j *journal.Store, actor, stepID st
 func (s PGStream) createPublication(ctx context.Context, conn *pgconn.PgConn) error {
 	quoted := make([]string, len(s.Tables))
 	for i, t := range s.Tables {
-		quoted[i] = quoteIdent(t)
+		quoted[i] = quoteTable(t)
 	}
 	q := "CREATE PUBLICATION " + quoteIdent(s.publication()) + " FOR TABLE " + strings.Join(quoted, ", ")
 	if _, err := conn.Exec(ctx, q).ReadAll(); err != nil {

@@ -3,11 +3,13 @@ package main
 // SIGKILL with the engine's own batch sizes: a runbook that names neither
 // batch nor parallel, killed at random points and right after a batch was
 // resized (the resize journaled, the batches of the old size still in the
-// pipeline), resumed each time — and each resumed process picks its sizes
-// afresh. At the end every source row is in the target or in the rejects,
-// exactly once.
+// pipeline), resumed each time — and each resumed process goes on with the
+// batch size in force when the last one was killed (the journal's last
+// copy_tuned). At the end every source row is in the target or in the
+// rejects, exactly once.
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tightrope/tightrope/journal"
 )
 
 // resizeLine is how the plain output shows a batch resize (tui/tuning.go).
@@ -114,8 +118,52 @@ steps:
 	if out, code := tightrope(t, nil, "journal", "verify", j); code != 0 {
 		t.Errorf("journal verify exit %d: %s", code, out)
 	}
+	resumed := checkResumedSizes(t, j, "items")
+	if killed > 0 && resumed == 0 {
+		t.Errorf("%d kills and no resumed process went on with the batch size in force", killed)
+	}
 	if seen == 0 || atResize == 0 {
 		t.Errorf("%d resizes, %d kills right after one: the test did not exercise adaptive batches", seen, atResize)
 	}
-	t.Logf("%d kills, %d of them right after a resize; %d resizes seen", killed, atResize, seen)
+	t.Logf("%d kills, %d of them right after a resize; %d resizes seen; %d resumed sizes", killed, atResize, seen, resumed)
+}
+
+// checkResumedSizes checks that every copy_tuned of table a restarted
+// process began with (reason resumed) has the batch size and row width of
+// the journal's copy_tuned before it — the size in force when the last
+// process was killed, resize or not — and that none follows a run_resumed
+// without one before it; it returns how many there were.
+func checkResumedSizes(t *testing.T, path, table string) int {
+	t.Helper()
+	events, err := journal.ReadAll(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *journal.CopyTunedPayload
+	n := 0
+	for _, e := range events {
+		if e.Type != journal.CopyTuned {
+			continue
+		}
+		var p journal.CopyTunedPayload
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Table != table {
+			continue
+		}
+		switch {
+		case p.Reason == journal.TuneResumed && last == nil:
+			t.Errorf("seq %d: resumed a size with none in force before", e.Seq)
+		case p.Reason == journal.TuneResumed:
+			n++
+			if p.Batch != last.Batch || p.RowBytes != last.RowBytes || !p.AutoBatch {
+				t.Errorf("seq %d: resumed with batch %d (~%d bytes a row), in force before: %d (~%d)", e.Seq, p.Batch, p.RowBytes, last.Batch, last.RowBytes)
+			}
+		case p.Reason == journal.TuneChosen && last != nil:
+			t.Errorf("seq %d: a restarted copy chose its size afresh (%d rows), the journal had %d in force", e.Seq, p.Batch, last.Batch)
+		}
+		last = &p
+	}
+	return n
 }

@@ -13,6 +13,7 @@
 #   EVENTS=100000 REJECTS=10000 bench/journal.sh
 #   STRICT=1 bench/journal.sh        # exit 3 when a target is missed
 #   WORK=/tmp/jbench bench/journal.sh  # keep (and reuse) the journal there
+#   TIGHTROPE=BIN bench/journal.sh   # time that binary instead of building the checkout (A/B)
 #
 # Targets: verify < 3 s, fold < 2 s, each report < 5 s, rejects export
 # < 2 s, every one under 150 MB RSS.
@@ -27,7 +28,11 @@ work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
 [ -x /usr/bin/time ] || { echo "bench/journal.sh: needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
-go build -o "$work/tightrope" .
+if [ -n "${TIGHTROPE:-}" ]; then
+	cp "$TIGHTROPE" "$work/tightrope" # bench/run.sh's binary, or an A/B comparison
+else
+	go build -o "$work/tightrope" .
+fi
 go build -o "$work/journalgen" ./bench/journalgen
 j="$work/run-$events-$rejects-$steps-$tables.journal"
 if [ ! -f "$j" ]; then

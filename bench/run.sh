@@ -20,6 +20,7 @@
 #   PREVIOUS=BIN    also time the defaults runbook with this older binary (the previous defaults' row)
 #   TUNE=1          also time tightrope alone over batch 2000/5000/10000 × parallel 1/2
 #   KEEP=1          keep the work directory (logs, runbooks, journals, CSV, SQLite file)
+#   JOURNAL=0       skip the journal at scale (bench/journal.sh; a minute or more) — copy pairs only
 #   STRICT=1        exit 3 when a target is missed (default: exit 0 once measured)
 #   TIGHTROPE=BIN   time this tightrope binary instead of building the checkout (A/B runs)
 #   BENCH_SUFFIX=_x suffix of the bench's database names and lock (runs beside another bench)
@@ -501,7 +502,7 @@ fi
 # bench/journal.sh (the journal's own benchmark: a 1M-event journal verified,
 # folded and reported, with peak RSS) runs here when the checkout has it.
 journal_lines=()
-if [[ -f bench/journal.sh ]]; then
+if [[ -f bench/journal.sh && ${JOURNAL:-1} != 0 ]]; then
   say "journal at scale: bench/journal.sh"
   if TIGHTROPE="$work/tightrope" bash bench/journal.sh >"$work/journal-bench.txt" 2>"$work/logs/journal-bench.log"; then
     mapfile -t journal_lines <"$work/journal-bench.txt"

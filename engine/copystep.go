@@ -143,8 +143,27 @@ func (s *copySink) Tuned(t copyengine.Tune) {
 	_, _ = s.c.emit(s.c.opts.Operator, s.step.ID, journal.CopyTuned, journal.CopyTunedPayload{
 		Table: t.Table, Batch: t.Batch, Parallel: t.Parallel, Workers: t.Workers,
 		AutoBatch: t.AutoBatch, AutoParallel: t.AutoParallel, Reason: t.Reason,
-		RowBytes: t.RowBytes, TookMS: t.Took.Milliseconds(), Rows: t.Rows,
+		RowBytes: t.RowBytes, TookMS: t.Took.Milliseconds(), Rows: t.Rows, TargetMS: t.Target.Milliseconds(),
 	})
+}
+
+// LastTune is a table's batch size in force in this step before a restart
+// (the fold's last copy_tuned of the step and table), so a resumed copy
+// goes on with it.
+func (s *copySink) LastTune(table string) (copyengine.Tune, bool) {
+	var t copyengine.Tune
+	found := false
+	s.c.withState(func(st *journal.State) {
+		for _, tb := range st.Tables {
+			if tb.Table == table && tb.TunedStep == s.step.ID && tb.Tuning.Batch > 0 {
+				p := tb.Tuning
+				t = copyengine.Tune{Table: table, Batch: p.Batch, Parallel: p.Parallel, Workers: p.Workers,
+					AutoBatch: p.AutoBatch, AutoParallel: p.AutoParallel, Reason: p.Reason, RowBytes: p.RowBytes}
+				found = true
+			}
+		}
+	})
+	return t, found
 }
 
 func (s *copySink) Created(table string, maps []db.Mapping) {

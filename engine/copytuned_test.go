@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // TestCopyJournalsItsBatchSizes: a copy step that names no batch and no
@@ -79,4 +81,29 @@ func TestCopyJournalsItsBatchSizes(t *testing.T) {
 		}
 	}
 	t.Logf("resizes %v; last auto %+v", resizes, s.Tables[0].Tuning)
+}
+
+// TestLastTuneIsTheStepsOwn: a restarted copy step goes on with the batch
+// size its own last copy_tuned put in force for the table, never one that
+// another step (a copy back of the same table) left there.
+func TestLastTuneIsTheStepsOwn(t *testing.T) {
+	c := &Conductor{}
+	tuned := func(seq int64, step string, p journal.CopyTunedPayload) {
+		raw, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.state.Apply(journal.Event{Seq: seq, StepID: step, Type: journal.CopyTuned, Payload: raw})
+	}
+	tuned(1, "copy", journal.CopyTunedPayload{Table: "orders", Batch: 3000, Workers: 2, AutoBatch: true, Reason: "chosen", RowBytes: 90})
+	tuned(2, "copy", journal.CopyTunedPayload{Table: "orders", Batch: 6000, Workers: 2, AutoBatch: true, Reason: "grew", RowBytes: 88})
+	if tn, ok := (&copySink{c: c, step: runbooks.Step{ID: "copy"}}).LastTune("orders"); !ok || tn.Batch != 6000 || tn.RowBytes != 88 || !tn.AutoBatch || tn.Workers != 2 {
+		t.Errorf("LastTune of step copy = %+v, %v: want the 6,000 rows in force", tn, ok)
+	}
+	if tn, ok := (&copySink{c: c, step: runbooks.Step{ID: "copy_back"}}).LastTune("orders"); ok {
+		t.Errorf("step copy_back took over step copy's tune %+v", tn)
+	}
+	if tn, ok := (&copySink{c: c, step: runbooks.Step{ID: "copy"}}).LastTune("items"); ok {
+		t.Errorf("a table never tuned has a tune %+v", tn)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"math"
 	"strings"
 	"time"
 )
@@ -183,8 +184,7 @@ func verifyChain(ctx context.Context, db *sql.DB, key []byte, res *VerifyReport,
 	readErr := make(chan error, 1)
 	go func() { // the rows are read while the previous ones are hashed
 		defer close(raws)
-		readErr <- readRaw(ctx, db, `SELECT seq, at, actor, step_id, type, payload_json, prev_hash, hash
-			FROM events ORDER BY seq`, nil, raws)
+		readErr <- readPacked(ctx, db, scanQuery(scanDecode), []any{0, math.MaxInt64}, raws)
 	}()
 	// With onEvent, the hashed rows go on to be parsed and decoded on a
 	// third goroutine, and to onEvent on a fourth.

@@ -18,6 +18,7 @@ func TestFoldCopyTuned(t *testing.T) {
 		{Table: "items", Batch: 500, Parallel: 1, Workers: 2, Reason: "chosen"},
 		{Table: "orders", Batch: 1300, Parallel: 2, Workers: 2, AutoBatch: true, AutoParallel: true, Reason: "shrank", TookMS: 900, Rows: 5200},
 		{Table: "orders", Batch: 2600, Parallel: 1, Workers: 1, AutoBatch: true, Reason: "chosen"},
+		{Table: "orders", Batch: 2600, Parallel: 1, Workers: 1, AutoBatch: true, Reason: "resumed", TargetMS: 250},
 	} {
 		raw, err := json.Marshal(p)
 		if err != nil {
@@ -32,7 +33,7 @@ func TestFoldCopyTuned(t *testing.T) {
 		t.Fatalf("tables %+v", s.Tables)
 	}
 	o, it := s.Tables[0], s.Tables[1]
-	if o.Table != "orders" || o.Tuning.Batch != 2600 || o.Tuning.Parallel != 1 || o.Resizes != 2 || !o.StartedAt.Equal(t0) {
+	if o.Table != "orders" || o.Tuning.Batch != 2600 || o.Tuning.Parallel != 1 || o.Tuning.Reason != "resumed" || o.TunedStep != "copy" || o.Resizes != 2 || !o.StartedAt.Equal(t0) {
 		t.Errorf("orders %+v: want batch 2600 ×1 after 2 resizes, started at the first event", o)
 	}
 	if it.Table != "items" || it.Tuning.Batch != 500 || it.Tuning.AutoBatch || it.Resizes != 0 {

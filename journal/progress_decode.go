@@ -36,14 +36,14 @@ func fastProgress(b []byte) (p ProgressPayload, ok bool) {
 		return p, i == len(b)-1
 	}
 	for {
-		key, n, ok := plainString(b, i)
+		key, n, ok := plainBytes(b, i) // compared without a string made of it
 		if !ok || n >= len(b) || b[n] != ':' {
 			return p, false
 		}
 		i = n + 1
 		var bit uint8
 		var dst *int64
-		switch key {
+		switch string(key) {
 		case "bytes":
 			bit, dst = 1, &p.Bytes
 		case "elapsed_ms":
@@ -103,18 +103,24 @@ func fastProgress(b []byte) (p ProgressPayload, ok bool) {
 // plainString reads a JSON string at b[i] made of printable ASCII without
 // escapes, and returns it with the index after its closing quote.
 func plainString(b []byte, i int) (string, int, bool) {
+	s, n, ok := plainBytes(b, i)
+	return string(s), n, ok
+}
+
+// plainBytes is plainString's text as the bytes of b it lies in.
+func plainBytes(b []byte, i int) ([]byte, int, bool) {
 	if i >= len(b) || b[i] != '"' {
-		return "", 0, false
+		return nil, 0, false
 	}
 	for j := i + 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
-			return string(b[i+1 : j]), j + 1, true
+			return b[i+1 : j], j + 1, true
 		case c == '\\' || c < 0x20 || c >= 0x80:
-			return "", 0, false
+			return nil, 0, false
 		}
 	}
-	return "", 0, false
+	return nil, 0, false
 }
 
 // plainInt reads a JSON integer at b[i] (an optional minus, digits, no

@@ -57,3 +57,20 @@ func checkProgressDecode(t *testing.T, in string) {
 		t.Fatalf("%q: the fast path accepted what json refuses", in)
 	}
 }
+
+// A canonical progress payload (most of a long journal) decodes with one
+// allocation: its table name. The keys are compared where they lie.
+func TestFastProgressAllocatesOnlyTheTableName(t *testing.T) {
+	if raceDetector {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	in := []byte(progressInputs[0])
+	n := testing.AllocsPerRun(100, func() {
+		if _, ok := fastProgress(in); !ok {
+			t.Fatal("the canonical sample left the fast path")
+		}
+	})
+	if n > 1 {
+		t.Errorf("%v allocations decoding %s, want 1 (the table name)", n, in)
+	}
+}

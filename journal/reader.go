@@ -67,14 +67,14 @@ func ReadAll(path string) ([]Event, error) {
 // by a second goroutine while fn runs. Scan stops at fn's first error and
 // returns it. It does not verify the chain (Verify does).
 func Scan(ctx context.Context, path string, fn func(Event) error) error {
-	return scanPath(ctx, path, false, func(d decoded) error { return fn(d.ev) })
+	return scanPath(ctx, path, scanEventsOnly, func(d decoded) error { return fn(d.ev) })
 }
 
 // ScanDecoded is Scan with each payload decoded as Decode does (payload,
 // err), the decoding done off the caller's goroutine: for readers that
 // fold (State.ApplyDecoded) and look at payloads themselves.
 func ScanDecoded(ctx context.Context, path string, fn func(e Event, payload any, err error) error) error {
-	return scanPath(ctx, path, true, func(d decoded) error { return fn(d.ev, d.payload, d.err) })
+	return scanPath(ctx, path, scanDecode, func(d decoded) error { return fn(d.ev, d.payload, d.err) })
 }
 
 // ScanDecodedAfter is ScanDecoded over the events after seq after only:
@@ -93,24 +93,24 @@ func ScanDecodedAfter(ctx context.Context, path string, after int64, fn func(e E
 }
 
 // FoldFile folds every event of the journal at path into its State,
-// streaming them (ScanDecoded): the run's final state without the journal
-// in memory.
+// streaming them (as ScanDecoded does, without the hashes the fold does
+// not use): the run's final state without the journal in memory.
 func FoldFile(ctx context.Context, path string) (State, error) {
 	var s State
-	err := ScanDecoded(ctx, path, func(e Event, p any, err error) error {
-		s.ApplyDecoded(e, p, err)
+	err := scanPath(ctx, path, scanFold, func(d decoded) error {
+		s.ApplyDecoded(d.ev, d.payload, d.err)
 		return nil
 	})
 	return s, err
 }
 
-func scanPath(ctx context.Context, path string, decode bool, fn func(decoded) error) error {
+func scanPath(ctx context.Context, path string, mode scanMode, fn func(decoded) error) error {
 	db, err := openRead(path)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := scanEvents(ctx, db, 0, math.MaxInt64, decode, fn); err != nil {
+	if err := scanParallel(ctx, db, mode, scanReaders, fn); err != nil {
 		return fmt.Errorf("journal %s: %w", path, err)
 	}
 	return nil
@@ -119,7 +119,7 @@ func scanPath(ctx context.Context, path string, decode bool, fn func(decoded) er
 // eventsBetween reads the events with after < seq <= upTo, in seq order.
 func eventsBetween(ctx context.Context, db *sql.DB, after, upTo int64) ([]Event, error) {
 	var evs []Event
-	err := scanEvents(ctx, db, after, upTo, false, func(d decoded) error {
+	err := scanEvents(ctx, db, after, upTo, scanEventsOnly, func(d decoded) error {
 		evs = append(evs, d.ev)
 		return nil
 	})

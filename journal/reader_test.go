@@ -84,6 +84,10 @@ func TestFoldOfReadAllEqualsFoldOfAppended(t *testing.T) {
 	add("engine", "copy", Awaiting, AwaitingPayload{Kind: "trigger", Question: "Roll back?", Choices: []string{ChoiceContinue, ChoiceRollback}, Who: "alice"})
 	add("alice", "copy", Decision, DecisionPayload{Kind: "trigger", Choice: ChoiceContinue, Justification: "known bad rows"})
 	add("alice", "", Note, NotePayload{Text: "watching the orders table"})
+	// An actor and a step id of digits, commas, colons and multibyte text
+	// (the scans read them packed with their byte lengths).
+	add("7,0:ü:", "3,4:", Note, NotePayload{Text: "packed"})
+	add("", "12:", Note, NotePayload{Text: "empty actor"})
 	add("engine", "copy", TableCopied, ProgressPayload{Table: "orders", Read: 1000, Written: 998, Rejected: 2, Total: 1000, TotalExact: true})
 	add("engine", "copy", StepFinished, StepFinishedPayload{Status: StatusDone, DurationMS: 4000})
 	add("engine", "", RunFinished, RunFinishedPayload{Outcome: OutcomeFinished, DurationMS: 5000})
@@ -99,7 +103,10 @@ func TestFoldOfReadAllEqualsFoldOfAppended(t *testing.T) {
 	if !reflect.DeepEqual(live, replayed) {
 		t.Fatalf("replayed State differs from the live one:\n got %+v\nwant %+v", replayed, live)
 	}
-	if replayed.Outcome != OutcomeFinished || replayed.LastSeq != 12 || len(replayed.Decisions) != 1 {
+	if streamed, err := FoldFile(ctx, path); err != nil || !reflect.DeepEqual(streamed, live) {
+		t.Fatalf("FoldFile differs from the live State (%v):\n got %+v\nwant %+v", err, streamed, live)
+	}
+	if replayed.Outcome != OutcomeFinished || replayed.LastSeq != 14 || len(replayed.Decisions) != 1 {
 		t.Errorf("folded State looks wrong: %+v", replayed)
 	}
 }

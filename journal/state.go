@@ -106,6 +106,7 @@ type TableState struct {
 	ProgressPayload
 	Done      bool
 	Tuning    CopyTunedPayload // batch size and parallelism in force (copy_tuned)
+	TunedStep string           // the step whose copy_tuned Tuning is
 	Resizes   int              // batch resizes made while the copy ran
 	ByReason  map[string]int64
 	StartedAt time.Time

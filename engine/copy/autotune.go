@@ -22,9 +22,11 @@ import (
 // least two, for the waits on the servers; at most autoMaxWorkers; one
 // into SQLite, which writes one transaction at a time), and never more
 // than there are key ranges to share. Every choice and every
-// resize reaches the sink (Tuner) and so the journal. The checkpoint of a
-// batch is its last key and its counters, never its size, so a resize —
-// or a resumed run that picks other sizes — changes nothing in it.
+// resize reaches the sink (TuneSink) and so the journal. A restarted copy
+// goes on with the batch size and row width in force before (TuneRecaller,
+// from the journal). The checkpoint of a batch is its last key and its
+// counters, never its size, so a resize — or a resumed run that picks
+// other sizes — changes nothing in it.
 const (
 	autoStartBytes  = 256 << 10
 	autoBatchMemory = 32 << 20
@@ -37,10 +39,11 @@ const (
 
 // Reasons of a Tune.
 const (
-	TuneChosen = "chosen" // the values a table starts with
-	TuneGrew   = "grew"   // a batch was fast: the next ones are larger
-	TuneShrank = "shrank" // a batch was slow: the next ones are smaller
-	TuneMemory = "memory" // rows turned out wider than estimated: smaller, to stay in the memory bound
+	TuneChosen  = "chosen"  // the values a table starts with
+	TuneResumed = "resumed" // the values a table starts with, taken over from before a restart
+	TuneGrew    = "grew"    // a batch was fast: the next ones are larger
+	TuneShrank  = "shrank"  // a batch was slow: the next ones are smaller
+	TuneMemory  = "memory"  // rows turned out wider than estimated: smaller, to stay in the memory bound
 )
 
 // Tune is a table's batch size and parallelism: as chosen when the table
@@ -56,12 +59,22 @@ type Tune struct {
 	RowBytes     int64         // source bytes per row, as estimated or measured
 	Took         time.Duration // a resize: the batch that prompted it, its slowest stage
 	Rows         int           // a resize: that batch's rows
+	Target       time.Duration // the time an engine-sized batch aims at
 }
 
 // TuneSink is implemented by a Sink that records the batch sizes and
 // parallelism (the conductor's journals them).
 type TuneSink interface {
 	Tuned(t Tune)
+}
+
+// TuneRecaller is implemented by a Sink that remembers the last Tune of
+// a table in this copy step from before a restart (the conductor's, from
+// the journal's fold). A table the engine sizes goes on with that batch
+// size and row width instead of starting afresh from the schema, so a
+// resumed copy runs at the size in force when its process stopped.
+type TuneRecaller interface {
+	LastTune(table string) (Tune, bool)
 }
 
 // workersFor is the number of workers of a copy step into dst, and
@@ -91,6 +104,9 @@ type sizer struct {
 	target   time.Duration
 	tune     Tune // the last one reported
 	sink     Sink
+	// recalled is the tune in force before a restart (TuneRecaller), whose
+	// batch size the table goes on with; zero when it starts afresh.
+	recalled Tune
 }
 
 // newSizer sizes the batches of a table of total rows, as one range until
@@ -103,6 +119,20 @@ func newSizer(p *Plan, step runbooks.Step, total int64, workers int, tn Tuning, 
 	z.target = min(tn.BatchTarget, tn.BatchTimeout/16)
 	z.setRanges(total, 1)
 	return z
+}
+
+// recall goes on with the batch size and row width in force before a
+// restart (after setRanges, which sizes afresh). A runbook's batch is
+// kept as it is; so is a recalled size the engine did not choose.
+func (z *sizer) recall(t Tune) {
+	if !z.auto || !t.AutoBatch || t.Batch <= 0 {
+		return
+	}
+	z.recalled = t
+	z.rows = min(max(t.Batch, autoMinRows), autoMaxRows)
+	if t.RowBytes > 0 {
+		z.width, z.measured = float64(t.RowBytes), true
+	}
 }
 
 // setRanges bounds a batch to a quarter of a key range of a table of
@@ -178,7 +208,7 @@ func (z *sizer) observe(asked, got int, bytes int64, took time.Duration) {
 	}
 	z.rows = next
 	t := z.tune
-	t.Batch, t.Reason, t.RowBytes, t.Took, t.Rows = next, reason, int64(z.width+0.5), took, got
+	t.Batch, t.Reason, t.RowBytes, t.Took, t.Rows, t.Target = next, reason, int64(z.width+0.5), took, got, z.target
 	z.report(t)
 }
 
@@ -188,10 +218,21 @@ func (z *sizer) started(t Tune) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	z.workers = max(t.Workers, 1)
-	if z.auto {
+	t.Reason = TuneChosen
+	switch {
+	case z.auto && z.recalled.Batch > 0 && z.recalled.Workers == z.workers:
+		// The size in force before the restart, exactly: it was within the
+		// bounds of the same number of workers.
+		t.Reason = TuneResumed
+	case z.auto && z.recalled.Batch > 0:
+		t.Reason, z.rows = TuneResumed, z.clamp(z.rows)
+	case z.auto:
 		z.rows = z.clamp(z.rows)
 	}
-	t.Batch, t.AutoBatch, t.Reason, t.RowBytes = z.rows, z.auto, TuneChosen, int64(z.width+0.5)
+	t.Batch, t.AutoBatch, t.RowBytes = z.rows, z.auto, int64(z.width+0.5)
+	if z.auto {
+		t.Target = z.target
+	}
 	z.report(t)
 }
 

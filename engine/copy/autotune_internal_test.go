@@ -115,3 +115,71 @@ func TestSizerLeavesSeveralBatchesPerRange(t *testing.T) {
 		t.Errorf("batches of %d rows in ranges of 2000 rows, want at most a quarter", got)
 	}
 }
+
+// A restarted copy goes on with the batch size and row width in force
+// before (TuneRecaller), reported as resumed; with another number of
+// workers it is held to their memory bound; a runbook's batch, or a size
+// the engine did not choose, is never taken over.
+func TestSizerRecallsTheBatchInForce(t *testing.T) {
+	p := &Plan{Name: "t", Cols: []string{"id", "n", "s"},
+		Types: []convert.Type{{Kind: convert.Integer}, {Kind: convert.Integer}, {Kind: convert.Text}}}
+	tn := Tuning{BatchTimeout: 2 * time.Minute, BatchTarget: DefaultTuning.BatchTarget}
+	start := func(step runbooks.Step, prev Tune, workers int) (*sizer, *tuneRecorder) {
+		rec := &tuneRecorder{}
+		z := newSizer(p, step, 10_000_000, workers, tn, rec)
+		z.setRanges(10_000_000, 1)
+		z.recall(prev)
+		z.started(Tune{Table: "t", Workers: workers, Parallel: 1})
+		return z, rec
+	}
+	// 7,777 rows of 20 bytes: not what the schema's 80 bytes a row gives.
+	prev := Tune{Table: "t", Batch: 7777, Workers: 2, AutoBatch: true, Reason: TuneGrew, RowBytes: 20}
+	z, rec := start(runbooks.Step{}, prev, 2)
+	if z.size() != 7777 || len(rec.tunes) != 1 || rec.tunes[0].Reason != TuneResumed || rec.tunes[0].Batch != 7777 || rec.tunes[0].RowBytes != 20 {
+		t.Errorf("recalled 7,777 rows: size %d, tunes %+v", z.size(), rec.tunes)
+	}
+	// It adapts from there as before.
+	z.observe(7777, 7777, 7777*20, 10*time.Millisecond)
+	if z.size() != 2*7777 {
+		t.Errorf("a fast batch after the recall: %d rows, want %d", z.size(), 2*7777)
+	}
+
+	// Wide rows recalled with 2 workers, resumed with 8: within the bound of 8.
+	wide := Tune{Table: "t", Batch: 1000, Workers: 2, AutoBatch: true, Reason: TuneMemory, RowBytes: 5000}
+	z, rec = start(runbooks.Step{}, wide, 8)
+	limit := autoBatchMemory / (3 * 8) / (5000 + 40*3 + 32)
+	if z.size() > limit || rec.tunes[0].Reason != TuneResumed {
+		t.Errorf("recalled 1,000 rows of 5 kB under 8 workers: %d rows (bound %d), tunes %+v", z.size(), limit, rec.tunes)
+	}
+
+	// The runbook's batch wins; a recalled size the runbook named is not the engine's.
+	z, rec = start(runbooks.Step{Batch: 500}, prev, 2)
+	if z.size() != 500 || rec.tunes[0].Reason != TuneChosen {
+		t.Errorf("runbook batch 500 with a recalled tune: size %d, tunes %+v", z.size(), rec.tunes)
+	}
+	named := prev
+	named.AutoBatch = false
+	z, rec = start(runbooks.Step{}, named, 2)
+	if z.size() == 7777 || rec.tunes[0].Reason != TuneChosen {
+		t.Errorf("a recalled runbook size taken over by the engine: size %d, tunes %+v", z.size(), rec.tunes)
+	}
+}
+
+// However slow or fast the batches, the size stays within its bounds: at
+// least autoMinRows, at most the memory bound (narrow rows, a huge table).
+func TestSizerIsBounded(t *testing.T) {
+	z, _ := testSizer(runbooks.Step{}, 1_000_000_000, 2*time.Minute)
+	for range 40 {
+		z.observe(z.size(), z.size(), int64(z.size())*8, time.Microsecond)
+	}
+	limit := min(autoBatchMemory/(3*2)/(8+40*3+32), autoMaxRows) // 8-byte rows, 3 columns, 2 workers
+	if got := z.size(); got != limit {
+		t.Errorf("after 40 fast batches: %d rows, want the bound %d", got, limit)
+	}
+	for range 40 {
+		z.observe(z.size(), z.size(), int64(z.size())*8, time.Minute)
+	}
+	if got := z.size(); got != autoMinRows {
+		t.Errorf("after 40 slow batches: %d rows, want the bound %d", got, autoMinRows)
+	}
+}

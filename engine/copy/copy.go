@@ -170,6 +170,11 @@ func prepare(ctx context.Context, src, dst db.DB, name string, step runbooks.Ste
 		return nil, nil, err
 	}
 	z.setRanges(total, len(ranges))
+	if r, ok := sink.(TuneRecaller); ok {
+		if t, ok := r.LastTune(name); ok {
+			z.recall(t)
+		}
+	}
 	tr := &tableRun{name: name, total: total, start: time.Now(), units: make([]Counters, len(ranges)), sizer: z}
 	tr.committed.units = make([]Counters, len(ranges))
 	resumed := false

@@ -86,7 +86,7 @@ func ScanDecodedAfter(ctx context.Context, path string, after int64, fn func(e E
 		return err
 	}
 	defer db.Close()
-	if err := scanEvents(ctx, db, after, math.MaxInt64, true, func(d decoded) error { return fn(d.ev, d.payload, d.err) }); err != nil {
+	if err := scanEvents(ctx, db, after, math.MaxInt64, scanDecode, func(d decoded) error { return fn(d.ev, d.payload, d.err) }); err != nil {
 		return fmt.Errorf("journal %s: %w", path, err)
 	}
 	return nil

@@ -117,5 +117,5 @@ func (c *Conductor) resumeCDC(ctx context.Context) error {
 		s.caughtUp = true // it caught up before: its lag is judged again
 		s.mu.Unlock()
 	}
-	return nil
+	return c.resumeReverse(ctx)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // strategies are the runbook strategies this build carries out.
-var strategies = []string{"snapshot"}
+var strategies = []string{"snapshot", "cdc"}
 
 // Check is the one check of a loaded runbook against what this build can
 // run: every step kind (in steps and rollback) has an action, the strategy

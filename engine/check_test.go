@@ -67,7 +67,7 @@ rollback:
 		t.Fatalf("runnable kinds %s", runs)
 	}
 	for i, want := range []string{
-		"runbook.yaml:5:1: strategy blue-green is not supported by this build (it carries out: snapshot)",
+		"runbook.yaml:5:1: strategy blue-green is not supported by this build (it carries out: snapshot, cdc)",
 		`runbook.yaml:14:5: step "cutover" is a switch step, which this build cannot run ` + runs,
 		`runbook.yaml:18:5: step "back" is a switch step, which this build cannot run ` + runs,
 	} {

@@ -104,6 +104,7 @@ const (
 	CheckSequences = "sequences" // sequences and AUTO_INCREMENT synced
 	CheckVerify    = "verify"    // the switch's tables verified equal
 	CheckGo        = "go"        // the decision-maker said go
+	CheckReverse   = "reverse"   // strategy cdc: the stream back to the old side is ready
 )
 
 // SwitchCheckPayload is one precondition of a switch, passed or failed.

@@ -46,6 +46,12 @@ type MyCapture struct {
 	// dropped connection before the capture reconnects.
 	OnSpooled   func(txs int, position string)
 	OnReconnect func(err error)
+	// OnStarted, if set, is told each time a connection passed the
+	// identity and position checks and the binlog streams; OnCommitted
+	// each spooled transaction with its journal seq, after the journal
+	// commit that holds it (the stream manager's applier and lag).
+	OnStarted   func()
+	OnCommitted func(seq int64, tx journal.CDCChangesPayload)
 
 	mu   sync.Mutex
 	read MyPoint
@@ -150,6 +156,9 @@ func (c *MyCapture) session(ctx context.Context) (int, error) {
 	streamer, err := syncer.StartSyncGTID(gset.Clone())
 	if err != nil {
 		return 0, &myDropped{fmt.Errorf("cdc: stream %s: start binlog at %s: %w", c.Stream, gset, err)}
+	}
+	if c.OnStarted != nil {
+		c.OnStarted()
 	}
 	s := &mySession{c: c, dec: &myDecoder{stream: c.Stream, schema: cfg.DBName, tables: sp.Started.Tables, pos: gset.(*gomysql.MariadbGTIDSet)}}
 	err = s.loop(ctx, streamer)
@@ -265,8 +274,16 @@ func (s *mySession) loop(ctx context.Context, streamer *replication.BinlogStream
 
 // flush commits the pending transactions to the journal in one commit.
 func (s *mySession) flush(ctx context.Context) error {
-	if _, err := s.c.Journal.AppendBatch(ctx, s.pending); err != nil {
+	evs, err := s.c.Journal.AppendBatch(ctx, s.pending)
+	if err != nil {
 		return fmt.Errorf("cdc: stream %s: spool %d transactions: %w", s.c.Stream, len(s.pending), err)
+	}
+	if s.c.OnCommitted != nil {
+		for i, e := range evs {
+			if tx, ok := s.pending[i].Payload.(journal.CDCChangesPayload); ok {
+				s.c.OnCommitted(e.Seq, tx)
+			}
+		}
 	}
 	n := len(s.pending)
 	s.spooled += n

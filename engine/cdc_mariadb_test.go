@@ -360,8 +360,10 @@ steps:
 	if !slices.Equal(checks, []string{journal.CheckFrozen, journal.CheckDrained, journal.CheckSequences, journal.CheckVerify, journal.CheckGo, journal.CheckReverse}) {
 		t.Fatalf("preconditions %v", checks)
 	}
-	t.Logf("forward: %d source transactions (%d row changes) written by the application, %d refused by the freeze; %d spooled",
+	t.Logf("forward: the application committed %d transactions (%d statements; some match no row and change nothing), %d refused by the freeze; %d spooled",
 		wr.txs.Load(), wr.changes.Load(), wr.refused.Load(), countStream(ev, fwd))
+	writtenThroughout(t, r.journal, ev, fwd)
+	reportApply(t, r.journal, fwd)
 
 	// The application now writes on PostgreSQL: the reverse stream carries
 	// it back to MariaDB.
@@ -457,4 +459,80 @@ func checkStreamAppliedOnce(t *testing.T, ev cdcEvents, stream, target string) {
 	if len(seqs) == 0 || total != len(seqs) || last != seqs[len(seqs)-1] {
 		t.Fatalf("stream %s: %d transactions spooled, %d applied, up to seq %d", stream, len(seqs), total, last)
 	}
+}
+
+// writtenThroughout: the stream spooled source transactions committed
+// while the bulk copy ran (before its step finished) and during the
+// catch-up (between the copy's end and the catch-up's): the writer wrote
+// throughout, not only before or after.
+func writtenThroughout(t *testing.T, path string, ev cdcEvents, stream string) {
+	t.Helper()
+	events, err := journal.ReadAll(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := map[string]int64{}
+	for _, e := range events {
+		if e.Type == journal.StepFinished {
+			end[e.StepID] = e.Seq
+		}
+	}
+	var inCopy, inCatchup int
+	for i, p := range ev.changesP {
+		if p.Stream != stream {
+			continue
+		}
+		switch seq := ev.changes[i].Seq; {
+		case seq < end["bulk"]:
+			inCopy++
+		case seq < end["catch-up"]:
+			inCatchup++
+		}
+	}
+	if inCopy == 0 || inCatchup == 0 {
+		t.Fatalf("transactions spooled during the copy: %d, during the catch-up: %d — the writer did not write throughout", inCopy, inCatchup)
+	}
+	t.Logf("spooled while copying: %d transactions, while catching up: %d", inCopy, inCatchup)
+}
+
+// reportApply logs the forward apply's throughput (row changes a second
+// over the cdc_applied rounds that found a backlog) and the lag the
+// sampler measured while the writer wrote steadily.
+func reportApply(t *testing.T, path, stream string) {
+	t.Helper()
+	events, err := journal.ReadAll(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, last time.Time
+	var changes, txs int
+	var lags []int64
+	for _, e := range events {
+		p, err := journal.Decode(e)
+		if err != nil {
+			continue
+		}
+		switch x := p.(type) {
+		case journal.CDCAppliedPayload:
+			if x.Stream != stream {
+				continue
+			}
+			if first.IsZero() {
+				first = e.At
+			}
+			last, changes, txs = e.At, changes+x.Changes, txs+x.Txs
+		case journal.CDCLagPayload:
+			if x.Stream == stream && x.LagMS >= 0 {
+				lags = append(lags, x.LagMS)
+			}
+		}
+	}
+	secs := last.Sub(first).Seconds()
+	if secs <= 0 || len(lags) == 0 {
+		t.Logf("apply: %d transactions, %d changes; too short to measure a rate (%d lag samples)", txs, changes, len(lags))
+		return
+	}
+	slices.Sort(lags)
+	t.Logf("apply: %d transactions, %d row changes in %.1fs = %.0f changes/s (paced by the writer); lag over %d samples: median %d ms, max %d ms",
+		txs, changes, secs, float64(changes)/secs, len(lags), lags[len(lags)/2], lags[len(lags)-1])
 }

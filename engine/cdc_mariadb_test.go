@@ -536,3 +536,66 @@ func reportApply(t *testing.T, path, stream string) {
 	t.Logf("apply: %d transactions, %d row changes in %.1fs = %.0f changes/s (paced by the writer); lag over %d samples: median %d ms, max %d ms",
 		txs, changes, secs, float64(changes)/secs, len(lags), lags[len(lags)/2], lags[len(lags)-1])
 }
+
+// TestCDCReverseNotReadyAbortsSwitch: a reverse stream that cannot be
+// created (a slot of its name already holds the new side) fails the
+// switch's reverse precondition after the go: the hook never runs, the
+// old side is unfrozen (MariaDB read_only back off, the application
+// writes again) and the switch is journaled aborted with the reason.
+func TestCDCReverseNotReadyAbortsSwitch(t *testing.T) {
+	w := newMyWorld(t, 500)
+	name := reverseStreamName(w.mig, "flip")
+	cdcExec(t, w.dst, "SELECT pg_create_logical_replication_slot('"+name+"', 'pgoutput')")
+	text := fmt.Sprintf(`version: 1
+name: reverse not ready
+migration_id: %s
+decision_maker: alice
+strategy: cdc
+connections:
+  source: { driver: mysql, dsn_env: %s }
+  target: { driver: postgres, dsn_env: %s }
+steps:
+  - { id: capture, kind: cdc-start, tables: [orders, customers] }
+  - { id: bulk, kind: copy, tables: [orders, customers] }
+  - { id: catch-up, kind: cdc-catchup, lag: 2s, timeout: 2m }
+  - { id: freeze, kind: freeze, on: source }
+  - { id: flip, kind: switch, run: "echo switched > switched.marker", tables: [orders, customers] }
+`, w.mig, w.srcEnv, w.dstEnv)
+	path := filepath.Join(w.dir, "rb.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := runbooks.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRun(t, rb, w.dir, "alice", "")
+	done := runAsync(r)
+	waitLong(t, r.c, "the switch's go question", 2*time.Minute, func(s *journal.State) bool {
+		return s.Pending != nil && s.Pending.Kind == journal.AwaitGate && s.Pending.StepID == "flip"
+	})
+	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceGo})
+	waitOutcome(t, done, journal.OutcomeFailed)
+	if _, err := os.Stat(filepath.Join(w.dir, "switched.marker")); err == nil {
+		t.Fatal("the routing hook ran without a reverse path")
+	}
+	var reverse *journal.SwitchCheckPayload
+	for _, c := range eventsOf[journal.SwitchCheckPayload](t, r.journal, journal.SwitchCheck) {
+		if c.Check == journal.CheckReverse {
+			reverse = &c
+		}
+	}
+	if reverse == nil || reverse.OK || !strings.Contains(reverse.Detail, "already exists") {
+		t.Fatalf("reverse precondition %+v", reverse)
+	}
+	sw := eventsOf[journal.SwitchPayload](t, r.journal, journal.Switched)
+	if len(sw) != 1 || sw[0].OK || !strings.Contains(sw[0].Error, "reverse") {
+		t.Fatalf("switched %+v", sw)
+	}
+	var frozen bool
+	r.c.withState(func(s *journal.State) { _, frozen = s.ActiveFreeze("source") })
+	if frozen {
+		t.Fatal("the old side is still frozen after the aborted switch")
+	}
+	myExec(t, w.app, "INSERT INTO customers VALUES (888888, 'writes again', 'x')") // read_only is off
+}

@@ -286,6 +286,7 @@ func (wr *myWriter) halt(t *testing.T) {
 // equals PostgreSQL — the rollback timed under the RTO.
 func TestCDCMariaDBToPostgres(t *testing.T) {
 	w := newMyWorld(t, 20000)
+	t.Setenv(w.srcEnv, myURL(t, w.src)) // the URL form reaches capture, applier and sampler too
 	text := fmt.Sprintf(`version: 1
 name: MariaDB to PostgreSQL
 migration_id: %s
@@ -598,4 +599,58 @@ steps:
 		t.Fatal("the old side is still frozen after the aborted switch")
 	}
 	myExec(t, w.app, "INSERT INTO customers VALUES (888888, 'writes again', 'x')") // read_only is off
+}
+
+// TestCDCMariaDBPreflight: a run whose cdc-start captures MariaDB as an
+// account without the replication grants fails its pre-flight, before the
+// first step, with MyPreflight's text naming the GRANT to run.
+func TestCDCMariaDBPreflight(t *testing.T) {
+	w := newMyWorld(t, 10)
+	t.Setenv(w.srcEnv, w.app) // the application's account: no REPLICATION SLAVE
+	text := fmt.Sprintf(`version: 1
+name: preflight
+migration_id: %s
+decision_maker: alice
+strategy: cdc
+connections:
+  source: { driver: mysql, dsn_env: %s }
+  target: { driver: postgres, dsn_env: %s }
+steps:
+  - { id: capture, kind: cdc-start, tables: [orders] }
+  - { id: bulk, kind: copy, tables: [orders] }
+`, w.mig, w.srcEnv, w.dstEnv)
+	path := filepath.Join(w.dir, "rb.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := runbooks.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRun(t, rb, w.dir, "alice", "")
+	outcome, err := r.c.Run(t.Context())
+	if outcome != journal.OutcomeFailed || err == nil {
+		t.Fatalf("outcome %q, err %v", outcome, err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "pre-flight") || !strings.Contains(msg, `step capture: change capture from source cannot start`) || !strings.Contains(msg, "GRANT REPLICATION SLAVE") {
+		t.Fatalf("err: %v", err)
+	}
+	if strings.Contains(msg, ":pw@") {
+		t.Fatal("the DSN's password reached the error")
+	}
+	if st := stepStatus(r.c.State(), "capture"); st != journal.StatusPending {
+		t.Fatalf("a step ran before the pre-flight passed: %s", st)
+	}
+}
+
+// myURL turns root@tcp(host:port)/db into mysql://root@host:port/db.
+func myURL(t *testing.T, dsn string) string {
+	t.Helper()
+	user, rest, ok1 := strings.Cut(dsn, "@tcp(")
+	addr, name, ok2 := strings.Cut(rest, ")/")
+	if !ok1 || !ok2 {
+		t.Fatalf("unexpected DSN form")
+	}
+	return "mysql://" + user + "@" + addr + "/" + name
 }

@@ -35,6 +35,10 @@ func MyServerID(stream string) uint32 {
 // myCreate creates a MariaDB stream: its held consistent snapshot is what
 // the copy steps read (Reader), released with Release.
 func myCreate(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID string) (Started, error) {
+	var err error
+	if s.DSN, err = db.MySQLNativeDSN(s.DSN); err != nil {
+		return Started{}, err
+	}
 	snap, p, err := MyStream{Source: s.Source, DSN: s.DSN, Stream: s.Stream, Tables: s.Tables, ServerID: MyServerID(s.Stream)}.Create(ctx, j, actor, stepID)
 	if err != nil {
 		return Started{}, err
@@ -45,6 +49,10 @@ func myCreate(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID
 
 // myPreflight is MyPreflight's verdict on a source as one error.
 func myPreflight(ctx context.Context, dsn string, tables []string) error {
+	dsn, err := db.MySQLNativeDSN(dsn)
+	if err != nil {
+		return err
+	}
 	rep, err := MyPreflight(ctx, dsn, MyPreflightOptions{Tables: tables})
 	if err != nil {
 		return err
@@ -58,6 +66,10 @@ func myPreflight(ctx context.Context, dsn string, tables []string) error {
 func myReverse(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID string) (journal.CDCStreamPayload, error) {
 	var zero journal.CDCStreamPayload
 	if err := checkName("stream", s.Stream); err != nil {
+		return zero, err
+	}
+	var err error
+	if s.DSN, err = db.MySQLNativeDSN(s.DSN); err != nil {
 		return zero, err
 	}
 	if err := myPreflight(ctx, s.DSN, s.Tables); err != nil {
@@ -109,11 +121,13 @@ func (r myRunning) Run(ctx context.Context) error {
 }
 
 func myNewCapture(s CaptureSpec) Capturer {
+	s.DSN = myNative(s.DSN)
 	return myRunning{&MyCapture{DSN: s.DSN, Stream: s.Stream, ServerID: MyServerID(s.Stream), Journal: s.Journal, Actor: s.Actor, StepID: s.StepID,
 		OnStarted: s.OnStarted, OnCommitted: s.OnCommitted, OnReconnect: s.OnReconnect}}
 }
 
 func myNewApplier(s ApplySpec) Applier {
+	s.DSN = myNative(s.DSN)
 	return &MyApplier{DSN: s.DSN, Stream: s.Stream, JournalPath: s.JournalPath, OnApplied: s.OnApplied, Ready: s.Ready}
 }
 
@@ -124,6 +138,7 @@ func myNewApplier(s ApplySpec) Applier {
 // in this process measures from the journal's last commit.
 func mySample(ctx context.Context, dsn, stream, spooled string) (SourceSample, error) {
 	out := SourceSample{Decoded: -1, BehindBytes: -1, HeadroomBytes: -1}
+	dsn = myNative(dsn)
 	myCaptures.Lock()
 	c := myCaptures.by[stream]
 	myCaptures.Unlock()
@@ -213,4 +228,13 @@ func myLagFiles(ctx context.Context, dsn string, sp Spooled, read MyPoint) (MyLa
 	}
 	r, err := MyLag(ctx, dsn, sp, read)
 	return r, h, err
+}
+
+// myNative is dsn in go-sql-driver form; one that does not parse is left
+// as it is, for the capture or applier to refuse when it connects.
+func myNative(dsn string) string {
+	if native, err := db.MySQLNativeDSN(dsn); err == nil {
+		return native
+	}
+	return dsn
 }

@@ -16,6 +16,11 @@ import (
 // to prove itself (capture connected, applier positioned) before the hook.
 var reverseReadyWithin = 30 * time.Second
 
+// ReverseStreamName is the stream (slot) a switch of strategy cdc creates
+// from its new side back to its old side: what a dry run prints and an
+// operator drops after the migration.
+func ReverseStreamName(migrationID, switchID string) string { return reverseStreamName(migrationID, switchID) }
+
 // reverseStreamName is the stream a switch creates from its new side back
 // to its old side.
 func reverseStreamName(migrationID, switchID string) string {

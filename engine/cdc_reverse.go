@@ -241,7 +241,7 @@ func (c *Conductor) reverseBack(ctx context.Context) []string {
 			}
 		}
 		t0 := c.opts.Now()
-		dctx, cancel := context.WithTimeout(ctx, drainWithin)
+		dctx, cancel := context.WithTimeout(ctx, c.drainBound(step))
 		err = s.drain(dctx)
 		cancel()
 		if err != nil {

@@ -93,7 +93,7 @@ var kindSpecs = []kindSpec{
 		requires: []requirement{{"on", "the connection whose writes to stop"}}, refs: refsFreezable},
 	{name: KindUnfreeze, keys: []string{"on"},
 		requires: []requirement{{"on", "the connection whose writes to give back"}}, refs: refsFreezable},
-	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables"},
+	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables", "timeout"},
 		requires: []requirement{{"run", "the routing hook to run once every precondition holds"}},
 		defaults: fromToDefaults, check: checkFromTo, refs: refsFromTo, sideEffects: true, writes: anyConnection},
 	{name: KindWait, keys: []string{"duration"},

@@ -60,7 +60,7 @@ var stepKeyDocs = map[string]keyDoc{
 	"snapshot":      {tStepID, "the id of the snapshot step whose snapshot to restore"},
 	"duration":      {tDuration, "how long to wait, more than zero"},
 	"lag":           {tDuration, "cdc-catchup: caught up once the end-to-end lag is under it (default 5s)"},
-	"timeout":       {tDuration, "cdc-catchup: fail when not caught up within it (default: the step's expected, else no limit)"},
+	"timeout":       {tDuration, "cdc-catchup: fail when not caught up within it (default: the step's expected, else no limit); switch: how long the drained precondition (and a rollback's drain of the reverse stream) waits (default: the stall timeout, at least 2m)"},
 	"measure_write": {tBool, "measure the target's write rate on a scratch table created and dropped in the target (the only write an assessment does); without it the last recorded copy's rate, or unknown"},
 	"sample":        {tNonEmpty, "read only this many rows (5000) or this share (10%) of each table; the predictions are then estimates (default: every row)"},
 }

@@ -43,6 +43,9 @@ func Check(rb *runbooks.Runbook) error {
 // connections of a change-capture step ("" when it can): the engines are
 // those registered in engine/cdc.
 func cdcSides(rb *runbooks.Runbook, st runbooks.Step) string {
+	if st.Kind == runbooks.KindSwitch && rb.Strategy == "cdc" {
+		return reverseSides(rb, st)
+	}
 	if st.Kind != runbooks.KindCDCStart && st.Kind != runbooks.KindCDCCatchup {
 		return ""
 	}
@@ -75,4 +78,23 @@ func article(word string) string {
 		return "an"
 	}
 	return "a"
+}
+
+// reverseSides says why this build cannot replicate a strategy-cdc
+// switch's new side back to its old side ("" when it can, or when no
+// cdc-start step of the pair would make the switch replicate back).
+func reverseSides(rb *runbooks.Runbook, st runbooks.Step) string {
+	paired := slices.ContainsFunc(rb.Steps, func(s runbooks.Step) bool {
+		return s.Kind == runbooks.KindCDCStart && s.From == st.From && s.To == st.To
+	})
+	from, ok1 := rb.Connection(st.From)
+	to, ok2 := rb.Connection(st.To)
+	if !paired || !ok1 || !ok2 {
+		return ""
+	}
+	if !cdc.CanCapture(to.Driver) || !cdc.CanApply(from.Driver) {
+		return fmt.Sprintf("step %q switches %s to %s with strategy cdc, which replicates %s (%s) back to %s (%s): this build cannot (it captures from: %s; applies to: %s)",
+			st.ID, from.Name, to.Name, to.Name, to.Driver, from.Name, from.Driver, cdc.Capturable(), cdc.Appliable())
+	}
+	return ""
 }

@@ -189,6 +189,13 @@ func CreateReverse(ctx context.Context, driver string, s StreamSpec, j *journal.
 // applies to, the named driver.
 func CanCapture(driver string) bool { return driverOf(driver).NewCapture != nil }
 
+// Capturable lists the drivers this build captures from; Appliable those
+// it applies to.
+func Capturable() string { return registered(func(d Driver) bool { return d.NewCapture != nil }) }
+
+// Appliable: see Capturable.
+func Appliable() string { return registered(func(d Driver) bool { return d.NewApplier != nil }) }
+
 // CanApply: see CanCapture.
 func CanApply(driver string) bool { return driverOf(driver).NewApplier != nil }
 

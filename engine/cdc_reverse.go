@@ -19,7 +19,9 @@ var reverseReadyWithin = 30 * time.Second
 // ReverseStreamName is the stream (slot) a switch of strategy cdc creates
 // from its new side back to its old side: what a dry run prints and an
 // operator drops after the migration.
-func ReverseStreamName(migrationID, switchID string) string { return reverseStreamName(migrationID, switchID) }
+func ReverseStreamName(migrationID, switchID string) string {
+	return reverseStreamName(migrationID, switchID)
+}
 
 // reverseStreamName is the stream a switch creates from its new side back
 // to its old side.

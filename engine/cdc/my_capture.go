@@ -310,6 +310,18 @@ type myDecoder struct {
 }
 
 func (d *myDecoder) event(ev *replication.BinlogEvent) (*journal.CDCChangesPayload, error) {
+	// An event between transactions (a rotation's end of file, the next
+	// file's description and GTID list, a checkpoint) carries no change:
+	// the read point moves past it, so a capture that has read everything
+	// stands at the binlog's end (a drain compares the two) even when the
+	// last thing written was a rotation.
+	if d.open == nil && d.file != "" && ev.Header.LogPos > 0 {
+		switch ev.Header.EventType {
+		case replication.MARIADB_GTID_EVENT, replication.HEARTBEAT_EVENT, replication.HEARTBEAT_LOG_EVENT_V2:
+		default:
+			d.last = MyPoint{File: d.file, Pos: int64(ev.Header.LogPos), At: d.last.At}
+		}
+	}
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		d.file = string(e.NextLogName)

@@ -170,13 +170,11 @@ func mySample(ctx context.Context, dsn, stream, spooled string) (SourceSample, e
 	}
 	out.BehindBytes, out.HeadroomBytes = r.SourceLagBytes, r.HeadroomBytes
 	out.Active = c != nil
-	switch {
-	case len(r.Lost) > 0:
+	// HeadroomBytes 0 (the position is in the oldest binlog) is normal on
+	// MariaDB: binlogs expire by age, not by a size the stream reserves.
+	out.WALStatus = "reserved"
+	if len(r.Lost) > 0 {
 		out.WALStatus = "lost"
-	case r.HeadroomBytes == 0:
-		out.WALStatus = "unreserved"
-	default:
-		out.WALStatus = "reserved"
 	}
 	point := read
 	if point.File == "" && sp.LastCommit != "" {

@@ -1,6 +1,10 @@
 package cdc
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+)
 
 // TestMyServerID: a stream's replica id is stable (a resumed capture keeps
 // it), differs between streams (two migrations, or a migration's forward
@@ -35,5 +39,49 @@ func TestMariaDBRegistered(t *testing.T) {
 	}
 	if CanCapture("sqlite") {
 		t.Error("sqlite captured")
+	}
+}
+
+// TestMariaDBSampleAfterRotation: a capture that has read everything
+// samples as read to the binlog's end (Decoded = Head: what a switch's
+// drain waits for) — after a transaction, and still after the binlog was
+// rotated with nothing written since, where the last events are a
+// rotation and the next file's header, no transaction.
+func TestMariaDBSampleAfterRotation(t *testing.T) {
+	w := newMyItemsWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := myNewCapture(CaptureSpec{DSN: w.dsn, Stream: w.stream, Journal: w.j, Actor: "cdc", StepID: "capture"})
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := w.wr.step(); err != nil {
+		t.Fatal(err)
+	}
+	w.waitSpooled(t, 1)
+	caughtUp := func(what string) SourceSample {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			s, err := mySample(ctx, w.dsn, w.stream, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Head > 0 && s.Decoded == s.Head && s.BehindBytes == 0 && s.Active {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: sample %+v: the capture never stood at the binlog's end", what, s)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	before := caughtUp("after a transaction")
+	if _, err := w.src.Exec("FLUSH BINARY LOGS"); err != nil {
+		t.Fatal(err)
+	}
+	after := caughtUp("after a rotation")
+	if after.Head <= before.Head {
+		t.Fatalf("the rotation did not grow the binlog: %d then %d", before.Head, after.Head)
 	}
 }

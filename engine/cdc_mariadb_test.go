@@ -654,3 +654,81 @@ func myURL(t *testing.T, dsn string) string {
 	}
 	return "mysql://" + user + "@" + addr + "/" + name
 }
+
+// TestCDCResumeAfterSwitchMariaDB: the process stops after a strategy-cdc
+// switch, while the new side takes writes. The resumed run reopens the
+// reverse stream from the journal alone — the writes made while no
+// process ran reach MariaDB — and does not restart the forward stream
+// (which would carry them back); a rollback then leaves both sides equal.
+func TestCDCResumeAfterSwitchMariaDB(t *testing.T) {
+	w := newMyWorld(t, 2000)
+	text := fmt.Sprintf(`version: 1
+name: resume after the switch
+migration_id: %s
+decision_maker: alice
+strategy: cdc
+objectives: { rto: 2m }
+connections:
+  source: { driver: mysql, dsn_env: %s }
+  target: { driver: postgres, dsn_env: %s }
+steps:
+  - { id: capture, kind: cdc-start, tables: [orders, customers] }
+  - { id: bulk, kind: copy, tables: [orders, customers] }
+  - { id: catch-up, kind: cdc-catchup, lag: 2s, timeout: 2m }
+  - { id: freeze, kind: freeze, on: source }
+  - { id: flip, kind: switch, run: "true", undo: "true", tables: [orders, customers] }
+  - { id: keep, kind: gate, question: Keep PostgreSQL live? }
+`, w.mig, w.srcEnv, w.dstEnv)
+	path := filepath.Join(w.dir, "rb.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := runbooks.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRun(t, rb, w.dir, "alice", "")
+	wr := startMyWriter(t, w.app, 2000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() {
+		o, _ := r.c.Run(ctx)
+		done <- o
+	}()
+	waitLong(t, r.c, "the switch's go question", 2*time.Minute, func(s *journal.State) bool {
+		return s.Pending != nil && s.Pending.StepID == "flip"
+	})
+	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceGo})
+	waitLong(t, r.c, "the keep gate", time.Minute, func(s *journal.State) bool {
+		return s.Pending != nil && s.Pending.StepID == "keep"
+	})
+	wr.halt(t)
+	cdcExec(t, w.dst, "INSERT INTO orders VALUES (900001, 7, 1.50, 'before the stop')")
+	w.eventually(t, time.Minute, "the reverse stream before the stop")
+	cancel()
+	waitOutcome(t, done, Interrupted)
+	cdcExec(t, w.dst, `INSERT INTO orders VALUES (900002, 8, 2.50, 'while no process ran');
+		UPDATE customers SET tier = 'written while down' WHERE id = 3;
+		DELETE FROM orders WHERE id = 10`)
+
+	c := resumeRun(t, r, "")
+	done2 := runAsync(&demoRun{c: c})
+	w.eventually(t, time.Minute, "the writes made while no process ran never reached MariaDB")
+	if c.stream("capture") != nil {
+		t.Fatal("the resumed run restarted the forward stream after the switch")
+	}
+	if s := c.stream("flip"); s == nil || !s.reverse {
+		t.Fatal("the resumed run did not reopen the reverse stream")
+	}
+	waitLong(t, c, "the keep gate again", time.Minute, func(s *journal.State) bool {
+		return s.Pending != nil && s.Pending.StepID == "keep"
+	})
+	cdcExec(t, w.dst, "UPDATE customers SET name = 'last' WHERE id = 4")
+	c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceNoGo})
+	waitOutcome(t, done2, journal.OutcomeRolledBack)
+	if ok, diff := w.equal(t); !ok {
+		t.Fatalf("after the rollback: %s", diff)
+	}
+	ev := readCDC(t, r.journal)
+	checkStreamAppliedOnce(t, ev, reverseStreamName(w.mig, "flip"), "source")
+}

@@ -303,3 +303,24 @@ func (c *Conductor) reversedSwitches() []runbooks.Step {
 	}
 	return out
 }
+
+// forwardEnded tells whether the forward stream of a cdc-start or
+// cdc-catchup step ended with a switch of strategy cdc that switched its
+// pair (and was not switched back): a resumed run does not restart it — it
+// would carry the reverse stream's writes back to the new side.
+func (c *Conductor) forwardEnded(step runbooks.Step) bool {
+	if c.opts.Runbook.Strategy != "cdc" {
+		return false
+	}
+	for _, sw := range c.opts.Runbook.Steps {
+		if sw.Kind != runbooks.KindSwitch || sw.From != step.From || sw.To != step.To {
+			continue
+		}
+		var switched bool
+		c.withState(func(s *journal.State) { switched, _ = s.SwitchedOver(sw.ID) })
+		if switched {
+			return true
+		}
+	}
+	return false
+}

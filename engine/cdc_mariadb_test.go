@@ -320,6 +320,12 @@ steps:
 	wr := startMyWriter(t, w.app, 20000)
 	done := runAsync(r)
 	waitLong(t, r.c, "the manual step", 3*time.Minute, pendingManual("ready"))
+	// the binlog connection drops while the writer writes: the capture
+	// reconnects from the journal's position and says so in the log
+	killBinlogDumps(t, cdctest.MariaDB(t).DSN)
+	waitLong(t, r.c, "the reconnect's warning", time.Minute, func(*journal.State) bool {
+		return anyLog(readCDC(t, r.journal).logs, "binlog connection dropped")
+	})
 	r.c.Send(Command{Kind: CmdConfirm, Actor: "alice", StepID: "ready"})
 	// the writer goes on: the freeze refuses it
 	waitLong(t, r.c, "the switch's go question", 2*time.Minute, func(s *journal.State) bool {
@@ -731,4 +737,34 @@ steps:
 	}
 	ev := readCDC(t, r.journal)
 	checkStreamAppliedOnce(t, ev, reverseStreamName(w.mig, "flip"), "source")
+}
+
+// killBinlogDumps kills the MariaDB server's binlog dump threads (every
+// capture's connection); it fails the test when there was none.
+func killBinlogDumps(t *testing.T, adminDSN string) {
+	t.Helper()
+	d, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rows, err := d.Query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) == 0 {
+		t.Fatal("no binlog dump thread to kill: the capture is not connected")
+	}
+	for _, id := range ids {
+		d.Exec(fmt.Sprintf("KILL %d", id))
+	}
 }

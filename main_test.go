@@ -205,8 +205,9 @@ steps:
 	}
 }
 
-// TestLintAndRunRefuseAKindThisBuildCannotRun: a cdc-catchup step passes the
-// runbook loader but not Check: lint exits 2 naming its position, and run
+// TestLintAndRunRefuseAKindThisBuildCannotRun: a cdc-catchup step into
+// SQLite passes the runbook loader but not Check (this build applies
+// changes to PostgreSQL and MySQL/MariaDB only): lint exits 2 naming its position, and run
 // exits 2 before creating a journal.
 func TestLintAndRunRefuseAKindThisBuildCannotRun(t *testing.T) {
 	dir := t.TempDir()
@@ -226,7 +227,7 @@ steps:
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want := path + `:10:5: step "cutover" is a cdc-catchup step, which this build cannot run (it runs: manual, gate,`
+	want := path + `:10:5: step "cutover" applies changes to connection "target": cdc: this build cannot apply to sqlite yet`
 	out, code := tightrope(t, nil, "lint", path)
 	if code != 2 || !strings.Contains(out, want) || !strings.Contains(out, "  10 |   - id: cutover\n     |     ^") {
 		t.Fatalf("lint: exit %d, want 2 and %q:\n%s", code, want, out)
@@ -238,7 +239,7 @@ steps:
 	if journals, _ := filepath.Glob(filepath.Join(dir, "*.journal*")); len(journals) > 0 {
 		t.Errorf("run created %v for a runbook it cannot run", journals)
 	}
-	// A journal written by a build that ran cdc-catchup steps does not resume here.
+	// A journal written by a build that applied changes to SQLite does not resume here.
 	j := filepath.Join(dir, "old.journal")
 	store, err := journal.Create(j, journal.RunStartedPayload{RunbookText: text, RunbookPath: path,
 		ToolVersion: "future", Operator: "alice", Mode: journal.ModeLive}, "alice")

@@ -33,10 +33,10 @@ type myWorld struct {
 	mig, dir       string
 }
 
-const myDDL = `CREATE TABLE orders (id INT PRIMARY KEY, customer INT NOT NULL, amount DECIMAL(12,2), note VARCHAR(100)) ENGINE=InnoDB;
+const myDDL = `CREATE TABLE orders (id INT PRIMARY KEY, customer INT NOT NULL, amount DECIMAL(12,2), note VARCHAR(100), at DATETIME) ENGINE=InnoDB;
 CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(200) NOT NULL, tier VARCHAR(20)) ENGINE=InnoDB`
 
-const myPGDDL = `CREATE TABLE orders (id int PRIMARY KEY, customer int NOT NULL, amount numeric(12,2), note varchar(100));
+const myPGDDL = `CREATE TABLE orders (id int PRIMARY KEY, customer int NOT NULL, amount numeric(12,2), note varchar(100), at timestamp(0));
 CREATE TABLE customers (id int PRIMARY KEY, name varchar(200) NOT NULL, tier varchar(20))`
 
 func newMyWorld(t *testing.T, orders int) *myWorld {
@@ -73,7 +73,7 @@ func newMyWorld(t *testing.T, orders int) *myWorld {
 			if i > lo {
 				sb.WriteString(",")
 			}
-			fmt.Fprintf(&sb, "(%d, %d, %d.25, '%s')", i, 1+i%200, i, strings.Repeat("x", i%40))
+			fmt.Fprintf(&sb, "(%d, %d, %d.25, '%s', '2026-01-02 03:04:05')", i, 1+i%200, i, strings.Repeat("x", i%40))
 		}
 		myExec(t, w.src, sb.String())
 	}
@@ -111,7 +111,7 @@ func myExec(t testing.TB, dsn, stmts string) {
 // key order.
 func (w *myWorld) rows(t *testing.T, table string) (mysqlRows, pgRows []string) {
 	t.Helper()
-	cols := map[string]string{"orders": "id, customer, amount, note", "customers": "id, name, tier"}[table]
+	cols := map[string]string{"orders": "id, customer, amount, note, at", "customers": "id, name, tier"}[table]
 	d, err := sql.Open("mysql", w.src)
 	if err != nil {
 		t.Fatal(err)
@@ -232,13 +232,13 @@ func (wr *myWriter) run() error {
 			var args []any
 			switch rnd(7) {
 			case 0, 1, 2:
-				q, args = "INSERT INTO orders VALUES (?, ?, ?, ?)", []any{wr.nextID.Add(1), 1 + rnd(200), fmt.Sprintf("%d.%02d", rnd(1000), rnd(100)), strings.Repeat("n", rnd(30))}
+				q, args = "INSERT INTO orders VALUES (?, ?, ?, ?, NOW())", []any{wr.nextID.Add(1), 1 + rnd(200), fmt.Sprintf("%d.%02d", rnd(1000), rnd(100)), strings.Repeat("n", rnd(30))}
 			case 3, 4:
-				q, args = "UPDATE orders SET amount = amount + 1, note = ? WHERE id = ?", []any{fmt.Sprintf("u%d", rnd(1e6)), 1 + rnd(hi)}
+				q, args = "UPDATE orders SET amount = amount + 1, note = ?, at = NOW() WHERE id = ?", []any{fmt.Sprintf("u%d", rnd(1e6)), 1 + rnd(hi)}
 			case 5:
 				q, args = "DELETE FROM orders WHERE id = ?", []any{1 + rnd(hi)}
 			default:
-				q, args = "UPDATE customers SET tier = ?, name = CONCAT(name, '.') WHERE id = ?", []any{[]string{"gold", "silver", "lead"}[rnd(3)], 1 + rnd(200)}
+				q, args = "UPDATE customers SET tier = ?, name = CONCAT(LEFT(name, 150), '.') WHERE id = ?", []any{[]string{"gold", "silver", "lead"}[rnd(3)], 1 + rnd(200)}
 			}
 			if _, err = tx.Exec(q, args...); err != nil {
 				break
@@ -317,6 +317,13 @@ steps:
 		t.Fatal(err)
 	}
 	r := startRun(t, rb, w.dir, "alice", "")
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range readCDC(t, r.journal).logs {
+				t.Log("journal: " + l)
+			}
+		}
+	})
 	wr := startMyWriter(t, w.app, 20000)
 	done := runAsync(r)
 	waitLong(t, r.c, "the manual step", 3*time.Minute, pendingManual("ready"))
@@ -374,12 +381,12 @@ steps:
 
 	// The application now writes on PostgreSQL: the reverse stream carries
 	// it back to MariaDB.
-	cdcExec(t, w.dst, `INSERT INTO orders VALUES (900001, 7, 1.50, 'written on the new side');
-		UPDATE orders SET amount = amount + 100, note = 'updated on the new side' WHERE id IN (SELECT id FROM orders ORDER BY id LIMIT 5);
+	cdcExec(t, w.dst, `INSERT INTO orders VALUES (900001, 7, 1.50, 'written on the new side', now());
+		UPDATE orders SET amount = amount + 100, note = 'updated on the new side', at = '2027-03-04 05:06:07' WHERE id IN (SELECT id FROM orders ORDER BY id LIMIT 5);
 		DELETE FROM orders WHERE id IN (SELECT id FROM orders ORDER BY id DESC LIMIT 3 OFFSET 1);
 		UPDATE customers SET tier = 'platinum' WHERE id = 1`)
 	for i := range 50 {
-		cdcExec(t, w.dst, fmt.Sprintf("INSERT INTO orders VALUES (%d, %d, 2.00, 'new side %d')", 910000+i, 1+i, i))
+		cdcExec(t, w.dst, fmt.Sprintf("INSERT INTO orders VALUES (%d, %d, 2.00, 'new side %d', now())", 910000+i, 1+i, i))
 	}
 	w.eventually(t, time.Minute, "the new side's writes never reached MariaDB")
 	rev := reverseStreamName(w.mig, "flip")
@@ -709,11 +716,11 @@ steps:
 		return s.Pending != nil && s.Pending.StepID == "keep"
 	})
 	wr.halt(t)
-	cdcExec(t, w.dst, "INSERT INTO orders VALUES (900001, 7, 1.50, 'before the stop')")
+	cdcExec(t, w.dst, "INSERT INTO orders VALUES (900001, 7, 1.50, 'before the stop', now())")
 	w.eventually(t, time.Minute, "the reverse stream before the stop")
 	cancel()
 	waitOutcome(t, done, Interrupted)
-	cdcExec(t, w.dst, `INSERT INTO orders VALUES (900002, 8, 2.50, 'while no process ran');
+	cdcExec(t, w.dst, `INSERT INTO orders VALUES (900002, 8, 2.50, 'while no process ran', NULL);
 		UPDATE customers SET tier = 'written while down' WHERE id = 3;
 		DELETE FROM orders WHERE id = 10`)
 

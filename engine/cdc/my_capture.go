@@ -151,6 +151,9 @@ func (c *MyCapture) session(ctx context.Context) (int, error) {
 		// journal, never from the syncer's own memory mid-transaction.
 		DisableRetrySync: true, Logger: slog.New(slog.DiscardHandler),
 		HeartbeatPeriod: 2 * time.Second, ReadTimeout: 20 * time.Second,
+		// TIMESTAMP values are instants: their text is UTC (DATETIME, DATE
+		// and TIME are the wall-clock text the server stored).
+		TimestampStringLocation: time.UTC,
 	})
 	defer syncer.Close()
 	streamer, err := syncer.StartSyncGTID(gset.Clone())
@@ -413,6 +416,9 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 		out := make([]*string, len(row))
 		for i, v := range row {
 			coll, isChar := collations[i]
+			if i < len(e.Table.ColumnType) && myTemporal(e.Table.ColumnType[i]) {
+				isChar, coll = true, 45 // the server's own text form, ASCII: read as utf8mb4_general_ci
+			}
 			s, err := myText(v, unsigned[i], isChar, coll)
 			if err != nil {
 				return nil, fmt.Errorf("cdc: table %s column %s: %w", table, cols[i], err)
@@ -507,6 +513,17 @@ func myText(v any, unsigned, isChar bool, collation uint64) (*string, error) {
 		return nil, fmt.Errorf("value of type %T not captured yet", v)
 	}
 	return &s, nil
+}
+
+// myTemporal: a DATETIME, TIMESTAMP, DATE, TIME or YEAR column, whose
+// values the binlog parser hands over as text ("2026-01-02 03:04:05.5").
+func myTemporal(t byte) bool {
+	switch t {
+	case gomysql.MYSQL_TYPE_DATETIME, gomysql.MYSQL_TYPE_DATETIME2, gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2,
+		gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE, gomysql.MYSQL_TYPE_TIME, gomysql.MYSQL_TYPE_TIME2, gomysql.MYSQL_TYPE_YEAR:
+		return true
+	}
+	return false
 }
 
 // myDecode turns a character column's bytes into text: UTF-8 as is

@@ -485,6 +485,8 @@ func myText(v any, unsigned, isChar bool, collation uint64) (*string, error) {
 		s = myInt(int64(x), unsigned, 32)
 	case int64:
 		s = myInt(x, unsigned, 64)
+	case int: // YEAR
+		s = strconv.Itoa(x)
 	case uint64:
 		s = strconv.FormatUint(x, 10)
 	case float32:

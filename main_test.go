@@ -207,7 +207,7 @@ steps:
 
 // TestLintAndRunRefuseAKindThisBuildCannotRun: a cdc-catchup step into
 // SQLite passes the runbook loader but not Check (this build applies
-// changes to PostgreSQL only): lint exits 2 naming its position, and run
+// changes to PostgreSQL and MySQL/MariaDB only): lint exits 2 naming its position, and run
 // exits 2 before creating a journal.
 func TestLintAndRunRefuseAKindThisBuildCannotRun(t *testing.T) {
 	dir := t.TempDir()

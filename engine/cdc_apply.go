@@ -51,12 +51,14 @@ func (s *cdcStream) startApply(to runbooks.Connection, stepID string) error {
 
 // ready tells the applier it may apply the next transaction: the capture
 // passed its position check, nothing halted the stream, and no decision
-// rolled the run back.
+// rolled the run back (the reverse stream of a switch applies on: a
+// rollback drains it).
 func (s *cdcStream) ready() bool {
 	s.mu.Lock()
 	ok := s.started && s.halted == nil
+	reverse := s.reverse
 	s.mu.Unlock()
-	return ok && s.c.cdcFailed() == nil
+	return ok && (reverse || s.c.cdcFailed() == nil) // a rollback needs the reverse stream
 }
 
 // applyLoop reads the target's position, then applies what is spooled

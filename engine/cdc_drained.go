@@ -9,9 +9,18 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// drainWithin bounds how long a switch waits for a stream to drain once
-// the old side's writes are frozen.
+// drainWithin is the least a switch (or a rollback) waits for a stream to
+// drain once the writing side is frozen; see drainBound.
 var drainWithin = 2 * time.Minute
+
+// drainBound is how long a switch waits for a stream to drain: its
+// timeout, else the larger of the stall timeout and drainWithin.
+func (c *Conductor) drainBound(step runbooks.Step) time.Duration {
+	if step.Timeout > 0 {
+		return step.Timeout
+	}
+	return max(c.stall(), drainWithin)
+}
 
 // cdcDrained is a switch's precondition that change capture between its
 // two sides has applied everything up to the freeze: every stream a
@@ -36,11 +45,12 @@ func (c *Conductor) cdcDrained(ctx context.Context, step runbooks.Step) error {
 		if to := stream.applyTarget(); to != step.To {
 			return fmt.Errorf("change capture from %s (step %s) is not applied to %s (no cdc-catchup step started it): its changes would be left behind", step.From, s.ID, step.To)
 		}
-		dctx, cancel := context.WithTimeout(ctx, drainWithin)
+		bound := c.drainBound(step)
+		dctx, cancel := context.WithTimeout(ctx, bound)
 		err := stream.drain(dctx)
 		cancel()
 		if err != nil && ctx.Err() == nil && dctx.Err() != nil {
-			return fmt.Errorf("change capture from %s to %s (step %s) did not drain within %s: %d transactions still to apply", step.From, step.To, s.ID, drainWithin, stream.pendingTxs())
+			return fmt.Errorf("change capture from %s to %s (step %s) did not drain within %s: %d transactions still to apply", step.From, step.To, s.ID, bound, stream.pendingTxs())
 		}
 		if err != nil {
 			return fmt.Errorf("change capture from %s to %s (step %s): %w", step.From, step.To, s.ID, err)

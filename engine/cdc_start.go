@@ -96,14 +96,20 @@ func (c *Conductor) copySource(step runbooks.Step, src db.DB, tables []string) (
 		return src, func() {}
 	}
 	s.mu.Lock()
-	snapshot := s.snapshot
+	snapshot, reader := s.snapshot, s.reader
 	s.mu.Unlock()
 	if snapshot == "" {
 		c.logf(step.ID, "warn", "stream %s: its exported snapshot is no longer held (released, or it ended with an earlier process): "+
 			"the copy reads the live tables; the stream replays every change since its start by key, so the target converges once caught up", s.name)
 		return src, func() {}
 	}
-	snap, err := db.ReadingSnapshot(src, snapshot)
+	var snap db.DB
+	var err error
+	if reader != nil {
+		snap = reader(src) // MariaDB: the one connection holding the consistent snapshot
+	} else {
+		snap, err = db.ReadingSnapshot(src, snapshot)
+	}
 	if err != nil {
 		c.logf(step.ID, "warn", "stream %s: %v: the copy reads the live tables", s.name, err)
 		return src, func() {}

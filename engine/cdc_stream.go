@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine/cdc"
+	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -39,6 +41,7 @@ type cdcStream struct {
 	mu         sync.Mutex
 	snapshot   string                      // the exported snapshot copies read ("" once released or lost)
 	release    func(context.Context) error // ends it
+	reader     func(db.DB) db.DB           // reads through the held snapshot (MariaDB), else nil
 	uncopied   map[string]bool             // captured tables no copy step has read from the snapshot yet
 	started    bool                        // the capture's position check passed
 	spooled    string                      // last spooled position
@@ -52,6 +55,7 @@ type cdcStream struct {
 	heads      []headPoint                 // the source's log position over time, for the source lag
 	warned     bool                        // a not-converging warning is out
 	lastErrLog map[string]time.Time        // rate limit of repeated warnings
+	reverse    bool                        // a switch's stream back to the old side: a rollback needs it
 }
 
 // spooledTx is one spooled source transaction not yet applied: its
@@ -196,7 +200,7 @@ func (c *Conductor) setCDCRollback(err error) {
 	c.stopApplying() // nothing more goes to a target the run abandons
 }
 
-// stopApplying stops every stream's applier (a rollback starts).
+// stopApplying stops every forward stream's applier (a rollback starts).
 func (c *Conductor) stopApplying() {
 	c.cdc.mu.Lock()
 	streams := make([]*cdcStream, 0, len(c.cdc.byStep))
@@ -205,7 +209,12 @@ func (c *Conductor) stopApplying() {
 	}
 	c.cdc.mu.Unlock()
 	for _, s := range streams {
-		s.stopApply()
+		s.mu.Lock()
+		reverse := s.reverse
+		s.mu.Unlock()
+		if !reverse { // the reverse stream carries the new side's writes back: a rollback drains it
+			s.stopApply()
+		}
 	}
 }
 
@@ -227,7 +236,7 @@ func (c *Conductor) openStream(runCtx context.Context, step runbooks.Step, from 
 		lastErrLog: map[string]time.Time{},
 	}
 	if started != nil && started.Snapshot != "" {
-		s.snapshot, s.release = started.Snapshot, started.Release
+		s.snapshot, s.release, s.reader = started.Snapshot, started.Release, started.Reader
 		for _, t := range s.tables {
 			s.uncopied[t] = true
 		}
@@ -296,7 +305,7 @@ func (c *Conductor) stopCDC() {
 func (s *cdcStream) releaseSnapshot(why string) {
 	s.mu.Lock()
 	release, name := s.release, s.snapshot
-	s.release, s.snapshot = nil, ""
+	s.release, s.snapshot, s.reader = nil, "", nil
 	s.mu.Unlock()
 	if release == nil {
 		return
@@ -327,11 +336,15 @@ func (s *cdcStream) capture() {
 			OnCommitted: s.committed,
 			OnRetry: func(r cdc.Retry) {
 				s.c.logf(s.stepID, "warn", "stream %s: connection lost %s ago (%s): reconnecting, attempt %d in %s",
-					s.name, r.Down.Round(time.Second), r.Cause, r.Attempt, r.Wait.Round(time.Millisecond))
+					s.name, r.Down.Round(time.Second), safetext.Line(r.Cause), r.Attempt, r.Wait.Round(time.Millisecond))
 			},
 			OnResumed: func(r cdc.Resumed) {
 				s.c.logf(s.stepID, "info", "stream %s: streaming again after %s down (%d attempts), from the journal's position %s",
-					s.name, r.Down.Round(time.Second), r.Attempts, r.Position)
+					s.name, r.Down.Round(time.Second), r.Attempts, safetext.Line(r.Position))
+			},
+			OnReconnect: func(err error) {
+				s.c.logf(s.stepID, "warn", "stream %s: binlog connection dropped (%s): reconnecting from the journal's position",
+					s.name, safetext.Line(err.Error()))
 			},
 		})
 		if err == nil {

@@ -80,7 +80,7 @@ func (c *Conductor) resumeCDC(ctx context.Context) error {
 		return nil
 	}
 	for _, step := range c.opts.Runbook.Steps {
-		if step.Kind != runbooks.KindCDCStart {
+		if step.Kind != runbooks.KindCDCStart || c.forwardEnded(step) {
 			continue
 		}
 		name := streamName(c.opts.Runbook.MigrationID, step.ID)
@@ -102,7 +102,7 @@ func (c *Conductor) resumeCDC(ctx context.Context) error {
 		}
 	}
 	for _, step := range c.opts.Runbook.Steps {
-		if step.Kind != runbooks.KindCDCCatchup || c.stepState(step.ID, false).Status != journal.StatusDone {
+		if step.Kind != runbooks.KindCDCCatchup || c.stepState(step.ID, false).Status != journal.StatusDone || c.forwardEnded(step) {
 			continue
 		}
 		s := c.streamFrom(step.From)
@@ -117,5 +117,5 @@ func (c *Conductor) resumeCDC(ctx context.Context) error {
 		s.caughtUp = true // it caught up before: its lag is judged again
 		s.mu.Unlock()
 	}
-	return nil
+	return c.resumeReverse(ctx)
 }

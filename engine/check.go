@@ -12,9 +12,10 @@ import (
 )
 
 // strategies are the runbook strategies this build carries out.
+// cdc: cdc-start, cdc-catchup and a switch with reverse replication;
 // blue-green: replicate and switch steps (runbooks.Lint warns when a
 // blue-green runbook has no switch naming a replicate step).
-var strategies = []string{"snapshot", "blue-green"}
+var strategies = []string{"snapshot", "cdc", "blue-green"}
 
 // Check is the one check of a loaded runbook against what this build can
 // run: every step kind (in steps and rollback) has an action, the strategy

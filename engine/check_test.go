@@ -29,11 +29,15 @@ func TestEveryActionIsARunbookKind(t *testing.T) {
 // TestCheckRefusesWhatThisBuildCannotRun: a step kind without an action
 // (in steps or rollback) and a strategy it does not carry out are errors
 // placed like the loader's, in file order. Every kind runs in this build,
-// so the test takes one action away for its duration; cdc_lag is watched.
+// so the test takes one action away, and one strategy, for its duration;
+// cdc_lag is watched.
 func TestCheckRefusesWhatThisBuildCannotRun(t *testing.T) {
 	saved := stepActions[runbooks.KindSwitch]
 	delete(stepActions, runbooks.KindSwitch)
 	t.Cleanup(func() { stepActions[runbooks.KindSwitch] = saved })
+	savedStrategies := strategies
+	strategies = []string{"snapshot", "blue-green"}
+	t.Cleanup(func() { strategies = savedStrategies })
 	text := `version: 1
 name: Change capture
 migration_id: MIG-CDC
@@ -144,10 +148,48 @@ steps:
 	if err := Check(rb); !errors.As(err, &list) || len(list) != 2 {
 		t.Fatalf("Check: %v", err)
 	}
-	if got := list[0].Error(); !strings.Contains(got, `step "into-lite" applies changes to connection "lite": cdc: this build cannot apply to sqlite yet (it can: postgres`) {
+	if got := list[0].Error(); !strings.Contains(got, `step "into-lite" applies changes to connection "lite": cdc: this build cannot apply to sqlite yet (it can: mysql, postgres)`) {
 		t.Errorf("error 0: %s", got)
 	}
 	if got := list[1].Error(); !strings.Contains(got, "cannot") || !strings.Contains(got, "(it can: ") {
 		t.Errorf("error 1: %s", got)
+	}
+}
+
+// TestCheckRefusesAReverseThisBuildCannotRun: with strategy cdc a switch
+// of a captured pair replicates the new side back, so Check refuses one
+// whose new side this build cannot capture (SQLite) at the switch, beside
+// the catch-up's own refusal; MariaDB → PostgreSQL passes.
+func TestCheckRefusesAReverseThisBuildCannotRun(t *testing.T) {
+	text := func(target string) string {
+		return `version: 1
+name: Reverse
+migration_id: MIG-RV
+decision_maker: alice
+strategy: cdc
+connections:
+  source: { driver: mysql, dsn_env: A }
+  target: ` + target + `
+steps:
+  - { id: capture, kind: cdc-start, tables: [t] }
+  - { id: catch-up, kind: cdc-catchup }
+  - { id: freeze, kind: freeze, on: source }
+  - { id: flip, kind: switch, run: "true", tables: [t] }
+`
+	}
+	rb, err := runbooks.Parse("runbook.yaml", []byte(text("{ driver: postgres, dsn_env: B }")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(rb); err != nil {
+		t.Fatalf("MariaDB → PostgreSQL: %v", err)
+	}
+	rb, err = runbooks.Parse("runbook.yaml", []byte(text("{ driver: sqlite, path: b.db }")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Check(rb)
+	if err == nil || !strings.Contains(err.Error(), `step "flip" switches source to target with strategy cdc, which replicates target (sqlite) back to source (mysql): this build cannot`) {
+		t.Fatalf("Check: %v", err)
 	}
 }

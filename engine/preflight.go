@@ -18,8 +18,8 @@ var ErrPreflight = errors.New("pre-flight")
 // runbook (Check), every connection opens, no copy or verify reads and
 // writes one database under two names, the disks have room for the
 // journal and the snapshots, every snapshot step's native
-// tool is there, new enough, and can write its artefact, and every freeze
-// could freeze its tables. All problems are
+// tool is there, new enough, and can write its artefact, every freeze
+// could freeze its tables, and every cdc-start's source can be captured. All problems are
 // reported at once.
 func (c *Conductor) preflight(ctx context.Context) error {
 	var problems []error
@@ -37,6 +37,7 @@ func (c *Conductor) preflight(ctx context.Context) error {
 	problems = append(problems, c.sameDatabase(ctx)...)
 	problems = append(problems, c.diskSpace(ctx)...)
 	problems = append(problems, c.freezable(ctx)...)
+	problems = append(problems, c.cdcCapturable(ctx)...)
 	for _, step := range append(append([]runbooks.Step(nil), c.opts.Runbook.Steps...), c.opts.Runbook.Rollback...) {
 		if step.Kind != runbooks.KindSnapshot {
 			continue

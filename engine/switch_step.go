@@ -23,8 +23,9 @@ type switchCheck struct {
 // switchStep runs the switch's routing hook only after its preconditions,
 // in order, each journaled passed or failed with its duration: writes
 // frozen on the old side (from), change capture drained, the new side's
-// (to) sequences synced, the switch's tables verified equal, and the
-// decision-maker's go. A precondition that fails, or a hook that fails,
+// (to) sequences synced, the switch's tables verified equal, the
+// decision-maker's go and — strategy cdc — the reverse stream from the
+// new side back to the old one created and proven ready (cdc_reverse.go). A precondition that fails, or a hook that fails,
 // unfreezes the old side and aborts the switch with the reason; a no-go
 // rolls the run back. switched ends every attempt with the timings.
 func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
@@ -52,6 +53,9 @@ func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
 		}},
 		{journal.CheckVerify, func(ctx context.Context) (string, error) { return c.switchVerify(ctx, step, tables) }},
 		{journal.CheckGo, func(ctx context.Context) (string, error) { return c.switchGo(ctx, step, tables) }},
+	}
+	if c.wantsReverse(step) {
+		checks = append(checks, switchCheck{journal.CheckReverse, func(ctx context.Context) (string, error) { return c.startReverse(ctx, step, tables) }})
 	}
 	for _, ch := range checks {
 		t0 := c.opts.Now()
@@ -92,6 +96,9 @@ func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
 		return err
 	}
 	c.logf(step.ID, "info", "switched %s → %s: the hook took %s, the switch %s", step.From, step.To, hook.Round(time.Millisecond), total.Round(time.Millisecond))
+	if c.wantsReverse(step) {
+		c.endForward(step)
+	}
 	return nil
 }
 

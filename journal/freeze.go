@@ -111,7 +111,6 @@ type SequenceSync struct {
 // CheckFrozen, CheckDrained, CheckVerify, CheckDetach, CheckReplicate,
 // CheckSequences, CheckRoute and CheckUnfrozen.
 const (
-	CheckReverse   = "reverse"   // the reverse path proven again
 	CheckDetach    = "detach"    // the old direction's subscription and slot dropped
 	CheckReplicate = "replicate" // the new direction started; the detail names its slot's LSN
 	CheckRoute     = "route"     // the routing hook ran
@@ -125,6 +124,9 @@ const (
 	CheckSequences = "sequences" // sequences and AUTO_INCREMENT synced
 	CheckVerify    = "verify"    // the switch's tables verified equal
 	CheckGo        = "go"        // the decision-maker said go
+	// CheckReverse: the way back is proven — strategy cdc: the stream back
+	// to the old side is ready; blue-green: the reverse path proven again.
+	CheckReverse = "reverse"
 )
 
 // SwitchCheckPayload is one precondition of a switch, passed or failed.

@@ -94,7 +94,7 @@ var kindSpecs = []kindSpec{
 		requires: []requirement{{"on", "the connection whose writes to stop"}}, refs: refsFreezable},
 	{name: KindUnfreeze, keys: []string{"on"},
 		requires: []requirement{{"on", "the connection whose writes to give back"}}, refs: refsFreezable},
-	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables", "replication"},
+	{name: KindSwitch, keys: []string{"run", "undo", "from", "to", "tables", "replication", "timeout"},
 		requires: []requirement{{"run", "the routing hook to run once every precondition holds"}},
 		defaults: fromToDefaults, check: checkFromTo, refs: refsSwitch, sideEffects: true, writes: anyConnection},
 	{name: KindWait, keys: []string{"duration"},

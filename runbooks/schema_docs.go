@@ -62,7 +62,7 @@ var stepKeyDocs = map[string]keyDoc{
 	"copy":          {tBool, "replicate: the subscription copies the tables' rows into an empty to first (default false: to already holds from's rows)"},
 	"replication":   {tStepID, "switch: the id of the replicate step whose replication the switch turns around (blue-green): the switch freezes from itself, waits until to has every change, verifies, starts to → from, syncs sequences, runs the hook and unfreezes to; a rollback switches back the same way"},
 	"lag":           {tDuration, "cdc-catchup: caught up once the end-to-end lag is under it (default 5s)"},
-	"timeout":       {tDuration, "cdc-catchup: fail when not caught up within it (default: the step's expected, else no limit)"},
+	"timeout":       {tDuration, "cdc-catchup: fail when not caught up within it (default: the step's expected, else no limit); switch: how long the drained precondition (and a rollback's drain of the reverse stream) waits (default: the stall timeout, at least 2m)"},
 	"measure_write": {tBool, "measure the target's write rate on a scratch table created and dropped in the target (the only write an assessment does); without it the last recorded copy's rate, or unknown"},
 	"sample":        {tNonEmpty, "read only this many rows (5000) or this share (10%) of each table; the predictions are then estimates (default: every row)"},
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -36,14 +37,19 @@ type StreamSpec struct {
 // Started is a stream just created: its journaled opening and, when the
 // engine exports one, the snapshot the bulk copy reads (Snapshot empty
 // otherwise). Release ends the snapshot; it may be called more than once.
+// Reader, when set, is how a copy reads the source in the snapshot (a
+// MariaDB consistent snapshot held on one connection); without it a copy
+// imports the exported snapshot by name (db.ReadingSnapshot, PostgreSQL).
 type Started struct {
 	Payload  journal.CDCStreamPayload
 	Snapshot string
 	Release  func(ctx context.Context) error
+	Reader   func(d db.DB) db.DB
 }
 
 // CaptureSpec is what a capture needs. OnStarted, OnCommitted, OnRetry and
-// OnResumed are the hooks PGCapture documents.
+// OnResumed are the hooks PGCapture documents; OnReconnect is MyCapture's
+// (a dropped binlog connection, reconnected from the journal's position).
 type CaptureSpec struct {
 	DSN         string
 	Stream      string
@@ -54,6 +60,7 @@ type CaptureSpec struct {
 	OnCommitted func(seq int64, tx journal.CDCChangesPayload)
 	OnRetry     func(Retry)
 	OnResumed   func(Resumed)
+	OnReconnect func(err error)
 }
 
 // ApplySpec is what an applier needs. OnApplied and Ready are the hooks
@@ -75,6 +82,14 @@ type Driver struct {
 	NewApplier func(ApplySpec) Applier
 	// Sample reads the source's lag and headroom figures of a stream.
 	Sample func(ctx context.Context, dsn, stream, spooled string) (SourceSample, error)
+	// Preflight, if set, checks before a run's first step that a stream of
+	// these tables can be created and captured on the source (settings,
+	// retention, grants); its error names every change to make.
+	Preflight func(ctx context.Context, dsn string, tables []string) error
+	// Reverse, if set, creates a stream on this engine as the new side of
+	// a switch: no snapshot (the two sides are equal and frozen), its
+	// position the source's current one, journaled as cdc_stream_started.
+	Reverse func(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID string) (journal.CDCStreamPayload, error)
 }
 
 var (
@@ -148,6 +163,26 @@ func Sample(ctx context.Context, driver, dsn, stream, spooled string) (SourceSam
 		return SourceSample{Decoded: -1, BehindBytes: -1, HeadroomBytes: -1}, nil
 	}
 	return d.Sample(ctx, dsn, stream, spooled)
+}
+
+// Preflight checks that a stream can be captured from a source of the
+// named driver (nil when the driver has no pre-flight of its own).
+func Preflight(ctx context.Context, driver, dsn string, tables []string) error {
+	d := driverOf(driver)
+	if d.Preflight == nil {
+		return nil
+	}
+	return d.Preflight(ctx, dsn, tables)
+}
+
+// CreateReverse creates a snapshot-less stream on a source of the named
+// driver at its current position (the new side of a switch, frozen).
+func CreateReverse(ctx context.Context, driver string, s StreamSpec, j *journal.Store, actor, stepID string) (journal.CDCStreamPayload, error) {
+	d := driverOf(driver)
+	if d.Reverse == nil {
+		return journal.CDCStreamPayload{}, notYet(driver, "replicate back from", func(d Driver) bool { return d.Reverse != nil })
+	}
+	return d.Reverse(ctx, s, j, actor, stepID)
 }
 
 // CanCapture and CanApply tell whether this build captures from, or

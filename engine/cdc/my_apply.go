@@ -31,6 +31,10 @@ type MyApplier struct {
 	DSN         string // the target, go-sql-driver form
 	Stream      string
 	JournalPath string
+	// OnApplied and Ready are PGApplier's hooks: told each transaction
+	// committed on the target; asked before each (false pauses the round).
+	OnApplied func(seq int64, position string, changes int)
+	Ready     func() bool
 }
 
 // Position reads the target's applied position for the stream.
@@ -66,7 +70,7 @@ func (a *MyApplier) Apply(ctx context.Context) (int, error) {
 	ap := &myApply{conn: conn, db: dbName, source: sp.Started.Engine, cols: map[string]map[string]myColumn{}}
 	matched := at.Seq == 0
 	applied := 0
-	err = journal.ScanDecoded(ctx, a.JournalPath, func(e journal.Event, payload any, perr error) error {
+	err = journal.ScanDecodedAfter(ctx, a.JournalPath, max(at.Seq-1, 0), func(e journal.Event, payload any, perr error) error {
 		if e.Type != journal.CDCChanges {
 			return nil
 		}
@@ -87,12 +91,21 @@ func (a *MyApplier) Apply(ctx context.Context) (int, error) {
 		if !matched {
 			return fmt.Errorf("cdc: stream %s: the target's applied seq %d is not a cdc_changes event of the stream in this journal", a.Stream, at.Seq)
 		}
+		if a.Ready != nil && !a.Ready() {
+			return errStopRound
+		}
 		if err := ap.tx(ctx, a.Stream, e.Seq, tx); err != nil {
 			return fmt.Errorf("cdc: stream %s: apply seq %d (source %s): %w", a.Stream, e.Seq, tx.Position, err)
 		}
 		applied++
+		if a.OnApplied != nil {
+			a.OnApplied(e.Seq, tx.Position, len(tx.Changes))
+		}
 		return nil
 	})
+	if errors.Is(err, errStopRound) {
+		err = nil
+	}
 	if err == nil && !matched {
 		err = fmt.Errorf("cdc: stream %s: the target's applied seq %d is not in this journal", a.Stream, at.Seq)
 	}

@@ -46,6 +46,12 @@ type MyCapture struct {
 	// dropped connection before the capture reconnects.
 	OnSpooled   func(txs int, position string)
 	OnReconnect func(err error)
+	// OnStarted, if set, is told each time a connection passed the
+	// identity and position checks and the binlog streams; OnCommitted
+	// each spooled transaction with its journal seq, after the journal
+	// commit that holds it (the stream manager's applier and lag).
+	OnStarted   func()
+	OnCommitted func(seq int64, tx journal.CDCChangesPayload)
 
 	mu   sync.Mutex
 	read MyPoint
@@ -145,11 +151,17 @@ func (c *MyCapture) session(ctx context.Context) (int, error) {
 		// journal, never from the syncer's own memory mid-transaction.
 		DisableRetrySync: true, Logger: slog.New(slog.DiscardHandler),
 		HeartbeatPeriod: 2 * time.Second, ReadTimeout: 20 * time.Second,
+		// TIMESTAMP values are instants: their text is UTC (DATETIME, DATE
+		// and TIME are the wall-clock text the server stored).
+		TimestampStringLocation: time.UTC,
 	})
 	defer syncer.Close()
 	streamer, err := syncer.StartSyncGTID(gset.Clone())
 	if err != nil {
 		return 0, &myDropped{fmt.Errorf("cdc: stream %s: start binlog at %s: %w", c.Stream, gset, err)}
+	}
+	if c.OnStarted != nil {
+		c.OnStarted()
 	}
 	s := &mySession{c: c, dec: &myDecoder{stream: c.Stream, schema: cfg.DBName, tables: sp.Started.Tables, pos: gset.(*gomysql.MariadbGTIDSet)}}
 	err = s.loop(ctx, streamer)
@@ -265,8 +277,16 @@ func (s *mySession) loop(ctx context.Context, streamer *replication.BinlogStream
 
 // flush commits the pending transactions to the journal in one commit.
 func (s *mySession) flush(ctx context.Context) error {
-	if _, err := s.c.Journal.AppendBatch(ctx, s.pending); err != nil {
+	evs, err := s.c.Journal.AppendBatch(ctx, s.pending)
+	if err != nil {
 		return fmt.Errorf("cdc: stream %s: spool %d transactions: %w", s.c.Stream, len(s.pending), err)
+	}
+	if s.c.OnCommitted != nil {
+		for i, e := range evs {
+			if tx, ok := s.pending[i].Payload.(journal.CDCChangesPayload); ok {
+				s.c.OnCommitted(e.Seq, tx)
+			}
+		}
 	}
 	n := len(s.pending)
 	s.spooled += n
@@ -293,6 +313,18 @@ type myDecoder struct {
 }
 
 func (d *myDecoder) event(ev *replication.BinlogEvent) (*journal.CDCChangesPayload, error) {
+	// An event between transactions (a rotation's end of file, the next
+	// file's description and GTID list, a checkpoint) carries no change:
+	// the read point moves past it, so a capture that has read everything
+	// stands at the binlog's end (a drain compares the two) even when the
+	// last thing written was a rotation.
+	if d.open == nil && d.file != "" && ev.Header.LogPos > 0 {
+		switch ev.Header.EventType {
+		case replication.MARIADB_GTID_EVENT, replication.HEARTBEAT_EVENT, replication.HEARTBEAT_LOG_EVENT_V2:
+		default:
+			d.last = MyPoint{File: d.file, Pos: int64(ev.Header.LogPos), At: d.last.At}
+		}
+	}
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		d.file = string(e.NextLogName)
@@ -384,6 +416,9 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 		out := make([]*string, len(row))
 		for i, v := range row {
 			coll, isChar := collations[i]
+			if i < len(e.Table.ColumnType) && myTemporal(e.Table.ColumnType[i]) {
+				isChar, coll = true, 45 // the server's own text form, ASCII: read as utf8mb4_general_ci
+			}
 			s, err := myText(v, unsigned[i], isChar, coll)
 			if err != nil {
 				return nil, fmt.Errorf("cdc: table %s column %s: %w", table, cols[i], err)
@@ -450,6 +485,8 @@ func myText(v any, unsigned, isChar bool, collation uint64) (*string, error) {
 		s = myInt(int64(x), unsigned, 32)
 	case int64:
 		s = myInt(x, unsigned, 64)
+	case int: // YEAR
+		s = strconv.Itoa(x)
 	case uint64:
 		s = strconv.FormatUint(x, 10)
 	case float32:
@@ -478,6 +515,17 @@ func myText(v any, unsigned, isChar bool, collation uint64) (*string, error) {
 		return nil, fmt.Errorf("value of type %T not captured yet", v)
 	}
 	return &s, nil
+}
+
+// myTemporal: a DATETIME, TIMESTAMP, DATE, TIME or YEAR column, whose
+// values the binlog parser hands over as text ("2026-01-02 03:04:05.5").
+func myTemporal(t byte) bool {
+	switch t {
+	case gomysql.MYSQL_TYPE_DATETIME, gomysql.MYSQL_TYPE_DATETIME2, gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2,
+		gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE, gomysql.MYSQL_TYPE_TIME, gomysql.MYSQL_TYPE_TIME2, gomysql.MYSQL_TYPE_YEAR:
+		return true
+	}
+	return false
 }
 
 // myDecode turns a character column's bytes into text: UTF-8 as is

@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	Register("postgres", Driver{Create: pgCreate, NewCapture: pgNewCapture, NewApplier: pgNewApplier, Sample: PGSample})
+	Register("postgres", Driver{Create: pgCreate, NewCapture: pgNewCapture, NewApplier: pgNewApplier, Sample: PGSample, Reverse: pgReverse})
 }
 
 // pgCreate creates a PostgreSQL stream (publication and slot) with its
@@ -27,4 +27,14 @@ func pgNewCapture(s CaptureSpec) Capturer {
 
 func pgNewApplier(s ApplySpec) Applier {
 	return &PGApplier{DSN: s.DSN, Stream: s.Stream, JournalPath: s.JournalPath, OnApplied: s.OnApplied, Ready: s.Ready}
+}
+
+// pgReverse creates a PostgreSQL stream with no exported snapshot: its
+// consistent point is where the reverse direction of a switch starts.
+func pgReverse(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID string) (journal.CDCStreamPayload, error) {
+	snap, p, err := PGStream{Source: s.Source, DSN: s.DSN, Stream: s.Stream, Tables: s.Tables, NoSnapshot: true}.Create(ctx, j, actor, stepID)
+	if err != nil {
+		return p, err
+	}
+	return p, snap.Release(ctx)
 }

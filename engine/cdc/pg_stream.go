@@ -20,6 +20,10 @@ type PGStream struct {
 	Stream      string   // the slot's name: one per migration
 	Publication string   // defaults to Stream
 	Tables      []string // table or schema.table
+	// NoSnapshot creates the slot without exporting a snapshot (a reverse
+	// stream at a switch: both sides are already equal); the returned
+	// PGSnapshot has no Name and only its connection to release.
+	NoSnapshot bool
 }
 
 func (s PGStream) publication() string {
@@ -87,8 +91,12 @@ func (s PGStream) Create(ctx context.Context, j *journal.Store, actor, stepID st
 	if err != nil {
 		return nil, zero, err
 	}
+	action := "EXPORT_SNAPSHOT"
+	if s.NoSnapshot {
+		action = "NOEXPORT_SNAPSHOT"
+	}
 	res, err := pglogrepl.CreateReplicationSlot(ctx, conn, s.Stream, "pgoutput",
-		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: "EXPORT_SNAPSHOT"})
+		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: action})
 	if err != nil {
 		return nil, zero, fmt.Errorf("cdc: create slot %s: %w", s.Stream, err)
 	}

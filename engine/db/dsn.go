@@ -281,3 +281,16 @@ func scrubSecret(err error, secrets ...string) error {
 	}
 	return errors.New(msg)
 }
+
+// MySQLNativeDSN is a MySQL/MariaDB DSN — go-sql-driver form or a
+// mysql:// / mariadb:// URL — in go-sql-driver form, with the adapter's
+// session settings (parseMySQLDSN): what code that opens the server
+// without Open (change capture's binlog and apply sessions) needs. Errors
+// never quote the DSN.
+func MySQLNativeDSN(dsn string) (string, error) {
+	cfg, err := parseMySQLDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	return cfg.FormatDSN(), nil
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine"
+	"github.com/tightrope/tightrope/engine/cdc"
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/engine/notify"
 	"github.com/tightrope/tightrope/engine/snapshot"
@@ -194,7 +195,12 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 			tables = "every table of " + st.From
 		}
 		name := engine.StreamName(r.opts.Runbook.MigrationID, st.ID)
-		p.line(1, "on %s: creates publication and logical slot %s for %s, holding the slot's exported snapshot", st.From, name, tables)
+		if from, _ := r.opts.Runbook.Connection(st.From); from.Driver == db.MySQL {
+			p.line(1, "on %s: checks the binlog settings and grants, opens a consistent snapshot of %s and reads the binlog from its GTID position as replica %d (stream %s)",
+				st.From, tables, cdc.MyServerID(name), name)
+		} else {
+			p.line(1, "on %s: creates publication and logical slot %s for %s, holding the slot's exported snapshot", st.From, name, tables)
+		}
 		p.line(1, "copy steps from %s read those tables in that snapshot; capture runs into the journal until the run ends", st.From)
 	case runbooks.KindCDCCatchup:
 		limit := "no timeout"
@@ -219,6 +225,10 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 			break
 		}
 		p.line(1, "checks, in order: writes frozen on %s, change capture drained, sequences synced on %s, the tables verify equal, the decision-maker %s says go", st.From, st.To, r.opts.Runbook.DecisionMaker)
+		if r.opts.Runbook.Strategy == "cdc" {
+			p.line(1, "strategy cdc: then a reverse stream %s from %s back to %s is created and proven ready; a rollback freezes %s and drains it",
+				engine.ReverseStreamName(r.opts.Runbook.MigrationID, st.ID), st.To, st.From, st.To)
+		}
 		p.line(1, "then, in %s: $ sh -c %s", r.baseDir(), quote(st.Run))
 		if st.Undo != "" {
 			p.line(1, "switch back, if rolled back: $ sh -c %s", quote(st.Undo))

@@ -133,69 +133,25 @@ func objectives(o runbooks.Objectives) []string {
 	return out
 }
 
-// pct spells a fraction as the runbook does: 0.001 → "0.1%".
-func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', -1, 64) + "%" }
+// spelling is how the plan words the durations a trigger's sentence quotes.
+var spelling = runbooks.Spelling{Objective: human.Objective, Lag: human.Dur}
 
-// triggerWords says what one trigger at its threshold means; every
-// trigger of the registry (runbooks.TriggerSpecs) is listed, a trigger
-// without its own sentence by its registry description.
-var triggerWords = map[string]func(rb *runbooks.Runbook, v float64) string{
-	runbooks.TriggerRejectRate: func(_ *runbooks.Runbook, v float64) string {
-		return fmt.Sprintf("Roll back if more than %s of any table's rows are rejected (judged after each batch).", pct(v))
-	},
-	runbooks.TriggerOverrun: func(rb *runbooks.Runbook, v float64) string {
-		s := fmt.Sprintf("Roll back if the run takes longer than %s of the expected duration", pct(v))
-		if e := rb.Objectives.Expected; e > 0 {
-			s += fmt.Sprintf(" (%s of %s)", human.Objective(time.Duration(float64(e)*v).Round(time.Second)), human.Objective(e))
-		}
-		return s + "."
-	},
-	runbooks.TriggerVerifyMismatch: func(_ *runbooks.Runbook, v float64) string {
-		if v == 0 {
-			return "Roll back if a single row differs between source and target after the copy."
-		}
-		return fmt.Sprintf("Roll back if more than %g rows of a table differ between source and target after the copy.", v)
-	},
-	runbooks.TriggerCDCLag: func(_ *runbooks.Runbook, v float64) string {
-		return fmt.Sprintf("Roll back if change capture falls more than %s behind the source.", human.Dur(time.Duration(v)*time.Millisecond))
-	},
-	runbooks.TriggerCDCPositionLost: func(*runbooks.Runbook, float64) string {
-		return "Stop for a decision if a change stream cannot resume exactly where the journal says (its slot dropped or invalidated, another source, a gap): apply pauses; continuing never applies past the gap, so the captured tables must be copied again."
-	},
-	runbooks.TriggerCDCSchemaChange: func(*runbooks.Runbook, float64) string {
-		return "Stop for a decision if a captured table changes shape mid-stream: apply pauses, and nothing of the new shape is applied."
-	},
-	runbooks.TriggerStepFailed: func(*runbooks.Runbook, float64) string {
-		return "Decide whether to roll back whenever a step fails (instead of its on_failure policy)."
-	},
-	runbooks.TriggerAssessment: func(*runbooks.Runbook, float64) string {
-		return "Decide before a row moves when an assess step predicts a blocker (rejects over the reject rate, a copy over the overrun, a restore over the RTO)."
-	},
-}
-
-// alwaysCDC are the always-watched change-stream triggers: a plan names
-// them only when a step captures changes.
-var alwaysCDC = map[string]bool{runbooks.TriggerCDCPositionLost: true, runbooks.TriggerCDCSchemaChange: true}
-
-func capturesChanges(rb *runbooks.Runbook) bool {
-	for _, st := range rb.Steps {
-		if st.Kind == runbooks.KindCDCStart {
-			return true
-		}
-	}
-	return false
-}
-
+// triggers says what each watched trigger at its threshold means: its
+// registry sentence (runbooks.TriggerSpecs), or its registry description
+// for a trigger without one; a trigger whose sentence is "" cannot fire
+// in rb (the always-watched change-stream ones without a cdc-start step).
 func triggers(rb *runbooks.Runbook) []string {
 	var out []string
 	for _, spec := range runbooks.TriggerSpecs() {
 		v, ok := rb.Triggers.Threshold(spec.Name)
-		if !ok || (alwaysCDC[spec.Name] && !capturesChanges(rb)) {
+		if !ok {
 			continue
 		}
 		s := fmt.Sprintf("%s: %s", spec.Name, spec.Doc)
-		if f, ok := triggerWords[spec.Name]; ok {
-			s = f(rb, v)
+		if spec.Sentence != nil {
+			if s = spec.Sentence(rb, v, spelling); s == "" {
+				continue // a trigger that cannot fire in rb
+			}
 		}
 		out = append(out, s+" The decision-maker decides; nobody else may.")
 	}

@@ -1,5 +1,7 @@
 package runbooks
 
+import "time"
+
 // The rollback triggers a runbook may watch, by the name it spells them.
 const (
 	TriggerRejectRate     = "reject_rate"
@@ -36,24 +38,37 @@ const (
 )
 
 // TriggerSpec describes one rollback trigger: its runbook name, the unit of
-// its values and the scope of a limit accepted past it.
+// its values, the scope of a limit accepted past it and what it means in
+// words at a threshold.
 type TriggerSpec struct {
 	Name  string
 	Unit  Unit
 	Scope Scope
 	Doc   string // one line, for help and lint messages
+	// Sentence says, for the review plan, what the trigger at threshold v
+	// means for runbook rb (trigger_sentences.go); "" leaves it out of the
+	// plan (an always-watched trigger that cannot fire in rb).
+	Sentence func(rb *Runbook, v float64, sp Spelling) string
+}
+
+// Spelling formats the durations a trigger's sentence quotes. runbooks
+// cannot import the human package (it imports runbooks for the trigger
+// units), so the caller passes its formatters in.
+type Spelling struct {
+	Objective func(time.Duration) string // a runbook duration: "1h30m"
+	Lag       func(time.Duration) string // a compact duration: "4.2s"
 }
 
 // triggerSpecs is the trigger registry, in the order messages list them.
 var triggerSpecs = []TriggerSpec{
-	{TriggerRejectRate, UnitFraction, ScopeTable, "rows rejected / rows read of a table, judged after each batch"},
-	{TriggerOverrun, UnitFraction, ScopeRun, "elapsed time / objectives.expected, judged at safe points"},
-	{TriggerVerifyMismatch, UnitRows, ScopeTable, "rows that differ between source and target in one table"},
-	{TriggerCDCLag, UnitMillis, ScopeRun, "change-capture lag behind the source"},
-	{TriggerStepFailed, UnitNone, ScopeStep, "a failed step waits for a decision instead of its on_failure"},
-	{TriggerAssessment, UnitNone, ScopeStep, "an assess step found a blocker: a predicted reject rate over reject_rate, a duration over expected × overrun, a table the copy cannot fill"},
-	{TriggerCDCPositionLost, UnitNone, ScopeRun, "a change stream cannot resume exactly where the journal says (slot dropped or invalidated, another source, a gap); always watched"},
-	{TriggerCDCSchemaChange, UnitNone, ScopeRun, "a captured table changed shape mid-stream; apply pauses; always watched"},
+	{TriggerRejectRate, UnitFraction, ScopeTable, "rows rejected / rows read of a table, judged after each batch", rejectRateSentence},
+	{TriggerOverrun, UnitFraction, ScopeRun, "elapsed time / objectives.expected, judged at safe points", overrunSentence},
+	{TriggerVerifyMismatch, UnitRows, ScopeTable, "rows that differ between source and target in one table", verifyMismatchSentence},
+	{TriggerCDCLag, UnitMillis, ScopeRun, "change-capture lag behind the source", cdcLagSentence},
+	{TriggerStepFailed, UnitNone, ScopeStep, "a failed step waits for a decision instead of its on_failure", stepFailedSentence},
+	{TriggerAssessment, UnitNone, ScopeStep, "an assess step found a blocker: a predicted reject rate over reject_rate, a duration over expected × overrun, a table the copy cannot fill", assessmentSentence},
+	{TriggerCDCPositionLost, UnitNone, ScopeRun, "a change stream cannot resume exactly where the journal says (slot dropped or invalidated, another source, a gap); always watched", cdcPositionLostSentence},
+	{TriggerCDCSchemaChange, UnitNone, ScopeRun, "a captured table changed shape mid-stream; apply pauses; always watched", cdcSchemaChangeSentence},
 }
 
 // TriggerSpecs lists every trigger this build knows.

@@ -41,7 +41,7 @@ func TestEveryRegisteredTriggerIsRead(t *testing.T) {
 // TestTriggerByName finds every registered trigger and no other.
 func TestTriggerByName(t *testing.T) {
 	for _, s := range TriggerSpecs() {
-		if got, ok := TriggerByName(s.Name); !ok || got != s {
+		if got, ok := TriggerByName(s.Name); !ok || got.Name != s.Name || got.Unit != s.Unit || got.Scope != s.Scope || got.Doc != s.Doc {
 			t.Errorf("TriggerByName(%q) = %+v, %v", s.Name, got, ok)
 		}
 	}

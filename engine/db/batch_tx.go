@@ -94,19 +94,12 @@ type sqlBatchTx struct {
 }
 
 func (m *myDB) beginBatch(ctx context.Context, t Table, cols []string) (batchTx, error) {
-	if err := m.ensureProgress(ctx); err != nil {
+	if err := m.loadReady(ctx, t.Name); err != nil {
 		return nil, err
 	}
-	if err := m.checkTransactional(ctx, t.Name); err != nil {
-		return nil, err
-	}
-	tx, err := m.db.BeginTx(ctx, nil)
+	tx, err := m.beginLoad(ctx, t.Name, "")
 	if err != nil {
-		return nil, fmt.Errorf("mysql: load %s: begin: %w", t.Name, err)
-	}
-	if _, err := tx.ExecContext(ctx, "SET SESSION sql_mode = "+mysqlSQLMode+", time_zone = '+00:00'"); err != nil {
-		tx.Rollback() //nolint:errcheck // the error above is the one to report
-		return nil, fmt.Errorf("mysql: load %s: session: %w", t.Name, err)
+		return nil, err
 	}
 	ins := func(ctx context.Context, tx *sql.Tx, rows [][]any) error {
 		per := m.chunkRows(cols, rows)

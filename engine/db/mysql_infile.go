@@ -184,10 +184,7 @@ func (m *myDB) flushNotices() {
 // loadInfile is LoadBatch by LOAD DATA LOCAL INFILE. A value without a
 // LOAD DATA text is written by INSERT, whose error then names it.
 func (m *myDB) loadInfile(ctx context.Context, t Table, cols []string, rows [][]any, mark Marker) (err error) {
-	if err := m.ensureProgress(ctx); err != nil {
-		return err
-	}
-	if err := m.checkTransactional(ctx, t.Name); err != nil {
+	if err := m.loadReady(ctx, t.Name); err != nil {
 		return err
 	}
 	key, err := markerKeyJSON(mark.LastKey)
@@ -209,20 +206,16 @@ func (m *myDB) loadInfile(ctx context.Context, t Table, cols []string, rows [][]
 		}
 	}
 
-	tx, err := m.db.BeginTx(ctx, nil)
+	// Every note counted (checkInfile).
+	tx, err := m.beginLoad(ctx, t.Name, ", sql_notes = 1")
 	if err != nil {
-		return fmt.Errorf("mysql: load %s: begin: %w", t.Name, err)
+		return err
 	}
 	defer func() {
 		if err != nil {
 			tx.Rollback() //nolint:errcheck // the load error is the one to report
 		}
 	}()
-	// A sql step may have changed this pooled session: strict again, and
-	// every note counted.
-	if _, err = tx.ExecContext(ctx, "SET SESSION sql_mode = "+mysqlSQLMode+", time_zone = '+00:00', sql_notes = 1"); err != nil {
-		return fmt.Errorf("mysql: load %s: session: %w", t.Name, err)
-	}
 	name := "tightrope-" + strconv.FormatUint(infileSeq.Add(1), 10)
 	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(data) })
 	res, err := tx.ExecContext(ctx, m.infileSQL(t, cols, hexed, name))

@@ -76,10 +76,7 @@ func (m *myDB) loadInserts(ctx context.Context, t Table, cols []string, rows [][
 	if mark.Table == "" {
 		mark.Table = t.Name
 	}
-	if err := m.ensureProgress(ctx); err != nil {
-		return err
-	}
-	if err := m.checkTransactional(ctx, t.Name); err != nil {
+	if err := m.loadReady(ctx, t.Name); err != nil {
 		return err
 	}
 	key, err := markerKeyJSON(mark.LastKey)
@@ -95,19 +92,15 @@ func (m *myDB) loadInserts(ctx context.Context, t Table, cols []string, rows [][
 	if err != nil {
 		return fmt.Errorf("mysql: load %s: prepare: %w", t.Name, err)
 	}
-	tx, err := m.db.BeginTx(ctx, nil)
+	tx, err := m.beginLoad(ctx, t.Name, "")
 	if err != nil {
-		return fmt.Errorf("mysql: load %s: begin: %w", t.Name, err)
+		return err
 	}
 	defer func() {
 		if err != nil {
 			tx.Rollback() //nolint:errcheck // the load error is the one to report
 		}
 	}()
-	// A sql step may have changed this pooled session: strict again.
-	if _, err := tx.ExecContext(ctx, "SET SESSION sql_mode = "+mysqlSQLMode+", time_zone = '+00:00'"); err != nil {
-		return fmt.Errorf("mysql: load %s: session: %w", t.Name, err)
-	}
 	args := make([]any, 0, per*len(cols))
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]
@@ -134,6 +127,30 @@ func (m *myDB) loadInserts(ctx context.Context, t Table, cols []string, rows [][
 		return fmt.Errorf("mysql: load %s: commit: %w", t.Name, err)
 	}
 	return nil
+}
+
+// loadReady is what every load checks before it begins: the progress
+// table exists and table is transactional.
+func (m *myDB) loadReady(ctx context.Context, table string) error {
+	if err := m.ensureProgress(ctx); err != nil {
+		return err
+	}
+	return m.checkTransactional(ctx, table)
+}
+
+// beginLoad opens a load's transaction with its session strict again — a
+// sql step may have changed this pooled session: the strict sql_mode, UTC,
+// and extra (", name = value" settings) after them.
+func (m *myDB) beginLoad(ctx context.Context, table, extra string) (*sql.Tx, error) {
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: load %s: begin: %w", table, err)
+	}
+	if _, err := tx.ExecContext(ctx, "SET SESSION sql_mode = "+mysqlSQLMode+", time_zone = '+00:00'"+extra); err != nil {
+		tx.Rollback() //nolint:errcheck // the session error is the one to report
+		return nil, fmt.Errorf("mysql: load %s: session: %w", table, err)
+	}
+	return tx, nil
 }
 
 // putMarker upserts mark (its last key already rendered as JSON) in tx.

@@ -185,14 +185,7 @@ func verifySnapshots(ctx context.Context, w io.Writer, entries []snapshot.Entry,
 			damaged++
 			continue
 		}
-		var live db.DB
-		var err error
-		if e.InServer {
-			live, err = conns.connect(ctx, e.SnapshotPayload)
-		}
-		if err == nil {
-			err = snapshot.VerifyArtefact(ctx, e.SnapshotPayload, live)
-		}
+		err := snapshot.Verify(ctx, e.SnapshotPayload, conns.connect)
 		switch {
 		case err == nil:
 			fmt.Fprintf(w, "ok         %s (%s, %d tables, sha256 %.12s…, %s)\n", e.Label, e.Method, len(e.Tables), e.SHA256, e.Artefact)

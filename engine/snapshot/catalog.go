@@ -112,14 +112,7 @@ func VerifyArtefact(ctx context.Context, m journal.SnapshotPayload, live db.DB) 
 	if live == nil {
 		return ErrNeedsConnection
 	}
-	sn, method, err := snapshotter(live, m.Method)
-	if err != nil {
-		return err
-	}
-	view, err := sn.SnapshotView(ctx, method.Name, m.Artefact)
-	if errors.Is(err, db.ErrSnapshotMissing) {
-		return fmt.Errorf("%w: %w", ErrDamaged, err)
-	}
+	view, err := openView(ctx, live, m)
 	if err != nil {
 		return err
 	}
@@ -153,24 +146,53 @@ func Present(ctx context.Context, e Entry, connect Connect) error {
 		}
 		return nil
 	}
-	if connect == nil {
-		return ErrNeedsConnection
-	}
-	live, err := connect(ctx, e.SnapshotPayload)
+	live, err := connectLive(ctx, e.SnapshotPayload, connect)
 	if err != nil {
 		return err
 	}
-	sn, method, err := snapshotter(live, e.Method)
-	if err != nil {
-		return err
-	}
-	view, err := sn.SnapshotView(ctx, method.Name, e.Artefact)
-	if errors.Is(err, db.ErrSnapshotMissing) {
-		return fmt.Errorf("%w: %w", ErrDamaged, err)
-	}
+	view, err := openView(ctx, live, e.SnapshotPayload)
 	if err != nil {
 		return err
 	}
 	view.Close()
 	return nil
+}
+
+// Verify is VerifyArtefact of a manifest whose in-server artefact is
+// reached through connect.
+func Verify(ctx context.Context, m journal.SnapshotPayload, connect Connect) error {
+	var live db.DB
+	if m.InServer {
+		var err error
+		if live, err = connectLive(ctx, m, connect); err != nil {
+			return err
+		}
+	}
+	return VerifyArtefact(ctx, m, live)
+}
+
+// connectLive opens, through connect, the live database the in-server
+// snapshot of m lives beside; without connect it is ErrNeedsConnection.
+func connectLive(ctx context.Context, m journal.SnapshotPayload, connect Connect) (db.DB, error) {
+	if connect == nil {
+		return nil, ErrNeedsConnection
+	}
+	return connect(ctx, m)
+}
+
+// openView opens the in-server artefact of m through live, its server's
+// database; a snapshot database that is gone is ErrDamaged. Close it.
+func openView(ctx context.Context, live db.DB, m journal.SnapshotPayload) (db.DB, error) {
+	sn, method, err := snapshotter(live, m.Method)
+	if err != nil {
+		return nil, err
+	}
+	view, err := sn.SnapshotView(ctx, method.Name, m.Artefact)
+	if errors.Is(err, db.ErrSnapshotMissing) {
+		return nil, fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return view, nil
 }

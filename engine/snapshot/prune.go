@@ -140,10 +140,7 @@ func writable(manifest string) error {
 // a failure never leaves an artefact without its manifest.
 func remove(ctx context.Context, e Entry, connect Connect) error {
 	if e.InServer {
-		if connect == nil {
-			return ErrNeedsConnection
-		}
-		live, err := connect(ctx, e.SnapshotPayload)
+		live, err := connectLive(ctx, e.SnapshotPayload, connect)
 		if err != nil {
 			return err
 		}

@@ -40,15 +40,12 @@ func snapshotsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			conns, err := newConnector(runbook)
-			if err != nil {
-				return err
-			}
-			defer conns.close()
-			printSnapshots(cmd.OutOrStdout(), entries, time.Now(), func(e snapshot.Entry) error {
-				return snapshot.Present(cmd.Context(), e, conns.connect)
+			return withConnector(runbook, func(conns *connector) error {
+				printSnapshots(cmd.OutOrStdout(), entries, time.Now(), func(e snapshot.Entry) error {
+					return snapshot.Present(cmd.Context(), e, conns.connect)
+				})
+				return nil
 			})
-			return nil
 		},
 	})
 
@@ -63,12 +60,9 @@ func snapshotsCmd() *cobra.Command {
 			if entries, err = selectSnapshots(entries, args, dir); err != nil {
 				return err
 			}
-			conns, err := newConnector(runbook)
-			if err != nil {
-				return err
-			}
-			defer conns.close()
-			return verifySnapshots(cmd.Context(), cmd.OutOrStdout(), entries, conns)
+			return withConnector(runbook, func(conns *connector) error {
+				return verifySnapshots(cmd.Context(), cmd.OutOrStdout(), entries, conns)
+			})
 		},
 	})
 
@@ -82,16 +76,13 @@ func snapshotsCmd() *cobra.Command {
 			if keep < snapshot.MinKeep {
 				return usageError{fmt.Errorf("--keep %d: at least %d snapshots of every migration and connection are always kept", keep, snapshot.MinKeep)}
 			}
-			conns, err := newConnector(runbook)
-			if err != nil {
-				return err
-			}
-			defer conns.close()
-			rep, err := snapshot.Prune(cmd.Context(), dir, keep, dryRun, conns.connect)
-			if err != nil {
-				return err
-			}
-			return printPrune(cmd.OutOrStdout(), rep, dryRun)
+			return withConnector(runbook, func(conns *connector) error {
+				rep, err := snapshot.Prune(cmd.Context(), dir, keep, dryRun, conns.connect)
+				if err != nil {
+					return err
+				}
+				return printPrune(cmd.OutOrStdout(), rep, dryRun)
+			})
 		},
 	}
 	prune.Flags().IntVar(&keep, "keep", 0, "snapshots to keep of every migration and connection (at least 2)")
@@ -237,6 +228,17 @@ func printPrune(w io.Writer, rep snapshot.PruneReport, dryRun bool) error {
 type connector struct {
 	rb   *runbooks.Runbook
 	open map[string]db.DB
+}
+
+// withConnector runs f with the connections of runbook ("" for each
+// manifest's dsn_env) and closes those it opened.
+func withConnector(runbook string, f func(*connector) error) error {
+	conns, err := newConnector(runbook)
+	if err != nil {
+		return err
+	}
+	defer conns.close()
+	return f(conns)
 }
 
 func newConnector(runbook string) (*connector, error) {

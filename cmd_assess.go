@@ -12,10 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/engine/assess"
 	"github.com/tightrope/tightrope/journal"
-	"github.com/tightrope/tightrope/runbooks"
 )
 
 // exitBlocked is the exit code of an assessment that found a blocker.
@@ -58,10 +56,7 @@ renders.`,
 			if err != nil {
 				return usageError{err}
 			}
-			rb, err := runbooks.Load(args[0])
-			if err == nil {
-				err = engine.Check(rb)
-			}
+			rb, err := loadRunbook(args[0])
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}

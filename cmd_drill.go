@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tightrope/tightrope/demo"
-	"github.com/tightrope/tightrope/engine"
 	"github.com/tightrope/tightrope/engine/drill"
 	"github.com/tightrope/tightrope/engine/drill/scorecard"
 	"github.com/tightrope/tightrope/engine/fault"
@@ -161,10 +160,7 @@ func runDrill(ctx context.Context, args []string, f runFlags, d drillFlags, plan
 	for _, n := range prep.Notes {
 		fmt.Fprintf(out, "drill: %s\n", safetext.Line(n))
 	}
-	rb, err := runbooks.Load(prep.RunbookPath)
-	if err == nil {
-		err = engine.Check(rb)
-	}
+	rb, err := loadRunbook(prep.RunbookPath)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// loadRunbook loads the runbook at path and checks it as run, drill and
-// lint do before anything else: the loader's checks, the engine's
+// loadRunbook loads the runbook at path and checks it as run, drill, assess
+// and lint do before anything else: the loader's checks, the engine's
 // (engine.Check) and the communication plan's event names.
 func loadRunbook(path string) (*runbooks.Runbook, error) {
 	rb, err := runbooks.Load(path)

@@ -102,6 +102,59 @@ func clonesOf(t *testing.T, driver, dsn, name string) []string {
 	return out
 }
 
+// itemsServers is a live MariaDB source holding items and an empty
+// PostgreSQL target, each a database of its own (liveServerDB), as the
+// server drills' runbook (serverDrillRunbook) reaches them.
+type itemsServers struct {
+	myDSN, myName, pgDSN, pgName string
+}
+
+// newItemsServers creates the two databases, the source with n items
+// inserted 2,000 to a statement.
+func newItemsServers(t *testing.T, n int) itemsServers {
+	t.Helper()
+	var rows []string
+	for i := 1; i <= n; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
+	}
+	setup := []string{"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)"}
+	for i := 0; i < len(rows); i += 2000 {
+		setup = append(setup, "INSERT INTO items VALUES "+strings.Join(rows[i:min(i+2000, len(rows))], ", "))
+	}
+	var s itemsServers
+	s.myDSN, s.myName = liveServerDB(t, db.MySQL, dbtest.MySQLEnv, setup...)
+	s.pgDSN, s.pgName = liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
+	return s
+}
+
+// env is the environment the runbook's dsn_env names are read from.
+func (s itemsServers) env() []string {
+	return []string{"DRILLE2E_LIVE_MY=" + s.myDSN, "DRILLE2E_LIVE_PG=" + s.pgDSN}
+}
+
+// fingerprints are the source's and the target's items fingerprints.
+func (s itemsServers) fingerprints(t *testing.T) []string {
+	t.Helper()
+	return []string{fingerprint(t, db.MySQL, s.myDSN, "items"), fingerprint(t, db.Postgres, s.pgDSN, "items")}
+}
+
+// clones lists the drill clones left on either server.
+func (s itemsServers) clones(t *testing.T) []string {
+	t.Helper()
+	return append(clonesOf(t, db.MySQL, s.myDSN, s.myName), clonesOf(t, db.Postgres, s.pgDSN, s.pgName)...)
+}
+
+// writeItemsRunbook writes text as items.yaml in a new folder and returns
+// its path.
+func writeItemsRunbook(t *testing.T, text string) string {
+	t.Helper()
+	rb := filepath.Join(t.TempDir(), "items.yaml")
+	if err := os.WriteFile(rb, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rb
+}
+
 const serverDrillRunbook = `version: 1
 name: Items from MariaDB to PostgreSQL
 migration_id: MIG-DRILL-SRV
@@ -124,23 +177,10 @@ rollback:
 // and the scorecard says which, with times; the live databases are
 // unchanged and the clones gone afterwards.
 func TestDrillServersNetworkDropWithClones(t *testing.T) {
-	var rows []string
-	for i := 1; i <= 20000; i++ {
-		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
-	}
-	var inserts []string
-	for i := 0; i < len(rows); i += 2000 {
-		inserts = append(inserts, "INSERT INTO items VALUES "+strings.Join(rows[i:i+2000], ", "))
-	}
-	myDSN, myName := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, append([]string{"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)"}, inserts...)...)
-	pgDSN, pgName := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
-	before := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
-	dir := t.TempDir()
-	rb := filepath.Join(dir, "items.yaml")
-	if err := os.WriteFile(rb, []byte(serverDrillRunbook), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	s := newItemsServers(t, 20000)
+	before := s.fingerprints(t)
+	rb := writeItemsRunbook(t, serverDrillRunbook)
+	env := s.env()
 	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "network-drop:source@copy:3s:rows=2000",
 		"--plain", "--auto-decide", "rollback", "--as", "dana")
 	t.Log(out)
@@ -160,11 +200,11 @@ func TestDrillServersNetworkDropWithClones(t *testing.T) {
 	if !retriedExact && !rolledBack {
 		t.Error("the scorecard says neither that the copy retried and ended exact nor that a trigger led to a proven rollback")
 	}
-	after := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
+	after := s.fingerprints(t)
 	if before[0] != after[0] || before[1] != after[1] {
 		t.Errorf("a live database changed: before %v, after %v", before, after)
 	}
-	if c := append(clonesOf(t, db.MySQL, myDSN, myName), clonesOf(t, db.Postgres, pgDSN, pgName)...); len(c) != 0 {
+	if c := s.clones(t); len(c) != 0 {
 		t.Errorf("clones left behind: %v", c)
 	}
 }
@@ -173,23 +213,10 @@ func TestDrillServersNetworkDropWithClones(t *testing.T) {
 // process is killed in the copy, the drill resumes it, and it ends exact;
 // the live databases are unchanged and the clones gone.
 func TestDrillServersKillMidCopyWithClones(t *testing.T) {
-	var rows []string
-	for i := 1; i <= 20000; i++ {
-		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
-	}
-	var inserts []string
-	for i := 0; i < len(rows); i += 2000 {
-		inserts = append(inserts, "INSERT INTO items VALUES "+strings.Join(rows[i:i+2000], ", "))
-	}
-	myDSN, myName := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, append([]string{"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)"}, inserts...)...)
-	pgDSN, pgName := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
-	before := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
-	dir := t.TempDir()
-	rb := filepath.Join(dir, "items.yaml")
-	if err := os.WriteFile(rb, []byte(serverDrillRunbook), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	s := newItemsServers(t, 20000)
+	before := s.fingerprints(t)
+	rb := writeItemsRunbook(t, serverDrillRunbook)
+	env := s.env()
 	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "kill@copy:rows=5000", "--expect", "continue",
 		"--plain", "--auto-decide", "continue", "--as", "dana")
 	t.Log(out)
@@ -202,11 +229,11 @@ func TestDrillServersKillMidCopyWithClones(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	after := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
+	after := s.fingerprints(t)
 	if before[0] != after[0] || before[1] != after[1] {
 		t.Errorf("a live database changed: before %v, after %v", before, after)
 	}
-	if c := append(clonesOf(t, db.MySQL, myDSN, myName), clonesOf(t, db.Postgres, pgDSN, pgName)...); len(c) != 0 {
+	if c := s.clones(t); len(c) != 0 {
 		t.Errorf("clones left behind: %v", c)
 	}
 }
@@ -215,20 +242,10 @@ func TestDrillServersKillMidCopyWithClones(t *testing.T) {
 // restore detects the damaged pg_dump artefact, falls back to the previous
 // drill's snapshot of the same migration and connection, and proves it.
 func TestDrillServersCorruptSnapshotFallsBack(t *testing.T) {
-	var rows []string
-	for i := 1; i <= 500; i++ {
-		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
-	}
-	myDSN, myName := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)",
-		"INSERT INTO items VALUES "+strings.Join(rows, ", "))
-	pgDSN, pgName := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
-	before := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
-	dir := t.TempDir()
-	rb := filepath.Join(dir, "items.yaml")
-	if err := os.WriteFile(rb, []byte(serverDrillRunbook), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	s := newItemsServers(t, 500)
+	before := s.fingerprints(t)
+	rb := writeItemsRunbook(t, serverDrillRunbook)
+	env := s.env()
 	// the first drill: drift on the target, caught by verify, rolled back
 	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "target-drift:items:5", "--expect", "rollback", "--plain", "--auto-decide", "rollback", "--as", "dana")
 	if code != 0 {
@@ -249,11 +266,11 @@ func TestDrillServersCorruptSnapshotFallsBack(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	after := []string{fingerprint(t, db.MySQL, myDSN, "items"), fingerprint(t, db.Postgres, pgDSN, "items")}
+	after := s.fingerprints(t)
 	if before[0] != after[0] || before[1] != after[1] {
 		t.Errorf("a live database changed: before %v, after %v", before, after)
 	}
-	if c := append(clonesOf(t, db.MySQL, myDSN, myName), clonesOf(t, db.Postgres, pgDSN, pgName)...); len(c) != 0 {
+	if c := s.clones(t); len(c) != 0 {
 		t.Errorf("clones left behind: %v", c)
 	}
 }
@@ -264,22 +281,12 @@ func TestDrillServersCorruptSnapshotFallsBack(t *testing.T) {
 // snapshot left on the server the rollback fails loudly. The clone and
 // every snapshot database made of it are gone afterwards.
 func TestDrillServersCorruptInServerSnapshot(t *testing.T) {
-	var rows []string
-	for i := 1; i <= 200; i++ {
-		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
-	}
-	myDSN, myName := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)",
-		"INSERT INTO items VALUES "+strings.Join(rows, ", "))
-	pgDSN, pgName := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
-	before := fingerprint(t, db.MySQL, myDSN, "items")
-	dir := t.TempDir()
-	rb := filepath.Join(dir, "items.yaml")
+	s := newItemsServers(t, 200)
+	before := fingerprint(t, db.MySQL, s.myDSN, "items")
 	text := strings.Replace(serverDrillRunbook, "  - { id: snap-target, kind: snapshot, of: target }\n", "  - { id: snap-target, kind: snapshot, of: target }\n  - { id: snap-source, kind: snapshot, of: source }\n", 1)
 	text = strings.Replace(text, "rollback:\n", "rollback:\n  - { id: restore-source, kind: restore, snapshot: snap-source }\n", 1)
-	if err := os.WriteFile(rb, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	rb := writeItemsRunbook(t, text)
+	env := s.env()
 	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "corrupt-snapshot:snap-source", "--fault", "target-drift:items:3", "--expect", "rollback",
 		"--plain", "--auto-decide", "rollback", "--as", "dana")
 	t.Log(out)
@@ -291,10 +298,10 @@ func TestDrillServersCorruptInServerSnapshot(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if fingerprint(t, db.MySQL, myDSN, "items") != before {
+	if fingerprint(t, db.MySQL, s.myDSN, "items") != before {
 		t.Error("the live source changed")
 	}
-	if c := append(clonesOf(t, db.MySQL, myDSN, myName), clonesOf(t, db.Postgres, pgDSN, pgName)...); len(c) != 0 {
+	if c := s.clones(t); len(c) != 0 {
 		t.Errorf("clones or their snapshot databases left behind: %v", c)
 	}
 }
@@ -303,22 +310,12 @@ func TestDrillServersCorruptInServerSnapshot(t *testing.T) {
 // passes 150% of its expected time, the overrun trigger fires, and the
 // rollback restores the target, proven.
 func TestDrillServersOverrun150(t *testing.T) {
-	var rows []string
-	for i := 1; i <= 5000; i++ {
-		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
-	}
-	myDSN, _ := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)",
-		"INSERT INTO items VALUES "+strings.Join(rows, ", "))
-	pgDSN, _ := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
-	dir := t.TempDir()
-	rb := filepath.Join(dir, "items.yaml")
+	s := newItemsServers(t, 5000)
 	text := strings.Replace(serverDrillRunbook, "objectives: { rto: 5m, expected: 10m }", "objectives: { rto: 5m, expected: 2s }", 1)
 	text = strings.Replace(text, "triggers: { verify_mismatch: 0, step_failed: true }", "triggers: { verify_mismatch: 0, step_failed: true, overrun: 150% }", 1)
 	text = strings.Replace(text, "batch: 500", "batch: 100", 1)
-	if err := os.WriteFile(rb, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	rb := writeItemsRunbook(t, text)
+	env := s.env()
 	out, code := tightrope(t, env, "drill", rb, "--clone", "--scenario", "overrun-150", "--plain", "--auto-decide", "rollback", "--as", "dana")
 	t.Log(out)
 	if code != 0 {
@@ -335,23 +332,10 @@ func TestDrillServersOverrun150(t *testing.T) {
 // longer than the stall timeout; the stall is detected, and the copy either
 // retries through to an exact end or a trigger leads to a proven rollback.
 func TestDrillServersBlackhole(t *testing.T) {
-	var rows []string
-	for i := 1; i <= 20000; i++ {
-		rows = append(rows, fmt.Sprintf("(%d, 'item %d', %d.%02d)", i, i, i%1000, i%100))
-	}
-	var inserts []string
-	for i := 0; i < len(rows); i += 2000 {
-		inserts = append(inserts, "INSERT INTO items VALUES "+strings.Join(rows[i:i+2000], ", "))
-	}
-	myDSN, _ := liveServerDB(t, db.MySQL, dbtest.MySQLEnv, append([]string{"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL)"}, inserts...)...)
-	pgDSN, _ := liveServerDB(t, db.Postgres, dbtest.PostgresEnv, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price NUMERIC(10,2) NOT NULL)")
-	dir := t.TempDir()
-	rb := filepath.Join(dir, "items.yaml")
+	s := newItemsServers(t, 20000)
 	text := strings.Replace(serverDrillRunbook, "objectives: { rto: 5m, expected: 10m }", "objectives: { rto: 5m, expected: 10m, stall_timeout: 2s }", 1)
-	if err := os.WriteFile(rb, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"DRILLE2E_LIVE_MY=" + myDSN, "DRILLE2E_LIVE_PG=" + pgDSN}
+	rb := writeItemsRunbook(t, text)
+	env := s.env()
 	out, code := tightrope(t, env, "drill", rb, "--clone", "--fault", "network-blackhole:source@copy:4s:10ms", "--plain", "--auto-decide", "rollback", "--as", "dana")
 	t.Log(out)
 	if code != 0 {

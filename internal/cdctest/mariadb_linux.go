@@ -103,55 +103,25 @@ func startMariaDB() (*MariaDBServer, error) {
 		"--innodb-flush-log-at-trx-commit=2",
 		"--sync-binlog=0",
 	)
-	if err := srv.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start mariadbd: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { srv.Wait(); close(done) }()
-	stop := func() {
-		srv.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			srv.Process.Kill()
-			<-done
-		}
-		os.RemoveAll(dir)
+	proc, err := startServer("mariadbd", dir, srv, syscall.SIGTERM, nil)
+	if err != nil {
+		return nil, err
 	}
 	s := &MariaDBServer{Dir: dir, Port: port, ServerID: mariadbServerID}
 	s.DSN = s.DSNFor("")
-	if err := waitMariaDB(s.DSN, done); err != nil {
-		log, _ := os.ReadFile(logPath)
-		stop()
-		return nil, fmt.Errorf("%w; server log:\n%s", err, log)
-	}
-	onStop(stop)
-	return s, nil
-}
-
-// waitMariaDB waits until the server answers a query, or exits.
-func waitMariaDB(dsn string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		db, err := sql.Open("mysql", dsn)
+	// wait until the server answers a query
+	err = proc.ready(90*time.Second, 200*time.Millisecond, "did not answer", logPath, func() error {
+		db, err := sql.Open("mysql", s.DSN)
 		if err == nil {
 			err = db.Ping()
 			db.Close()
 		}
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("mariadbd exited during start")
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("mariadbd did not answer in 90s: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return s, nil
 }
 
 // CreateDatabase creates a fresh database on s and returns its DSN.

@@ -106,56 +106,27 @@ func startPostgres() (*PostgresServer, error) {
 		"-c", "shared_buffers=32MB",
 	)
 	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
-		logf.Close()
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start postgres: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { srv.Wait(); logf.Close(); close(done) }()
-	stop := func() {
-		srv.Process.Signal(syscall.SIGINT) // fast shutdown
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			srv.Process.Kill()
-			<-done
-		}
-		os.RemoveAll(dir)
+	// SIGINT: a fast shutdown
+	proc, err := startServer("postgres", dir, srv, syscall.SIGINT, func() { logf.Close() })
+	if err != nil {
+		return nil, err
 	}
 	s := &PostgresServer{Dir: dir, Port: port}
 	s.DSN = s.DSNFor("postgres")
-	if err := waitPostgres(s.DSN, done); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-		stop()
-		return nil, fmt.Errorf("%w; server log:\n%s", err, log)
-	}
-	onStop(stop)
-	return s, nil
-}
-
-// waitPostgres waits until the server accepts a connection, or exits.
-func waitPostgres(dsn string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	// wait until the server accepts a connection
+	err = proc.ready(60*time.Second, 100*time.Millisecond, "did not accept connections", filepath.Join(dir, "server.log"), func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		c, err := pgx.Connect(ctx, dsn)
+		defer cancel()
+		c, err := pgx.Connect(ctx, s.DSN)
 		if err == nil {
 			c.Close(ctx)
-			cancel()
-			return nil
 		}
-		cancel()
-		select {
-		case <-exited:
-			return errors.New("postgres exited during start")
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("postgres did not accept connections in 60s: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return s, nil
 }
 
 // CreateDatabase creates a fresh database on s and returns its DSN.

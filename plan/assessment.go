@@ -4,7 +4,6 @@ package plan
 // (or an assess step) predicted for this migration, read from its journal.
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -125,7 +124,7 @@ func assessmentOf(r journal.AssessmentPayload) *Assessment {
 		for _, g := range t.Rejects {
 			row := RejectRow{Step: t.Step, Table: t.Table, Column: g.Column, Reason: g.Reason, Predicted: g.Predicted, Rows: t.Rows, Estimate: t.Estimate}
 			if len(g.Examples) > 0 {
-				row.Example = jsonText(g.Examples[0].Key) + " = " + jsonText(g.Examples[0].Value)
+				row.Example = assess.ExampleText(g.Examples[0])
 			}
 			a.Rejects = append(a.Rejects, row)
 		}
@@ -152,14 +151,6 @@ func assessmentOf(r journal.AssessmentPayload) *Assessment {
 		a.RestorePredicted = "The latest assessment predicts " + strings.Join(predicted, "; ") + " (at the rate of the last recorded restore)."
 	}
 	return a
-}
-
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }
 
 // mdAssessment writes the assessment section in Markdown.

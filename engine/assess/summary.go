@@ -38,7 +38,7 @@ func Lines(r *Result) []string {
 		for _, g := range t.Rejects {
 			add("  %s %s: %d rows", g.Column, g.Reason, g.Predicted)
 			for _, e := range g.Examples[:min(3, len(g.Examples))] {
-				add("    e.g. %s = %s", jsonText(e.Key), jsonText(e.Value))
+				add("    e.g. %s", ExampleText(e))
 			}
 		}
 	}
@@ -77,6 +77,10 @@ func Print(w io.Writer, r *Result) error {
 	}
 	return nil
 }
+
+// ExampleText says a rejected row as its key and value in JSON:
+// `[42] = "n/a"`.
+func ExampleText(e Example) string { return jsonText(e.Key) + " = " + jsonText(e.Value) }
 
 func jsonText(v any) string {
 	b, err := json.Marshal(v)

@@ -118,17 +118,11 @@ func (c *Conductor) bgGo(ctx context.Context, step runbooks.Step, p *bluegreen.P
 	}
 	q := fmt.Sprintf("Switch %s → %s now? %s is %s behind and the way back is proven; writes on %s stop for the switch (seconds), then the hook runs: %s",
 		step.From, step.To, step.To, lag, step.From, step.Run)
-	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
-		Kind: journal.AwaitGate, Question: q, Choices: []string{journal.ChoiceGo, journal.ChoiceNoGo},
-		Who: c.opts.Runbook.DecisionMaker,
-	}, nil)
+	actor, err := c.askSwitch(ctx, step, q)
 	if err != nil {
 		return "", err
 	}
-	if cmd.Choice != journal.ChoiceGo {
-		return "", fmt.Errorf("%w by %s", errNoGo, cmd.Actor)
-	}
-	return "go by " + cmd.Actor + " (lag " + lag + ")", nil
+	return "go by " + actor + " (lag " + lag + ")", nil
 }
 
 // bgRecorder journals one phase of a blue-green switch as a switch_check

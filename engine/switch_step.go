@@ -209,6 +209,16 @@ func (c *Conductor) switchVerify(ctx context.Context, step runbooks.Step, tables
 func (c *Conductor) switchGo(ctx context.Context, step runbooks.Step, tables []string) (string, error) {
 	q := fmt.Sprintf("Switch %s → %s now? Writes are frozen on %s, sequences are synced and %d tables verify equal; the hook runs next: %s",
 		step.From, step.To, step.From, len(tables), step.Run)
+	actor, err := c.askSwitch(ctx, step, q)
+	if err != nil {
+		return "", err
+	}
+	return "go by " + actor, nil
+}
+
+// askSwitch puts question q to the decision-maker as a go / no-go gate of
+// step and returns who said go; a no-go is errNoGo.
+func (c *Conductor) askSwitch(ctx context.Context, step runbooks.Step, q string) (string, error) {
 	cmd, err := c.await(ctx, step.ID, journal.AwaitingPayload{
 		Kind: journal.AwaitGate, Question: q, Choices: []string{journal.ChoiceGo, journal.ChoiceNoGo},
 		Who: c.opts.Runbook.DecisionMaker,
@@ -219,7 +229,7 @@ func (c *Conductor) switchGo(ctx context.Context, step runbooks.Step, tables []s
 	if cmd.Choice != journal.ChoiceGo {
 		return "", fmt.Errorf("%w by %s", errNoGo, cmd.Actor)
 	}
-	return "go by " + cmd.Actor, nil
+	return cmd.Actor, nil
 }
 
 // switchTables are the tables a switch verifies and syncs: its own, or

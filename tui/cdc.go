@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/tightrope/tightrope/human"
 	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/journal"
@@ -25,23 +24,14 @@ const (
 // sparkline of the recent lag. The layout gives it room only while the run
 // has a stream.
 type cdcPane struct {
-	frame
-	c     *Common
-	state journal.State
+	stateFrame
+	c *Common
 }
 
 func newCDC(c *Common) *cdcPane {
 	p := &cdcPane{c: c}
 	p.render = p.lines
 	return p
-}
-
-// Update implements pane.
-func (p *cdcPane) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(stateMsg); ok {
-		p.state = m.State
-	}
-	return nil
 }
 
 // active reports whether the run has a change stream to show.

@@ -103,6 +103,21 @@ type frame struct {
 	want   func(w int) int
 }
 
+// stateFrame is the frame of a pane that draws the run's state and takes
+// nothing else from the messages: it keeps the latest stateMsg.
+type stateFrame struct {
+	frame
+	state journal.State
+}
+
+// Update implements pane.
+func (f *stateFrame) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(stateMsg); ok {
+		f.state = m.State
+	}
+	return nil
+}
+
 // SetSize implements pane.
 func (f *frame) SetSize(w, h int) { f.w, f.h = w, h }
 

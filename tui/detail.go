@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -12,24 +11,15 @@ import (
 // detailPane shows the step that matters now: what it is, who owns it, its
 // instructions and checklist, the command it runs, the question it asks.
 type detailPane struct {
-	frame
-	c     *Common
-	state journal.State
-	sent  map[string]map[int]bool // checklist ticks sent but not yet journaled
+	stateFrame
+	c    *Common
+	sent map[string]map[int]bool // checklist ticks sent but not yet journaled
 }
 
 func newDetail(c *Common) *detailPane {
 	p := &detailPane{c: c}
 	p.render = p.lines
 	return p
-}
-
-// Update implements pane.
-func (p *detailPane) Update(msg tea.Msg) tea.Cmd {
-	if msg, ok := msg.(stateMsg); ok {
-		p.state = msg.State
-	}
-	return nil
 }
 
 // focusStepID is the step the console is about: the one waiting for a

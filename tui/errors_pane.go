@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -12,9 +11,8 @@ import (
 // rate against the runbook's reject_rate threshold, documented casts and
 // verification mismatches.
 type errorsPane struct {
-	frame
+	stateFrame
 	c       *Common
-	state   journal.State
 	focused bool // tab put the focus here: enter opens the rejected rows
 }
 
@@ -22,14 +20,6 @@ func newErrors(c *Common) *errorsPane {
 	p := &errorsPane{c: c}
 	p.render = p.lines
 	return p
-}
-
-// Update implements pane.
-func (p *errorsPane) Update(msg tea.Msg) tea.Cmd {
-	if msg, ok := msg.(stateMsg); ok {
-		p.state = msg.State
-	}
-	return nil
 }
 
 // rejected is a table's rejected rows: the copy counter, or the sum of the

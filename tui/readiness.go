@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -12,23 +11,14 @@ import (
 // strategy, the latest snapshot (age, verification), its estimated restore
 // time against the RTO, restores done, and the rollback if one is running.
 type readinessPane struct {
-	frame
-	c     *Common
-	state journal.State
+	stateFrame
+	c *Common
 }
 
 func newReadiness(c *Common) *readinessPane {
 	p := &readinessPane{c: c}
 	p.render = p.lines
 	return p
-}
-
-// Update implements pane.
-func (p *readinessPane) Update(msg tea.Msg) tea.Cmd {
-	if msg, ok := msg.(stateMsg); ok {
-		p.state = msg.State
-	}
-	return nil
 }
 
 // snapshotVerified: the manifest records rows and a checksum for every table.

@@ -5,17 +5,15 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/tightrope/tightrope/journal"
 )
 
 // stepsPane lists the runbook steps with their status and durations, and
 // the rollback procedure in its own section.
 type stepsPane struct {
-	frame
-	c     *Common
-	state journal.State
-	late  map[string]journal.StepPlan // step id → planned vs actual, set by lines (lateness.go)
+	stateFrame
+	c    *Common
+	late map[string]journal.StepPlan // step id → planned vs actual, set by lines (lateness.go)
 }
 
 func newSteps(c *Common) *stepsPane {
@@ -23,14 +21,6 @@ func newSteps(c *Common) *stepsPane {
 	p.render = p.lines
 	p.want = p.wantLines
 	return p
-}
-
-// Update implements pane.
-func (p *stepsPane) Update(msg tea.Msg) tea.Cmd {
-	if msg, ok := msg.(stateMsg); ok {
-		p.state = msg.State
-	}
-	return nil
 }
 
 // glyph is a step status as a glyph and the style to draw it in.

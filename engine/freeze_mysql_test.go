@@ -3,8 +3,6 @@ package engine
 import (
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/internal/cdctest"
 	"github.com/tightrope/tightrope/internal/dbtest"
@@ -25,22 +23,9 @@ func TestMariaDBFreezeUndoneByTheRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := "w_" + name[len(name)-8:]
-	dbtest.MustExec(t, d,
-		"CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY)",
-		"CREATE USER '"+user+"'@'%'",
-		"GRANT SELECT, INSERT ON `"+name+"`.* TO '"+user+"'@'%'",
-	)
-	t.Cleanup(func() {
-		d.SQL().Exec("SET GLOBAL read_only = 0")
-		d.SQL().Exec("DROP USER '" + user + "'@'%'")
-	})
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User = user
-	app, err := dbtest.Open(t, db.MySQL, cfg.FormatDSN())
+	dbtest.MustExec(t, d, "CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY)")
+	t.Cleanup(func() { d.SQL().Exec("SET GLOBAL read_only = 0") })
+	app, err := dbtest.Open(t, db.MySQL, srv.Account(t, name, "SELECT, INSERT"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/internal/cdctest"
 	"github.com/tightrope/tightrope/internal/dbtest"
@@ -33,22 +31,9 @@ func TestMariaDBFreezeIsReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := "w_" + name[len(name)-8:]
-	dbtest.MustExec(t, d,
-		"CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, v text)",
-		"CREATE USER '"+user+"'@'%'",
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON `"+name+"`.* TO '"+user+"'@'%'",
-	)
-	t.Cleanup(func() {
-		d.SQL().Exec("SET GLOBAL read_only = 0")
-		d.SQL().Exec("DROP USER '" + user + "'@'%'")
-	})
-	cfg, err := mysql.ParseDSN(srv.DSNFor(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User = user
-	w, err := dbtest.Open(t, db.MySQL, cfg.FormatDSN())
+	dbtest.MustExec(t, d, "CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, v text)")
+	t.Cleanup(func() { d.SQL().Exec("SET GLOBAL read_only = 0") })
+	w, err := dbtest.Open(t, db.MySQL, srv.Account(t, name, "SELECT, INSERT, UPDATE, DELETE"))
 	if err != nil {
 		t.Fatal(err)
 	}

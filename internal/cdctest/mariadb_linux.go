@@ -137,3 +137,27 @@ func (s *MariaDBServer) CreateDatabase(t testing.TB, name string) string {
 	}
 	return s.DSNFor(name)
 }
+
+// Account creates an ordinary account on s, without a password, granted
+// privileges (as "SELECT, INSERT") on database name only, dropped when t
+// ends; it returns the account's DSN of that database. A test that freezes
+// the server proves with it that ordinary writes stop.
+func (s *MariaDBServer) Account(t testing.TB, name, privileges string) string {
+	t.Helper()
+	db, err := sql.Open("mysql", s.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := "w_" + name[max(0, len(name)-8):]
+	for _, q := range []string{"CREATE USER '" + user + "'@'%'", "GRANT " + privileges + " ON `" + name + "`.* TO '" + user + "'@'%'"} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		db.Exec("DROP USER '" + user + "'@'%'")
+		db.Close()
+	})
+	return fmt.Sprintf("%s@tcp(127.0.0.1:%d)/%s", user, s.Port, name)
+}

@@ -194,6 +194,27 @@ func startBGWriter(w *bgWorld, dir string) *writer {
 
 func (wr *writer) halt() { wr.once.Do(func() { close(wr.stop) }); wr.done.Wait() }
 
+// proveLive proves which side serves the application when: live takes
+// an application write that replication carries to the other side, and
+// the other side, a frozen replica, refuses one.
+func (w *bgWorld) proveLive(t *testing.T, live, when string) {
+	t.Helper()
+	other, liveApp, replica, replicaApp := "green", w.appBlue, w.green, w.appGreen
+	if live == "green" {
+		other, liveApp, replica, replicaApp = "blue", w.appGreen, w.blue, w.appBlue
+	}
+	id, err := appInsert(liveApp, "on "+live+" "+when)
+	if err != nil {
+		t.Fatalf("%s %s: %v", live, when, err)
+	}
+	waitFor(t, live+"'s write on "+other+" "+when, func() bool {
+		return pgInt(t, replica, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
+	})
+	if _, err := appInsert(replicaApp, "on "+other+" "+when); err == nil {
+		t.Fatalf("%s took the application's write %s: it must be a frozen replica", other, when)
+	}
+}
+
 func checksOf(t *testing.T, path string) []journal.SwitchCheckPayload {
 	return eventsOf[journal.SwitchCheckPayload](t, path, journal.SwitchCheck)
 }
@@ -271,16 +292,7 @@ func TestBlueGreenExampleSwitchesAndSwitchesBack(t *testing.T) {
 	// the writer goes on, on green; its writes reach blue
 	before := wr.written.Load()
 	waitFor(t, "the writer's writes on green", func() bool { return wr.written.Load() > before+20 })
-	id, err := appInsert(w.appGreen, "on green after the switch")
-	if err != nil {
-		t.Fatalf("green after the switch: %v", err)
-	}
-	waitFor(t, "green's write on blue", func() bool {
-		return pgInt(t, w.blue, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
-	})
-	if _, err := appInsert(w.appBlue, "on blue after the switch"); err == nil {
-		t.Fatal("blue took the application's write after the switch")
-	}
+	w.proveLive(t, "green", "after the switch")
 
 	r.c.Send(Command{Kind: CmdDecide, Actor: "alice", Choice: journal.ChoiceNoGo}) // keep: no
 	waitOutcome(t, done, journal.OutcomeRolledBack)
@@ -303,16 +315,7 @@ func TestBlueGreenExampleSwitchesAndSwitchesBack(t *testing.T) {
 		t.Fatalf("blue lacks the writer's accounts: %d rows, %d written", pgInt(t, w.blue, "SELECT count(*) FROM accounts"), wr.written.Load())
 	}
 	t.Logf("the writer committed %d accounts (%d attempts refused while a side was frozen)", wr.written.Load(), wr.denied.Load())
-	id, err = appInsert(w.appBlue, "on blue after the switch back")
-	if err != nil {
-		t.Fatalf("blue after the switch-back: %v", err)
-	}
-	waitFor(t, "blue's write on green", func() bool {
-		return pgInt(t, w.green, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
-	})
-	if _, err := appInsert(w.appGreen, "on green after the switch back"); err == nil {
-		t.Fatal("green took the application's write after the switch-back: it is a replica again")
-	}
+	w.proveLive(t, "blue", "after the switch-back")
 }
 
 // TestBlueGreenFailedVerifyLeavesBlueLive: a row of green changed behind
@@ -350,16 +353,7 @@ func TestBlueGreenFailedVerifyLeavesBlueLive(t *testing.T) {
 	if len(un) != 1 || un[0].Conn != "blue" || !strings.HasPrefix(un[0].Reason, "switch aborted: verify") {
 		t.Fatalf("unfreezes %+v; want blue's, by the aborted switch", un)
 	}
-	id, err := appInsert(w.appBlue, "after the failed switch")
-	if err != nil {
-		t.Fatalf("blue after the failed switch: %v", err)
-	}
-	waitFor(t, "blue's write on green (forward replication still runs)", func() bool {
-		return pgInt(t, w.green, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
-	})
-	if _, err := appInsert(w.appGreen, "on the replica"); err == nil {
-		t.Fatal("green took the application's write after the failed switch: it must stay a frozen replica")
-	}
+	w.proveLive(t, "blue", "after the failed switch") // forward replication still runs; green stays a frozen replica
 	st := stepByID(t, r.c.State(), "cutover")
 	if st.Status != journal.StatusFailed || !strings.Contains(st.Error, "blue stays live") {
 		t.Fatalf("the switch step: %s %q", st.Status, st.Error)
@@ -475,16 +469,7 @@ func TestBlueGreenSwitchResumedAfterACrash(t *testing.T) {
 	if len(sw) != 1 || !sw[0].OK || sw[0].Live != "green" || sw[0].ReplicaLSN == "" {
 		t.Fatalf("switched %+v", sw)
 	}
-	id, err := appInsert(w.appGreen, "on green after the resumed switch")
-	if err != nil {
-		t.Fatalf("green after the resumed switch: %v", err)
-	}
-	waitFor(t, "green's write on blue", func() bool {
-		return pgInt(t, w.blue, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
-	})
-	if _, err := appInsert(w.appBlue, "on blue"); err == nil {
-		t.Fatal("blue took the application's write after the switch: it is the replica now")
-	}
+	w.proveLive(t, "green", "after the resumed switch")
 	if n := pgInt(t, w.green, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'tr_%'"); n != 1 {
 		t.Fatalf("%d tightrope slots on the server, want 1 (the reverse one)", n)
 	}
@@ -530,16 +515,7 @@ func TestBlueGreenNoGoLeavesBlueUntouched(t *testing.T) {
 			t.Fatalf("blue was frozen though the answer was no-go: %+v", f)
 		}
 	}
-	id, err := appInsert(w.appBlue, "after the no-go")
-	if err != nil {
-		t.Fatalf("blue after the no-go: %v", err)
-	}
-	waitFor(t, "blue's write on green", func() bool {
-		return pgInt(t, w.green, "SELECT count(*) FROM accounts WHERE id = $1", id) == 1
-	})
-	if _, err := appInsert(w.appGreen, "on the replica"); err == nil {
-		t.Fatal("green took the application's write after the rollback: a rollback must leave the replica frozen")
-	}
+	w.proveLive(t, "blue", "after the no-go") // a rollback leaves the replica frozen
 	if _, err := os.Stat(filepath.Join(r.dir, "marker")); !os.IsNotExist(err) {
 		t.Fatalf("a hook ran: %v", err)
 	}

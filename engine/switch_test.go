@@ -266,6 +266,27 @@ rollback:
 	}
 }
 
+// frozenThenKilled runs, on pgSwitchSides' source, a freeze, a manual
+// hold and an unfreeze, and stops the process at the hold: the freeze is
+// journaled and in force.
+func frozenThenKilled(t *testing.T) *demoRun {
+	t.Helper()
+	first := smallRun(t, switchHeader+`steps:
+  - { id: freeze, kind: freeze, on: source, tables: [items] }
+  - { id: hold, kind: manual, instructions: Check the banner }
+  - { id: thaw, kind: unfreeze, on: source }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() { o, _ := first.c.Run(ctx); done <- o }()
+	waitPending(t, first.c, journal.AwaitManual)
+	cancel()
+	waitOutcome(t, done, Interrupted)
+	return first
+}
+
 // TestFreezeResumedAfterACrashGrantsBackOnce: the process dies after the
 // freeze was journaled and the privileges revoked, before writes_frozen.
 // The resumed run re-applies the journaled record (reading the privileges
@@ -274,20 +295,7 @@ rollback:
 func TestFreezeResumedAfterACrashGrantsBackOnce(t *testing.T) {
 	sides := pgSwitchSides(t)
 	before := sides.srcACL(t)
-	first := smallRun(t, switchHeader+`steps:
-  - { id: freeze, kind: freeze, on: source, tables: [items] }
-  - { id: hold, kind: manual, instructions: Check the banner }
-  - { id: thaw, kind: unfreeze, on: source }
-rollback:
-  - { id: say, kind: shell, run: "true" }
-`, "alice", "")
-	// The first process: freeze journaled and applied, then killed.
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan string, 1)
-	go func() { o, _ := first.c.Run(ctx); done <- o }()
-	waitPending(t, first.c, journal.AwaitManual)
-	cancel()
-	waitOutcome(t, done, Interrupted)
+	first := frozenThenKilled(t) // the first process: freeze journaled and applied, then killed
 	if err := sides.canWrite(t); err == nil {
 		t.Fatal("blue took a write while frozen")
 	}
@@ -296,18 +304,7 @@ rollback:
 	if _, err := first.store.Append(context.Background(), "alice", "freeze", journal.StepStarted, journal.StepStartedPayload{Kind: "freeze"}); err != nil {
 		t.Fatal(err)
 	}
-	events, err := journal.ReadAll(first.journal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(Options{Runbook: first.rb, Journal: first.store, State: journal.Fold(events), Operator: "alice",
-		BaseDir: first.dir, AutoDecide: journal.ChoiceContinue})
-	go func() {
-		for range c.Updates() {
-		}
-	}()
-	o, err := c.Run(context.Background())
-	if o != journal.OutcomeFinished {
+	if o, err := resumeRun(t, first, journal.ChoiceContinue).Run(context.Background()); o != journal.OutcomeFinished {
 		t.Fatalf("the resumed run: %s, %v", o, err)
 	}
 	if n := len(eventsOf[journal.FreezePayload](t, first.journal, journal.Freeze)); n != 1 {
@@ -436,19 +433,7 @@ rollback:
 func TestUnfreezeResumedAfterACrashIsJournaledOnce(t *testing.T) {
 	sides := pgSwitchSides(t)
 	before := sides.srcACL(t)
-	first := smallRun(t, switchHeader+`steps:
-  - { id: freeze, kind: freeze, on: source, tables: [items] }
-  - { id: hold, kind: manual, instructions: Check the banner }
-  - { id: thaw, kind: unfreeze, on: source }
-rollback:
-  - { id: say, kind: shell, run: "true" }
-`, "alice", "")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan string, 1)
-	go func() { o, _ := first.c.Run(ctx); done <- o }()
-	waitPending(t, first.c, journal.AwaitManual)
-	cancel()
-	waitOutcome(t, done, Interrupted)
+	first := frozenThenKilled(t)
 	// As if the next process had confirmed hold, started thaw, granted
 	// back — and died before journaling it.
 	rec, ok := first.c.State().ActiveFreeze("source")
@@ -470,17 +455,7 @@ rollback:
 	if err := cutoverUndo(sides.src, rec); err != nil {
 		t.Fatal(err)
 	}
-	events, err := journal.ReadAll(first.journal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(Options{Runbook: first.rb, Journal: first.store, State: journal.Fold(events), Operator: "alice",
-		BaseDir: first.dir, AutoDecide: journal.ChoiceContinue})
-	go func() {
-		for range c.Updates() {
-		}
-	}()
-	if o, err := c.Run(context.Background()); o != journal.OutcomeFinished {
+	if o, err := resumeRun(t, first, journal.ChoiceContinue).Run(context.Background()); o != journal.OutcomeFinished {
 		t.Fatalf("the resumed run: %s, %v", o, err)
 	}
 	if un := eventsOf[journal.UnfreezePayload](t, first.journal, journal.Unfreeze); len(un) != 1 {

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"encoding/xml"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tightrope/tightrope/internal/markuptest"
 )
 
 // TestRunRequiresApprovals: a runbook with approvals: [alice, bob] refuses
@@ -103,17 +102,7 @@ func TestPlanShowsDrillHistory(t *testing.T) {
 	if code != 0 || !strings.Contains(page, "<td>na-ratings</td>") {
 		t.Fatalf("html: exit %d:\n%s", code, page)
 	}
-	dec := xml.NewDecoder(strings.NewReader(page))
-	dec.Strict = true
-	for {
-		_, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("html not well-formed: %v", err)
-		}
-	}
+	markuptest.WellFormed(t, page)
 }
 
 // TestPlanWithCommands: plan --commands embeds the exact commands of the
@@ -149,15 +138,5 @@ func TestPlanWithCommands(t *testing.T) {
 	if strings.Contains(out, password) {
 		t.Error("plan shows the password")
 	}
-	dec := xml.NewDecoder(strings.NewReader(out))
-	dec.Strict = true
-	for {
-		_, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("html not well-formed: %v", err)
-		}
-	}
+	markuptest.WellFormed(t, out)
 }

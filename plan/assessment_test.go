@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tightrope/tightrope/internal/markuptest"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -32,7 +33,7 @@ func TestAssessmentSectionEscapes(t *testing.T) {
 	if err := doc.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	wellFormed(t, html.Bytes())
+	markuptest.WellFormed(t, html.String())
 	sec := md.String()
 	sec = sec[strings.Index(sec, "## Assessment"):strings.Index(sec, "## Drill history")]
 	for _, bad := range []string{"<script>", "<b>cleared", "\x1b", "</code></td></tr><tr>"} {
@@ -64,7 +65,7 @@ func TestRollbackCarriesThePredictedRestore(t *testing.T) {
 	if err := doc.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	wellFormed(t, html.Bytes())
+	markuptest.WellFormed(t, html.String())
 	want := "The latest assessment predicts restoring db (step snap) about 45m0s, OVER the RTO of 30m0s"
 	for name, out := range map[string]string{"md": md.String(), "html": html.String()} {
 		if !strings.Contains(out, "Predicted restore time:") || !strings.Contains(out, want) {

@@ -2,44 +2,15 @@ package plan
 
 import (
 	"bytes"
-	"encoding/xml"
-	"errors"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/drill/scorecard"
+	"github.com/tightrope/tightrope/internal/markuptest"
 	"github.com/tightrope/tightrope/runbooks"
 )
-
-// wellFormed fails unless page parses as strict XML to the end: every tag
-// closed, every entity known, nothing raw that would break the markup.
-func wellFormed(t *testing.T, page []byte) {
-	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(page))
-	dec.Strict = true
-	depth := 0
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed: %v\n%s", err, page)
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			depth++
-		case xml.EndElement:
-			depth--
-		}
-	}
-	if depth != 0 {
-		t.Fatalf("unbalanced elements (%d open)", depth)
-	}
-}
 
 // TestPlanOfEveryExample: the plan of every example renders in both
 // formats, the HTML parses strictly, and both name every step, the
@@ -63,7 +34,7 @@ func TestPlanOfEveryExample(t *testing.T) {
 			if err := doc.Markdown(&md); err != nil {
 				t.Fatal(err)
 			}
-			wellFormed(t, html.Bytes())
+			markuptest.WellFormed(t, html.String())
 			if len(doc.Triggers) == 0 {
 				t.Fatal("no trigger in words")
 			}
@@ -114,7 +85,7 @@ func TestPlanEscapesHostileText(t *testing.T) {
 	if err := doc.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	wellFormed(t, html.Bytes())
+	markuptest.WellFormed(t, html.String())
 	for _, bad := range []string{"<script", "<img", "<b>", "</li><li>injected", "\x1b", "\x07"} {
 		if strings.Contains(html.String(), bad) {
 			t.Errorf("HTML carries %q raw", bad)

@@ -3,10 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/tightrope/tightrope/internal/markuptest"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -205,17 +203,7 @@ func TestLagChartIsSelfContainedSVG(t *testing.T) {
 			t.Errorf("the HTML holds %q", s)
 		}
 	}
-	dec := xml.NewDecoder(strings.NewReader(h))
-	dec.Strict = true
-	for {
-		_, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("the HTML is not well-formed: %v", err)
-		}
-	}
+	markuptest.WellFormed(t, h)
 }
 
 // TestChangeCaptureStreamedEqualsWholeLoad: the streamed Build and the

@@ -3,15 +3,13 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/tightrope/tightrope/internal/markuptest"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -129,17 +127,7 @@ func TestPlannedChartIsSelfContainedSVG(t *testing.T) {
 			t.Errorf("the chart holds %q", s)
 		}
 	}
-	dec := xml.NewDecoder(strings.NewReader(h))
-	dec.Strict = true
-	for {
-		_, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("the HTML is not well-formed: %v", err)
-		}
-	}
+	markuptest.WellFormed(t, h)
 }
 
 // TestInterruptedRunIsProjected: a run stopped inside a step projects that

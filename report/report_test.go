@@ -2,13 +2,11 @@ package report
 
 import (
 	"encoding/json"
-	"encoding/xml"
-	"errors"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/tightrope/tightrope/internal/markuptest"
 	"github.com/tightrope/tightrope/journal"
 )
 
@@ -200,27 +198,7 @@ func TestHTMLEscapesNotes(t *testing.T) {
 	if !strings.Contains(out["html"], "&lt;script&gt;") {
 		t.Errorf("the note is not shown escaped:\n%s", lines(out["html"], "script"))
 	}
-	dec := xml.NewDecoder(strings.NewReader(out["html"]))
-	dec.Strict = true
-	depth := 0
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("the HTML is not well-formed: %v", err)
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			depth++
-		case xml.EndElement:
-			depth--
-		}
-	}
-	if depth != 0 {
-		t.Errorf("unbalanced elements: depth %d at the end", depth)
-	}
+	markuptest.WellFormed(t, out["html"])
 	if strings.Contains(strings.ToLower(out["html"]), "<script") || strings.Contains(out["html"], "<link") {
 		t.Errorf("the HTML must be self-contained and script-free")
 	}

@@ -43,6 +43,9 @@ func toDateTime(n any, t *Type) (any, *Reject) {
 	if r != nil {
 		return nil, r
 	}
+	if x, ok := n.(time.Time); ok && x == tm {
+		return n, nil // the same instant, location and all: no new interface (which allocates)
+	}
 	return tm, nil
 }
 

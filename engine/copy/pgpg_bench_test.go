@@ -90,7 +90,7 @@ func BenchmarkCopyPgToPgCPU(b *testing.B) {
 		defer debug.SetGCPercent(debug.SetGCPercent(200)) // as the tightrope command runs
 	}
 	var cpu time.Duration
-	var mallocs uint64
+	var mallocs, bytes, gcs uint64
 	var ms runtime.MemStats
 	b.ResetTimer()
 	for i := range b.N {
@@ -98,13 +98,15 @@ func BenchmarkCopyPgToPgCPU(b *testing.B) {
 		mustExec(b, dst, "TRUNCATE orders")
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
-		m0, c0 := ms.Mallocs, cpuTime(b)
+		m0, a0, g0, c0 := ms.Mallocs, ms.TotalAlloc, ms.NumGC, cpuTime(b)
 		b.StartTimer()
 		c, err := copyengine.Table(ctx, src, dst, "orders", step, "bench/"+strconv.Itoa(i), newSink())
 		b.StopTimer()
 		cpu += cpuTime(b) - c0
 		runtime.ReadMemStats(&ms)
 		mallocs += ms.Mallocs - m0
+		bytes += ms.TotalAlloc - a0
+		gcs += uint64(ms.NumGC - g0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -116,5 +118,7 @@ func BenchmarkCopyPgToPgCPU(b *testing.B) {
 	n := float64(b.N) * float64(rows)
 	b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/row")
 	b.ReportMetric(float64(mallocs)/n, "allocs/row")
+	b.ReportMetric(float64(bytes)/n, "B/row")
+	b.ReportMetric(float64(gcs)/float64(b.N), "GCs/copy")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/row")
 }

@@ -23,7 +23,7 @@ func TestRowAllocStaysWithinTheLimit(t *testing.T) {
 			}
 		}
 		runtime.ReadMemStats(&ms)
-		got := ms.TotalAlloc - before - uint64(asked)*24 // the rows slice itself
+		got := ms.TotalAlloc - before - uint64(asked)*24         // the rows slice itself
 		if most := uint64(limit*ncols*16) + 32<<10; got > most { // size classes round up
 			t.Errorf("%d of %d rows: %d bytes allocated, more than %d", asked, limit, got, most)
 		}

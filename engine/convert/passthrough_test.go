@@ -56,3 +56,44 @@ func TestConvertStillMovesTimesToUTC(t *testing.T) {
 		t.Errorf("timestamptz keeps location %v", got.(time.Time).Location())
 	}
 }
+
+// inYears1To9999 agrees with the year itself at and around both ends of
+// the range, in UTC and in other zones.
+func TestInYears1To9999AtTheEdges(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("E", 14*3600), time.FixedZone("W", -12*3600)}
+	edges := []time.Time{
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC),
+		time.Date(294276, 12, 31, 23, 59, 59, 999999000, time.UTC),
+	}
+	for _, e := range edges {
+		for _, d := range []time.Duration{-time.Hour * 24, -time.Second, -time.Nanosecond, 0, time.Nanosecond, time.Second, 24 * time.Hour} {
+			for _, z := range zones {
+				tm := e.Add(d).In(z)
+				y := tm.Year()
+				if got, want := inYears1To9999(tm), y >= 1 && y <= 9999; got != want {
+					t.Errorf("%v (year %d): %v, want %v", tm, y, got, want)
+				}
+			}
+		}
+	}
+}
+
+// checkFraction refuses exactly the fractions finer than the column's
+// scale, for every scale and for negative remainders too (times of day).
+func TestCheckFractionByScale(t *testing.T) {
+	for scale := -1; scale <= 10; scale++ {
+		typ := Type{Kind: Timestamp, Scale: scale}
+		s := min(max(scale, 0), 9)
+		unit := 1
+		for range 9 - s {
+			unit *= 10
+		}
+		for _, nsec := range []int{0, 1, 9, 10, 999, 1000, 1001, 123456000, 123456789, 500000000, 999999999,
+			-1, -1000, -123456000, -999999999, 1_000_000_000, 1_000_001_000} {
+			if got, want := checkFraction(nil, nsec, &typ) == nil, nsec%unit == 0; got != want {
+				t.Errorf("scale %d, %d ns: accepted %v, want %v", scale, nsec, got, want)
+			}
+		}
+	}
+}

@@ -26,6 +26,10 @@ import (
 // fmt.Stringer.
 func Convert(v any, t Type) (any, *Reject) { return convert(v, &t, false) }
 
+// ConvertTo is Convert with the type by reference, for callers converting
+// every value of many rows (a Type is too large to copy per value).
+func ConvertTo(v any, t *Type) (any, *Reject) { return convert(v, t, false) }
+
 // convert is Convert with the type by reference (a Type is large; the
 // checksums convert every value of every row). nullable ignores NOT NULL.
 func convert(v any, t *Type, nullable bool) (any, *Reject) {

@@ -48,6 +48,82 @@ func toDecimal(n any, t *Type) (any, *Reject) {
 // (which allocates), for the canonical forms. same says the result is n,
 // a string, as it is.
 func decimalOf(n any, t *Type) (_ string, same bool, _ *Reject) {
+	if x, ok := n.(string); ok {
+		if k, fits := plainDecimalFits(x, t); fits {
+			return x[:k], k == len(x), nil
+		}
+	}
+	return decimalOfParsed(n, t)
+}
+
+// plainDecimalFits is the common case of decimalOf in one pass: s is a
+// plain decimal as databases print them ([-]digits[.digits], no leading
+// zero, not zero) that fits t. k is the length of its canonical form, a
+// prefix of s (trailing fraction zeros and a bare point dropped). fits
+// is false for anything else, which decimalOfParsed then decides, with
+// the same result for what fits and the reasons for what does not.
+func plainDecimalFits(s string, t *Type) (k int, fits bool) {
+	if t.Unsigned || t.Engine == EngineSQLite {
+		return 0, false
+	}
+	i := 0
+	if len(s) > 0 && s[0] == '-' {
+		i = 1
+	}
+	a := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	ip := s[a:i]
+	if ip == "" || (len(ip) > 1 && ip[0] == '0') {
+		return 0, false
+	}
+	k = i
+	fp := ""
+	if i < len(s) {
+		if s[i] != '.' {
+			return 0, false
+		}
+		b := i + 1
+		e := b
+		for e < len(s) && isDigit(s[e]) {
+			e++
+		}
+		if e != len(s) {
+			return 0, false
+		}
+		for e > b && s[e-1] == '0' {
+			e--
+		}
+		if e > b {
+			fp, k = s[b:e], e
+		}
+	}
+	h := len(ip) - 1 // the power of ten of the first significant digit
+	if ip == "0" {
+		if fp == "" {
+			return 0, false // zero: "0", whatever its spelling
+		}
+		z := 0
+		for fp[z] == '0' {
+			z++
+		}
+		h = -z - 1
+	}
+	l := -len(fp) // at most the power of the last significant digit
+	maxHi, minLo := maxDecimalIntDigits-1, -maxDecimalFracDigits
+	if t.Precision > 0 {
+		maxHi, minLo = t.Precision-t.Scale-1, -t.Scale
+	}
+	if h > maxHi || l < minLo {
+		return 0, false
+	}
+	return k, true
+}
+
+// decimalOfParsed is decimalOf for any input: parsed, checked against t
+// and put in canonical form.
+func decimalOfParsed(n any, t *Type) (_ string, same bool, _ *Reject) {
 	var s string
 	switch x := n.(type) {
 	case string:

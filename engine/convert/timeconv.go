@@ -43,6 +43,9 @@ func toDateTime(n any, t *Type) (any, *Reject) {
 	if r != nil {
 		return nil, r
 	}
+	if x, ok := n.(time.Time); ok && x == tm {
+		return n, nil // the same instant, location and all: no new interface (which allocates)
+	}
 	return tm, nil
 }
 
@@ -90,7 +93,7 @@ func textToDateTime(n any, s string, t *Type) (time.Time, *Reject) {
 
 // checkDateTime applies the checks shared by time.Time and text sources.
 func checkDateTime(n any, tm time.Time, t *Type) (time.Time, *Reject) {
-	if y := tm.Year(); y < 1 || y > 9999 {
+	if !inYears1To9999(tm) {
 		return time.Time{}, rejectf(ReasonOutOfRange, t, n, "is outside the years 1 to 9999")
 	}
 	if t.Kind == Date {
@@ -108,14 +111,21 @@ func checkDateTime(n any, tm time.Time, t *Type) (time.Time, *Reject) {
 	return tm, nil
 }
 
+// fractionUnits[scale] is the nanoseconds of a column's last fraction
+// digit: 10^(9-scale).
+var fractionUnits = [10]uint32{1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 10, 1}
+
 // checkFraction refuses fractional seconds finer than t.Scale digits.
 func checkFraction(n any, nsec int, t *Type) *Reject {
 	scale := min(max(t.Scale, 0), 9)
-	unit := 1
-	for range 9 - scale {
-		unit *= 10
+	unit := fractionUnits[scale]
+	var rest int
+	if nsec >= 0 && nsec < 1e9 {
+		rest = int(uint32(nsec) % unit) // a 32-bit division, the cheaper one
+	} else {
+		rest = nsec % int(unit)
 	}
-	if nsec%unit != 0 {
+	if rest != 0 {
 		return rejectf(ReasonPrecisionLoss, t, n, "has fractional seconds finer than the %d digits the column keeps; they would be rounded", scale)
 	}
 	return nil
@@ -245,4 +255,22 @@ func formatTimeOfDay(neg bool, d int64) string {
 	sec := d / int64(time.Second)
 	b = appendClock(b, int(sec/3600), int(sec/60%60), int(sec%60), int(d%int64(time.Second)))
 	return string(b)
+}
+
+// The first instants of the years 1 and 10000, UTC, in Unix seconds.
+var (
+	unixYear1     = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	unixYear10000 = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+)
+
+// inYears1To9999 reports whether tm's year is 1 to 9999: for a time in UTC
+// (every time checkDateTime sees) by its Unix seconds, cheaper than
+// working out the year.
+func inYears1To9999(tm time.Time) bool {
+	if tm.Location() != time.UTC {
+		y := tm.Year()
+		return y >= 1 && y <= 9999
+	}
+	u := tm.Unix()
+	return u >= unixYear1 && u < unixYear10000
 }

@@ -47,8 +47,10 @@ func (cv *converter) convertBatch(rows [][]any) (good [][]any, rejected []Reject
 	for _, row := range rows {
 		for i, v := range row {
 			cv.bytes += ValueSize(v)
-			if c := cv.p.casts[i]; c.rule.Map != nil {
-				cv.countCast(c, v)
+			if cv.p.hasCasts {
+				if c := cv.p.casts[i]; c.rule.Map != nil {
+					cv.countCast(c, v)
+				}
 			}
 		}
 		col, rej := cv.p.convertInto(cv.scratch, row)

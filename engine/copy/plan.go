@@ -26,6 +26,7 @@ type Plan struct {
 	Types    []convert.Type // target type of each column
 	KeyCount int            // the first KeyCount columns of Cols are the source key
 	casts    []columnCast   // per column; zero when no cast rule applies
+	hasCasts bool           // some column has a cast rule
 }
 
 // columnCast is a runbook cast rule bound to one column.
@@ -105,6 +106,7 @@ func MakePlan(ctx context.Context, src, dst db.DB, name string, step runbooks.St
 			return nil, fmt.Errorf("table %s: cast rule names column %q, which is not copied", name, c.Column)
 		}
 		p.casts[i] = columnCast{rule: c}
+		p.hasCasts = p.hasCasts || c.Map != nil
 	}
 	return p, nil
 }
@@ -135,8 +137,25 @@ func (p *Plan) ConvertRow(row []any) ([]any, string, *convert.Reject) {
 // convertInto is ConvertRow writing into out (len(row) values); on a
 // reject out holds a partial row.
 func (p *Plan) convertInto(out, row []any) (string, *convert.Reject) {
+	if p.hasCasts {
+		return p.convertCastInto(out, row)
+	}
+	types := p.Types[:len(row)]
 	for i, v := range row {
-		if c := p.casts[i]; c.rule.Map != nil {
+		conv, r := convert.ConvertTo(v, &types[i])
+		if r != nil {
+			return p.Cols[i], r
+		}
+		out[i] = conv
+	}
+	return "", nil
+}
+
+// convertCastInto is convertInto for a plan with cast rules: a value a
+// rule maps is replaced before it is converted.
+func (p *Plan) convertCastInto(out, row []any) (string, *convert.Reject) {
+	for i, v := range row {
+		if c := &p.casts[i]; c.rule.Map != nil {
 			if text, ok := textOf(v); ok {
 				if to, hit := c.rule.Map[text]; hit {
 					v = nil
@@ -146,7 +165,7 @@ func (p *Plan) convertInto(out, row []any) (string, *convert.Reject) {
 				}
 			}
 		}
-		conv, r := convert.Convert(v, p.Types[i])
+		conv, r := convert.ConvertTo(v, &p.Types[i])
 		if r != nil {
 			return p.Cols[i], r
 		}

@@ -8,18 +8,26 @@ import "unsafe"
 type rowAlloc struct {
 	ncols int
 	chunk int // rows per backing array
+	left  int // rows the batch may still ask for beyond vals (limit - handed out - len(vals)/ncols)
 	vals  []any
 }
 
 // newRowAlloc prepares rows of ncols values for a batch of up to limit rows.
 func newRowAlloc(ncols, limit int) rowAlloc {
-	return rowAlloc{ncols: ncols, chunk: min(max(limit, 1), 4096)}
+	limit = max(limit, 1)
+	return rowAlloc{ncols: ncols, chunk: min(limit, 4096), left: limit}
 }
 
-// row returns a fresh row of nil values.
+// row returns a fresh row of nil values. No backing array reaches past
+// the batch's limit, so a batch does not carry values it cannot have.
 func (r *rowAlloc) row() []any {
 	if len(r.vals) < r.ncols {
-		r.vals = make([]any, r.ncols*r.chunk)
+		n := r.chunk
+		if r.left > 0 {
+			n = min(n, r.left)
+		}
+		r.left -= n
+		r.vals = make([]any, r.ncols*n)
 	}
 	row := r.vals[:r.ncols:r.ncols]
 	r.vals = r.vals[r.ncols:]

@@ -160,8 +160,9 @@ func (s *pgCopyStream) Read(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
-	if s.off == len(s.buf) {
-		s.buf, s.off = s.buf[:0], 0
+	if s.off > 0 { // what the last read left goes to the front, so buf stays the size of one read
+		s.buf = s.buf[:copy(s.buf, s.buf[s.off:])]
+		s.off = 0
 	}
 	for len(s.buf)-s.off < len(p) && !s.done {
 		if s.next == len(s.rows) {

@@ -232,7 +232,7 @@ func (p *pgDB) readBatch(ctx context.Context, qr pgQuerier, t Table, cols []stri
 	dec := pgDecoders(rows.Conn().TypeMap(), fds)
 	alloc := newRowAlloc(len(fds), limit)
 	var mem batchMem
-	out := make([][]any, 0, min(limit, 4096))
+	out := make([][]any, 0, min(max(limit, 0), 1<<16))
 	for rows.Next() {
 		raw := rows.RawValues()
 		row := alloc.row()

@@ -23,7 +23,8 @@ import (
 // has ended left on the servers — its copy checkpoints (the target's
 // _tightrope_progress table, dropped when no other run's checkpoints are
 // in it), MySQL restore staging databases, its change streams' slots,
-// publications and applied positions (cmd_cleanup_cdc.go), and with
+// publications and applied positions (cmd_cleanup_cdc.go), its blue-green
+// pairs' replication objects (cmd_cleanup_bluegreen.go), and with
 // --drop-snapshots its in-server snapshot databases — after listing them
 // and asking. It holds
 // the journal's writer lease throughout, so it refuses while the run is
@@ -231,6 +232,7 @@ func planCleanup(ctx context.Context, path string, state journal.State, events [
 
 	// Change streams: slots, publications and applied positions.
 	p.planCDC(ctx, rb, events, open)
+	p.planBlueGreen(ctx, rb, events, open)
 	return p
 }
 

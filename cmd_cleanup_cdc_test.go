@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -182,4 +183,94 @@ func holdSlot(t *testing.T, dsn, slot string, fn func()) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	fn()
+}
+
+// TestCleanupRemovesAMariaDBStreamsPosition: a MariaDB stream holds
+// nothing on its source (a binlog position only), so after a finished
+// MariaDB → PostgreSQL run with change capture cleanup lists only the
+// stream's position on the target, removes it (dropping the emptied
+// table), and a second cleanup finds nothing.
+func TestCleanupRemovesAMariaDBStreamsPosition(t *testing.T) {
+	my, pg := cdctest.MariaDB(t), cdctest.Postgres(t)
+	src := my.CreateDatabase(t, dbtest.UniqueName(t, "clm"))
+	dst := pg.CreateDatabase(t, dbtest.UniqueName(t, "clmpg"))
+	mdb, err := sql.Open("mysql", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mdb.Close()
+	for _, q := range []string{"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL)", "INSERT INTO items VALUES (1, 'a'), (2, 'b')"} {
+		if _, err := mdb.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "CREATE TABLE items (id int PRIMARY KEY, name varchar(100) NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "mycdc.yaml")
+	yaml := `version: 1
+name: cleanup of a MariaDB stream
+migration_id: ` + fmt.Sprintf("CLM-%d", time.Now().UnixNano()%1e9) + `
+decision_maker: alice
+objectives: { rto: 10m, rpo: 0s, expected: 30m, window: 2h }
+connections:
+  source: { driver: mysql, dsn_env: CLM_SRC_DSN }
+  target: { driver: postgres, dsn_env: CLM_DST_DSN }
+steps:
+  - { id: capture, title: Capture, kind: cdc-start, tables: [items] }
+  - { id: bulk, title: Copy, kind: copy, tables: [items] }
+  - { id: more, title: Write while capturing, kind: sql, on: source, run: "INSERT INTO items VALUES (3, 'c'), (4, 'd')" }
+  - { id: catch-up, title: Catch up, kind: cdc-catchup, lag: 2s, timeout: 5m }
+  - { id: check, title: Compare, kind: verify, tables: [items] }
+`
+	if err := os.WriteFile(rb, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := "mysql://" + strings.Replace(strings.Replace(src, "@tcp(", "@", 1), ")/", "/", 1)
+	env := []string{"CLM_SRC_DSN=" + url, "CLM_DST_DSN=" + dst}
+	j := filepath.Join(dir, "mycdc.journal")
+	out, code := tightrope(t, env, "run", rb, "--plain", "--auto-decide", "continue", "--as", "alice", "--journal", j)
+	if code != 0 {
+		t.Fatalf("run: exit %d:\n%s", code, out)
+	}
+	st := journal.Fold(mustReadAll(t, j))
+	if len(st.CDC) != 1 {
+		t.Fatalf("streams in the journal: %d, want 1", len(st.CDC))
+	}
+	stream := st.CDC[0].Stream
+	if n := pgCount(t, dst, "SELECT count(*) FROM "+cdc.PositionTable+" WHERE stream = $1", stream); n != 1 {
+		t.Fatalf("position rows of %s after the run: %d, want 1", stream, n)
+	}
+	out, code = tightrope(t, env, "cleanup", "--yes", j)
+	if code != 0 {
+		t.Fatalf("cleanup: exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "deleted the position of stream "+stream+" and dropped "+cdc.PositionTable+" (empty) on target") {
+		t.Errorf("cleanup output lacks the position's removal:\n%s", out)
+	}
+	if strings.Contains(out, "replication slot") || strings.Contains(out, "publication") {
+		t.Errorf("cleanup lists source objects a MariaDB stream does not have:\n%s", out)
+	}
+	if n := pgCount(t, dst, "SELECT count(*) FROM pg_tables WHERE tablename = $1 AND schemaname = current_schema()", cdc.PositionTable); n != 0 {
+		t.Fatalf("%s still on the target after cleanup:\n%s", cdc.PositionTable, out)
+	}
+	out, code = tightrope(t, env, "cleanup", "--yes", j)
+	if code != 0 || !strings.Contains(out, "nothing to remove") {
+		t.Fatalf("second cleanup: exit %d:\n%s", code, out)
+	}
+}
+
+func mustReadAll(t *testing.T, path string) []journal.Event {
+	t.Helper()
+	events, err := journal.ReadAll(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
 }

@@ -22,15 +22,18 @@ import (
 // cleanupCmd is `tightrope cleanup JOURNAL`: it removes what a run that
 // has ended left on the servers — its copy checkpoints (the target's
 // _tightrope_progress table, dropped when no other run's checkpoints are
-// in it), MySQL restore staging databases, and with --drop-snapshots its
-// in-server snapshot databases — after listing them and asking. It holds
+// in it), MySQL restore staging databases, its change streams' slots,
+// publications and applied positions (cmd_cleanup_cdc.go), its blue-green
+// pairs' replication objects (cmd_cleanup_bluegreen.go), and with
+// --drop-snapshots its in-server snapshot databases — after listing them
+// and asking. It holds
 // the journal's writer lease throughout, so it refuses while the run is
 // live and no resume can start under it.
 func cleanupCmd() *cobra.Command {
 	var yes, dropSnapshots, abandon bool
 	cmd := &cobra.Command{
 		Use:   "cleanup JOURNAL",
-		Short: "Remove what a finished run left on the servers (checkpoints, staging and snapshot databases), after asking",
+		Short: "Remove what a finished run left on the servers (checkpoints, staging and snapshot databases, change-capture slots and positions), after asking",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
@@ -57,7 +60,7 @@ func cleanupCmd() *cobra.Command {
 				}
 			}
 			out := cmd.OutOrStdout()
-			p := planCleanup(cmd.Context(), path, state, dropSnapshots)
+			p := planCleanup(cmd.Context(), path, state, events, dropSnapshots)
 			defer p.close()
 			p.print(out)
 			if len(p.todo()) == 0 {
@@ -100,7 +103,7 @@ type cleanupPlan struct {
 // it used, and its in-server snapshots. A snapshot is no longer needed
 // when the run was rolled back by a verified restore of it; any other is
 // kept unless dropSnapshots.
-func planCleanup(ctx context.Context, path string, state journal.State, dropSnapshots bool) *cleanupPlan {
+func planCleanup(ctx context.Context, path string, state journal.State, events []journal.Event, dropSnapshots bool) *cleanupPlan {
 	rb := state.Runbook
 	p := &cleanupPlan{conns: map[string]db.DB{}}
 	baseDir := filepath.Dir(rb.Path)
@@ -226,6 +229,10 @@ func planCleanup(ctx context.Context, path string, state journal.State, dropSnap
 		}
 		p.items = append(p.items, item)
 	}
+
+	// Change streams: slots, publications and applied positions.
+	p.planCDC(ctx, rb, events, open)
+	p.planBlueGreen(ctx, rb, events, open)
 	return p
 }
 

@@ -68,48 +68,9 @@ func (a *MyApplier) Apply(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("cdc: stream %s was never started in this journal", a.Stream)
 	}
 	ap := &myApply{conn: conn, db: dbName, source: sp.Started.Engine, cols: map[string]map[string]myColumn{}}
-	matched := at.Seq == 0
-	applied := 0
-	err = journal.ScanDecodedAfter(ctx, a.JournalPath, max(at.Seq-1, 0), func(e journal.Event, payload any, perr error) error {
-		if e.Type != journal.CDCChanges {
-			return nil
-		}
-		if perr != nil {
-			return perr
-		}
-		tx := payload.(journal.CDCChangesPayload)
-		if tx.Stream != a.Stream || e.Seq < at.Seq {
-			return nil
-		}
-		if e.Seq == at.Seq {
-			if tx.Position != at.Position {
-				return fmt.Errorf("cdc: stream %s: the target applied seq %d at position %s, the journal's seq %d is position %s", a.Stream, at.Seq, at.Position, e.Seq, tx.Position)
-			}
-			matched = true
-			return nil
-		}
-		if !matched {
-			return fmt.Errorf("cdc: stream %s: the target's applied seq %d is not a cdc_changes event of the stream in this journal", a.Stream, at.Seq)
-		}
-		if a.Ready != nil && !a.Ready() {
-			return errStopRound
-		}
-		if err := ap.tx(ctx, a.Stream, e.Seq, tx); err != nil {
-			return fmt.Errorf("cdc: stream %s: apply seq %d (source %s): %w", a.Stream, e.Seq, tx.Position, err)
-		}
-		applied++
-		if a.OnApplied != nil {
-			a.OnApplied(e.Seq, tx.Position, len(tx.Changes))
-		}
-		return nil
+	return applyRound(ctx, a.JournalPath, a.Stream, at, a.Ready, a.OnApplied, func(seq int64, tx journal.CDCChangesPayload) error {
+		return ap.tx(ctx, a.Stream, seq, tx)
 	})
-	if errors.Is(err, errStopRound) {
-		err = nil
-	}
-	if err == nil && !matched {
-		err = fmt.Errorf("cdc: stream %s: the target's applied seq %d is not in this journal", a.Stream, at.Seq)
-	}
-	return applied, err
 }
 
 // connect opens the target with the applier's session: strict sql_mode,

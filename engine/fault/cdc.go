@@ -34,11 +34,7 @@ func init() {
 			"Server-wide: it refuses when the server holds slots of other databases or physical slots.",
 		Engines: []string{"postgres"},
 		Parse: func(args string) (Fault, error) {
-			at, rest, err := parseAt(args, "DURATION")
-			if err != nil {
-				return nil, err
-			}
-			d, err := positiveDuration("DURATION", rest[0])
+			at, d, err := parseAtFor(args)
 			if err != nil {
 				return nil, err
 			}
@@ -52,11 +48,7 @@ func init() {
 			"position lost (cdc_position_lost), never skip. Server-wide: it refuses while another replica reads the binlog.",
 		Engines: []string{"mysql"},
 		Parse: func(args string) (Fault, error) {
-			at, rest, err := parseAt(args, "DURATION")
-			if err != nil {
-				return nil, err
-			}
-			d, err := positiveDuration("DURATION", rest[0])
+			at, d, err := parseAtFor(args)
 			if err != nil {
 				return nil, err
 			}
@@ -122,6 +114,17 @@ func parseAt(args string, names ...string) (at, []string, error) {
 		a.when = t
 	}
 	return a, vals, nil
+}
+
+// parseAtFor parses CONN@STEP:DURATION[:AFTER], the spelling of the
+// faults that cut a stream's source for a while.
+func parseAtFor(args string) (at, time.Duration, error) {
+	a, rest, err := parseAt(args, "DURATION")
+	if err != nil {
+		return at{}, 0, err
+	}
+	d, err := positiveDuration("DURATION", rest[0])
+	return a, d, err
 }
 
 func positiveDuration(name, s string) (time.Duration, error) {

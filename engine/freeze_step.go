@@ -84,8 +84,12 @@ func freezeSummary(p journal.FreezePayload, done journal.FrozenPayload) string {
 	for _, g := range p.Revoked {
 		roles[g.Role] = true
 	}
-	return fmt.Sprintf("%d write privileges of %d roles revoked on %d tables, %d writing sessions ended",
+	s := fmt.Sprintf("%d write privileges of %d roles revoked on %d tables, %d writing sessions ended",
 		len(p.Revoked), len(roles), len(p.Tables), len(done.Terminated))
+	if len(p.Executes) > 0 || len(p.Members) > 0 {
+		s += fmt.Sprintf("; %d EXECUTE privileges on SECURITY DEFINER routines and %d memberships in %s revoked", len(p.Executes), len(p.Members), p.Role)
+	}
+	return s
 }
 
 // unfreezeStep gives back what the connection's freeze took.
@@ -113,7 +117,7 @@ func (c *Conductor) unfreeze(ctx context.Context, stepID, conn, reason string) e
 		return fmt.Errorf("unfreeze %s: %w", conn, err)
 	}
 	_, err = c.emit(c.opts.Operator, stepID, journal.Unfreeze, journal.UnfreezePayload{
-		Conn: conn, Of: rec.Seq, Regranted: rec.Revoked, ReadOnly: rec.PrevReadOnly, Reason: reason,
+		Conn: conn, Of: rec.Seq, Regranted: rec.Revoked, Executes: rec.Executes, Members: rec.Members, ReadOnly: rec.PrevReadOnly, Reason: reason,
 		DurationMS: c.opts.Now().Sub(start).Milliseconds(),
 	})
 	if err == nil {

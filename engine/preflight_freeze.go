@@ -10,7 +10,9 @@ import (
 
 // freezable checks before the first step that every freeze step could
 // freeze its tables as they stand: on PostgreSQL, tightrope owns every one
-// that exists. A freeze refused in the middle of the window would abort
+// that exists and no route around the freeze would refuse it
+// (CheckBypasses); on MariaDB, it warns of the accounts read_only does
+// not bind. A freeze refused in the middle of the window would abort
 // the switch it prepares. A replicate step freezes both of its sides
 // (green as a replica, blue at the switch): both are checked.
 func (c *Conductor) freezable(ctx context.Context) []error {
@@ -19,7 +21,11 @@ func (c *Conductor) freezable(ctx context.Context) []error {
 		if step.Kind == runbooks.KindReplicate && !step.All {
 			for _, conn := range []string{step.From, step.To} {
 				if d, err := c.database(ctx, conn); err == nil {
-					if err := cutover.CheckOwned(ctx, d, step.Tables); err != nil {
+					err := cutover.CheckOwned(ctx, d, step.Tables)
+					if err == nil {
+						err = cutover.CheckBypasses(ctx, d, step.Tables)
+					}
+					if err != nil {
 						problems = append(problems, fmt.Errorf("step %s on %s: %w", step.ID, conn, err))
 					}
 				}
@@ -37,8 +43,18 @@ func (c *Conductor) freezable(ctx context.Context) []error {
 		if err == nil {
 			err = cutover.CheckOwned(ctx, d, tables)
 		}
+		if err == nil {
+			err = cutover.CheckBypasses(ctx, d, tables)
+		}
 		if err != nil {
 			problems = append(problems, fmt.Errorf("step %s: %w", step.ID, err))
+		}
+		unbound, err := cutover.Unbound(ctx, d)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("step %s: %w", step.ID, err))
+		}
+		for _, w := range unbound {
+			c.logf(step.ID, "warn", "pre-flight: %s", w)
 		}
 	}
 	return problems

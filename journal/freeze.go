@@ -32,6 +32,13 @@ type FreezePayload struct {
 	// Revoked is every write privilege taken away, exactly as an unfreeze
 	// grants it back.
 	Revoked []Grant `json:"revoked,omitempty"`
+	// Executes is every EXECUTE privilege taken away from a SECURITY
+	// DEFINER routine whose owner keeps write access to the tables (a
+	// caller would write them as that owner), and Members every
+	// membership in tightrope's own role taken away (a member writes as
+	// tightrope); an unfreeze gives both back exactly.
+	Executes []Execute    `json:"executes,omitempty"`
+	Members  []Membership `json:"members,omitempty"`
 	// PrevReadOnly and PrevSuperReadOnly are the global values the freeze
 	// replaced ("0" or "1"); PrevSuperReadOnly is "" on a server without
 	// super_read_only (MariaDB).
@@ -56,6 +63,27 @@ type Grant struct {
 	Grantable bool   `json:"grantable,omitempty"`
 }
 
+// Execute is one role's EXECUTE privilege on one routine. Routine is its
+// signature as PostgreSQL prints it (regprocedure), Role "PUBLIC" every
+// role.
+type Execute struct {
+	Role      string `json:"role"`
+	Routine   string `json:"routine"`
+	Grantable bool   `json:"grantable,omitempty"`
+}
+
+// Membership is one role's membership in another (PostgreSQL
+// pg_auth_members). Inherit and Set are nil on a server before 16, where
+// a membership has no such options of its own.
+type Membership struct {
+	Role    string `json:"role"`    // the role belonged to
+	Member  string `json:"member"`  // the role that belongs to it
+	Grantor string `json:"grantor"` // who granted it
+	Admin   bool   `json:"admin,omitempty"`
+	Inherit *bool  `json:"inherit,omitempty"`
+	Set     *bool  `json:"set,omitempty"`
+}
+
 // FrozenPayload says the freeze journaled at seq Of is in force.
 type FrozenPayload struct {
 	Conn       string    `json:"conn"`
@@ -76,12 +104,14 @@ type Backend struct {
 // UnfreezePayload says writes are back on a connection: the freeze at seq
 // Of was undone.
 type UnfreezePayload struct {
-	Conn       string  `json:"conn"`
-	Of         int64   `json:"of"`
-	Regranted  []Grant `json:"regranted,omitempty"`
-	ReadOnly   string  `json:"read_only,omitempty"` // the value restored
-	Reason     string  `json:"reason"`              // "step", "switch aborted: ...", "rollback"
-	DurationMS int64   `json:"duration_ms"`
+	Conn       string       `json:"conn"`
+	Of         int64        `json:"of"`
+	Regranted  []Grant      `json:"regranted,omitempty"`
+	Executes   []Execute    `json:"executes,omitempty"`  // EXECUTE privileges given back
+	Members    []Membership `json:"members,omitempty"`   // memberships given back
+	ReadOnly   string       `json:"read_only,omitempty"` // the value restored
+	Reason     string       `json:"reason"`              // "step", "switch aborted: ...", "rollback"
+	DurationMS int64        `json:"duration_ms"`
 }
 
 // SequencesPayload lists the sequences and AUTO_INCREMENT counters a sync

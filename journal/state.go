@@ -417,6 +417,8 @@ func (s State) Clone() State {
 	for i := range c.Freezes {
 		c.Freezes[i].Tables = append([]string(nil), s.Freezes[i].Tables...)
 		c.Freezes[i].Revoked = append([]Grant(nil), s.Freezes[i].Revoked...)
+		c.Freezes[i].Executes = append([]Execute(nil), s.Freezes[i].Executes...)
+		c.Freezes[i].Members = append([]Membership(nil), s.Freezes[i].Members...)
 	}
 	c.Log = append([]LogRecord(nil), s.Log...)
 	c.CDC = cloneCDC(s.CDC)

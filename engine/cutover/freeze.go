@@ -11,7 +11,9 @@ import (
 
 // Plan reads what freezing tables on d would change, changing nothing:
 // PostgreSQL, every write privilege on them held by a role other than the
-// one tightrope connects as; MySQL/MariaDB, the global read_only values
+// one tightrope connects as, every EXECUTE privilege on a SECURITY DEFINER
+// routine whose owner keeps writing them, and every membership in
+// tightrope's role; MySQL/MariaDB, the global read_only values
 // the freeze replaces. The conductor journals it before Apply.
 func Plan(ctx context.Context, d DB, tables []string) (journal.FreezePayload, error) {
 	p := journal.FreezePayload{Driver: d.Driver(), Tables: tables}
@@ -20,6 +22,13 @@ func Plan(ctx context.Context, d DB, tables []string) (journal.FreezePayload, er
 		p.Method = journal.FreezeRevoke
 		role, grants, err := pgPlan(ctx, d, tables)
 		p.Role, p.Revoked = role, grants
+		if err != nil {
+			return p, err
+		}
+		if p.Executes, err = pgPlanExecutes(ctx, d.SQL()); err != nil {
+			return p, err
+		}
+		p.Members, err = pgPlanMembers(ctx, d.SQL())
 		return p, err
 	case db.MySQL:
 		p.Method = journal.FreezeReadOnly
@@ -50,12 +59,13 @@ func Apply(ctx context.Context, d DB, p journal.FreezePayload, lockWait time.Dur
 	return out, err
 }
 
-// Undo gives back exactly what p took: the revoked privileges, or the
-// read_only values it replaced. Undoing twice is undoing once.
+// Undo gives back exactly what p took: the revoked privileges and
+// memberships, or the read_only values it replaced. Undoing twice is
+// undoing once.
 func Undo(ctx context.Context, d DB, p journal.FreezePayload) error {
 	switch p.Method {
 	case journal.FreezeRevoke:
-		return pgGrant(ctx, d, p.Revoked)
+		return pgGrant(ctx, d, p)
 	case journal.FreezeReadOnly:
 		return mySetReadOnly(ctx, d, p.PrevReadOnly, p.PrevSuperReadOnly)
 	}

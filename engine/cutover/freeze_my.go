@@ -54,7 +54,12 @@ func myApply(ctx context.Context, d DB, p journal.FreezePayload, lockWait time.D
 			return out, fmt.Errorf("SET GLOBAL super_read_only = 1: %w", err)
 		}
 	} else {
-		out.Warnings = append(out.Warnings, "this server has no super_read_only: accounts with SUPER or READ_ONLY ADMIN (tightrope's own included) can still write")
+		out.Warnings = append(out.Warnings, "this server has no super_read_only: accounts with READ_ONLY ADMIN (SUPER before MariaDB 10.11; tightrope's own included) can still write")
+		unbound, err := myUnbound(ctx, d)
+		if err != nil {
+			return out, err
+		}
+		out.Warnings = append(out.Warnings, unbound...)
 	}
 	return out, nil
 }

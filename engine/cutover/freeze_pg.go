@@ -60,12 +60,14 @@ func pgPlan(ctx context.Context, d DB, tables []string) (string, []journal.Grant
 	return role, grants, nil
 }
 
-// pgApply revokes the recorded privileges and proves, in the same
-// transaction, that no other login role that is not a superuser can still
-// write the tables (through a column grant, a role it belongs to, ...);
-// then it ends the sessions of other roles that hold a write lock on the
-// tables (a transaction that has written to them, or is writing), so
-// nothing written before the freeze commits after it.
+// pgApply revokes the recorded privileges and memberships and proves, in
+// the same transaction, that no other login role that is not a superuser
+// can still write the tables (through a column grant, a role it belongs
+// to, a SECURITY DEFINER routine, a trigger, ...); then it ends the
+// sessions of other roles that hold a write lock on the tables (a
+// transaction that has written to them, or is writing), so nothing
+// written before the freeze commits after it, and those of the members it
+// took away (one may have SET ROLE to tightrope's).
 func pgApply(ctx context.Context, d DB, p journal.FreezePayload) (journal.FrozenPayload, error) {
 	var out journal.FrozenPayload
 	tx, err := d.SQL().BeginTx(ctx, nil)
@@ -78,6 +80,9 @@ func pgApply(ctx context.Context, d DB, p journal.FreezePayload) (journal.Frozen
 			return out, fmt.Errorf("revoke %s on %s from %s: %w", g.Privilege, g.Table, g.Role, err)
 		}
 	}
+	if err := pgRevokeClosed(ctx, tx, p); err != nil {
+		return out, err
+	}
 	if err := pgStillWritable(ctx, tx, d, p.Tables); err != nil {
 		return out, err
 	}
@@ -87,7 +92,16 @@ func pgApply(ctx context.Context, d DB, p journal.FreezePayload) (journal.Frozen
 	if out.Terminated, err = pgEndWriters(ctx, d, p.Tables); err != nil {
 		return out, err
 	}
-	out.Warnings, err = pgSuperusers(ctx, d)
+	members, err := pgEndMembers(ctx, d, p)
+	out.Terminated = append(out.Terminated, members...)
+	if err != nil {
+		return out, err
+	}
+	if out.Warnings, err = pgSuperusers(ctx, d); err != nil {
+		return out, err
+	}
+	unbound, err := pgUnbound(ctx, d)
+	out.Warnings = append(out.Warnings, unbound...)
 	return out, err
 }
 
@@ -121,9 +135,29 @@ func pgStillWritable(ctx context.Context, tx *sql.Tx, d DB, tables []string) err
 		}
 		left = append(left, views...)
 	}
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = quoted(d, t)
+	}
+	var problems []string
 	if len(left) > 0 {
-		return fmt.Errorf("after revoking the table privileges these roles could still write (a column grant, a grant made by another grantor, membership in tightrope's own role, or a view of the table or a rule writing it — writes through them use their owner's privileges: add the view or the rule's table to the freeze's tables): %s; nothing was changed",
-			strings.Join(left, ", "))
+		problems = append(problems, fmt.Sprintf("after revoking the table privileges these roles could still write (a column grant, a grant made by another grantor, membership in pg_write_all_data, or a view of the table or a rule writing it — writes through them use their owner's privileges: add the view or the rule's table to the freeze's tables): %s",
+			strings.Join(left, ", ")))
+	}
+	bypassed, err := pgStillBypassed(ctx, tx, names)
+	if err != nil {
+		return fmt.Errorf("checking routes around the freeze: %w", err)
+	}
+	if len(bypassed) > 0 {
+		problems = append(problems, "these roles could still write as another role (a routine or member created since the freeze was planned?): "+strings.Join(bypassed, ", "))
+	}
+	unclosable, err := pgUnclosable(ctx, tx, names)
+	if err != nil {
+		return fmt.Errorf("checking routes around the freeze: %w", err)
+	}
+	problems = append(problems, unclosable...)
+	if len(problems) > 0 {
+		return fmt.Errorf("the freeze cannot stop every writer: %s; nothing was changed", strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -177,15 +211,22 @@ func pgEndWriters(ctx context.Context, d DB, tables []string) ([]journal.Backend
 	for i, t := range tables {
 		names[i] = quoted(d, t)
 	}
-	rows, err := d.SQL().QueryContext(ctx, `SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), pg_terminate_backend(a.pid)
+	return pgTerminate(ctx, d, `SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), pg_terminate_backend(a.pid)
 		FROM pg_stat_activity a
 		WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
 		  AND a.usename IS DISTINCT FROM current_user
 		  AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid
 		      AND l.mode NOT IN ('AccessShareLock', 'RowShareLock')
 		      AND l.relation = ANY (ARRAY(SELECT x::regclass::oid FROM unnest($1::text[]) x)))`, names)
+}
+
+// pgTerminate runs query, which terminates sessions and returns their
+// pid, role, application and pg_terminate_backend's answer, and waits
+// until they are gone.
+func pgTerminate(ctx context.Context, d DB, query string, arg []string) ([]journal.Backend, error) {
+	rows, err := d.SQL().QueryContext(ctx, query, arg)
 	if err != nil {
-		return nil, fmt.Errorf("ending the writing sessions: %w", err)
+		return nil, fmt.Errorf("ending sessions: %w", err)
 	}
 	var ended []journal.Backend
 	var pids []int64
@@ -215,7 +256,7 @@ func pgEndWriters(ctx context.Context, d DB, tables []string) ([]journal.Backend
 			return ended, nil
 		}
 		if time.Now().After(deadline) {
-			return ended, errors.New("writing sessions were told to end and are still there after 10s")
+			return ended, errors.New("sessions were told to end and are still there after 10s")
 		}
 		select {
 		case <-ctx.Done():
@@ -245,14 +286,18 @@ func pgSuperusers(ctx context.Context, d DB) ([]string, error) {
 	return out, rows.Err()
 }
 
-// pgGrant grants back the recorded privileges, in one transaction.
-func pgGrant(ctx context.Context, d DB, grants []journal.Grant) error {
+// pgGrant grants back the recorded privileges and memberships, in one
+// transaction.
+func pgGrant(ctx context.Context, d DB, p journal.FreezePayload) error {
 	tx, err := d.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, g := range grants {
+	if err := pgGrantClosed(ctx, tx, p); err != nil {
+		return err
+	}
+	for _, g := range p.Revoked {
 		q := "GRANT " + g.Privilege + " ON TABLE " + quoted(d, g.Table) + " TO " + g.Role
 		if g.Grantable {
 			q += " WITH GRANT OPTION"
@@ -297,6 +342,36 @@ func CheckOwned(ctx context.Context, d DB, tables []string) error {
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("a freeze needs tightrope to connect as the owner of the tables it freezes (an owner could grant itself back): %s", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// CheckBypasses fails, before a run starts, when a PostgreSQL freeze of
+// tables would be refused for a route around it: one it cannot close
+// (pg_write_all_data, a SECURITY DEFINER trigger or event trigger, a
+// cascading foreign key), or a SECURITY DEFINER routine or membership in
+// tightrope's role it could not give back exactly. MySQL and MariaDB have
+// nothing to check (see Unbound).
+func CheckBypasses(ctx context.Context, d DB, tables []string) error {
+	if d.Driver() != db.Postgres {
+		return nil
+	}
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = quoted(d, t)
+	}
+	problems, err := pgUnclosable(ctx, d.SQL(), names)
+	if err != nil {
+		return err
+	}
+	if _, err := pgPlanExecutes(ctx, d.SQL()); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if _, err := pgPlanMembers(ctx, d.SQL()); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("the freeze would be refused: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }

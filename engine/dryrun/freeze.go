@@ -44,6 +44,12 @@ func (r *run) freezeStep(ctx context.Context, st runbooks.Step) {
 		for _, g := range plan.Revoked {
 			p.line(2, "REVOKE %s ON TABLE %s FROM %s;", g.Privilege, g.Table, g.Role)
 		}
+		for _, e := range plan.Executes {
+			p.line(2, "REVOKE EXECUTE ON ROUTINE %s FROM %s; (SECURITY DEFINER: callers write as its owner)", e.Routine, e.Role)
+		}
+		for _, m := range plan.Members {
+			p.line(2, "REVOKE %s FROM %s; (a member writes as %s)", m.Role, m.Member, m.Role)
+		}
 		p.line(1, "then ends the sessions of other roles holding a write lock on them; %s keeps writing", plan.Role)
 	case journal.FreezeReadOnly:
 		p.line(1, "on %s: SET GLOBAL read_only = 1 (now %s)", st.On, plan.PrevReadOnly)

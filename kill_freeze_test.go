@@ -21,7 +21,8 @@ import (
 // its catalog row), after the freeze was journaled and before it held.
 // Nothing was revoked; the resume re-applies the journaled freeze (not a
 // plan read anew) and the unfreeze step gives back exactly what there was
-// — a grant option, PUBLIC, a role whose name needs quoting — once.
+// — a grant option, PUBLIC, a role whose name needs quoting, EXECUTE on a
+// SECURITY DEFINER function writing the table — once.
 func TestKillDuringTheFreezeThenResume(t *testing.T) {
 	base := pgDSN(t)
 	admin, err := sql.Open("pgx", base)
@@ -56,14 +57,18 @@ func TestKillDuringTheFreezeThenResume(t *testing.T) {
 		`GRANT INSERT, UPDATE ON "Odd T" TO ` + qrole,
 		`GRANT DELETE ON "Odd T" TO ` + qrole + ` WITH GRANT OPTION`,
 		`GRANT INSERT ON "Odd T" TO PUBLIC`,
+		`CREATE FUNCTION "put odd"() RETURNS void LANGUAGE sql SECURITY DEFINER AS 'INSERT INTO "Odd T" (v) VALUES (''definer'')'`,
+		`GRANT EXECUTE ON FUNCTION "put odd"() TO ` + qrole,
 	} {
 		if _, err := d.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
-	acl := func() string {
+	acl := func() string { // the table's, and the definer function's EXECUTE (NULL read as its default)
 		var a string
-		if err := d.QueryRow(`SELECT relacl::text FROM pg_class WHERE oid = '"Odd T"'::regclass`).Scan(&a); err != nil {
+		if err := d.QueryRow(`SELECT relacl::text || ' ' || (SELECT string_agg(x::text, ',' ORDER BY x::text)
+			FROM pg_proc p, unnest(coalesce(p.proacl, acldefault('f', p.proowner))) x WHERE p.oid = '"put odd"()'::regprocedure)
+			FROM pg_class WHERE oid = '"Odd T"'::regclass`).Scan(&a); err != nil {
 			t.Fatal(err)
 		}
 		return a
@@ -123,8 +128,18 @@ rollback:
 		t.Fatalf("after the resume the privileges are %s, were %s", got, before)
 	}
 	count := map[journal.Type]int{}
-	if err := journal.Scan(ctx, j, func(e journal.Event) error { count[e.Type]++; return nil }); err != nil {
+	var executes []journal.Execute
+	if err := journal.ScanDecoded(ctx, j, func(e journal.Event, pl any, err error) error {
+		count[e.Type]++
+		if p, ok := pl.(journal.FreezePayload); ok {
+			executes = p.Executes
+		}
+		return err
+	}); err != nil {
 		t.Fatal(err)
+	}
+	if len(executes) != 2 || executes[0].Role != qrole || executes[1].Role != "PUBLIC" {
+		t.Fatalf("the freeze journaled EXECUTE revokes %+v; want PUBLIC's and %s's on the definer function", executes, qrole)
 	}
 	if count[journal.Freeze] != 1 || count[journal.WritesFrozen] != 1 || count[journal.Unfreeze] != 1 {
 		t.Fatalf("freeze %d, writes_frozen %d, unfreeze %d events; want one each (the resume re-applies the journaled freeze)\n%s",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,9 +103,10 @@ func crashed(t *testing.T, p journal.FreezePayload) journal.FreezePayload {
 }
 
 // TestPostgresFreezeClosesSecurityDefiner: a SECURITY DEFINER function
-// and procedure owned by tightrope's role (the tables' owner) let an
-// application role with no privilege on the table write it. The freeze
-// records EXECUTE of PUBLIC and of the role on both, re-applied from the
+// and procedure owned by tightrope's role (the tables' owner), and an
+// aggregate whose transition function is one, let an application role
+// with no privilege on the table write it. The freeze records EXECUTE of
+// PUBLIC and of the role on them, re-applied from the
 // record (a crash between the record and its apply), stops both calls,
 // leaves a definer routine whose owner cannot write the tables alone, and
 // the unfreeze gives the EXECUTE privileges back exactly — the calls
@@ -119,11 +121,16 @@ func TestPostgresFreezeClosesSecurityDefiner(t *testing.T) {
 		"GRANT EXECUTE ON FUNCTION put(int) TO "+role+" WITH GRANT OPTION",
 		`REVOKE EXECUTE ON PROCEDURE "Put Proc"(int) FROM PUBLIC`,
 		`GRANT EXECUTE ON PROCEDURE "Put Proc"(int) TO `+role,
+		// an aggregate's support function is checked against the
+		// aggregate's owner: its callers need EXECUTE on the aggregate only
+		`CREATE FUNCTION agg_put(s int, v int) RETURNS int LANGUAGE sql SECURITY DEFINER AS 'INSERT INTO t VALUES (v); SELECT coalesce(s, 0) + v'`,
+		"REVOKE EXECUTE ON FUNCTION agg_put(int, int) FROM PUBLIC",
+		"CREATE AGGREGATE put_all(int) (sfunc = agg_put, stype = int)",
 	)
 	dbtest.MustExec(t, admin, "CREATE TABLE app_own (id int)", "ALTER TABLE app_own OWNER TO "+role,
 		`CREATE FUNCTION app_put() RETURNS void LANGUAGE sql SECURITY DEFINER AS 'INSERT INTO app_own VALUES (1)'`,
 		"ALTER FUNCTION app_put() OWNER TO "+role)
-	routines := []string{"put(integer)", `"Put Proc"(integer)`, "app_put()"}
+	routines := []string{"put(integer)", `"Put Proc"(integer)`, "put_all(integer)", "agg_put(integer,integer)", "app_put()"}
 	before := map[string]string{}
 	for _, r := range routines {
 		before[r] = routineACL(t, d, r)
@@ -135,7 +142,8 @@ func TestPostgresFreezeClosesSecurityDefiner(t *testing.T) {
 	write := func(i int) []error {
 		_, e1 := w.SQL().ExecContext(ctx, "SELECT put($1)", i)
 		_, e2 := w.SQL().ExecContext(ctx, `CALL "Put Proc"($1)`, i+1)
-		return []error{e1, e2}
+		_, e3 := w.SQL().ExecContext(ctx, `SELECT put_all(x) FROM (VALUES ($1::int)) v(x)`, i+2)
+		return []error{e1, e2, e3}
 	}
 	for _, err := range write(1) {
 		if err != nil {
@@ -154,7 +162,8 @@ func TestPostgresFreezeClosesSecurityDefiner(t *testing.T) {
 			t.Errorf("%+v: grant option recorded wrong", e)
 		}
 	}
-	if want := `"Put Proc"(integer) ` + role + `, put(integer) PUBLIC, put(integer) ` + role; strings.Join(got, ", ") != want {
+	slices.Sort(got)
+	if want := `"Put Proc"(integer) ` + role + `, put(integer) PUBLIC, put(integer) ` + role + `, put_all(integer) PUBLIC`; strings.Join(got, ", ") != want {
 		t.Fatalf("planned to revoke EXECUTE %q; want %q (app_put's owner cannot write t: left alone)", strings.Join(got, ", "), want)
 	}
 	if _, err := Apply(ctx, d, crashed(t, plan), 0); err != nil {
@@ -163,8 +172,8 @@ func TestPostgresFreezeClosesSecurityDefiner(t *testing.T) {
 	for _, err := range write(10) {
 		mustFail(t, "a definer routine call during the freeze", err, "permission denied")
 	}
-	if n := dbtest.Count(t, d, "t"); n != 2 {
-		t.Fatalf("t has %d rows during the freeze; want the 2 from before", n)
+	if n := dbtest.Count(t, d, "t"); n != 3 {
+		t.Fatalf("t has %d rows during the freeze; want the 3 from before", n)
 	}
 	if _, err := w.SQL().ExecContext(ctx, "SELECT app_put()"); err != nil {
 		t.Fatalf("a definer routine that cannot write the frozen tables must stay callable: %v", err)
@@ -316,14 +325,15 @@ func TestPostgresFreezeClosesMembership(t *testing.T) {
 // TestPostgresFreezeRefusesWhatItCannotClose: a SECURITY DEFINER trigger
 // on a table not frozen, a foreign key cascading into the frozen table
 // and an event trigger running a definer function each let the
-// application write the frozen table as its owner, and membership (SET
+// application write the frozen table as its owner (and a definer function
+// a range type calls with no EXECUTE check could), and membership (SET
 // ROLE, NOINHERIT) in pg_write_all_data lets it write everything; the
 // freeze cannot close them (no EXECUTE check when a trigger fires; a
 // cluster-wide role): pre-flight and the freeze refuse each by name, and
 // the refused freeze changes nothing.
 func TestPostgresFreezeRefusesWhatItCannotClose(t *testing.T) {
 	ctx := ctxOf(t)
-	d, admin, _, role, dsnAs := ownedDatabase(t)
+	d, admin, owner, role, dsnAs := ownedDatabase(t)
 	dbtest.MustExec(t, d,
 		"CREATE TABLE t (id int PRIMARY KEY, p int)",
 		"CREATE TABLE side (id int)",
@@ -336,6 +346,8 @@ func TestPostgresFreezeRefusesWhatItCannotClose(t *testing.T) {
 		"CREATE TRIGGER side_writes AFTER INSERT ON side FOR EACH ROW EXECUTE FUNCTION side_to_t()",
 		"GRANT INSERT ON side TO "+role,
 		"GRANT SELECT, DELETE ON parent TO "+role,
+		`CREATE FUNCTION diff(a int, b int) RETURNS float8 LANGUAGE sql IMMUTABLE SECURITY DEFINER AS 'SELECT (a - b)::float8'`,
+		"CREATE TYPE spans AS RANGE (subtype = int, subtype_diff = diff)",
 		`CREATE FUNCTION ddl_to_t() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER AS 'BEGIN INSERT INTO t VALUES (1000 + (SELECT count(*) FROM t), NULL); END'`,
 		"REVOKE EXECUTE ON FUNCTION ddl_to_t() FROM PUBLIC",
 	)
@@ -358,6 +370,7 @@ func TestPostgresFreezeRefusesWhatItCannotClose(t *testing.T) {
 		"trigger side_writes on side runs SECURITY DEFINER function side_to_t()",
 		"foreign key t_parent of t cascades an update or delete of parent (which " + role,
 		"event trigger ddl_writes runs SECURITY DEFINER function ddl_to_t()",
+		"SECURITY DEFINER function diff(integer,integer) runs as " + owner + ", which keeps writing the frozen tables, for type spans",
 	}
 	err = CheckBypasses(ctx, d, []string{"t"})
 	for _, want := range refusals {
@@ -377,7 +390,7 @@ func TestPostgresFreezeRefusesWhatItCannotClose(t *testing.T) {
 
 	// pg_write_all_data is cluster-wide: other tests' freezes see it, so
 	// it is held for as short a time as can be.
-	dbtest.MustExec(t, admin, "DROP EVENT TRIGGER ddl_writes", "DROP TRIGGER side_writes ON side", "ALTER TABLE t DROP CONSTRAINT t_parent",
+	dbtest.MustExec(t, admin, "DROP EVENT TRIGGER ddl_writes", "DROP TRIGGER side_writes ON side", "ALTER TABLE t DROP CONSTRAINT t_parent", "DROP TYPE spans",
 		"ALTER ROLE "+role+" NOINHERIT", "GRANT pg_write_all_data TO "+role)
 	revoked := false
 	revoke := func() {

@@ -51,22 +51,35 @@ func frozenSQL(n int) string {
 	return fmt.Sprintf(`ARRAY(SELECT to_regclass(x)::oid FROM unnest($%d::text[]) x WHERE to_regclass(x) IS NOT NULL)`, n)
 }
 
+// closedSQL is the set of routine oids whose EXECUTE the freeze takes
+// away, writes(owner) telling which owners write the frozen tables: the
+// SECURITY DEFINER routines with such an owner, and the aggregates using
+// one as a support function (an aggregate's support functions are
+// checked against the aggregate's owner, not its caller).
+func closedSQL(writes func(owner string) string) string {
+	return `(SELECT p.oid FROM pg_proc p WHERE p.prosecdef AND ` + writes("p.proowner") + `
+		UNION
+		SELECT g.aggfnoid::oid FROM pg_aggregate g JOIN pg_proc p ON p.oid IN (g.aggtransfn::oid, g.aggfinalfn::oid, g.aggcombinefn::oid,
+			g.aggserialfn::oid, g.aggdeserialfn::oid, g.aggmtransfn::oid, g.aggminvtransfn::oid, g.aggmfinalfn::oid)
+		WHERE p.prosecdef AND ` + writes("p.proowner") + `)`
+}
+
 // pgPlanExecutes lists every EXECUTE privilege, but the owner's and
 // tightrope's, on the SECURITY DEFINER routines (functions and
-// procedures) of the database whose owner keeps writing after the freeze.
-// Whichever table such a routine writes, whoever may call it writes as its
-// owner — a body cannot be read for the tables it touches (dynamic SQL),
-// so every one is closed. Refused: a routine tightrope cannot revoke from
-// (owned by another role, tightrope not a superuser), and a grant made by
-// a role other than the owner (the unfreeze could not make it again as
-// that grantor).
+// procedures) of the database whose owner keeps writing after the freeze,
+// and on the aggregates using one. Whichever table such a routine writes,
+// whoever may call it writes as its owner — a body cannot be read for the
+// tables it touches (dynamic SQL), so every one is closed. Refused: a
+// routine tightrope cannot revoke from (owned by another role, tightrope
+// not a superuser), and a grant made by a role other than the owner (the
+// unfreeze could not make it again as that grantor).
 func pgPlanExecutes(ctx context.Context, q querier) ([]journal.Execute, error) {
 	rows, err := q.QueryContext(ctx, `SELECT p.oid::regprocedure::text, p.proowner::regrole::text,
 			CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, a.is_grantable,
 			a.grantor = p.proowner, p.proowner = `+meSQL+` OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
 			a.grantor::regrole::text
 		FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-		WHERE p.prosecdef AND `+keepsWritingSQL("p.proowner")+`
+		WHERE p.oid IN `+closedSQL(keepsWritingSQL)+`
 		  AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner AND a.grantee <> `+meSQL+`
 		ORDER BY 1, 3`)
 	if err != nil {
@@ -244,10 +257,11 @@ func pgStillBypassed(ctx context.Context, tx *sql.Tx, names []string) ([]string,
 	return strs(ctx, tx, `SELECT ro.rolname || ' by becoming tightrope''s role ' || current_user || ' (a member of it)'
 		FROM pg_roles ro WHERE `+otherLoginSQL("ro")+` AND pg_has_role(ro.oid, `+meSQL+`, 'MEMBER')
 		UNION ALL
-		SELECT DISTINCT ro.rolname || ' through SECURITY DEFINER routine ' || p.oid::regprocedure::text || ' (owner ' || p.proowner::regrole::text || ')'
+		SELECT DISTINCT ro.rolname || ' through SECURITY DEFINER routine ' || p.oid::regprocedure::text
 		FROM pg_proc p, pg_roles ro
-		WHERE p.prosecdef AND `+otherLoginSQL("ro")+` AND has_function_privilege(ro.oid, p.oid, 'EXECUTE')
-		  AND EXISTS (SELECT 1 FROM unnest(`+frozenSQL(1)+`) t WHERE `+writesSQL("p.proowner", "t")+`)
+		WHERE p.oid IN `+closedSQL(func(owner string) string {
+		return `EXISTS (SELECT 1 FROM unnest(` + frozenSQL(1) + `) t WHERE ` + writesSQL(owner, "t") + `)`
+	})+` AND `+otherLoginSQL("ro")+` AND has_function_privilege(ro.oid, p.oid, 'EXECUTE')
 		ORDER BY 1`, names)
 }
 
@@ -257,30 +271,34 @@ func pgStillBypassed(ctx context.Context, tx *sql.Tx, names []string) ([]string,
 //   - membership in pg_write_all_data (INHERIT or SET ROLE): it writes
 //     every table of every database, and taking it away is a cluster-wide
 //     change needing a superuser;
-//   - an enabled trigger, on a table not frozen that such a role may
-//     write, whose function is SECURITY DEFINER with an owner that keeps
-//     writing: a trigger's function is not checked for EXECUTE when it
-//     fires, so revoking EXECUTE does not stop it, and disabling it would
-//     silently change what writes to that table do;
+//   - an enabled trigger, on a table not frozen (which a role may write
+//     directly or through a view), whose function is SECURITY DEFINER
+//     with an owner that keeps writing: a trigger's function is not
+//     checked for EXECUTE when it fires, so revoking EXECUTE does not stop
+//     it, and disabling it would silently change what writes to that
+//     table do;
 //   - an enabled event trigger whose function is such a routine: any
 //     role's DDL fires it;
 //   - a foreign key of a frozen table ON DELETE/UPDATE CASCADE, SET NULL
-//     or SET DEFAULT referencing a table not frozen that such a role may
-//     update or delete: the cascade writes the frozen table as its owner.
+//     or SET DEFAULT referencing a table not frozen: an update or delete
+//     there cascades into the frozen table as its owner;
+//   - such a definer function used where PostgreSQL calls it without
+//     checking the caller's EXECUTE (a type's I/O or range function, an
+//     operator class's support function, an operator's selectivity
+//     estimator, a conversion, a language or wrapper handler, ...).
 func pgUnclosable(ctx context.Context, q querier, names []string) ([]string, error) {
 	return strs(ctx, q, `SELECT 'role ' || ro.rolname || ' is a member of pg_write_all_data, which writes every table and which a freeze does not take away (that needs a superuser and stops its writes everywhere): REVOKE pg_write_all_data FROM ' || quote_ident(ro.rolname) || ' for the cutover'
 		FROM pg_roles ro WHERE `+otherLoginSQL("ro")+` AND to_regrole('pg_write_all_data') IS NOT NULL
 		  AND pg_has_role(ro.oid, to_regrole('pg_write_all_data'), 'MEMBER')
 		UNION ALL
 		SELECT 'trigger ' || quote_ident(tg.tgname) || ' on ' || c.oid::regclass::text || ' runs SECURITY DEFINER function ' || p.oid::regprocedure::text
-			|| ' as ' || p.proowner::regrole::text || ', which keeps writing the frozen tables, whenever '
-			|| (SELECT string_agg(ro.rolname, ', ' ORDER BY ro.rolname) FROM pg_roles ro WHERE `+otherLoginSQL("ro")+` AND `+writesSQL("ro.oid", "c.oid")+`)
-			|| ' write ' || c.oid::regclass::text || ' (a trigger''s function is not checked for EXECUTE): add ' || c.oid::regclass::text
+			|| ' as ' || p.proowner::regrole::text || ', which keeps writing the frozen tables, whenever a role ('
+			|| coalesce((SELECT string_agg(ro.rolname, ', ' ORDER BY ro.rolname) FROM pg_roles ro WHERE `+otherLoginSQL("ro")+` AND `+writesSQL("ro.oid", "c.oid")+`), 'through a view, say')
+			|| ') writes ' || c.oid::regclass::text || ' (a trigger''s function is not checked for EXECUTE): add ' || c.oid::regclass::text
 			|| ' to the freeze''s tables, or ALTER TABLE ' || c.oid::regclass::text || ' DISABLE TRIGGER ' || quote_ident(tg.tgname) || ' for the cutover'
 		FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_proc p ON p.oid = tg.tgfoid
 		WHERE NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND p.prosecdef AND `+keepsWritingSQL("p.proowner")+`
 		  AND c.oid <> ALL (`+frozenSQL(1)+`)
-		  AND EXISTS (SELECT 1 FROM pg_roles ro WHERE `+otherLoginSQL("ro")+` AND `+writesSQL("ro.oid", "c.oid")+`)
 		UNION ALL
 		SELECT 'event trigger ' || quote_ident(e.evtname) || ' runs SECURITY DEFINER function ' || p.oid::regprocedure::text || ' as '
 			|| p.proowner::regrole::text || ', which keeps writing the frozen tables, on any role''s DDL: ALTER EVENT TRIGGER '
@@ -290,14 +308,26 @@ func pgUnclosable(ctx context.Context, q querier, names []string) ([]string, err
 		UNION ALL
 		SELECT 'foreign key ' || quote_ident(k.conname) || ' of ' || k.conrelid::regclass::text || ' cascades an update or delete of '
 			|| k.confrelid::regclass::text || ' (which '
-			|| (SELECT string_agg(ro.rolname, ', ' ORDER BY ro.rolname) FROM pg_roles ro WHERE `+otherLoginSQL("ro")+`
-			    AND (has_table_privilege(ro.oid, k.confrelid, 'UPDATE, DELETE') OR has_any_column_privilege(ro.oid, k.confrelid, 'UPDATE')))
+			|| coalesce((SELECT string_agg(ro.rolname, ', ' ORDER BY ro.rolname) FROM pg_roles ro WHERE `+otherLoginSQL("ro")+`
+			    AND (has_table_privilege(ro.oid, k.confrelid, 'UPDATE, DELETE') OR has_any_column_privilege(ro.oid, k.confrelid, 'UPDATE'))), 'a role')
 			|| ' may change) into it as its owner: add ' || k.confrelid::regclass::text || ' to the freeze''s tables'
 		FROM pg_constraint k
 		WHERE k.contype = 'f' AND k.conrelid = ANY (`+frozenSQL(1)+`) AND k.confrelid <> ALL (`+frozenSQL(1)+`)
 		  AND (k.confdeltype IN ('c', 'n', 'd') OR k.confupdtype IN ('c', 'n', 'd'))
-		  AND EXISTS (SELECT 1 FROM pg_roles ro WHERE `+otherLoginSQL("ro")+`
-		      AND (has_table_privilege(ro.oid, k.confrelid, 'UPDATE, DELETE') OR has_any_column_privilege(ro.oid, k.confrelid, 'UPDATE')))
+		UNION ALL
+		SELECT 'SECURITY DEFINER function ' || p.oid::regprocedure::text || ' runs as ' || p.proowner::regrole::text
+			|| ', which keeps writing the frozen tables, for ' || pg_describe_object(dep.classid, dep.objid, dep.objsubid)
+			|| ', which calls it without checking the caller''s EXECUTE privilege: make it SECURITY INVOKER, or drop that use, for the cutover'
+		FROM pg_depend dep JOIN pg_proc p ON dep.refclassid = 'pg_proc'::regclass AND dep.refobjid = p.oid
+		WHERE p.prosecdef AND `+keepsWritingSQL("p.proowner")+`
+		  AND dep.classid IN ('pg_type'::regclass, 'pg_amproc'::regclass, 'pg_conversion'::regclass, 'pg_language'::regclass,
+		      'pg_foreign_data_wrapper'::regclass, 'pg_ts_parser'::regclass, 'pg_ts_template'::regclass, 'pg_transform'::regclass)
+		UNION ALL
+		SELECT 'SECURITY DEFINER function ' || p.oid::regprocedure::text || ' runs as ' || p.proowner::regrole::text
+			|| ', which keeps writing the frozen tables, as the selectivity estimator of operator ' || o.oid::regoperator::text
+			|| ', which calls it without checking the caller''s EXECUTE privilege: make it SECURITY INVOKER for the cutover'
+		FROM pg_operator o JOIN pg_proc p ON p.oid IN (o.oprrest::oid, o.oprjoin::oid)
+		WHERE p.prosecdef AND `+keepsWritingSQL("p.proowner")+`
 		ORDER BY 1`, names)
 }
 

@@ -100,7 +100,7 @@ func pgApply(ctx context.Context, d DB, p journal.FreezePayload) (journal.Frozen
 	if out.Warnings, err = pgSuperusers(ctx, d); err != nil {
 		return out, err
 	}
-	unbound, err := pgUnbound(ctx, d)
+	unbound, err := pgUnbound(ctx, d, p)
 	out.Warnings = append(out.Warnings, unbound...)
 	return out, err
 }

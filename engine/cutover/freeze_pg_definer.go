@@ -353,11 +353,25 @@ func pgEndMembers(ctx context.Context, d DB, p journal.FreezePayload) ([]journal
 // pgUnbound warns of login roles the freeze's privileges cannot bind
 // that are not superusers themselves: members of a superuser role (SET
 // ROLE makes them one) and, before PostgreSQL 16, CREATEROLE roles (they
-// may grant themselves tightrope's role or pg_write_all_data); and when
+// may grant themselves tightrope's role or pg_write_all_data); when
 // tightrope may not see or end other roles' sessions, so the writing ones
-// were not ended.
-func pgUnbound(ctx context.Context, d DB) ([]string, error) {
-	return strs(ctx, d.SQL(), `SELECT 'tightrope''s role ' || current_user || ' may not see or end other roles'' sessions (it needs pg_read_all_stats and pg_signal_backend): a transaction that wrote before the freeze may still commit'
+// were not ended; and, but for a blue-green side's freeze (whose
+// subscription is the one writer meant to stay), an enabled subscription
+// applying changes into a frozen table as its owner.
+func pgUnbound(ctx context.Context, d DB, p journal.FreezePayload) ([]string, error) {
+	names := make([]string, len(p.Tables))
+	for i, t := range p.Tables {
+		names[i] = quoted(d, t)
+	}
+	return strs(ctx, d.SQL(), `SELECT 'subscription ' || quote_ident(s.subname) || ' (owner ' || s.subowner::regrole::text || ') applies changes into '
+			|| string_agg(r.srrelid::regclass::text, ', ' ORDER BY r.srrelid::regclass::text) || ' as its owner: privileges do not stop it (ALTER SUBSCRIPTION '
+			|| quote_ident(s.subname) || ' DISABLE for the cutover)'
+		FROM pg_subscription s JOIN pg_subscription_rel r ON r.srsubid = s.oid
+		WHERE NOT $2 AND s.subenabled AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND r.srrelid = ANY (`+frozenSQL(1)+`)
+		GROUP BY s.subname, s.subowner
+		UNION ALL
+		SELECT 'tightrope''s role ' || current_user || ' may not see or end other roles'' sessions (it needs pg_read_all_stats and pg_signal_backend): a transaction that wrote before the freeze may still commit'
 		WHERE NOT `+seesSessionsSQL+`
 		UNION ALL
 		SELECT 'role ' || ro.rolname || ' may SET ROLE to superuser ' || s.rolname || ': privileges do not bind it'
@@ -365,7 +379,7 @@ func pgUnbound(ctx context.Context, d DB) ([]string, error) {
 		UNION ALL
 		SELECT 'role ' || ro.rolname || ' has CREATEROLE, so it may grant itself tightrope''s role or pg_write_all_data back'
 		FROM pg_roles ro WHERE `+otherLoginSQL("ro")+` AND ro.rolcreaterole AND current_setting('server_version_num')::int < 160000
-		ORDER BY 1`)
+		ORDER BY 1`, names, p.Pair)
 }
 
 // strs runs a query of one text column and returns its rows.

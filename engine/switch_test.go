@@ -348,6 +348,36 @@ rollback:
 	}
 }
 
+// TestPreflightRefusesAFreezeADefinerTriggerEscapes: a SECURITY DEFINER
+// trigger on a table the freeze leaves alone writes a frozen one as
+// tightrope's role whoever fires it — the freeze cannot close that (a
+// trigger's function is not checked for EXECUTE), so the pre-flight
+// refuses it by name, before the copy.
+func TestPreflightRefusesAFreezeADefinerTriggerEscapes(t *testing.T) {
+	sides := pgSwitchSides(t)
+	dbtest.MustExec(t, sides.src,
+		"CREATE TABLE side_note (id int)",
+		`CREATE FUNCTION side_to_items() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS 'BEGIN DELETE FROM items; RETURN NEW; END'`,
+		"CREATE TRIGGER side_writes AFTER INSERT ON side_note FOR EACH ROW EXECUTE FUNCTION side_to_items()",
+		"GRANT INSERT ON side_note TO "+sides.role,
+	)
+	r := smallRun(t, switchHeader+`steps:
+  - { id: copy, kind: copy, tables: [items] }
+  - { id: freeze, kind: freeze, on: source }
+  - { id: flip, kind: switch, run: "echo green > marker" }
+rollback:
+  - { id: say, kind: shell, run: "true" }
+`, "alice", journal.ChoiceContinue)
+	o, err := r.c.Run(context.Background())
+	if o != journal.OutcomeFailed || err == nil || !strings.Contains(err.Error(), "pre-flight") ||
+		!strings.Contains(err.Error(), "trigger side_writes on side_note runs SECURITY DEFINER function side_to_items()") {
+		t.Fatalf("outcome %s, %v; want a pre-flight naming the trigger", o, err)
+	}
+	if st := stepStatus(r.c.State(), "copy"); st != journal.StatusPending {
+		t.Fatalf("the copy ran (%s) before the pre-flight refused the freeze", st)
+	}
+}
+
 // TestNoGoAtTheSwitchLeavesBlueLive: the decision-maker answers no-go to
 // the switch's own question; the hook does not run, blue is unfrozen by the
 // aborted switch (once: the rollback finds nothing left to unfreeze) and

@@ -17,7 +17,8 @@ import (
 // TestDryRunFreezePrintsTheRevokes: on a PostgreSQL database of the test's
 // own, the dry run of a freeze prints the exact REVOKE statements the
 // freeze would run — the application role's write privileges, not its
-// SELECT — and changes no privilege.
+// SELECT, and PUBLIC's EXECUTE on a SECURITY DEFINER function writing the
+// table as its owner — and changes no privilege.
 func TestDryRunFreezePrintsTheRevokes(t *testing.T) {
 	base := dbtest.ServerDSN(t, dbtest.PostgresEnv, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 	admin, err := dbtest.Open(t, db.Postgres, base)
@@ -41,7 +42,8 @@ func TestDryRunFreezePrintsTheRevokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbtest.MustExec(t, d, "CREATE TABLE items (id int PRIMARY KEY)", "GRANT SELECT, INSERT, DELETE ON items TO "+role)
+	dbtest.MustExec(t, d, "CREATE TABLE items (id int PRIMARY KEY)", "GRANT SELECT, INSERT, DELETE ON items TO "+role,
+		`CREATE FUNCTION put_item(i int) RETURNS void LANGUAGE sql SECURITY DEFINER AS 'INSERT INTO items VALUES (i)'`)
 	acl := func() string {
 		var s sql.NullString
 		if err := d.SQL().QueryRow("SELECT relacl::text FROM pg_class WHERE oid = 'items'::regclass").Scan(&s); err != nil {
@@ -73,7 +75,8 @@ steps:
 	if err := Print(dbtest.Ctx(t), &out, Options{Runbook: rb, Journal: filepath.Join(dir, "x.journal"), SnapshotDir: filepath.Join(dir, "snapshots")}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	for _, want := range []string{"REVOKE DELETE ON TABLE items FROM " + role + ";", "REVOKE INSERT ON TABLE items FROM " + role + ";"} {
+	for _, want := range []string{"REVOKE DELETE ON TABLE items FROM " + role + ";", "REVOKE INSERT ON TABLE items FROM " + role + ";",
+		"REVOKE EXECUTE ON ROUTINE put_item(integer) FROM PUBLIC;"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out.String())
 		}

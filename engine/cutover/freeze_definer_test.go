@@ -166,8 +166,12 @@ func TestPostgresFreezeClosesSecurityDefiner(t *testing.T) {
 	if want := `"Put Proc"(integer) ` + role + `, put(integer) PUBLIC, put(integer) ` + role + `, put_all(integer) PUBLIC`; strings.Join(got, ", ") != want {
 		t.Fatalf("planned to revoke EXECUTE %q; want %q (app_put's owner cannot write t: left alone)", strings.Join(got, ", "), want)
 	}
-	if _, err := Apply(ctx, d, crashed(t, plan), 0); err != nil {
+	frozen, err := Apply(ctx, d, crashed(t, plan), 0)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(frozen.Warnings, "\n"), "may not see or end other roles' sessions") {
+		t.Errorf("warnings %q: tightrope's role has neither pg_read_all_stats nor pg_signal_backend, the freeze must say it ended no session", frozen.Warnings)
 	}
 	for _, err := range write(10) {
 		mustFail(t, "a definer routine call during the freeze", err, "permission denied")
@@ -219,6 +223,8 @@ func TestPostgresFreezeRefusesDefinerItCannotClose(t *testing.T) {
 // sessions, and neither member can write; the unfreeze gives the
 // memberships back exactly and both write again. A membership a
 // superuser granted cannot be granted back exactly by tightrope: refused.
+// A role that may SET ROLE to a superuser, and a CREATEROLE one (before
+// 16 it may grant itself the role back), are warned of.
 func TestPostgresFreezeClosesMembership(t *testing.T) {
 	ctx := ctxOf(t)
 	d, admin, owner, role, dsnAs := ownedDatabase(t)
@@ -226,7 +232,10 @@ func TestPostgresFreezeClosesMembership(t *testing.T) {
 	// take away (and give back) memberships in itself; pg_read_all_stats
 	// and pg_signal_backend let it see and end other roles' sessions.
 	dbtest.MustExec(t, admin, "ALTER ROLE "+owner+" CREATEROLE", "GRANT pg_read_all_stats, pg_signal_backend TO "+owner)
-	inh := extraRole(t, admin, "mi_"+role[2:], "INHERIT")
+	inh := extraRole(t, admin, "mi_"+role[2:], "INHERIT CREATEROLE") // CREATEROLE: warned of
+	su := "su_" + role[2:]                                           // a superuser role the application may SET ROLE to: warned of
+	dbtest.MustExec(t, admin, "CREATE ROLE "+su+" SUPERUSER", "GRANT "+su+" TO "+role)
+	t.Cleanup(func() { admin.SQL().Exec("DROP ROLE IF EXISTS " + su) })
 	noinh := extraRole(t, admin, "mn_"+role[2:], "NOINHERIT")
 	dbtest.MustExec(t, d,
 		"CREATE TABLE t (id int PRIMARY KEY)",
@@ -283,6 +292,15 @@ func TestPostgresFreezeClosesMembership(t *testing.T) {
 	frozen, err := Apply(ctx, d, crashed(t, plan), 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	w := strings.Join(frozen.Warnings, "\n")
+	if strings.Contains(w, "may not see or end") {
+		t.Errorf("warnings %q: tightrope's role may see and end sessions here", w)
+	}
+	for _, want := range []string{"role " + role + " may SET ROLE to superuser " + su, "role " + inh + " has CREATEROLE"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warnings %q lack %q", w, want)
+		}
 	}
 	ended := map[string]bool{}
 	for _, b := range frozen.Terminated { // who ran SET ROLE cannot be seen: every session of a member ends

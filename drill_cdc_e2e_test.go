@@ -206,7 +206,7 @@ func (d cdcDrill) common(t *testing.T, r cdcDrillRun) {
 	if len(r.card.Injected) == 0 || r.card.Injected[0].Spec != d.spec || r.card.Injected[0].Error != "" || r.card.Injected[0].Step != "soak" {
 		t.Errorf("injected %+v, want %s into soak", r.card.Injected, d.spec)
 	}
-	if r.faultSeq == 0 || len(r.written) < 5 {
+	if r.faultSeq == 0 || len(r.written) == 0 { // a rollback decided at once ends the drill (and the writes) early
 		t.Errorf("the application wrote %d rows after the fault (seq %d)", len(r.written), r.faultSeq)
 	}
 	for _, want := range []string{"DRILL fault injected: " + d.spec, "fault      " + d.spec + " injected at", "expected " + d.expect + " · PASS"} {

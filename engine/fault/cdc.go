@@ -37,8 +37,8 @@ func init() {
 	})
 	register(Kind{
 		Name: "binlog-purge", Syntax: "binlog-purge:CONN@STEP:DURATION[:AFTER]",
-		Doc: "MySQL/MariaDB: AFTER into step STEP the change stream's source CONN is cut through the relay for DURATION, and meanwhile the server " +
-			"rotates its binary log (FLUSH BINARY LOGS) and purges every older one (PURGE BINARY LOGS TO the newest). The capture must report the " +
+		Doc: "MySQL/MariaDB: AFTER into step STEP the change stream's source CONN is cut through the relay for DURATION, and meanwhile one transaction " +
+			"of the fault's own is written, the server rotates its binary log (FLUSH BINARY LOGS) and purges every older one (PURGE BINARY LOGS TO the newest). The capture must report the " +
 			"position lost (cdc_position_lost), never skip. Server-wide: it refuses while another replica reads the binlog.",
 		Engines: []string{"mysql"},
 		Parse:   parseLose(binlogLoss),

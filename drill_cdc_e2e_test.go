@@ -27,6 +27,7 @@ type cdcDrill struct {
 	spec, expect string
 	mariadb      bool // drill-cdc-mariadb.yaml: a MariaDB source
 	ownServer    bool // a PostgreSQL source on a server of its own (a whole-server fault)
+	console      bool // in the full-screen console (tmux), the decision typed there
 	check        func(t *testing.T, r cdcDrillRun)
 }
 
@@ -61,9 +62,11 @@ func TestDrillCDCFaults(t *testing.T) {
 			}},
 		"binlog-purge": {spec: "binlog-purge:source@soak:6s:1s", expect: "rollback", mariadb: true,
 			check: func(t *testing.T, r cdcDrillRun) { checkPositionLost(t, r, "binlog purged") }},
-		"cdc-ddl":     {spec: "cdc-ddl:source@soak:items:1s", expect: "rollback", check: checkDDL},
-		"cdc-long-tx": {spec: "cdc-long-tx:source@soak:items:3s:1s", expect: "continue", check: checkLongTx},
-		"apply-lock":  {spec: "apply-lock:target@soak:items:4s:1s", expect: "rollback", check: checkApplyLock},
+		"cdc-ddl": {spec: "cdc-ddl:source@soak:items:1s", expect: "rollback", check: checkDDL},
+		// the same through the console: the alarm, r, the migration id
+		"cdc-ddl-console": {spec: "cdc-ddl:source@soak:items:1s", expect: "rollback", console: true, check: checkDDL},
+		"cdc-long-tx":     {spec: "cdc-long-tx:source@soak:items:3s:1s", expect: "continue", check: checkLongTx},
+		"apply-lock":      {spec: "apply-lock:target@soak:items:4s:1s", expect: "rollback", check: checkApplyLock},
 	}
 	for name, d := range drills {
 		t.Run(name, func(t *testing.T) {
@@ -123,8 +126,13 @@ func (d cdcDrill) run(t *testing.T) cdcDrillRun {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { r.written, r.faultSeq = writeAfterFault(ctx, t, dir, r.source, srcDriver) })
-	r.out, r.code = tightrope(t, []string{srcEnv + "=" + srcDSN, dstEnv + "=" + dstDSN}, "drill", rb, "--dir", dir, "--plain", "--as", "dana",
-		"--expect", d.expect, "--auto-decide", d.expect, "--fault", d.spec)
+	env := []string{srcEnv + "=" + srcDSN, dstEnv + "=" + dstDSN}
+	if d.console {
+		r.out = d.inConsole(t, env, mig, "drill", rb, "--dir", dir, "--as", "dana", "--expect", d.expect, "--fault", d.spec)
+	} else {
+		r.out, r.code = tightrope(t, env, "drill", rb, "--dir", dir, "--plain", "--as", "dana",
+			"--expect", d.expect, "--auto-decide", d.expect, "--fault", d.spec)
+	}
 	cancel()
 	wg.Wait()
 	js := drillJournals(t, dir)
@@ -137,6 +145,28 @@ func (d cdcDrill) run(t *testing.T) cdcDrillRun {
 	r.state = journal.Fold(r.events)
 	r.card = scorecard.Score(r.events)
 	return r
+}
+
+// inConsole runs the drill in the full-screen console: at the alarm the
+// decision-maker rolls back (r, the migration id typed), the scorecard
+// shows over the final screen naming the trigger, q leaves; it returns
+// the terminal's last screen (the plain scorecard printed after the
+// console).
+func (d cdcDrill) inConsole(t *testing.T, env []string, mig string, args ...string) string {
+	c := startConsoleEnv(t, 120, 50, env, args...)
+	sc := c.waitFor("the alarm", func(s string) bool { return strings.Contains(s, "DECISION REQUIRED") })
+	if !strings.Contains(sc, "changed shape") {
+		t.Errorf("the alarm does not show the schema change:\n%s", sc)
+	}
+	c.keys("r")
+	c.waitText("To confirm, type the migration id")
+	c.keys(mig, "Enter")
+	sc = c.waitText("esc closes")
+	if !strings.Contains(sc, "by trigger cdc_schema_change") || !strings.Contains(sc, "decided    rollback") {
+		t.Errorf("the console's scorecard does not name the trigger and the decision:\n%s", sc)
+	}
+	c.keys("q")
+	return c.waitText("drill journal:")
 }
 
 // writeAfterFault is the application: once the drill's journal records the
@@ -200,7 +230,7 @@ func openSQL(t *testing.T, driver, dsn string) *sql.DB {
 // names the fault.
 func (d cdcDrill) common(t *testing.T, r cdcDrillRun) {
 	t.Helper()
-	if r.code != 0 || !r.card.Pass {
+	if r.code != 0 || !r.card.Pass { // (the console's exit code is not seen: the card says)
 		t.Errorf("exit %d, scorecard pass %v: %v", r.code, r.card.Pass, r.card.Reasons)
 	}
 	if len(r.card.Injected) == 0 || r.card.Injected[0].Spec != d.spec || r.card.Injected[0].Error != "" || r.card.Injected[0].Step != "soak" {
@@ -209,7 +239,11 @@ func (d cdcDrill) common(t *testing.T, r cdcDrillRun) {
 	if r.faultSeq == 0 || len(r.written) == 0 { // a rollback decided at once ends the drill (and the writes) early
 		t.Errorf("the application wrote %d rows after the fault (seq %d)", len(r.written), r.faultSeq)
 	}
-	for _, want := range []string{"DRILL fault injected: " + d.spec, "fault      " + d.spec + " injected at", "expected " + d.expect + " · PASS"} {
+	wants := []string{"DRILL fault injected: " + d.spec, "fault      " + d.spec + " injected at", "expected " + d.expect + " · PASS"}
+	if d.console { // the events scrolled by in the console: its screen holds the plain scorecard
+		wants = wants[1:]
+	}
+	for _, want := range wants {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -106,24 +106,7 @@ type cleanupPlan struct {
 func planCleanup(ctx context.Context, path string, state journal.State, events []journal.Event, dropSnapshots bool) *cleanupPlan {
 	rb := state.Runbook
 	p := &cleanupPlan{conns: map[string]db.DB{}}
-	baseDir := filepath.Dir(rb.Path)
-	open := func(name string) db.DB {
-		if d, ok := p.conns[name]; ok {
-			return d
-		}
-		conn, ok := rb.Connection(name)
-		if !ok {
-			p.problems = append(p.problems, fmt.Sprintf("the runbook has no connection %q", name))
-			p.conns[name] = nil
-			return nil
-		}
-		d, err := db.Open(ctx, conn, baseDir)
-		if err != nil {
-			p.problems = append(p.problems, fmt.Sprintf("connection %s: %v", name, err))
-		}
-		p.conns[name] = d
-		return d
-	}
+	open := p.opener(ctx, rb)
 
 	// Copy checkpoints, per target connection.
 	ids := map[string][]string{}
@@ -288,6 +271,29 @@ func (p *cleanupPlan) todo() []cleanupItem {
 		}
 	}
 	return out
+}
+
+// opener opens (once) the runbook's connections for the plan; one that
+// cannot be opened is a problem, and nil.
+func (p *cleanupPlan) opener(ctx context.Context, rb *runbooks.Runbook) func(string) db.DB {
+	baseDir := filepath.Dir(rb.Path)
+	return func(name string) db.DB {
+		if d, ok := p.conns[name]; ok {
+			return d
+		}
+		conn, ok := rb.Connection(name)
+		if !ok {
+			p.problems = append(p.problems, fmt.Sprintf("the runbook has no connection %q", name))
+			p.conns[name] = nil
+			return nil
+		}
+		d, err := db.Open(ctx, conn, baseDir)
+		if err != nil {
+			p.problems = append(p.problems, fmt.Sprintf("connection %s: %v", name, err))
+		}
+		p.conns[name] = d
+		return d
+	}
 }
 
 // print lists the plan: what will be removed, what is kept and why, and

@@ -171,6 +171,9 @@ func runDrill(ctx context.Context, args []string, f runFlags, d drillFlags, plan
 	f.onEvent = drillPrinter(out)
 	runErr := startDrill(ctx, rb, f, plan, out, hasKill(faults))
 	_ = inj.Close()
+	if !d.keep {
+		dropDrillStreams(context.WithoutCancel(ctx), f.journal, rb, prep.Direct, out)
+	}
 
 	card, err := scorecard.FromJournal(f.journal)
 	if err != nil {

@@ -18,6 +18,14 @@ type tmuxConsole struct {
 // startConsole runs the binary in a tmux terminal of w×h.
 func startConsole(t *testing.T, w, h int, args ...string) *tmuxConsole {
 	t.Helper()
+	return startConsoleEnv(t, w, h, nil, args...)
+}
+
+// startConsoleEnv runs the binary in a tmux terminal of w×h with env
+// (NAME=value) added: a tmux server started earlier does not pass on this
+// process's environment.
+func startConsoleEnv(t *testing.T, w, h int, env []string, args ...string) *tmuxConsole {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("tmux is needed to look at the console (apt-get install tmux)")
@@ -25,8 +33,11 @@ func startConsole(t *testing.T, w, h int, args ...string) *tmuxConsole {
 		t.Skip("tmux is not installed")
 	}
 	session := fmt.Sprintf("tightrope-e2e-%d", time.Now().UnixNano())
-	quoted := []string{"'" + binary + "'"}
-	for _, a := range args {
+	var quoted []string
+	if len(env) > 0 {
+		quoted = append(quoted, "env")
+	}
+	for _, a := range append(append(env, binary), args...) {
 		quoted = append(quoted, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
 	}
 	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),

@@ -52,7 +52,8 @@ func (s *cdcStream) sampleLoop() {
 
 // sample measures the stream once, journals cdc_lag_sample, warns when the
 // lag stops converging and judges the cdc_lag trigger once the stream has
-// caught up.
+// caught up. A sample that finds the position lost halts the stream
+// (cdc_position_lost) instead.
 func (s *cdcStream) sample() {
 	s.mu.Lock()
 	spooled := s.spooled
@@ -62,6 +63,13 @@ func (s *cdcStream) sample() {
 		if s.ctx.Err() == nil {
 			s.warnEvery("sample", "stream %s: lag sample: %v", s.name, err)
 		}
+		return
+	}
+	if len(ss.Lost) > 0 {
+		// The position is gone (a slot's WAL removed, a binlog purged)
+		// while the capture may still be reconnecting: the gap is the
+		// trigger, not the lag it causes.
+		s.halt(&cdc.PositionLostError{Stream: s.name, Evidence: append(ss.Lost, "seen by the lag sample (the capture may still be reconnecting)")})
 		return
 	}
 	now := time.Now()

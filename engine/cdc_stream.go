@@ -335,7 +335,7 @@ func (s *cdcStream) capture() {
 			},
 			OnCommitted: s.committed,
 			OnRetry: func(r cdc.Retry) {
-				s.c.logf(s.stepID, "warn", "stream %s: connection lost %s ago (%s): reconnecting, attempt %d in %s",
+				s.c.logf(s.stepID, "warn", "stream %s: connection lost %s ago (%s) — retry %d in %s, from the journal's position",
 					s.name, r.Down.Round(time.Second), safetext.Line(r.Cause), r.Attempt, r.Wait.Round(time.Millisecond))
 			},
 			OnResumed: func(r cdc.Resumed) {
@@ -343,7 +343,7 @@ func (s *cdcStream) capture() {
 					s.name, r.Down.Round(time.Second), r.Attempts, safetext.Line(r.Position))
 			},
 			OnReconnect: func(err error) {
-				s.c.logf(s.stepID, "warn", "stream %s: binlog connection dropped (%s): reconnecting from the journal's position",
+				s.c.logf(s.stepID, "warn", "stream %s: binlog connection dropped (%s) — retry from the journal's position",
 					s.name, safetext.Line(err.Error()))
 			},
 		})
@@ -395,11 +395,19 @@ func (s *cdcStream) warnEvery(kind, format string, args ...any) {
 }
 
 // halt stops apply at the gap and raises the stream's trigger with the
-// evidence; the decision-maker rolls back or continues without it.
+// evidence; the decision-maker rolls back or continues without it. Only
+// the first finding raises it: the sampler and the capture may both see
+// a lost position.
 func (s *cdcStream) halt(err error) {
 	s.mu.Lock()
-	s.halted = err
+	first := s.halted == nil
+	if first {
+		s.halted = err
+	}
 	s.mu.Unlock()
+	if !first {
+		return
+	}
 	if !s.c.beginRaise() { // the walk is over: said, not asked
 		s.c.logf(s.stepID, "error", "stream %s stopped as the run ended: %v", s.name, err)
 		return

@@ -174,7 +174,7 @@ func mySample(ctx context.Context, dsn, stream, spooled string) (SourceSample, e
 	// MariaDB: binlogs expire by age, not by a size the stream reserves.
 	out.WALStatus = "reserved"
 	if len(r.Lost) > 0 {
-		out.WALStatus = "lost"
+		out.WALStatus, out.Lost = "lost", r.Lost
 	}
 	point := read
 	if point.File == "" && sp.LastCommit != "" {

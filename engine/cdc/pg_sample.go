@@ -23,6 +23,11 @@ type SourceSample struct {
 	// safe_wal_size (-1: no limit, or unknown).
 	WALStatus     string
 	HeadroomBytes int64
+	// Lost, when not empty, says why the stream's position can no longer
+	// be resumed (the slot's WAL is gone, the binlog purged): the evidence
+	// of a *PositionLostError, seen by the sampler even while the capture
+	// is disconnected.
+	Lost []string
 }
 
 // PGSample reads a PostgreSQL stream's source figures; spooled is the
@@ -74,6 +79,20 @@ func PGSample(ctx context.Context, dsn, stream, spooled string) (SourceSample, e
 	}
 	if status != nil {
 		s.WALStatus = *status
+	}
+	if s.WALStatus == "lost" {
+		str := func(p *string) string {
+			if p == nil {
+				return "NULL"
+			}
+			return *p
+		}
+		held := "no change past the stream's start"
+		if spooled != "" {
+			held = "changes up to " + spooled
+		}
+		s.Lost = append(s.Lost, fmt.Sprintf("slot %s has wal_status lost (confirmed_flush_lsn %s, safe_wal_size NULL): the WAL after its position was removed (max_slot_wal_keep_size); the journal holds %s",
+			stream, str(confirmed), held))
 	}
 	if safe != nil {
 		s.HeadroomBytes = *safe

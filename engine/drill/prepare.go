@@ -38,6 +38,9 @@ type Prepared struct {
 	Live        []string          // live SQLite files, to prove them untouched
 	Notes       []string          // what was done, for the operator
 	Relays      map[string]*fault.Relay
+	// Direct are the drill connections as they reach their servers, past
+	// any relay: the drill's own clean-up after the run uses them.
+	Direct []runbooks.Connection
 
 	clones []clone
 	keep   bool
@@ -98,6 +101,7 @@ func Prepare(ctx context.Context, o Options) (p *Prepared, err error) {
 		default:
 			return nil, fmt.Errorf("connection %q has no stand-in in the runbook's drill: section and --clone was not given: a drill never runs against a live connection", live.Name)
 		}
+		p.Direct = append(p.Direct, c)
 		if slices.Contains(o.Relays, live.Name) {
 			if c, err = p.relay(c, o.ID); err != nil {
 				return nil, fmt.Errorf("routing connection %q through the drill's relay: %w", live.Name, err)

@@ -33,27 +33,15 @@ func init() {
 			"invalidated (wal_status lost); the setting is then restored. The capture must report the position lost (cdc_position_lost), never skip. " +
 			"Server-wide: it refuses when the server holds slots of other databases or physical slots.",
 		Engines: []string{"postgres"},
-		Parse: func(args string) (Fault, error) {
-			at, d, err := parseAtFor(args)
-			if err != nil {
-				return nil, err
-			}
-			return &slotInvalidate{base: base{"cdc-slot-invalidate:" + args}, at: at, dur: d}, nil
-		},
+		Parse:   parseLose(slotLoss),
 	})
 	register(Kind{
 		Name: "binlog-purge", Syntax: "binlog-purge:CONN@STEP:DURATION[:AFTER]",
-		Doc: "MySQL/MariaDB: AFTER into step STEP the change stream's source CONN is cut through the relay for DURATION, and meanwhile the server " +
-			"rotates its binary log (FLUSH BINARY LOGS) and purges every older one (PURGE BINARY LOGS TO the newest). The capture must report the " +
+		Doc: "MySQL/MariaDB: AFTER into step STEP the change stream's source CONN is cut through the relay for DURATION, and meanwhile one transaction " +
+			"of the fault's own is written, the server rotates its binary log (FLUSH BINARY LOGS) and purges every older one (PURGE BINARY LOGS TO the newest). The capture must report the " +
 			"position lost (cdc_position_lost), never skip. Server-wide: it refuses while another replica reads the binlog.",
 		Engines: []string{"mysql"},
-		Parse: func(args string) (Fault, error) {
-			at, d, err := parseAtFor(args)
-			if err != nil {
-				return nil, err
-			}
-			return &binlogPurge{base: base{"binlog-purge:" + args}, at: at, dur: d}, nil
-		},
+		Parse:   parseLose(binlogLoss),
 	})
 	register(Kind{
 		Name: "cdc-ddl", Syntax: "cdc-ddl:CONN@STEP:TABLE[:AFTER]",

@@ -8,39 +8,21 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
-	"github.com/tightrope/tightrope/journal"
-	"github.com/tightrope/tightrope/runbooks"
 )
 
-// binlogPurge is binlog-purge:CONN@STEP:DURATION[:AFTER].
-type binlogPurge struct {
-	base
-	at  at
-	dur time.Duration
-}
-
-func (f *binlogPurge) RelayConn() string { return f.at.conn }
-
-func (f *binlogPurge) arm(ctx context.Context, env *Env, step runbooks.Step, record func(journal.FaultPayload)) (bool, error) {
-	return f.at.arm(ctx, env, step, record, "no binary log was purged", func(ctx context.Context, when string) (journal.FaultPayload, error) {
-		cut := cutWhile(env, f.at.conn, f.dur)
-		d, err := env.direct(ctx, f.at.conn)
+// binlogLoss is binlog-purge's way to lose a stream's position.
+var binlogLoss = loss{kind: "binlog-purge", driver: db.MySQL, forWhat: "MySQL/MariaDB (cdc-slot-invalidate is its PostgreSQL counterpart)",
+	nothing: "no binary log was purged",
+	drop: func(ctx context.Context, s *sql.DB) (string, error) {
+		purged, kept, err := PurgeBinlogs(ctx, s, 10*time.Second)
 		if err != nil {
-			return journal.FaultPayload{}, err
+			return "", err
 		}
-		if d.Driver() != db.MySQL {
-			return journal.FaultPayload{}, fmt.Errorf("connection %s is %s: binlog-purge is for MySQL/MariaDB (cdc-slot-invalidate is its PostgreSQL counterpart)", f.at.conn, d.Driver())
-		}
-		purged, kept, err := PurgeBinlogs(ctx, d.SQL(), 10*time.Second)
-		if err != nil {
-			return journal.FaultPayload{}, err
-		}
-		return journal.FaultPayload{Target: f.at.conn, Detail: fmt.Sprintf("binlog-purge: binary logs %s purged, %s kept, %s; %s",
-			strings.Join(purged, ", "), kept, when, cut)}, nil
-	})
-}
+		return fmt.Sprintf("binary logs %s purged, %s kept", strings.Join(purged, ", "), kept), nil
+	}}
 
-// PurgeBinlogs rotates the server's binary log and purges every older one.
+// PurgeBinlogs writes one transaction (a table of its own, created, written
+// and dropped), rotates the server's binary log and purges every older one.
 // It waits up to wait for the binlog readers of a cut connection to go
 // (their dump threads end when the server notices), and refuses, purging
 // nothing, while another reads the binlog then. It returns the logs
@@ -59,6 +41,16 @@ func PurgeBinlogs(ctx context.Context, s *sql.DB, wait time.Duration) (purged []
 			return nil, "", fmt.Errorf("binlog dump threads %s still read the binary log: purging would cut another replica off; run this fault against a server of the drill's own", strings.Join(readers, ", "))
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	// A transaction of its own, in a table of its own, so the logs purged
+	// hold one past any stream's position: a quiet source loses its
+	// position too (a capture whose saved GTID is the server's newest has
+	// lost nothing, and says so).
+	gap := fmt.Sprintf("_tightrope_drill_gap_%d", time.Now().UnixNano())
+	for _, stmt := range []string{"CREATE TABLE " + gap + " (n INT PRIMARY KEY)", "INSERT INTO " + gap + " VALUES (1)", "DROP TABLE " + gap} {
+		if _, err := s.ExecContext(ctx, stmt); err != nil {
+			return nil, "", fmt.Errorf("writing a transaction to purge (%s): %w", stmt, err)
+		}
 	}
 	before, err := binlogs(ctx, s)
 	if err != nil {

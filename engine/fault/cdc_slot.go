@@ -9,37 +9,18 @@ import (
 	"time"
 
 	"github.com/tightrope/tightrope/engine/db"
-	"github.com/tightrope/tightrope/journal"
-	"github.com/tightrope/tightrope/runbooks"
 )
 
-// slotInvalidate is cdc-slot-invalidate:CONN@STEP:DURATION[:AFTER].
-type slotInvalidate struct {
-	base
-	at  at
-	dur time.Duration
-}
-
-func (f *slotInvalidate) RelayConn() string { return f.at.conn }
-
-func (f *slotInvalidate) arm(ctx context.Context, env *Env, step runbooks.Step, record func(journal.FaultPayload)) (bool, error) {
-	return f.at.arm(ctx, env, step, record, "no slot was invalidated", func(ctx context.Context, when string) (journal.FaultPayload, error) {
-		cut := cutWhile(env, f.at.conn, f.dur)
-		d, err := env.direct(ctx, f.at.conn)
+// slotLoss is cdc-slot-invalidate's way to lose a stream's position.
+var slotLoss = loss{kind: "cdc-slot-invalidate", driver: db.Postgres, forWhat: "PostgreSQL (binlog-purge is its MySQL counterpart)",
+	nothing: "no slot was invalidated",
+	drop: func(ctx context.Context, s *sql.DB) (string, error) {
+		slots, rounds, err := InvalidateSlots(ctx, s)
 		if err != nil {
-			return journal.FaultPayload{}, err
+			return "", err
 		}
-		if d.Driver() != db.Postgres {
-			return journal.FaultPayload{}, fmt.Errorf("connection %s is %s: cdc-slot-invalidate is for PostgreSQL (binlog-purge is its MySQL counterpart)", f.at.conn, d.Driver())
-		}
-		slots, rounds, err := InvalidateSlots(ctx, d.SQL())
-		if err != nil {
-			return journal.FaultPayload{}, err
-		}
-		return journal.FaultPayload{Target: f.at.conn, Detail: fmt.Sprintf("cdc-slot-invalidate: slot %s invalidated (wal_status lost) after %d rounds of WAL with max_slot_wal_keep_size 1MB, %s; %s",
-			strings.Join(slots, ", "), rounds, when, cut)}, nil
-	})
-}
+		return fmt.Sprintf("slot %s invalidated (wal_status lost) after %d rounds of WAL with max_slot_wal_keep_size 1MB", strings.Join(slots, ", "), rounds), nil
+	}}
 
 // InvalidateSlots invalidates every logical slot of the database s is
 // connected to: it shrinks the server's max_slot_wal_keep_size to 1MB,

@@ -157,6 +157,10 @@ func TestCDCSlotInvalidateFault(t *testing.T) {
 	if slotStatus(t, w, s.name) != "lost" || keepSize(t, w) != before {
 		t.Fatalf("slot %s, max_slot_wal_keep_size %s (was %s)", slotStatus(t, w, s.name), keepSize(t, w), before)
 	}
+	// the lag sampler sees it too, whether or not a capture reconnects
+	if ss, err := cdc.Sample(context.Background(), "postgres", w.direct, s.name, ""); err != nil || len(ss.Lost) != 1 || !strings.Contains(ss.Lost[0], "wal_status lost") {
+		t.Fatalf("the lag sample of the lost slot: %+v, %v; want the loss as evidence", ss, err)
+	}
 	var lost *cdc.PositionLostError
 	if err := s.result(t); !errors.As(err, &lost) || !strings.Contains(err.Error(), "wal_status lost") {
 		t.Fatalf("capture after cdc-slot-invalidate: %v, want the position lost", err)
@@ -266,9 +270,10 @@ func TestBinlogPurgeFault(t *testing.T) {
 }
 
 // binlog-purge against a change stream: a capture spools a transaction
-// and stops, another transaction commits, the binlog is purged while the
-// connection is cut; the capture started again through the relay reports
-// the position lost (the binlog holding what it needs is gone).
+// and stops, the binlog is purged while the connection is cut (with the
+// fault's own transaction in it, the source being otherwise quiet); the
+// capture started again through the relay reports the position lost (the
+// binlog holding what it needs is gone).
 func TestBinlogPurgeLosesMariaDBPosition(t *testing.T) {
 	w := myCDCWorld(t)
 	ctx := context.Background()
@@ -299,9 +304,17 @@ func TestBinlogPurgeLosesMariaDBPosition(t *testing.T) {
 	}
 	cancel()
 	<-done
-	w.exec(t, "INSERT INTO items VALUES (21, 21, 'never captured')")
+	// nothing is written meanwhile: the fault's own transaction is what
+	// the purge takes past the saved position
 	w.strike(t, "binlog-purge:source@purge:1s:0s", "purge")(1)
 	time.Sleep(1200 * time.Millisecond) // the cut is over
+	sp, _, err := cdc.ReadSpooled(ctx, j.Path(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss, err := cdc.Sample(ctx, "mysql", w.direct, stream, sp.Last); err != nil || len(ss.Lost) == 0 || !strings.Contains(ss.Lost[0], "binlog purged") {
+		t.Fatalf("the lag sample after the purge: %+v, %v; want the loss as evidence", ss, err)
+	}
 	rctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err = capture.Run(rctx)

@@ -30,6 +30,9 @@ func Postgres(t testing.TB) *PostgresServer {
 	return nil
 }
 
+// NewPostgres skips t (fails it under CI): not on Linux.
+func NewPostgres(t testing.TB) *PostgresServer { return Postgres(t) }
+
 // MariaDB skips t (fails it under CI): not on Linux.
 func MariaDB(t testing.TB) *MariaDBServer {
 	unavailable(t, "throwaway MariaDB", errNotLinux)

@@ -24,6 +24,8 @@ type PostgresServer struct {
 	Port int
 	// DSN connects as the superuser postgres to the database postgres.
 	DSN string
+
+	srv *server
 }
 
 // DSNFor is the DSN of database name on the server.
@@ -46,6 +48,21 @@ func Postgres(t testing.TB) *PostgresServer {
 		unavailable(t, "throwaway PostgreSQL with wal_level=logical", pgErr)
 	}
 	return pgSrv
+}
+
+// NewPostgres starts a throwaway PostgreSQL of t's own, not the package's
+// shared one, stopped when t ends: for what acts on a whole server (a
+// drill's cdc-slot-invalidate shrinks max_slot_wal_keep_size for every
+// database) while other tests use the shared one. It skips t (fails it
+// under CI) when the server cannot start.
+func NewPostgres(t testing.TB) *PostgresServer {
+	t.Helper()
+	s, err := startPostgres()
+	if err != nil {
+		unavailable(t, "throwaway PostgreSQL with wal_level=logical", err)
+	}
+	t.Cleanup(s.srv.stop)
+	return s
 }
 
 // postgresBin is the newest installed PostgreSQL's bin directory
@@ -111,7 +128,7 @@ func startPostgres() (*PostgresServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &PostgresServer{Dir: dir, Port: port}
+	s := &PostgresServer{Dir: dir, Port: port, srv: proc}
 	s.DSN = s.DSNFor("postgres")
 	// wait until the server accepts a connection
 	err = proc.ready(60*time.Second, 100*time.Millisecond, "did not accept connections", filepath.Join(dir, "server.log"), func() error {

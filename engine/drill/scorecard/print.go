@@ -41,7 +41,11 @@ func (c Card) Lines() []string {
 		add("  fault      none injected")
 	}
 	if d := c.Detected; d != nil {
-		add("  detected   at %s by %s, %s after the fault: %s", clock(d.At), d.By, ms(d.AfterMS), safetext.Line(d.What))
+		by := d.By
+		if d.Trigger != "" {
+			by += " " + safetext.Line(d.Trigger)
+		}
+		add("  detected   at %s by %s, %s after the fault: %s", clock(d.At), by, ms(d.AfterMS), safetext.Line(d.What))
 	} else {
 		add("  detected   never")
 	}

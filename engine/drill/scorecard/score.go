@@ -47,7 +47,9 @@ func Score(events []journal.Event) Card {
 				injectedSeq, c.InjectedAt = e.Seq, pl.At
 			}
 		case journal.TriggerPayload:
-			c.detect(e, "trigger", pl.Message, injectedSeq)
+			if c.detect(e, "trigger", pl.Message, injectedSeq) {
+				c.Detected.Trigger = pl.Trigger
+			}
 		case journal.StepFinishedPayload:
 			if pl.Status == journal.StatusFailed {
 				c.detect(e, "step_failed", fmt.Sprintf("step %s failed: %s", e.StepID, pl.Error), injectedSeq)
@@ -116,12 +118,14 @@ func Score(events []journal.Event) Card {
 	return c
 }
 
-// detect records the first sign of trouble after the first fault.
-func (c *Card) detect(e journal.Event, by, what string, injectedSeq int64) {
+// detect records the first sign of trouble after the first fault, and
+// says whether this was it.
+func (c *Card) detect(e journal.Event, by, what string, injectedSeq int64) bool {
 	if c.Detected != nil || injectedSeq == 0 || e.Seq <= injectedSeq {
-		return
+		return false
 	}
 	c.Detected = &Detection{At: e.At, Seq: e.Seq, By: by, What: what, AfterMS: e.At.Sub(c.InjectedAt).Milliseconds()}
+	return true
 }
 
 // proven compares a restore's tables with the manifest of the snapshot it

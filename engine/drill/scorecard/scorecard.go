@@ -71,8 +71,9 @@ type Injection struct {
 type Detection struct {
 	At      time.Time `json:"at"`
 	Seq     int64     `json:"seq"`
-	By      string    `json:"by"`   // trigger | step_failed | warning
-	What    string    `json:"what"` // the trigger's or warning's message, the step's error
+	By      string    `json:"by"`                // trigger | step_failed | warning
+	Trigger string    `json:"trigger,omitempty"` // by a trigger: its name (cdc_position_lost)
+	What    string    `json:"what"`              // the trigger's or warning's message, the step's error
 	AfterMS int64     `json:"time_to_detect_ms"`
 }
 

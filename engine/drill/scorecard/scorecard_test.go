@@ -83,8 +83,11 @@ func TestRollbackWithinRTOProvenPasses(t *testing.T) {
 	if !c.Pass {
 		t.Fatalf("failed: %v", c.Reasons)
 	}
-	if c.Detected == nil || c.Detected.By != "trigger" || c.Detected.AfterMS != 5000 {
-		t.Errorf("detected %+v, want by trigger 5s after the fault", c.Detected)
+	if c.Detected == nil || c.Detected.By != "trigger" || c.Detected.Trigger != "reject_rate" || c.Detected.AfterMS != 5000 {
+		t.Errorf("detected %+v, want by trigger reject_rate 5s after the fault", c.Detected)
+	}
+	if lines := strings.Join(c.Lines(), "\n"); !strings.Contains(lines, "by trigger reject_rate, 5s after the fault") {
+		t.Errorf("the scorecard does not name the trigger:\n%s", lines)
 	}
 	if c.Decided == nil || c.Decided.Choice != "rollback" || c.Decided.By != "alice" || c.Decided.AfterMS != 1000 {
 		t.Errorf("decided %+v, want rollback by alice 1s after", c.Decided)

@@ -189,8 +189,12 @@ func (w *myWorld) eventually(t *testing.T, d time.Duration, what string) {
 // myWriter is the application on MariaDB: transactions of one to four
 // inserts, updates and deletes over both tables until stopped. A write
 // refused by the freeze (read_only, error 1290) is counted, not fatal.
+// It pauses between transactions (a steady application, not a flood: an
+// unpaced writer on a loaded machine outruns a -race build's applier and
+// the catch-up never converges).
 type myWriter struct {
 	dsn     string
+	pause   time.Duration
 	nextID  atomic.Int64
 	txs     atomic.Int64
 	changes atomic.Int64
@@ -200,8 +204,8 @@ type myWriter struct {
 	once    sync.Once
 }
 
-func startMyWriter(t *testing.T, dsn string, firstID int) *myWriter {
-	wr := &myWriter{dsn: dsn, stop: make(chan struct{}), done: make(chan error, 1)}
+func startMyWriter(t *testing.T, dsn string, firstID int, pause time.Duration) *myWriter {
+	wr := &myWriter{dsn: dsn, pause: pause, stop: make(chan struct{}), done: make(chan error, 1)}
 	wr.nextID.Store(int64(firstID))
 	go func() { wr.done <- wr.run() }()
 	t.Cleanup(func() { wr.halt(t) })
@@ -260,7 +264,7 @@ func (wr *myWriter) run() error {
 		}
 		wr.txs.Add(1)
 		wr.changes.Add(int64(n))
-		time.Sleep(time.Millisecond)
+		time.Sleep(wr.pause)
 	}
 }
 
@@ -324,7 +328,7 @@ steps:
 			}
 		}
 	})
-	wr := startMyWriter(t, w.app, 20000)
+	wr := startMyWriter(t, w.app, 20000, 10*time.Millisecond)
 	done := runAsync(r)
 	waitLong(t, r.c, "the manual step", 3*time.Minute, pendingManual("ready"))
 	// the binlog connection drops while the writer writes: the capture
@@ -701,7 +705,7 @@ steps:
 		t.Fatal(err)
 	}
 	r := startRun(t, rb, w.dir, "alice", "")
-	wr := startMyWriter(t, w.app, 2000)
+	wr := startMyWriter(t, w.app, 2000, 10*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan string, 1)
 	go func() {

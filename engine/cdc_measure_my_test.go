@@ -45,7 +45,7 @@ steps:
 		t.Fatal(err)
 	}
 	r := startRun(t, rb, w.dir, "alice", "")
-	wr := startMyWriter(t, w.app, 50000)
+	wr := startMyWriter(t, w.app, 50000, time.Millisecond)
 	done := runAsync(r)
 	waitLong(t, r.c, "the catch-up to start", 5*time.Minute, stepIs("catch-up", journal.StatusRunning))
 	from := time.Now()

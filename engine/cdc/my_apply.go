@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
@@ -177,7 +178,7 @@ func (ap *myApply) change(ctx context.Context, t *sql.Tx, c journal.CDCChange) e
 	if err != nil {
 		return err
 	}
-	key, err := ap.values(cols, c.KeyColumns, c.Key)
+	key, err := ap.values(cols, c.KeyColumns, c.Key, c.Binary)
 	if err != nil {
 		return err
 	}
@@ -195,7 +196,7 @@ func (ap *myApply) change(ctx context.Context, t *sql.Tx, c journal.CDCChange) e
 	if len(c.Unchanged) > 0 {
 		return fmt.Errorf("the source did not send columns %s (unchanged TOAST): not applied to a MySQL target yet", strings.Join(c.Unchanged, ", "))
 	}
-	vals, err := ap.values(cols, c.Columns, c.New)
+	vals, err := ap.values(cols, c.Columns, c.New, c.Binary)
 	if err != nil {
 		return err
 	}
@@ -331,8 +332,9 @@ func (ap *myApply) table(ctx context.Context, t *sql.Tx, name string) (string, m
 	return quoted, cols, nil
 }
 
-// values checks and converts a change's values for their target columns.
-func (ap *myApply) values(cols map[string]myColumn, names []string, vals []*string) ([]any, error) {
+// values checks and converts a change's values for their target columns
+// (those of the columns named in binary are bytes: myColumn.bytes).
+func (ap *myApply) values(cols map[string]myColumn, names []string, vals []*string, binary []string) ([]any, error) {
 	out := make([]any, len(vals))
 	for i, v := range vals {
 		col, ok := cols[names[i]]
@@ -342,7 +344,13 @@ func (ap *myApply) values(cols map[string]myColumn, names []string, vals []*stri
 		if v == nil {
 			continue
 		}
-		x, err := col.value(*v, ap.source)
+		var x any
+		var err error
+		if slices.Contains(binary, names[i]) {
+			x, err = col.bytes(*v)
+		} else {
+			x, err = col.value(*v, ap.source)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", names[i], err)
 		}

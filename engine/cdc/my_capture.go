@@ -412,6 +412,7 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 	unsigned := e.Table.UnsignedMap()
 	collations := e.Table.CollationMap()
 	binary := myBinaryColumns(e.Table, collations)
+	members := myMembersOf(e.Table)
 	var binaryNames []string
 	for i := range cols {
 		if _, ok := binary[i]; ok {
@@ -423,6 +424,14 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 		for i, v := range row {
 			if bc, ok := binary[i]; ok {
 				s, err := bc.text(v)
+				if err != nil {
+					return nil, fmt.Errorf("cdc: table %s column %s: %w", table, cols[i], err)
+				}
+				out[i] = s
+				continue
+			}
+			if m, ok := members[i]; ok {
+				s, err := m.text(v)
 				if err != nil {
 					return nil, fmt.Errorf("cdc: table %s column %s: %w", table, cols[i], err)
 				}

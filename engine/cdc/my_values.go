@@ -105,3 +105,64 @@ func myLatin1(b []byte) string {
 	}
 	return out.String()
 }
+
+// myMembers is an ENUM or SET column: the binlog holds an ENUM's value as
+// its 1-based index (0: the empty error value) and a SET's as a bit mask,
+// which must be journaled as the member text a read of the column returns.
+type myMembers struct {
+	set       bool
+	names     []string // decoded from the column's charset
+	collation uint64
+}
+
+// myMembersOf finds a table map's ENUM and SET columns with their member
+// names (binlog_row_metadata=FULL sends them).
+func myMembersOf(tm *replication.TableMapEvent) map[int]myMembers {
+	out := map[int]myMembers{}
+	coll := tm.EnumSetCollationMap()
+	for i, names := range tm.EnumStrValueMap() {
+		out[i] = myMembers{names: names, collation: coll[i]}
+	}
+	for i, names := range tm.SetStrValueMap() {
+		out[i] = myMembers{set: true, names: names, collation: coll[i]}
+	}
+	return out
+}
+
+// text is the member text of an ENUM index or a SET mask.
+func (m myMembers) text(v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	n, ok := v.(int64)
+	if !ok {
+		return nil, fmt.Errorf("an ENUM/SET value of type %T", v)
+	}
+	member := func(i int) (string, error) {
+		if i < 0 || i >= len(m.names) {
+			return "", fmt.Errorf("ENUM/SET value %d beyond the column's %d members", n, len(m.names))
+		}
+		return myDecode([]byte(m.names[i]), m.collation)
+	}
+	if !m.set {
+		if n == 0 {
+			s := "" // the empty error value a non-strict server stores
+			return &s, nil
+		}
+		s, err := member(int(n) - 1)
+		return &s, err
+	}
+	var parts []string
+	for bit := 0; bit < 64; bit++ {
+		if uint64(n)&(1<<bit) == 0 {
+			continue
+		}
+		p, err := member(bit)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	s := strings.Join(parts, ",")
+	return &s, nil
+}

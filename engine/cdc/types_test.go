@@ -16,7 +16,8 @@ import (
 
 // myTypeCols are the MariaDB source columns.
 const myTypeCols = `b1 tinyint(1), bit1 bit(1), bit12 bit(12), bin4 binary(4), vb varbinary(16), bl blob,
-	l1 varchar(300) CHARACTER SET latin1, u3 varchar(20) CHARACTER SET utf8mb3, u4 varchar(20) CHARACTER SET utf8mb4`
+	l1 varchar(300) CHARACTER SET latin1, u3 varchar(20) CHARACTER SET utf8mb3, u4 varchar(20) CHARACTER SET utf8mb4,
+	vt varbinary(16), en enum('a','b','é') CHARACTER SET utf8mb4, st set('x','y','z') CHARACTER SET latin1`
 
 // myTypeCases are values of myTypeCols that every target takes.
 var myTypeCases = []typeCase{
@@ -52,6 +53,11 @@ var myTypeCases = []typeCase{
 	{"utf8mb3 e-acute euro", "u3", "'é€'", ""},
 	{"utf8mb3 empty", "u3", "''", ""},
 	{"utf8mb4 ascii", "u4", "'plain'", ""},
+	{"varbinary utf8 into text", "vt", "x'c3a9'", ""},
+	{"enum b", "en", "'b'", ""},
+	{"enum e-acute", "en", "'é'", ""},
+	{"set x,z", "st", "'x,z'", ""},
+	{"set empty", "st", "''", ""},
 }
 
 // pgTypeCols are the PostgreSQL source columns.
@@ -87,16 +93,18 @@ func TestTypesStreamAsCopied(t *testing.T) {
 	dirs := []typeDirection{
 		{
 			name: "mariadb→pg", src: db.MySQL, dst: db.Postgres, srcCols: myTypeCols,
-			dstCols: "b1 boolean, bit1 boolean, bit12 bytea, bin4 bytea, vb bytea, bl bytea, l1 text, u3 text, u4 text",
+			dstCols: "b1 boolean, bit1 boolean, bit12 bytea, bin4 bytea, vb bytea, bl bytea, l1 text, u3 text, u4 text, vt text, en text, st text",
 			cases: cases(myTypeCases,
 				typeCase{"tinyint1 2", "b1", "2", "boolean"},
+				typeCase{"varbinary ff into text", "vt", "x'ff'", "not valid UTF-8"},
 				typeCase{"utf8mb4 emoji", "u4", "'😀'", ""},
 			),
 		},
 		{
 			name: "mariadb→mariadb", src: db.MySQL, dst: db.MySQL, srcCols: myTypeCols,
 			dstCols: `b1 tinyint(1), bit1 bit(1), bit12 bit(12), bin4 binary(4), vb varbinary(16), bl blob,
-				l1 varchar(300) CHARACTER SET latin1, u3 varchar(20) CHARACTER SET utf8mb3, u4 varchar(20) CHARACTER SET utf8mb3`,
+				l1 varchar(300) CHARACTER SET latin1, u3 varchar(20) CHARACTER SET utf8mb3, u4 varchar(20) CHARACTER SET utf8mb3,
+				vt varchar(16) CHARACTER SET utf8mb4, en enum('a','b','é') CHARACTER SET utf8mb4, st set('x','y','z') CHARACTER SET latin1`,
 			cases: cases(myTypeCases,
 				typeCase{"tinyint1 2", "b1", "2", ""},
 				typeCase{"utf8mb4 emoji into utf8mb3", "u4", "'😀'", "Incorrect string value"},
@@ -104,7 +112,7 @@ func TestTypesStreamAsCopied(t *testing.T) {
 		},
 		{
 			name: "mariadb→pg latin1", src: db.MySQL, dst: db.Postgres, dstEnc: "LATIN1", srcCols: myTypeCols,
-			dstCols: "b1 smallint, bit1 bytea, bit12 bytea, bin4 bytea, vb bytea, bl bytea, l1 text, u3 text, u4 text",
+			dstCols: "b1 smallint, bit1 bytea, bit12 bytea, bin4 bytea, vb bytea, bl bytea, l1 text, u3 text, u4 text, vt text, en text, st text",
 			cases: []typeCase{
 				{"latin1 e-acute", "l1", "_latin1 x'e9'", ""},
 				{"latin1 81", "l1", "_latin1 x'81'", ""},
@@ -128,6 +136,12 @@ func TestTypesStreamAsCopied(t *testing.T) {
 				typeCase{"text emoji into latin1", "tl", "'😀'", "Incorrect string value"},
 				typeCase{"text emoji into utf8mb3", "t3", "'😀'", "Incorrect string value"},
 			),
+		},
+		{
+			name: "pg sql_ascii→pg", src: db.Postgres, dst: db.Postgres, srcEnc: "SQL_ASCII", srcCols: "tx text", dstCols: "tx text",
+			cases: []typeCase{
+				{"byte e9", "tx", "chr(233)", "invalid byte sequence"},
+			},
 		},
 		{
 			name: "pg latin1→pg", src: db.Postgres, dst: db.Postgres, srcEnc: "LATIN1", srcCols: "tx text", dstCols: "tx text",

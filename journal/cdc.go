@@ -74,6 +74,10 @@ type CDCStreamPayload struct {
 	// restarted capture compares the relations it is sent with it, so a
 	// table altered while nothing captured is a schema change too.
 	Shapes map[string]string `json:"shapes,omitempty"`
+	// BinaryMarked: the stream's changes name their byte columns
+	// (CDCChange.Binary). A stream journaled before they did leaves an
+	// applier to recognise a PostgreSQL bytea by its \x text alone.
+	BinaryMarked bool `json:"binary_marked,omitempty"`
 }
 
 // CDCChangesPayload is one captured source transaction, in source order.

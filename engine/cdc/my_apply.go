@@ -68,7 +68,7 @@ func (a *MyApplier) Apply(ctx context.Context) (int, error) {
 	if !found {
 		return 0, fmt.Errorf("cdc: stream %s was never started in this journal", a.Stream)
 	}
-	ap := &myApply{conn: conn, db: dbName, source: sp.Started.Engine, cols: map[string]map[string]myColumn{}}
+	ap := &myApply{conn: conn, db: dbName, source: sp.Started.Engine, legacyBytea: sp.Started.Engine == "postgres" && !sp.Started.BinaryMarked, cols: map[string]map[string]myColumn{}}
 	return applyRound(ctx, a.JournalPath, a.Stream, at, a.Ready, a.OnApplied, func(seq int64, tx journal.CDCChangesPayload) error {
 		return ap.tx(ctx, a.Stream, seq, tx)
 	})
@@ -140,8 +140,11 @@ func myReadApplied(ctx context.Context, conn *sql.Conn, stream string) (Applied,
 type myApply struct {
 	conn   *sql.Conn
 	db     string
-	source string                         // the source engine: postgres | mysql
-	cols   map[string]map[string]myColumn // table -> column -> shape
+	source string // the source engine: postgres | mysql
+	// legacyBytea: a PostgreSQL stream journaled before byte columns were
+	// named (CDCChange.Binary): \x text into a binary column is a bytea.
+	legacyBytea bool
+	cols        map[string]map[string]myColumn // table -> column -> shape
 }
 
 // tx applies one source transaction and records its position in one
@@ -349,7 +352,7 @@ func (ap *myApply) values(cols map[string]myColumn, names []string, vals []*stri
 		if slices.Contains(binary, names[i]) {
 			x, err = col.bytes(*v)
 		} else {
-			x, err = col.value(*v, ap.source)
+			x, err = col.value(*v, ap.source, ap.legacyBytea)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", names[i], err)

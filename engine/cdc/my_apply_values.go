@@ -54,9 +54,12 @@ var (
 // value is a source text form as the target column must receive it, or an
 // error when the target would store something else (round, cut, or
 // misread it). PostgreSQL's forms that MySQL spells differently are
-// translated: booleans t/f into numbers, a bytea's \x hex into bytes, a
-// timestamptz's offset into UTC, a bit string into its number.
-func (c myColumn) value(s, source string) (any, error) {
+// translated: booleans t/f into numbers (BIT(1) too), a timestamptz's
+// offset into UTC, a bit string into its number; a bytea's \x hex into
+// bytes only for a stream journaled before byte columns were named
+// (legacyBytea; since, they are myColumn.bytes' and a text that reads \x41
+// stays that text).
+func (c myColumn) value(s, source string, legacyBytea bool) (any, error) {
 	pg := source == "postgres"
 	switch c.dataType {
 	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
@@ -91,7 +94,7 @@ func (c myColumn) value(s, source string) (any, error) {
 	case "time":
 		return s, c.fraction(s)
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
-		if pg && strings.HasPrefix(s, `\x`) {
+		if legacyBytea && strings.HasPrefix(s, `\x`) {
 			b, err := hex.DecodeString(s[2:])
 			if err != nil {
 				return nil, fmt.Errorf("bytea text %.20q: %w", s, err)

@@ -61,7 +61,7 @@ var myTypeCases = []typeCase{
 }
 
 // pgTypeCols are the PostgreSQL source columns.
-const pgTypeCols = `bo boolean, bo2 boolean, bt bytea, bt2 bytea, bt3 bytea, tx text, tl text, t3 text`
+const pgTypeCols = `bo boolean, bo2 boolean, bt bytea, bt2 bytea, bt3 bytea, tx text, tl text, t3 text, tb text`
 
 // pgTypeCases are values of pgTypeCols; each target direction adds its own
 // refusals.
@@ -84,6 +84,7 @@ var pgTypeCases = []typeCase{
 	{"text latin1 e-acute", "tl", "'é'", ""},
 	{"text latin1 euro", "tl", "'€'", ""},
 	{"text utf8mb3 e-acute", "t3", "'é€'", ""},
+	{"text reading \\x41", "tb", `'\x41'`, ""},
 }
 
 func TestTypesStreamAsCopied(t *testing.T) {
@@ -129,7 +130,8 @@ func TestTypesStreamAsCopied(t *testing.T) {
 		{
 			name: "pg→mariadb", src: db.Postgres, dst: db.MySQL, srcCols: pgTypeCols,
 			dstCols: `bo tinyint(1), bo2 bit(1), bt varbinary(16), bt2 binary(4), bt3 blob,
-				tx varchar(20) CHARACTER SET utf8mb4, tl varchar(20) CHARACTER SET latin1, t3 varchar(20) CHARACTER SET utf8mb3`,
+				tx varchar(20) CHARACTER SET utf8mb4, tl varchar(20) CHARACTER SET latin1, t3 varchar(20) CHARACTER SET utf8mb3,
+				tb varbinary(16)`,
 			cases: cases(pgTypeCases,
 				typeCase{"text emoji", "tx", "'é€😀'", ""},
 				typeCase{"bytea too long for binary4", "bt2", `'\x0102030405'`, "5 bytes long"},

@@ -74,6 +74,10 @@ type CDCStreamPayload struct {
 	// restarted capture compares the relations it is sent with it, so a
 	// table altered while nothing captured is a schema change too.
 	Shapes map[string]string `json:"shapes,omitempty"`
+	// BinaryMarked: the stream's changes name their byte columns
+	// (CDCChange.Binary). A stream journaled before they did leaves an
+	// applier to recognise a PostgreSQL bytea by its \x text alone.
+	BinaryMarked bool `json:"binary_marked,omitempty"`
 }
 
 // CDCChangesPayload is one captured source transaction, in source order.
@@ -90,7 +94,10 @@ type CDCChangesPayload struct {
 
 // CDCChange is one row change. Values are the source's text forms, nil for
 // NULL; Columns names New's values. Key holds the old key (KeyColumns) for an
-// update or delete: the row the change applies to.
+// update or delete: the row the change applies to. Text is always valid
+// UTF-8 (the journal is JSON); the values of the columns named in Binary
+// (in New and Key alike) are bytes, spelled as PostgreSQL's bytea text:
+// \x and two lower-case hex digits a byte.
 type CDCChange struct {
 	Op         string    `json:"op"` // insert | update | delete
 	Table      string    `json:"table"`
@@ -99,4 +106,5 @@ type CDCChange struct {
 	Unchanged  []string  `json:"unchanged,omitempty"` // columns whose value the source did not send (TOAST kept as is)
 	KeyColumns []string  `json:"key_columns,omitempty"`
 	Key        []*string `json:"key,omitempty"`
+	Binary     []string  `json:"binary,omitempty"` // columns whose values are bytes in \x hex
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
@@ -67,7 +68,7 @@ func (a *MyApplier) Apply(ctx context.Context) (int, error) {
 	if !found {
 		return 0, fmt.Errorf("cdc: stream %s was never started in this journal", a.Stream)
 	}
-	ap := &myApply{conn: conn, db: dbName, source: sp.Started.Engine, cols: map[string]map[string]myColumn{}}
+	ap := &myApply{conn: conn, db: dbName, source: sp.Started.Engine, legacyBytea: sp.Started.Engine == "postgres" && !sp.Started.BinaryMarked, cols: map[string]map[string]myColumn{}}
 	return applyRound(ctx, a.JournalPath, a.Stream, at, a.Ready, a.OnApplied, func(seq int64, tx journal.CDCChangesPayload) error {
 		return ap.tx(ctx, a.Stream, seq, tx)
 	})
@@ -139,8 +140,11 @@ func myReadApplied(ctx context.Context, conn *sql.Conn, stream string) (Applied,
 type myApply struct {
 	conn   *sql.Conn
 	db     string
-	source string                         // the source engine: postgres | mysql
-	cols   map[string]map[string]myColumn // table -> column -> shape
+	source string // the source engine: postgres | mysql
+	// legacyBytea: a PostgreSQL stream journaled before byte columns were
+	// named (CDCChange.Binary): \x text into a binary column is a bytea.
+	legacyBytea bool
+	cols        map[string]map[string]myColumn // table -> column -> shape
 }
 
 // tx applies one source transaction and records its position in one
@@ -177,7 +181,7 @@ func (ap *myApply) change(ctx context.Context, t *sql.Tx, c journal.CDCChange) e
 	if err != nil {
 		return err
 	}
-	key, err := ap.values(cols, c.KeyColumns, c.Key)
+	key, err := ap.values(cols, c.KeyColumns, c.Key, c.Binary)
 	if err != nil {
 		return err
 	}
@@ -195,7 +199,7 @@ func (ap *myApply) change(ctx context.Context, t *sql.Tx, c journal.CDCChange) e
 	if len(c.Unchanged) > 0 {
 		return fmt.Errorf("the source did not send columns %s (unchanged TOAST): not applied to a MySQL target yet", strings.Join(c.Unchanged, ", "))
 	}
-	vals, err := ap.values(cols, c.Columns, c.New)
+	vals, err := ap.values(cols, c.Columns, c.New, c.Binary)
 	if err != nil {
 		return err
 	}
@@ -331,8 +335,9 @@ func (ap *myApply) table(ctx context.Context, t *sql.Tx, name string) (string, m
 	return quoted, cols, nil
 }
 
-// values checks and converts a change's values for their target columns.
-func (ap *myApply) values(cols map[string]myColumn, names []string, vals []*string) ([]any, error) {
+// values checks and converts a change's values for their target columns
+// (those of the columns named in binary are bytes: myColumn.bytes).
+func (ap *myApply) values(cols map[string]myColumn, names []string, vals []*string, binary []string) ([]any, error) {
 	out := make([]any, len(vals))
 	for i, v := range vals {
 		col, ok := cols[names[i]]
@@ -342,7 +347,13 @@ func (ap *myApply) values(cols map[string]myColumn, names []string, vals []*stri
 		if v == nil {
 			continue
 		}
-		x, err := col.value(*v, ap.source)
+		var x any
+		var err error
+		if slices.Contains(binary, names[i]) {
+			x, err = col.bytes(*v)
+		} else {
+			x, err = col.value(*v, ap.source, ap.legacyBytea)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", names[i], err)
 		}

@@ -10,19 +10,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tightrope/tightrope/engine/convert"
 )
 
 // myColumn is a target column's shape as the applier checks values
 // against it.
 type myColumn struct {
-	dataType  string // information_schema DATA_TYPE, lower case
-	scale     int    // DECIMAL scale
-	precision int    // fractional seconds digits of a temporal type
+	dataType   string // information_schema DATA_TYPE, lower case
+	columnType string // information_schema COLUMN_TYPE: the declaration, for engine/convert
+	scale      int    // DECIMAL scale
+	precision  int    // fractional seconds digits of a temporal type
 }
 
 // myColumns reads a target table's columns.
 func myColumns(ctx context.Context, t *sql.Tx, schema, table string) (map[string]myColumn, error) {
-	rows, err := t.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, COALESCE(NUMERIC_SCALE, 0), COALESCE(DATETIME_PRECISION, 0)
+	rows, err := t.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COALESCE(NUMERIC_SCALE, 0), COALESCE(DATETIME_PRECISION, 0)
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`, schema, table)
 	if err != nil {
 		return nil, fmt.Errorf("read the target's columns of %s.%s: %w", schema, table, err)
@@ -32,7 +35,7 @@ func myColumns(ctx context.Context, t *sql.Tx, schema, table string) (map[string
 	for rows.Next() {
 		var name string
 		var c myColumn
-		if err := rows.Scan(&name, &c.dataType, &c.scale, &c.precision); err != nil {
+		if err := rows.Scan(&name, &c.dataType, &c.columnType, &c.scale, &c.precision); err != nil {
 			return nil, err
 		}
 		c.dataType = strings.ToLower(c.dataType)
@@ -51,9 +54,12 @@ var (
 // value is a source text form as the target column must receive it, or an
 // error when the target would store something else (round, cut, or
 // misread it). PostgreSQL's forms that MySQL spells differently are
-// translated: booleans t/f into numbers, a bytea's \x hex into bytes, a
-// timestamptz's offset into UTC, a bit string into its number.
-func (c myColumn) value(s, source string) (any, error) {
+// translated: booleans t/f into numbers (BIT(1) too), a timestamptz's
+// offset into UTC, a bit string into its number; a bytea's \x hex into
+// bytes only for a stream journaled before byte columns were named
+// (legacyBytea; since, they are myColumn.bytes' and a text that reads \x41
+// stays that text).
+func (c myColumn) value(s, source string, legacyBytea bool) (any, error) {
 	pg := source == "postgres"
 	switch c.dataType {
 	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
@@ -88,7 +94,7 @@ func (c myColumn) value(s, source string) (any, error) {
 	case "time":
 		return s, c.fraction(s)
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
-		if pg && strings.HasPrefix(s, `\x`) {
+		if legacyBytea && strings.HasPrefix(s, `\x`) {
 			b, err := hex.DecodeString(s[2:])
 			if err != nil {
 				return nil, fmt.Errorf("bytea text %.20q: %w", s, err)
@@ -96,6 +102,9 @@ func (c myColumn) value(s, source string) (any, error) {
 			return b, nil
 		}
 	case "bit":
+		if pg && (s == "t" || s == "f") {
+			return map[string]uint64{"t": 1, "f": 0}[s], nil
+		}
 		if pg && strings.Trim(s, "01") == "" && s != "" {
 			n, err := strconv.ParseUint(s, 2, 64)
 			if err != nil {
@@ -105,6 +114,25 @@ func (c myColumn) value(s, source string) (any, error) {
 		}
 	}
 	return s, nil
+}
+
+// bytes is a journaled byte value (\x hex, journal.CDCChange.Binary) as
+// the target column must receive it: converted by engine/convert exactly
+// as the bulk copy converts the same bytes — as they are into a binary
+// column (too long refused), into BIT(n) as its (n+7)/8 bytes if it fits,
+// into a text column only as UTF-8 text — or refused with the copy's
+// reason.
+func (c myColumn) bytes(s string) (any, error) {
+	b, err := unhexBytes(s)
+	if err != nil {
+		return nil, err
+	}
+	t := convert.ParseMySQL(c.columnType, false)
+	v, rej := convert.ConvertTo(b, &t)
+	if rej != nil {
+		return nil, rej
+	}
+	return v, nil
 }
 
 // fraction refuses a temporal value with more fractional second digits

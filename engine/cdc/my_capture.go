@@ -17,7 +17,6 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/pingcap/tidb/pkg/parser/charset"
 	"github.com/tightrope/tightrope/journal"
-	"golang.org/x/text/encoding/charmap"
 )
 
 // MyCapture streams a MariaDB stream's row changes into the journal with
@@ -412,9 +411,33 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 	}
 	unsigned := e.Table.UnsignedMap()
 	collations := e.Table.CollationMap()
+	binary := myBinaryColumns(e.Table, collations)
+	members := myMembersOf(e.Table)
+	var binaryNames []string
+	for i := range cols {
+		if _, ok := binary[i]; ok {
+			binaryNames = append(binaryNames, cols[i])
+		}
+	}
 	text := func(row []any) ([]*string, error) {
 		out := make([]*string, len(row))
 		for i, v := range row {
+			if bc, ok := binary[i]; ok {
+				s, err := bc.text(v)
+				if err != nil {
+					return nil, fmt.Errorf("cdc: table %s column %s: %w", table, cols[i], err)
+				}
+				out[i] = s
+				continue
+			}
+			if m, ok := members[i]; ok {
+				s, err := m.text(v)
+				if err != nil {
+					return nil, fmt.Errorf("cdc: table %s column %s: %w", table, cols[i], err)
+				}
+				out[i] = s
+				continue
+			}
 			coll, isChar := collations[i]
 			if i < len(e.Table.ColumnType) && myTemporal(e.Table.ColumnType[i]) {
 				isChar, coll = true, 45 // the server's own text form, ASCII: read as utf8mb4_general_ci
@@ -441,7 +464,7 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 			if err != nil {
 				return err
 			}
-			d.open.Changes = append(d.open.Changes, journal.CDCChange{Op: "insert", Table: table, Columns: cols, New: vals, KeyColumns: keyCols, Key: key(vals)})
+			d.open.Changes = append(d.open.Changes, journal.CDCChange{Op: "insert", Table: table, Columns: cols, New: vals, KeyColumns: keyCols, Key: key(vals), Binary: binaryNames})
 		}
 	case replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2:
 		for i := 0; i+1 < len(e.Rows); i += 2 {
@@ -453,7 +476,7 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 			if err != nil {
 				return err
 			}
-			d.open.Changes = append(d.open.Changes, journal.CDCChange{Op: "update", Table: table, Columns: cols, New: after, KeyColumns: keyCols, Key: key(before)})
+			d.open.Changes = append(d.open.Changes, journal.CDCChange{Op: "update", Table: table, Columns: cols, New: after, KeyColumns: keyCols, Key: key(before), Binary: binaryNames})
 		}
 	case replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2:
 		for _, r := range e.Rows {
@@ -461,7 +484,7 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 			if err != nil {
 				return err
 			}
-			d.open.Changes = append(d.open.Changes, journal.CDCChange{Op: "delete", Table: table, KeyColumns: keyCols, Key: key(vals)})
+			d.open.Changes = append(d.open.Changes, journal.CDCChange{Op: "delete", Table: table, KeyColumns: keyCols, Key: key(vals), Binary: binaryNames})
 		}
 	default:
 		return fmt.Errorf("cdc: binlog: rows event %s on %s not handled", typ, table)
@@ -470,8 +493,8 @@ func (d *myDecoder) rows(typ replication.EventType, e *replication.RowsEvent) er
 }
 
 // myText is a binlog value's text form (nil for NULL); a character
-// column's bytes are decoded from its charset (collation id). Binary strings
-// are not captured yet.
+// column's bytes are decoded from its charset (collation id). Binary
+// strings and bits are myBinCol's.
 func myText(v any, unsigned, isChar bool, collation uint64) (*string, error) {
 	var s string
 	switch x := v.(type) {
@@ -529,8 +552,9 @@ func myTemporal(t byte) bool {
 }
 
 // myDecode turns a character column's bytes into text: UTF-8 as is
-// (checked), latin1 (MySQL's is Windows-1252) decoded; other charsets are
-// refused rather than guessed.
+// (checked), latin1 (MariaDB's is Windows-1252, see myLatin1) decoded;
+// other charsets are refused rather than guessed. Binary strings never
+// come here (myBinaryColumns).
 func myDecode(b []byte, collation uint64) (string, error) {
 	c, err := charset.GetCollationByID(int(collation))
 	if err != nil {
@@ -543,8 +567,7 @@ func myDecode(b []byte, collation uint64) (string, error) {
 		}
 		return string(b), nil
 	case "latin1":
-		out, err := charmap.Windows1252.NewDecoder().Bytes(b)
-		return string(out), err
+		return myLatin1(b), nil
 	}
 	return "", fmt.Errorf("charset %s is not captured yet", c.CharsetName)
 }

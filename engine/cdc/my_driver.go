@@ -88,7 +88,7 @@ func myReverse(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepI
 	if err := pool.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_binlog_pos").Scan(&pos); err != nil {
 		return zero, fmt.Errorf("cdc: read gtid_binlog_pos: %w", err)
 	}
-	p := journal.CDCStreamPayload{Stream: s.Stream, Source: s.Source, Engine: "mysql", Tables: slices.Clone(s.Tables), SystemID: id, Start: pos}
+	p := journal.CDCStreamPayload{Stream: s.Stream, Source: s.Source, Engine: "mysql", Tables: slices.Clone(s.Tables), SystemID: id, Start: pos, BinaryMarked: true}
 	if _, err := j.Append(ctx, actor, stepID, journal.CDCStreamStarted, p); err != nil {
 		return zero, err
 	}

@@ -108,7 +108,7 @@ func (s MyStream) Create(ctx context.Context, j *journal.Store, actor, stepID st
 	if !gtid.Valid {
 		return nil, zero, fmt.Errorf("cdc: BINLOG_GTID_POS(%s, %d) is NULL: the server cannot map the snapshot to a GTID position", snap.BinlogFile, snap.BinlogPos)
 	}
-	p := journal.CDCStreamPayload{Stream: s.Stream, Source: s.Source, Engine: "mysql", Tables: slices.Clone(s.Tables), SystemID: id, Start: gtid.String}
+	p := journal.CDCStreamPayload{Stream: s.Stream, Source: s.Source, Engine: "mysql", Tables: slices.Clone(s.Tables), SystemID: id, Start: gtid.String, BinaryMarked: true}
 	if _, err := j.Append(ctx, actor, stepID, journal.CDCStreamStarted, p); err != nil {
 		return nil, zero, err
 	}

@@ -41,7 +41,7 @@ type Applied struct {
 
 // Position reads the target's applied position for the stream.
 func (a *PGApplier) Position(ctx context.Context) (Applied, error) {
-	conn, err := pgx.Connect(ctx, a.DSN)
+	conn, err := pgOpen(ctx, a.DSN)
 	if err != nil {
 		return Applied{}, fmt.Errorf("cdc: target: %w", err)
 	}
@@ -58,7 +58,7 @@ func (a *PGApplier) Position(ctx context.Context) (Applied, error) {
 // applied position: a target that disagrees with the journal is an error,
 // not a guess.
 func (a *PGApplier) Apply(ctx context.Context) (int, error) {
-	conn, err := pgx.Connect(ctx, a.DSN)
+	conn, err := pgOpen(ctx, a.DSN)
 	if err != nil {
 		return 0, fmt.Errorf("cdc: target: %w", err)
 	}
@@ -70,8 +70,9 @@ func (a *PGApplier) Apply(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	types := pgTargetTypes{}
 	return applyRound(ctx, a.JournalPath, a.Stream, at, a.Ready, a.OnApplied, func(seq int64, tx journal.CDCChangesPayload) error {
-		return applyTx(ctx, conn, a.Stream, seq, tx)
+		return applyTx(ctx, conn, types, a.Stream, seq, tx)
 	})
 }
 
@@ -101,7 +102,7 @@ func readApplied(ctx context.Context, conn *pgx.Conn, stream string) (Applied, e
 
 // applyTx applies one source transaction and records its position, in one
 // target transaction.
-func applyTx(ctx context.Context, conn *pgx.Conn, stream string, seq int64, tx journal.CDCChangesPayload) error {
+func applyTx(ctx context.Context, conn *pgx.Conn, types pgTargetTypes, stream string, seq int64, tx journal.CDCChangesPayload) error {
 	t, err := conn.Begin(ctx)
 	if err != nil {
 		return err
@@ -109,7 +110,11 @@ func applyTx(ctx context.Context, conn *pgx.Conn, stream string, seq int64, tx j
 	defer t.Rollback(context.Background())
 	pc := t.Conn().PgConn()
 	for i, c := range tx.Changes {
-		if err := applyChange(ctx, pc, c); err != nil {
+		c, err := types.binary(ctx, t, c)
+		if err == nil {
+			err = applyChange(ctx, pc, c)
+		}
+		if err != nil {
 			return fmt.Errorf("change %d (%s %s): %w", i+1, c.Op, c.Table, err)
 		}
 	}

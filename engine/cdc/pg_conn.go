@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -16,11 +17,32 @@ func connectReplication(ctx context.Context, dsn string) (*pgconn.PgConn, error)
 		return nil, fmt.Errorf("cdc: parse source dsn: %w", err)
 	}
 	cfg.RuntimeParams["replication"] = "database"
+	pgSessionParams(cfg.RuntimeParams)
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cdc: replication connection: %w", err)
 	}
 	return conn, nil
+}
+
+// pgSessionParams sets what every capture and apply session needs
+// whatever the DSN or the database's defaults say: text in UTF-8 (the
+// server converts from and to the database's encoding, and refuses a
+// character the other side has not — a LATIN1 database's session would
+// otherwise hand over and take raw LATIN1 bytes), and bytea in hex.
+func pgSessionParams(p map[string]string) {
+	p["client_encoding"] = "UTF8"
+	p["bytea_output"] = "hex"
+}
+
+// pgOpen opens an ordinary session on dsn with pgSessionParams.
+func pgOpen(ctx context.Context, dsn string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	pgSessionParams(cfg.RuntimeParams)
+	return pgx.ConnectConfig(ctx, cfg)
 }
 
 // quoteIdent quotes one PostgreSQL identifier (a column, a publication),

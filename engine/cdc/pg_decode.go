@@ -1,10 +1,12 @@
 package cdc
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/tightrope/tightrope/journal"
@@ -101,6 +103,9 @@ func (d *pgDecoder) add(relID uint32, op string, old, new *pglogrepl.TupleData) 
 			keyIdx = append(keyIdx, i)
 			c.KeyColumns = append(c.KeyColumns, col.Name)
 		}
+		if col.DataType == pgByteaOID {
+			c.Binary = append(c.Binary, col.Name) // sent as \x hex (bytea_output, pgSessionParams)
+		}
 	}
 	if len(keyIdx) == 0 {
 		return fmt.Errorf("cdc: table %s has no replica identity key: changes are applied by key", c.Table)
@@ -117,7 +122,10 @@ func (d *pgDecoder) add(relID uint32, op string, old, new *pglogrepl.TupleData) 
 			case pglogrepl.TupleDataTypeNull:
 				c.Columns, c.New = append(c.Columns, name), append(c.New, nil)
 			case pglogrepl.TupleDataTypeText:
-				v := string(col.Data)
+				v, err := pgText(c.Table, name, col.Data)
+				if err != nil {
+					return err
+				}
 				c.Columns, c.New = append(c.Columns, name), append(c.New, &v)
 			default:
 				return fmt.Errorf("cdc: table %s column %s: tuple format %q", c.Table, name, col.DataType)
@@ -136,11 +144,36 @@ func (d *pgDecoder) add(relID uint32, op string, old, new *pglogrepl.TupleData) 
 		if col.DataType != pglogrepl.TupleDataTypeText {
 			return fmt.Errorf("cdc: table %s: key column %s is not sent as text", c.Table, rel.Columns[i].Name)
 		}
-		v := string(col.Data)
+		v, err := pgText(c.Table, rel.Columns[i].Name, col.Data)
+		if err != nil {
+			return err
+		}
 		c.Key = append(c.Key, &v)
 	}
 	d.open.Changes = append(d.open.Changes, c)
 	return nil
+}
+
+// pgByteaOID is bytea's type OID: its values are journaled as binary.
+const pgByteaOID = 17
+
+// pgText is a value's text as the session sent it, which must be UTF-8
+// (client_encoding): a database whose encoding is SQL_ASCII stores bytes
+// the server converts unchecked, and the journal cannot hold them as text
+// (JSON would replace them), so such a value stops the capture.
+func pgText(table, column string, b []byte) (string, error) {
+	if !utf8.Valid(b) {
+		return "", fmt.Errorf("cdc: table %s column %s: the value is not valid UTF-8 (%s): refused rather than journaled altered (is the database's encoding SQL_ASCII?)", table, column, safeHex(b))
+	}
+	return string(b), nil
+}
+
+// safeHex shows up to 16 bytes of a value in hex for an error.
+func safeHex(b []byte) string {
+	if len(b) > 16 {
+		return "x'" + hex.EncodeToString(b[:16]) + "…'"
+	}
+	return "x'" + hex.EncodeToString(b) + "'"
 }
 
 // relationName is schema.table, or table alone in public.

@@ -34,7 +34,7 @@ type SourceSample struct {
 // journal's last spooled position ("" before the first).
 func PGSample(ctx context.Context, dsn, stream, spooled string) (SourceSample, error) {
 	s := SourceSample{BehindBytes: -1, HeadroomBytes: -1}
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := pgOpen(ctx, dsn)
 	if err != nil {
 		return s, fmt.Errorf("cdc: sample source: %w", err)
 	}

@@ -103,7 +103,7 @@ func (s PGStream) Create(ctx context.Context, j *journal.Store, actor, stepID st
 	p := journal.CDCStreamPayload{
 		Stream: s.Stream, Source: s.Source, Engine: "postgres", Tables: slices.Clone(s.Tables),
 		Publication: s.publication(), SystemID: id.SystemID, Timeline: int64(id.Timeline),
-		Start: res.ConsistentPoint, Snapshot: res.SnapshotName, Shapes: shapes,
+		Start: res.ConsistentPoint, Snapshot: res.SnapshotName, Shapes: shapes, BinaryMarked: true,
 	}
 	if _, err := j.Append(ctx, actor, stepID, journal.CDCStreamStarted, p); err != nil {
 		return nil, zero, fmt.Errorf("cdc: journal the stream (slot %s exists on the source and is not recorded): %w", s.Stream, err)

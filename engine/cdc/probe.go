@@ -3,8 +3,6 @@ package cdc
 import (
 	"context"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Prober is an applier that can prove, before it is needed, that it can
@@ -21,7 +19,7 @@ const probeStream = "tightrope probe (rolled back)"
 
 // Probe writes the position row in a rolled-back transaction.
 func (a *PGApplier) Probe(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, a.DSN)
+	conn, err := pgOpen(ctx, a.DSN)
 	if err != nil {
 		return fmt.Errorf("cdc: target: %w", err)
 	}

@@ -54,7 +54,8 @@ func openPostgres(ctx context.Context, dsn string) (DB, error) {
 // session prints floats in their shortest exact form (extra_float_digits
 // 3, whatever the DSN or the server's default says): floats inside values
 // read as text — arrays, composites, ranges — would otherwise lose digits
-// (15 significant digits with 0, the default before PostgreSQL 12). The
+// (15 significant digits with 0, the default before PostgreSQL 12), and
+// exchange text in UTF-8. The
 // pool's sessions print dates in ISO form and intervals in PostgreSQL's
 // own style, whatever the DSN or the database's defaults say: a date
 // inside an array printed as 01/02/2024 would be read back by another
@@ -67,6 +68,10 @@ func openPostgresConfig(ctx context.Context, cfg *pgxpool.Config) (DB, error) {
 		cc.RuntimeParams = map[string]string{}
 	}
 	cc.RuntimeParams["extra_float_digits"] = "3"
+	// Text travels as UTF-8 whatever the database's encoding: the server
+	// converts, and refuses a character the database cannot hold (a
+	// LATIN1 database's own default would hand over raw LATIN1 bytes).
+	cc.RuntimeParams["client_encoding"] = "UTF8"
 	sqlConfig := cc.Copy() // a sql step's user SQL keeps the DSN's date style
 	cc.RuntimeParams["DateStyle"] = "ISO, MDY"
 	cc.RuntimeParams["IntervalStyle"] = "postgres"

@@ -44,7 +44,9 @@ func (r Refusal) Message() string {
 // rules — an error of the data that a retry would repeat but that leaves
 // the other rows of a batch writable — and names the rule when the server
 // does: PostgreSQL SQLSTATE class 23 and P0001 (a trigger's RAISE);
-// MySQL/MariaDB duplicate key, foreign key, check, NOT NULL and SIGNAL;
+// MySQL/MariaDB duplicate key, foreign key, check, NOT NULL and SIGNAL; a
+// character the column's character set or the database's encoding has not
+// (MySQL 1366, PostgreSQL 22P05);
 // SQLite constraint errors (a trigger's RAISE included); and a MySQL LOAD
 // DATA batch that raised warnings (*InfileWarnings).
 func Refused(err error) (rule string, ok bool) {
@@ -92,6 +94,8 @@ func pgRefused(e *pgconn.PgError) (string, bool) {
 			return "trigger function " + fn[1], true
 		}
 		return "a trigger", true
+	case e.Code == "22P05": // untranslatable character: the database's encoding has no such character
+		return "the database encoding", true
 	case !strings.HasPrefix(e.Code, "23"):
 		return "", false
 	case e.ConstraintName != "":
@@ -128,6 +132,8 @@ func mysqlRefused(e *mysql.MySQLError) (string, bool) {
 		re, prefix = myNotNull, "NOT NULL on "
 	case 1644: // a trigger's SIGNAL (the message is the trigger's own)
 		return "a trigger", true
+	case 1366: // incorrect string value: a character the column's charset has not
+		return "the column's character set", true
 	default:
 		return "", false
 	}

@@ -39,9 +39,9 @@ func TestCDCSwitch(t *testing.T) {
   - { id: flip, kind: switch, run: "true", tables: [orders, customers] }
 `)
 	r := startRun(t, rb, w.dir, "alice", "")
-	wr := startWriter(t, u.String(), 2000, time.Millisecond)
+	wr := startWriter(t, u.String(), 2000, 5*time.Millisecond) // paced: an unpaced writer outruns a -race applier on a loaded machine
 	done := runAsync(r)
-	waitLong(t, r.c, "the manual step", 2*time.Minute, pendingManual("ready"))
+	waitLong(t, r.c, "the manual step", 3*time.Minute, pendingManual("ready"))
 	wr.halt(t) // its last transactions may still be in flight: the drain must wait for them
 	r.c.Send(Command{Kind: CmdConfirm, Actor: "alice", StepID: "ready"})
 	waitLong(t, r.c, "the switch's go question", time.Minute, func(s *journal.State) bool {

@@ -16,7 +16,7 @@ import (
 // to prove itself (capture connected, applier positioned) before the hook.
 var reverseReadyWithin = 30 * time.Second
 
-// ReverseStreamName is the stream (slot) a switch of strategy cdc creates
+// ReverseStreamName is the stream (slot) a switch that replicates back creates
 // from its new side back to its old side: what a dry run prints and an
 // operator drops after the migration.
 func ReverseStreamName(migrationID, switchID string) string {
@@ -29,11 +29,12 @@ func reverseStreamName(migrationID, switchID string) string {
 	return streamName(migrationID, switchID+"_back")
 }
 
-// wantsReverse tells whether a switch replicates back: strategy cdc, and a
-// cdc-start step of the same pair ran (its stream was drained by the
-// switch's drained precondition).
+// wantsReverse tells whether a switch replicates back: its runbook says so
+// (runbooks.ReplicatesBack: strategy cdc, or blue-green through
+// tightrope's own capture), and a cdc-start step of the same pair ran
+// (its stream was drained by the switch's drained precondition).
 func (c *Conductor) wantsReverse(step runbooks.Step) bool {
-	if c.opts.Runbook.Strategy != "cdc" {
+	if !c.opts.Runbook.ReplicatesBack(step) {
 		return false
 	}
 	for _, s := range c.opts.Runbook.Steps {
@@ -199,17 +200,19 @@ func (c *Conductor) endForward(step runbooks.Step) {
 	}
 }
 
-// reverseBack is a rollback's part for every switch of strategy cdc that
+// reverseBack is a rollback's part for every switch that replicated back and
 // switched and was not switched back: it freezes the new side (no write
 // lands there that would not reach the old side), drains the reverse
 // stream (everything the new side committed is on the old side) and stops
 // its applier. The rollback then runs the switch's undo hook
 // (switchBack), unfreezes the old side (unfreezeForward) and proves old =
 // new (reverseVerify). Failures are returned by name, the procedure goes
-// on.
-func (c *Conductor) reverseBack(ctx context.Context) []string {
-	var failed []string
+// on. began holds when each switch's part began (its switch-back's
+// duration is counted from there).
+func (c *Conductor) reverseBack(ctx context.Context) (failed []string, began map[string]time.Time) {
+	began = map[string]time.Time{}
 	for _, step := range c.reversedSwitches() {
+		began[step.ID] = c.opts.Now()
 		tables, err := c.switchTables(ctx, step)
 		if err != nil {
 			c.logf(step.ID, "error", "rollback of switch %s: %v", step.ID, err)
@@ -254,10 +257,10 @@ func (c *Conductor) reverseBack(ctx context.Context) []string {
 		c.logf(step.ID, "info", "rollback: reverse stream %s drained into %s in %s: every write %s committed is on %s",
 			name, step.From, c.opts.Now().Sub(t0).Round(time.Millisecond), step.To, step.From)
 	}
-	return failed
+	return failed, began
 }
 
-// reverseVerify, at the end of a rollback of strategy cdc, compares each
+// reverseVerify, at the end of a rollback, compares each
 // reversed switch's tables on the old and the new side: equal, row for
 // row, or the rollback failed.
 func (c *Conductor) reverseVerify(ctx context.Context, switches []runbooks.Step) []string {
@@ -281,14 +284,14 @@ func (c *Conductor) reverseVerify(ctx context.Context, switches []runbooks.Step)
 	return failed
 }
 
-// reversedSwitches are the switches of strategy cdc that switched, created
+// reversedSwitches are the switches replicating back (runbooks.ReplicatesBack) that switched, created
 // a reverse stream and were not switched back yet, newest first.
 func (c *Conductor) reversedSwitches() []runbooks.Step {
 	var out []runbooks.Step
 	steps := c.opts.Runbook.Steps
 	for i := len(steps) - 1; i >= 0; i-- {
 		step := steps[i]
-		if step.Kind != runbooks.KindSwitch || c.opts.Runbook.Strategy != "cdc" {
+		if !c.opts.Runbook.ReplicatesBack(step) {
 			continue
 		}
 		var switched, back bool
@@ -305,15 +308,12 @@ func (c *Conductor) reversedSwitches() []runbooks.Step {
 }
 
 // forwardEnded tells whether the forward stream of a cdc-start or
-// cdc-catchup step ended with a switch of strategy cdc that switched its
+// cdc-catchup step ended with a switch replicating back that switched its
 // pair (and was not switched back): a resumed run does not restart it — it
 // would carry the reverse stream's writes back to the new side.
 func (c *Conductor) forwardEnded(step runbooks.Step) bool {
-	if c.opts.Runbook.Strategy != "cdc" {
-		return false
-	}
 	for _, sw := range c.opts.Runbook.Steps {
-		if sw.Kind != runbooks.KindSwitch || sw.From != step.From || sw.To != step.To {
+		if !c.opts.Runbook.ReplicatesBack(sw) || sw.From != step.From || sw.To != step.To {
 			continue
 		}
 		var switched bool

@@ -13,8 +13,10 @@ import (
 
 // strategies are the runbook strategies this build carries out.
 // cdc: cdc-start, cdc-catchup and a switch with reverse replication;
-// blue-green: replicate and switch steps (runbooks.Lint warns when a
-// blue-green runbook has no switch naming a replicate step).
+// blue-green: a replicate step and a switch naming it (native replication),
+// or cdc-start, cdc-catchup and a switch of the same pair (tightrope's own
+// capture, both ways: runbooks.ReplicatesBack); runbooks.Lint warns when a
+// blue-green runbook has neither.
 var strategies = []string{"snapshot", "cdc", "blue-green"}
 
 // Check is the one check of a loaded runbook against what this build can
@@ -46,7 +48,7 @@ func Check(rb *runbooks.Runbook) error {
 // connections of a change-capture step ("" when it can): the engines are
 // those registered in engine/cdc.
 func cdcSides(rb *runbooks.Runbook, st runbooks.Step) string {
-	if st.Kind == runbooks.KindSwitch && rb.Strategy == "cdc" {
+	if rb.ReplicatesBack(st) {
 		return reverseSides(rb, st)
 	}
 	if st.Kind != runbooks.KindCDCStart && st.Kind != runbooks.KindCDCCatchup {
@@ -83,21 +85,19 @@ func article(word string) string {
 	return "a"
 }
 
-// reverseSides says why this build cannot replicate a strategy-cdc
-// switch's new side back to its old side ("" when it can, or when no
-// cdc-start step of the pair would make the switch replicate back).
+// reverseSides says why this build cannot replicate the new side of a
+// switch that replicates back (runbooks.ReplicatesBack) to its old side
+// ("" when it can): the new side must be captured and the old side
+// applied to.
 func reverseSides(rb *runbooks.Runbook, st runbooks.Step) string {
-	paired := slices.ContainsFunc(rb.Steps, func(s runbooks.Step) bool {
-		return s.Kind == runbooks.KindCDCStart && s.From == st.From && s.To == st.To
-	})
 	from, ok1 := rb.Connection(st.From)
 	to, ok2 := rb.Connection(st.To)
-	if !paired || !ok1 || !ok2 {
+	if !ok1 || !ok2 {
 		return ""
 	}
 	if !cdc.CanCapture(to.Driver) || !cdc.CanApply(from.Driver) {
-		return fmt.Sprintf("step %q switches %s to %s with strategy cdc, which replicates %s (%s) back to %s (%s): this build cannot (it captures from: %s; applies to: %s)",
-			st.ID, from.Name, to.Name, to.Name, to.Driver, from.Name, from.Driver, cdc.Capturable(), cdc.Appliable())
+		return fmt.Sprintf("step %q switches %s to %s with strategy %s, which replicates %s (%s) back to %s (%s): this build cannot (it captures from: %s; applies to: %s)",
+			st.ID, from.Name, to.Name, rb.Strategy, to.Name, to.Driver, from.Name, from.Driver, cdc.Capturable(), cdc.Appliable())
 	}
 	return ""
 }

@@ -193,3 +193,65 @@ steps:
 		t.Fatalf("Check: %v", err)
 	}
 }
+
+// TestCheckBlueGreenThroughCapture: strategy blue-green with cdc-start,
+// cdc-catchup and a switch of the same pair (no replication:) replicates
+// back through tightrope's capture, so Check accepts it across engines
+// both ways and refuses, at the switch's line and column, a new side this
+// build cannot capture (SQLite); lint warns neither about the shape nor
+// about a missing freeze (the switch freezes blue itself).
+func TestCheckBlueGreenThroughCapture(t *testing.T) {
+	text := func(blue, green string) string {
+		return `version: 1
+name: Blue-green across engines
+migration_id: MIG-BGX
+decision_maker: alice
+strategy: blue-green
+objectives: { expected: 1h }
+connections:
+  blue: ` + blue + `
+  green: ` + green + `
+rollback: [{ id: say, kind: shell, run: "true" }]
+steps:
+  - { id: capture, kind: cdc-start, from: blue, to: green, tables: [t] }
+  - { id: bulk, kind: copy, from: blue, to: green, tables: [t] }
+  - { id: catch-up, kind: cdc-catchup, from: blue, to: green }
+  - { id: cutover, kind: switch, from: blue, to: green, run: "true", undo: "true", tables: [t] }
+`
+	}
+	my, pg := "{ driver: mysql, dsn_env: A }", "{ driver: postgres, dsn_env: B }"
+	for _, c := range [][2]string{{my, pg}, {pg, my}} {
+		rb, err := runbooks.Parse("bg.yaml", []byte(text(c[0], c[1])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Check(rb); err != nil {
+			t.Fatalf("%s → %s: %v", c[0], c[1], err)
+		}
+		if ws := runbooks.Lint(rb); len(ws) != 0 {
+			t.Fatalf("%s → %s: lint %v", c[0], c[1], ws)
+		}
+		sw, _ := rb.StepByID("cutover")
+		if !rb.ReplicatesBack(sw) || !rb.CaptureBlueGreen(sw) {
+			t.Fatalf("%s → %s: the switch does not replicate back", c[0], c[1])
+		}
+	}
+	rb, err := runbooks.Parse("bg.yaml", []byte(text(pg, "{ driver: sqlite, path: g.db }")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Check(rb)
+	var list runbooks.ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("Check: %v", err)
+	}
+	var found bool
+	for _, e := range list {
+		if strings.Contains(e.Error(), "bg.yaml:15:5:") && strings.Contains(e.Error(), `step "cutover" switches blue to green with strategy blue-green, which replicates green (sqlite) back to blue (postgres): this build cannot`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("Check: %v", err)
+	}
+}

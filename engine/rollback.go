@@ -42,12 +42,14 @@ func (c *Conductor) rollback(ctx context.Context, reason string) (string, error)
 	// The migration's switches are switched back (their undo) and the
 	// freezes its steps made undone: the old side is live and writable
 	// again. Both are journaled, so a resumed rollback does neither twice.
-	// Strategy cdc: the new side is frozen and the reverse stream drained
+	// A switch that replicated back (strategy cdc, or blue-green through
+	// capture): the new side is frozen and the reverse stream drained
 	// before the switch back, and the two sides are compared after the old
 	// side is unfrozen (cdc_reverse.go).
 	reversed := c.reversedSwitches()
-	failed = append(failed, c.reverseBack(context.WithoutCancel(ctx))...)
-	failed = append(failed, c.switchBack(context.WithoutCancel(ctx))...)
+	backFailed, began := c.reverseBack(context.WithoutCancel(ctx))
+	failed = append(failed, backFailed...)
+	failed = append(failed, c.switchBack(context.WithoutCancel(ctx), began)...)
 	failed = append(failed, c.unfreezeForward(context.WithoutCancel(ctx))...)
 	failed = append(failed, c.reverseVerify(context.WithoutCancel(ctx), reversed)...)
 	took := c.opts.Now().Sub(start)

@@ -25,7 +25,9 @@ type switchCheck struct {
 // frozen on the old side (from), change capture drained, the new side's
 // (to) sequences synced, the switch's tables verified equal, the
 // decision-maker's go and — strategy cdc — the reverse stream from the
-// new side back to the old one created and proven ready (cdc_reverse.go). A precondition that fails, or a hook that fails,
+// new side back to the old one created and proven ready (cdc_reverse.go).
+// A blue-green switch through capture proves the way back and asks go
+// first, then freezes the old side itself (captureChecks). A precondition that fails, or a hook that fails,
 // unfreezes the old side and aborts the switch with the reason; a no-go
 // rolls the run back. switched ends every attempt with the timings.
 func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
@@ -34,6 +36,7 @@ func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
 	}
 	start := c.opts.Now()
 	var tables []string
+	var cs captureSwitch
 	checks := []switchCheck{
 		{journal.CheckFrozen, func(ctx context.Context) (string, error) {
 			var err error
@@ -54,7 +57,10 @@ func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
 		{journal.CheckVerify, func(ctx context.Context) (string, error) { return c.switchVerify(ctx, step, tables) }},
 		{journal.CheckGo, func(ctx context.Context) (string, error) { return c.switchGo(ctx, step, tables) }},
 	}
-	if c.wantsReverse(step) {
+	switch {
+	case c.opts.Runbook.CaptureBlueGreen(step):
+		checks = c.captureChecks(step, &tables, &cs)
+	case c.wantsReverse(step):
 		checks = append(checks, switchCheck{journal.CheckReverse, func(ctx context.Context) (string, error) { return c.startReverse(ctx, step, tables) }})
 	}
 	for _, ch := range checks {
@@ -90,12 +96,17 @@ func (c *Conductor) switchStep(ctx context.Context, step runbooks.Step) error {
 		return c.abortSwitch(ctx, step, start, hook, fmt.Errorf("routing hook: %w", err))
 	}
 	total := c.opts.Now().Sub(start)
-	if _, err := c.emit(c.opts.Operator, step.ID, journal.Switched, journal.SwitchPayload{
-		From: step.From, To: step.To, OK: true, HookMS: hook.Milliseconds(), TotalMS: total.Milliseconds(),
-	}); err != nil {
+	sw := journal.SwitchPayload{From: step.From, To: step.To, OK: true, HookMS: hook.Milliseconds(), TotalMS: total.Milliseconds()}
+	if !cs.frozenAt.IsZero() {
+		sw.FrozenMS, sw.Live = c.opts.Now().Sub(cs.frozenAt).Milliseconds(), step.To
+	}
+	if _, err := c.emit(c.opts.Operator, step.ID, journal.Switched, sw); err != nil {
 		return err
 	}
 	c.logf(step.ID, "info", "switched %s → %s: the hook took %s, the switch %s", step.From, step.To, hook.Round(time.Millisecond), total.Round(time.Millisecond))
+	if sw.FrozenMS > 0 {
+		c.logf(step.ID, "info", "writes were stopped for %s; %s is live, %s stays frozen and in step through the reverse stream", time.Duration(sw.FrozenMS)*time.Millisecond, step.To, step.From)
+	}
 	if c.wantsReverse(step) {
 		c.endForward(step)
 	}
@@ -256,7 +267,7 @@ func (c *Conductor) switchTables(ctx context.Context, step runbooks.Step) ([]str
 // switched (newest first) and was not switched back yet, journaling each
 // as a switched event with back: true; a blue-green switch is switched
 // back by its pair (bgSwitchBack), with its undo as the route.
-func (c *Conductor) switchBack(ctx context.Context) []string {
+func (c *Conductor) switchBack(ctx context.Context, began map[string]time.Time) []string {
 	var failed []string
 	steps := c.opts.Runbook.Steps
 	for i := len(steps) - 1; i >= 0; i-- {
@@ -281,11 +292,15 @@ func (c *Conductor) switchBack(ctx context.Context) []string {
 		err := c.runCommand(ctx, step.ID, step.Undo)
 		took := c.opts.Now().Sub(start)
 		p := journal.SwitchPayload{From: step.To, To: step.From, Back: true, OK: err == nil, HookMS: took.Milliseconds(), TotalMS: took.Milliseconds()}
+		if err == nil && c.opts.Runbook.CaptureBlueGreen(step) {
+			err = c.captureSwitchedBack(ctx, step, &p, began)
+			p.OK = err == nil
+		}
 		if err != nil {
 			p.Error = err.Error()
 			failed = append(failed, "switch back "+step.ID)
 		} else {
-			c.logf(step.ID, "info", "switched back %s → %s in %s", step.To, step.From, took.Round(time.Millisecond))
+			c.logf(step.ID, "info", "switched back %s → %s in %s (the undo hook %s)", step.To, step.From, (time.Duration(p.TotalMS) * time.Millisecond).String(), took.Round(time.Millisecond))
 		}
 		if _, jerr := c.emit(c.opts.Operator, step.ID, journal.Switched, p); jerr != nil {
 			failed = append(failed, "journal: "+jerr.Error())

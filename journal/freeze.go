@@ -157,6 +157,10 @@ const (
 	// CheckReverse: the way back is proven — strategy cdc: the stream back
 	// to the old side is ready; blue-green: the reverse path proven again.
 	CheckReverse = "reverse"
+	// CheckReversePath: a blue-green switch through tightrope's capture
+	// proved, before writes stopped, that its way back can work (the new
+	// side can be captured, the old side applied to).
+	CheckReversePath = "reverse-path"
 )
 
 // SwitchCheckPayload is one precondition of a switch, passed or failed.

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,41 @@ func TestBlueGreenRefusals(t *testing.T) {
 	list := parseErrors(t, "bg.yaml", meta+"connections:\n  a: { driver: mysql, dsn_env: A, replication_dsn_env: B }\nsteps: [{ id: g, kind: gate, question: q }]\n")
 	if !strings.Contains(list.Error(), "replication_dsn_env is for postgres connections") {
 		t.Errorf("replication_dsn_env on mysql: %v", list)
+	}
+}
+
+// TestBlueGreenLintNamesBothShapes: the warning for a blue-green runbook
+// with neither shape says how to write each; a switch of a captured pair
+// is the second shape and silences it (and needs no freeze step), while
+// the same switch under strategy snapshot is a plain switch.
+func TestBlueGreenLintNamesBothShapes(t *testing.T) {
+	rb, err := Parse("bg.yaml", []byte(bgConns+"  - { id: g, kind: gate, question: q }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := Lint(rb)
+	if len(ws) != 1 || !strings.Contains(ws[0].Msg, "a replicate step and a switch with replication:") || !strings.Contains(ws[0].Msg, "cdc-start, copy, cdc-catchup and a switch of the same from/to") {
+		t.Fatalf("warnings %v", ws)
+	}
+	steps := "  - { id: cap, kind: cdc-start, from: blue, to: green, tables: [t] }\n" +
+		"  - { id: up, kind: cdc-catchup, from: blue, to: green }\n" +
+		"  - { id: flip, kind: switch, from: blue, to: green, run: x, undo: y, tables: [t] }\n"
+	rb, err = Parse("bg.yaml", []byte(bgConns+steps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws := Lint(rb); len(ws) != 0 {
+		t.Fatalf("blue-green through capture: warnings %v", ws)
+	}
+	rb, err = Parse("bg.yaml", []byte(strings.Replace(bgConns, "strategy: blue-green", "strategy: snapshot", 1)+steps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flip, _ := rb.StepByID("flip")
+	if rb.ReplicatesBack(flip) {
+		t.Fatal("a strategy-snapshot switch replicates back")
+	}
+	if ws := Lint(rb); !slices.ContainsFunc(ws, func(w Warning) bool { return strings.Contains(w.Msg, `switch step "flip" has no freeze of blue`) }) {
+		t.Fatalf("strategy snapshot: warnings %v", ws)
 	}
 }

@@ -25,8 +25,9 @@ func Lint(rb *Runbook) []Warning {
 	if rb.Strategy == "cdc" && !l.hasKind(rb.Steps, KindCDCStart) {
 		l.warnKey("strategy", "strategy is cdc but no cdc-start step captures changes")
 	}
-	if rb.Strategy == "blue-green" && !slices.ContainsFunc(rb.Steps, func(st Step) bool { return st.Kind == KindSwitch && st.Replication != "" }) {
-		l.warnKey("strategy", "strategy is blue-green but no switch step names a replicate step (replication:): nothing keeps green in step or turns replication around")
+	if rb.Strategy == "blue-green" && !slices.ContainsFunc(rb.Steps, func(st Step) bool { return st.Kind == KindSwitch && (st.Replication != "" || rb.ReplicatesBack(st)) }) {
+		l.warnKey("strategy", "strategy is blue-green but no switch step names a replicate step (replication:) nor switches a pair a cdc-start step captures: nothing keeps green in step or turns replication around. "+
+			"Either a replicate step and a switch with replication: naming it (PostgreSQL to PostgreSQL, native replication), or cdc-start, copy, cdc-catchup and a switch of the same from/to (tightrope's own capture, across engines)")
 	}
 	snapshotTaken := false
 	frozen := map[string]bool{}
@@ -37,7 +38,7 @@ func Lint(rb *Runbook) []Warning {
 		case KindUnfreeze:
 			frozen[st.On] = false
 		case KindSwitch:
-			if !frozen[st.From] && st.Replication == "" { // a blue-green switch freezes from itself
+			if !frozen[st.From] && st.Replication == "" && !rb.CaptureBlueGreen(st) { // a blue-green switch freezes from itself
 				l.warnStep(st, "switch step %q has no freeze of %s before it: its frozen precondition fails and the hook never runs", st.ID, st.From)
 			}
 		case KindSnapshot:

@@ -90,6 +90,12 @@ type Driver struct {
 	// a switch: no snapshot (the two sides are equal and frozen), its
 	// position the source's current one, journaled as cdc_stream_started.
 	Reverse func(ctx context.Context, s StreamSpec, j *journal.Store, actor, stepID string) (journal.CDCStreamPayload, error)
+	// ReverseReady, if set, proves before a switch stops any write that
+	// Reverse will succeed on this engine as the switch's new side for a
+	// stream of that name and those tables (settings, grants, the name
+	// free, a slot creatable) and returns the evidence; its error names
+	// every change to make.
+	ReverseReady func(ctx context.Context, dsn, stream string, tables []string) (string, error)
 }
 
 var (
@@ -183,6 +189,16 @@ func CreateReverse(ctx context.Context, driver string, s StreamSpec, j *journal.
 		return journal.CDCStreamPayload{}, notYet(driver, "replicate back from", func(d Driver) bool { return d.Reverse != nil })
 	}
 	return d.Reverse(ctx, s, j, actor, stepID)
+}
+
+// ReverseReady proves that a reverse stream can be created on the new side
+// of a switch of the named driver (see Driver.ReverseReady).
+func ReverseReady(ctx context.Context, driver, dsn, stream string, tables []string) (string, error) {
+	d := driverOf(driver)
+	if d.ReverseReady == nil || d.Reverse == nil {
+		return "", notYet(driver, "replicate back from", func(d Driver) bool { return d.ReverseReady != nil && d.Reverse != nil })
+	}
+	return d.ReverseReady(ctx, dsn, stream, tables)
 }
 
 // CanCapture and CanApply tell whether this build captures from, or

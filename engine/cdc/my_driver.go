@@ -18,7 +18,7 @@ import (
 // either.
 func init() {
 	Register("mysql", Driver{Create: myCreate, NewCapture: myNewCapture, NewApplier: myNewApplier, Sample: mySample,
-		Preflight: myPreflight, Reverse: myReverse})
+		Preflight: myPreflight, Reverse: myReverse, ReverseReady: myReverseReady})
 }
 
 // MyServerID is the replica id a capture of the named stream registers
@@ -58,6 +58,37 @@ func myPreflight(ctx context.Context, dsn string, tables []string) error {
 		return err
 	}
 	return rep.Err()
+}
+
+// myReverseReady is MyPreflight for a switch's way back, before writes
+// stop, with the binlog's current GTID position read as myReverse will:
+// the evidence names the server, its retention and the position.
+func myReverseReady(ctx context.Context, dsn, _ string, tables []string) (string, error) {
+	dsn, err := db.MySQLNativeDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	rep, err := MyPreflight(ctx, dsn, MyPreflightOptions{Tables: tables})
+	if err != nil {
+		return "", err
+	}
+	if err := rep.Err(); err != nil {
+		return "", err
+	}
+	pool, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return "", err
+	}
+	defer pool.Close()
+	var pos string
+	if err := pool.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_binlog_pos").Scan(&pos); err != nil {
+		return "", fmt.Errorf("cdc: read gtid_binlog_pos: %w", err)
+	}
+	keep := "binlogs kept until purged"
+	if rep.Retention > 0 {
+		keep = "binlogs kept " + rep.Retention.String()
+	}
+	return fmt.Sprintf("%s: binlog ROW with full row images and metadata, %s, replication grants and SELECT on %d tables; GTID position %s", rep.Version, keep, len(tables), orUnset(pos)), nil
 }
 
 // myReverse starts a MariaDB stream at the server's current GTID position

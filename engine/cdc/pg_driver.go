@@ -7,7 +7,8 @@ import (
 )
 
 func init() {
-	Register("postgres", Driver{Create: pgCreate, NewCapture: pgNewCapture, NewApplier: pgNewApplier, Sample: PGSample, Reverse: pgReverse})
+	Register("postgres", Driver{Create: pgCreate, NewCapture: pgNewCapture, NewApplier: pgNewApplier, Sample: PGSample,
+		Preflight: pgPreflight, Reverse: pgReverse, ReverseReady: pgReverseReady})
 }
 
 // pgCreate creates a PostgreSQL stream (publication and slot) with its

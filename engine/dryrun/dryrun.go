@@ -224,8 +224,16 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 			p.line(1, "switch back, if rolled back: the mirror image, with $ sh -c %s", quote(st.Undo))
 			break
 		}
+		if r.opts.Runbook.CaptureBlueGreen(st) {
+			p.line(1, "blue-green through change capture: proves %s → %s can work (%s can be captured, %s applied to) and asks the decision-maker %s go while %s takes writes; then freezes %s, drains the stream, syncs %s's sequences, compares the tables, creates reverse stream %s from %s back to %s and proves it ready",
+				st.To, st.From, st.To, st.From, r.opts.Runbook.DecisionMaker, st.From, st.From, st.To,
+				engine.ReverseStreamName(r.opts.Runbook.MigrationID, st.ID), st.To, st.From)
+			p.line(1, "then, in %s: $ sh -c %s; %s stays frozen and in step through the reverse stream", r.baseDir(), quote(st.Run), st.From)
+			p.line(1, "switch back, if rolled back: freezes %s, drains the reverse stream into %s, $ sh -c %s, unfreezes %s, compares the tables", st.To, st.From, quote(st.Undo), st.From)
+			break
+		}
 		p.line(1, "checks, in order: writes frozen on %s, change capture drained, sequences synced on %s, the tables verify equal, the decision-maker %s says go", st.From, st.To, r.opts.Runbook.DecisionMaker)
-		if r.opts.Runbook.Strategy == "cdc" {
+		if r.opts.Runbook.ReplicatesBack(st) {
 			p.line(1, "strategy cdc: then a reverse stream %s from %s back to %s is created and proven ready; a rollback freezes %s and drains it",
 				engine.ReverseStreamName(r.opts.Runbook.MigrationID, st.ID), st.To, st.From, st.To)
 		}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tightrope/tightrope/engine/cdc"
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -96,12 +98,12 @@ func (c *Conductor) copySource(step runbooks.Step, src db.DB, tables []string) (
 		return src, func() {}
 	}
 	s.mu.Lock()
-	snapshot, reader := s.snapshot, s.reader
+	snapshot, reader, gone := s.snapshot, s.reader, s.gone
 	s.mu.Unlock()
 	if snapshot == "" {
-		c.logf(step.ID, "warn", "stream %s: its exported snapshot is no longer held (released, or it ended with an earlier process): "+
-			"the copy reads the live tables; the stream replays every change since its start by key, so the target converges once caught up", s.name)
-		return src, func() {}
+		c.logf(step.ID, "warn", "stream %s: its snapshot is not held (%s): the copy reads the live tables from its checkpoints; "+
+			"the stream replays every change since its start by key (upsert, delete), so the target converges once caught up", s.name, gone)
+		return src, func() { s.copiedLive(step, tables, gone) }
 	}
 	var snap db.DB
 	var err error
@@ -112,7 +114,7 @@ func (c *Conductor) copySource(step runbooks.Step, src db.DB, tables []string) (
 	}
 	if err != nil {
 		c.logf(step.ID, "warn", "stream %s: %v: the copy reads the live tables", s.name, err)
-		return src, func() {}
+		return src, func() { s.copiedLive(step, tables, err.Error()) }
 	}
 	c.logf(step.ID, "info", "reading %s in stream %s's snapshot %s: the copy ends where the stream begins", step.From, s.name, snapshot)
 	return snap, func() { s.copied(tables) }
@@ -130,4 +132,33 @@ func (s *cdcStream) copied(tables []string) {
 	if done {
 		s.releaseSnapshot("every captured table is copied")
 	}
+}
+
+// copiedLive journals cdc_copy_live once a copy that read the stream's
+// tables live has finished (before its step does): the decision, why, and
+// the source's log head then. A change committed before that head may
+// meet a row the live read no longer saw; the applier passes over it for
+// these tables (cdc.ApplySpec.Live), since the live read holds its later
+// state and the stream the changes after it.
+func (s *cdcStream) copiedLive(step runbooks.Step, tables []string, why string) {
+	var live []string
+	for _, t := range tables {
+		if slices.Contains(s.tables, t) {
+			live = append(live, t)
+		}
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	defer cancel()
+	s.mu.Lock()
+	spooled := s.spooled
+	s.mu.Unlock()
+	head := int64(-1)
+	if sample, err := cdc.Sample(ctx, s.from.Driver, s.dsn, s.name, spooled); err == nil && sample.Head > 0 {
+		head = sample.Head
+	} else if err != nil {
+		s.c.logf(step.ID, "warn", "stream %s: reading the source's log head after the live copy: %v (the applier's allowance is unbounded)", s.name, err)
+	}
+	_, _ = s.c.emit(s.c.opts.Operator, step.ID, journal.CDCCopyLive, journal.CDCCopyLivePayload{
+		Stream: s.name, Tables: live, Reason: why, Head: head,
+	})
 }

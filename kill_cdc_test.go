@@ -328,7 +328,7 @@ func startCDCKillWriter(t *testing.T, src cdcKillSide, seed uint64) *cdcKillWrit
 	t.Helper()
 	w := &cdcKillWriter{stop: make(chan struct{}), done: make(chan error, 1)}
 	rng := rand.New(rand.NewPCG(seed, 3))
-	live := map[string][]int64{}         // keys the writer may touch, per table
+	live := map[string][]int64{}        // keys the writer may touch, per table
 	used := map[string]map[int64]bool{} // every key in the table
 	for _, table := range cdcKillTables {
 		used[table] = map[int64]bool{}

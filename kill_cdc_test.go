@@ -69,7 +69,7 @@ func (s cdcKillSide) q(stmt string) string {
 	return b.String()
 }
 
-func TestCDCKillMidCopyMariaDBToPostgres(t *testing.T) {
+func TestCDCKillAndResumeMariaDBToPostgres(t *testing.T) {
 	t.Parallel()
 	my, pg := cdctest.MariaDB(t), cdctest.Postgres(t)
 	dsn := my.CreateDatabase(t, dbtest.UniqueName(t, "src"))
@@ -87,7 +87,7 @@ func TestCDCKillMidCopyMariaDBToPostgres(t *testing.T) {
 	runCDCKill(t, cdcKillSide{driver: "mysql", dsn: dsn, db: d}, pg, 1)
 }
 
-func TestCDCKillMidCopyPostgresToPostgres(t *testing.T) {
+func TestCDCKillAndResumePostgresToPostgres(t *testing.T) {
 	t.Parallel()
 	pg := cdctest.Postgres(t)
 	dsn := pg.CreateDatabase(t, dbtest.UniqueName(t, "src"))
@@ -116,11 +116,15 @@ func runCDCKill(t *testing.T, src cdcKillSide, pg *cdctest.PostgresServer, strea
 		seed, _ = strconv.ParseInt(s, 10, 64)
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), stream))
-	between := rng.IntN(4) == 0 // one run in four is killed between cdc-start and the copy
+	mode := rng.IntN(4) // one run in four is killed between cdc-start and the copy, on PostgreSQL one more inside cdc-start
+	between, inside := mode == 0, mode == 1 && src.driver == "postgres"
 	fraction, delay := 0.1+0.8*rng.Float64(), time.Duration(rng.IntN(30))*time.Millisecond
 	where := fmt.Sprintf("mid-copy: %.0f%% of the rows in the target, then %s", 100*fraction, delay)
-	if between {
+	switch {
+	case between:
 		where = "between cdc-start and the copy"
+	case inside:
+		where, delay = "inside cdc-start, its publication and slot made and not journaled", 0
 	}
 	t.Logf("seed %d (rerun with TIGHTROPE_KILL_SEED=%d): kill %s", seed, seed, where)
 	start := time.Now()
@@ -178,23 +182,29 @@ steps:
 	until := func(out string) bool {
 		return strings.Contains(out, "copy: step started") && cdcKillTargetRows(t, dst) >= int(fraction*float64(2*cdcKillRows))
 	}
-	if between {
+	switch {
+	case between:
 		until = func(out string) bool { return strings.Contains(out, "pause: step started") }
+	case inside:
+		until = func(out string) bool { return strings.Contains(out, "capture: step started") }
 	}
 	out, code, killed := runAndKill(t, env, args, until, delay)
 	if !killed {
 		t.Fatalf("the run ended (exit %d) before it was killed:\n%s", code, out)
 	}
+	if inside {
+		leaveCDCKillStream(t, src, j, name)
+	}
 	atKill := cdcKillTargetRows(t, dst)
 	t.Logf("killed with %d rows in the target after %s; writer: %d transactions", atKill, time.Since(start).Round(time.Millisecond), wr.txs())
-	if between && atKill != 0 {
-		t.Fatalf("killed between cdc-start and the copy, and %d rows are in the target", atKill)
+	if (between || inside) && atKill != 0 {
+		t.Fatalf("killed %s, and %d rows are in the target", where, atKill)
 	}
 	first := readCDCKill(t, j)
-	if len(first.started) != 1 {
+	if len(first.started) != 1 && !inside {
 		t.Fatalf("%d cdc_stream_started before the kill", len(first.started))
 	}
-	if !between && !first.logged("copy", "the copy ends where the stream begins") {
+	if !between && !inside && !first.logged("copy", "the copy ends where the stream begins") {
 		t.Errorf("the first process's copy did not read the stream's snapshot: %q", first.linesOf("copy"))
 	}
 	time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond) // the writer writes while no process runs
@@ -231,11 +241,19 @@ steps:
 		sameCDCKillTable(t, src, dst, table, rejected[table])
 	}
 	checkCDCKillStream(t, ev, dst, name)
-	if !ev.loggedAfter(ev.resumedAt, "copy", "the copy reads the live tables") ||
+	madeAgain := inside && len(first.started) == 0
+	if madeAgain && !ev.logged("capture", "dropping them (no capture reads them) and creating the stream again") {
+		t.Errorf("the rerun cdc-start did not say it dropped the killed process's publication and slot: %q", ev.linesOf("capture"))
+	}
+	if madeAgain { // the stream is made again: the copy reads its new snapshot
+		if len(ev.live) != 0 || !ev.loggedAfter(ev.resumedAt, "copy", "the copy ends where the stream begins") {
+			t.Errorf("the stream was made again and the copy did not read its snapshot: %q, %+v", ev.linesOf("copy"), ev.live)
+		}
+	} else if !ev.loggedAfter(ev.resumedAt, "copy", "the copy reads the live tables") ||
 		!ev.loggedAfter(ev.resumedAt, "copy", "ended with the process that was stopped") {
 		t.Errorf("the resumed copy did not say it reads live and why; its lines: %q", ev.linesOf("copy"))
 	}
-	if len(ev.live) != 1 || !slices.Equal(ev.live[0].Tables, cdcKillTables) || ev.live[0].Reason == "" || ev.live[0].Head <= 0 || ev.liveAt[0] < ev.resumedAt {
+	if !madeAgain && (len(ev.live) != 1 || !slices.Equal(ev.live[0].Tables, cdcKillTables) || ev.live[0].Reason == "" || ev.live[0].Head <= 0 || ev.liveAt[0] < ev.resumedAt) {
 		t.Errorf("the resumed copy's decision to read live is not recorded as one cdc_copy_live of both tables with its reason and the source's head: %+v", ev.live)
 	}
 	refetched := 0
@@ -729,6 +747,27 @@ func checkCDCKillStream(t *testing.T, ev cdcKillEvents, dst *sql.DB, name string
 	}
 	if lastTx := ev.changes[len(ev.changes)-1]; seq != ev.changeSeq[len(ev.changeSeq)-1] || pos != lastTx.Position {
 		t.Errorf("the target's position is seq %d at %s; the last spooled is seq %d at %s", seq, pos, ev.changeSeq[len(ev.changeSeq)-1], lastTx.Position)
+	}
+}
+
+// leaveCDCKillStream makes what a process killed inside cdc-start, after
+// its CREATE PUBLICATION and CREATE_REPLICATION_SLOT and before journaling
+// the stream, leaves on the source — unless the kill came after the
+// stream was journaled (then the case is a kill between cdc-start and the
+// copy, and says so).
+func leaveCDCKillStream(t *testing.T, src cdcKillSide, j, name string) {
+	t.Helper()
+	if ev := readCDCKill(t, j); len(ev.started) > 0 {
+		t.Logf("the kill came after cdc_stream_started: nothing to leave behind")
+		return
+	}
+	for _, q := range []string{
+		"CREATE PUBLICATION " + name + " FOR TABLE items, parts",
+		"SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput')",
+	} {
+		if _, err := src.db.Exec(q); err != nil && !strings.Contains(err.Error(), "already exists") {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 }
 

@@ -60,8 +60,20 @@ func (c *Conductor) cdcStart(ctx context.Context, step runbooks.Step) error {
 			return fmt.Errorf("listing the source tables: %w", err)
 		}
 	}
-	started, err := cdc.Create(ctx, from.Driver, cdc.StreamSpec{Source: from.Name, DSN: dsn, Stream: name, Tables: tables},
-		c.opts.Journal, c.opts.Operator, step.ID)
+	spec := cdc.StreamSpec{Source: from.Name, DSN: dsn, Stream: name, Tables: tables}
+	started, err := cdc.Create(ctx, from.Driver, spec, c.opts.Journal, c.opts.Operator, step.ID)
+	if err != nil && strings.Contains(err.Error(), "already exists") && from.Driver == db.Postgres {
+		if inside, ierr := c.stoppedInside(ctx, step.ID); ierr != nil {
+			return ierr
+		} else if inside {
+			c.logf(step.ID, "warn", "stream %s: its publication or slot is on %s but not in the journal: the process stopped inside this step left them "+
+				"before it could journal the stream; dropping them (no capture reads them) and creating the stream again", name, from.Name)
+			if derr := (cdc.PGStream{DSN: dsn, Stream: name}).DropLeftover(ctx); derr != nil {
+				return fmt.Errorf("%w (and dropping the leftovers: %v)", err, derr)
+			}
+			started, err = cdc.Create(ctx, from.Driver, spec, c.opts.Journal, c.opts.Operator, step.ID)
+		}
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "already exists") {
 			return fmt.Errorf("%w — a stream named %s exists on %s from another run of migration %s: drop its slot and publication there, or give this run another migration_id",
@@ -161,4 +173,29 @@ func (s *cdcStream) copiedLive(step runbooks.Step, tables []string, why string) 
 	_, _ = s.c.emit(s.c.opts.Operator, step.ID, journal.CDCCopyLive, journal.CDCCopyLivePayload{
 		Stream: s.name, Tables: live, Reason: why, Head: head,
 	})
+}
+
+// stoppedInside tells whether the attempt of step before this one was
+// stopped inside it: started, and never finished (a killed process), so
+// what it made on the source before journaling is this run's. A failed
+// attempt finished; a first attempt had none before it.
+func (c *Conductor) stoppedInside(ctx context.Context, stepID string) (bool, error) {
+	open, prevOpen := false, false
+	err := journal.ScanDecoded(ctx, c.opts.Journal.Path(), func(e journal.Event, _ any, err error) error {
+		if e.StepID != stepID {
+			return nil
+		}
+		switch {
+		case e.Type != journal.StepStarted && e.Type != journal.StepFinished:
+			return nil
+		case err != nil:
+			return err
+		case e.Type == journal.StepStarted:
+			prevOpen, open = open, true
+		default:
+			open = false
+		}
+		return nil
+	})
+	return prevOpen, err
 }

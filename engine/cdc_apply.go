@@ -3,9 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/tightrope/tightrope/engine/cdc"
+	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/internal/safetext"
 	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
@@ -35,6 +39,11 @@ func (s *cdcStream) startApply(to runbooks.Connection, stepID string) error {
 		DSN: dsn, Stream: s.name, JournalPath: s.c.opts.Journal.Path(),
 		OnApplied: func(seq int64, position string, changes int) { s.applied(a, seq, position, changes) },
 		Ready:     s.ready,
+		Live:      s.liveCopied,
+		Source:    s.refetchSource(),
+		OnRefetched: func(seq int64, table string, key []*string, found bool) {
+			s.refetched(stepID, seq, table, key, found)
+		},
 	})
 	if err != nil {
 		return err
@@ -255,4 +264,54 @@ func (s *cdcStream) applyTarget() string {
 		return ""
 	}
 	return s.applying.to.Name
+}
+
+// liveCopied is the fold's record of the stream's tables a copy read live
+// (cdc_copy_live), each with the source's log head then.
+func (s *cdcStream) liveCopied() map[string]int64 {
+	var live map[string]int64
+	s.c.withState(func(st *journal.State) {
+		for _, c := range st.CDC {
+			if c.Stream == s.name {
+				live = maps.Clone(c.LiveCopied)
+			}
+		}
+	})
+	return live
+}
+
+// refetchSource is the DSN an applier reads a row the live copy missed
+// from again: the stream's source when it is PostgreSQL (the only source
+// whose changes may leave values out).
+func (s *cdcStream) refetchSource() string {
+	if s.from.Driver != db.Postgres {
+		return ""
+	}
+	return s.dsn
+}
+
+// refetched journals a row read again from the source (rare: an update
+// that left values out met the live copy's rows), the first
+// 20 of a stream one by one, then every 100th.
+func (s *cdcStream) refetched(stepID string, seq int64, table string, key []*string, found bool) {
+	s.mu.Lock()
+	s.refetches++
+	n := s.refetches
+	s.mu.Unlock()
+	if n > 20 && n%100 != 0 {
+		return
+	}
+	what := "upserted"
+	if !found {
+		what = "gone from the source too: left to the stream's later changes"
+	}
+	k := make([]string, len(key))
+	for i, v := range key {
+		k[i] = "NULL"
+		if v != nil {
+			k[i] = safetext.Line(*v)
+		}
+	}
+	s.c.logf(stepID, "info", "stream %s: seq %d: %s (%s): an update that left values out met the live copy's rows (missing, or its new key taken); read again from the source: %s (%d so far)",
+		s.name, seq, table, strings.Join(k, ", "), what, n)
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tightrope/tightrope/engine/cdc"
 	"github.com/tightrope/tightrope/engine/db"
+	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -58,8 +60,20 @@ func (c *Conductor) cdcStart(ctx context.Context, step runbooks.Step) error {
 			return fmt.Errorf("listing the source tables: %w", err)
 		}
 	}
-	started, err := cdc.Create(ctx, from.Driver, cdc.StreamSpec{Source: from.Name, DSN: dsn, Stream: name, Tables: tables},
-		c.opts.Journal, c.opts.Operator, step.ID)
+	spec := cdc.StreamSpec{Source: from.Name, DSN: dsn, Stream: name, Tables: tables}
+	started, err := cdc.Create(ctx, from.Driver, spec, c.opts.Journal, c.opts.Operator, step.ID)
+	if err != nil && strings.Contains(err.Error(), "already exists") && from.Driver == db.Postgres {
+		if inside, ierr := c.stoppedInside(ctx, step.ID); ierr != nil {
+			return ierr
+		} else if inside {
+			c.logf(step.ID, "warn", "stream %s: its publication or slot is on %s but not in the journal: the process stopped inside this step left them "+
+				"before it could journal the stream; dropping them (no capture reads them) and creating the stream again", name, from.Name)
+			if derr := (cdc.PGStream{DSN: dsn, Stream: name}).DropLeftover(ctx); derr != nil {
+				return fmt.Errorf("%w (and dropping the leftovers: %v)", err, derr)
+			}
+			started, err = cdc.Create(ctx, from.Driver, spec, c.opts.Journal, c.opts.Operator, step.ID)
+		}
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "already exists") {
 			return fmt.Errorf("%w — a stream named %s exists on %s from another run of migration %s: drop its slot and publication there, or give this run another migration_id",
@@ -96,12 +110,12 @@ func (c *Conductor) copySource(step runbooks.Step, src db.DB, tables []string) (
 		return src, func() {}
 	}
 	s.mu.Lock()
-	snapshot, reader := s.snapshot, s.reader
+	snapshot, reader, gone := s.snapshot, s.reader, s.gone
 	s.mu.Unlock()
 	if snapshot == "" {
-		c.logf(step.ID, "warn", "stream %s: its exported snapshot is no longer held (released, or it ended with an earlier process): "+
-			"the copy reads the live tables; the stream replays every change since its start by key, so the target converges once caught up", s.name)
-		return src, func() {}
+		c.logf(step.ID, "warn", "stream %s: its snapshot is not held (%s): the copy reads the live tables from its checkpoints; "+
+			"the stream replays every change since its start by key (upsert, delete), so the target converges once caught up", s.name, gone)
+		return src, func() { s.copiedLive(step, tables, gone) }
 	}
 	var snap db.DB
 	var err error
@@ -112,7 +126,7 @@ func (c *Conductor) copySource(step runbooks.Step, src db.DB, tables []string) (
 	}
 	if err != nil {
 		c.logf(step.ID, "warn", "stream %s: %v: the copy reads the live tables", s.name, err)
-		return src, func() {}
+		return src, func() { s.copiedLive(step, tables, err.Error()) }
 	}
 	c.logf(step.ID, "info", "reading %s in stream %s's snapshot %s: the copy ends where the stream begins", step.From, s.name, snapshot)
 	return snap, func() { s.copied(tables) }
@@ -130,4 +144,58 @@ func (s *cdcStream) copied(tables []string) {
 	if done {
 		s.releaseSnapshot("every captured table is copied")
 	}
+}
+
+// copiedLive journals cdc_copy_live once a copy that read the stream's
+// tables live has finished (before its step does): the decision, why, and
+// the source's log head then. A change committed before that head may
+// meet a row the live read no longer saw; the applier passes over it for
+// these tables (cdc.ApplySpec.Live), since the live read holds its later
+// state and the stream the changes after it.
+func (s *cdcStream) copiedLive(step runbooks.Step, tables []string, why string) {
+	var live []string
+	for _, t := range tables {
+		if slices.Contains(s.tables, t) {
+			live = append(live, t)
+		}
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	defer cancel()
+	s.mu.Lock()
+	spooled := s.spooled
+	s.mu.Unlock()
+	head := int64(-1)
+	if sample, err := cdc.Sample(ctx, s.from.Driver, s.dsn, s.name, spooled); err == nil && sample.Head > 0 {
+		head = sample.Head
+	} else if err != nil {
+		s.c.logf(step.ID, "warn", "stream %s: reading the source's log head after the live copy: %v (the applier's allowance is unbounded)", s.name, err)
+	}
+	_, _ = s.c.emit(s.c.opts.Operator, step.ID, journal.CDCCopyLive, journal.CDCCopyLivePayload{
+		Stream: s.name, Tables: live, Reason: why, Head: head,
+	})
+}
+
+// stoppedInside tells whether the attempt of step before this one was
+// stopped inside it: started, and never finished (a killed process), so
+// what it made on the source before journaling is this run's. A failed
+// attempt finished; a first attempt had none before it.
+func (c *Conductor) stoppedInside(ctx context.Context, stepID string) (bool, error) {
+	open, prevOpen := false, false
+	err := journal.ScanDecoded(ctx, c.opts.Journal.Path(), func(e journal.Event, _ any, err error) error {
+		if e.StepID != stepID {
+			return nil
+		}
+		switch {
+		case e.Type != journal.StepStarted && e.Type != journal.StepFinished:
+			return nil
+		case err != nil:
+			return err
+		case e.Type == journal.StepStarted:
+			prevOpen, open = open, true
+		default:
+			open = false
+		}
+		return nil
+	})
+	return prevOpen, err
 }

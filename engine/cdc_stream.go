@@ -43,6 +43,8 @@ type cdcStream struct {
 	release    func(context.Context) error // ends it
 	reader     func(db.DB) db.DB           // reads through the held snapshot (MariaDB), else nil
 	uncopied   map[string]bool             // captured tables no copy step has read from the snapshot yet
+	gone       string                      // why no snapshot is held, for the copy's log
+	refetches  int                         // rows the applier read again from the source
 	started    bool                        // the capture's position check passed
 	spooled    string                      // last spooled position
 	unapplied  []spooledTx                 // spooled, not yet on the target, in seq order
@@ -235,11 +237,16 @@ func (c *Conductor) openStream(runCtx context.Context, step runbooks.Step, from 
 		ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), spooled: sp.Last, uncopied: map[string]bool{},
 		lastErrLog: map[string]time.Time{},
 	}
-	if started != nil && started.Snapshot != "" {
+	switch {
+	case started != nil && started.Snapshot != "":
 		s.snapshot, s.release, s.reader = started.Snapshot, started.Release, started.Reader
 		for _, t := range s.tables {
 			s.uncopied[t] = true
 		}
+	case started != nil:
+		s.gone = "the stream was created without one"
+	default:
+		s.gone = "it ended with the process that was stopped; this one resumed the stream from the journal"
 	}
 	if err := s.loadUnapplied(ctx); err != nil {
 		cancel()
@@ -306,6 +313,9 @@ func (s *cdcStream) releaseSnapshot(why string) {
 	s.mu.Lock()
 	release, name := s.release, s.snapshot
 	s.release, s.snapshot, s.reader = nil, "", nil
+	if release != nil {
+		s.gone = "released: " + why
+	}
 	s.mu.Unlock()
 	if release == nil {
 		return

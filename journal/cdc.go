@@ -15,7 +15,26 @@ const (
 	// CDCLagSample: one measurement of a stream's lag and headroom, taken
 	// while it runs (every few seconds) and judged by the cdc_lag trigger.
 	CDCLagSample Type = "cdc_lag_sample" // CDCLagPayload
+	// CDCCopyLive: a copy of captured tables read the live tables, not the
+	// stream's snapshot (it ended with a killed process), journaled when
+	// that copy has finished, before its step does.
+	CDCCopyLive Type = "cdc_copy_live" // CDCCopyLivePayload
 )
+
+// CDCCopyLivePayload records the decision of a copy step to read a
+// stream's tables live, why, and how far the source's log had got when
+// the live reads were over: the stream's replay by key from its start
+// converges over rows read live, and a change committed before Head may
+// find a row the live read no longer saw (deleted or moved on the source
+// since) — the applier passes over such a row for these tables only.
+type CDCCopyLivePayload struct {
+	Stream string   `json:"stream"`
+	Tables []string `json:"tables"`
+	Reason string   `json:"reason"`
+	// Head is the source's log position (PostgreSQL: the WAL insert LSN
+	// as a byte offset) once every live read was over; -1 if unknown.
+	Head int64 `json:"head"`
+}
 
 // CDCAppliedPayload says a stream's target has committed every spooled
 // transaction up to journal seq Seq (source position Position).

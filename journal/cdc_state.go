@@ -1,6 +1,9 @@
 package journal
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // The fold of the change-capture events: per stream, where it started,
 // what was spooled and applied, the latest lag sample and a bounded
@@ -52,6 +55,10 @@ type CDCStream struct {
 	AppliedAt      time.Time // time of the cdc_applied event
 	AppliedTxs     int64
 	AppliedChanges int64
+
+	// LiveCopied: captured tables a copy read live (cdc_copy_live), each
+	// with the source's log head once those reads were over (the largest).
+	LiveCopied map[string]int64
 
 	// Lag is the latest sample (nil before the first), taken at LagAt.
 	Lag   *CDCLagPayload
@@ -141,6 +148,16 @@ func (s *State) applyCDC(e Event, pl any) {
 		c.AppliedChanges += int64(p.Changes)
 	case CDCLagPayload:
 		s.cdc(p.Stream).sample(e.At, p)
+	case CDCCopyLivePayload:
+		c := s.cdc(p.Stream)
+		if c.LiveCopied == nil {
+			c.LiveCopied = map[string]int64{}
+		}
+		for _, t := range p.Tables {
+			if h, ok := c.LiveCopied[t]; !ok || (h >= 0 && (p.Head < 0 || p.Head > h)) { // -1, unknown, bounds nothing
+				c.LiveCopied[t] = p.Head
+			}
+		}
 	}
 }
 
@@ -199,6 +216,7 @@ func cloneCDC(in []CDCStream) []CDCStream {
 		c.Tables = append([]string(nil), c.Tables...)
 		c.History = append([]CDCLagPoint(nil), c.History...)
 		c.Recent = append([]CDCLagPoint(nil), c.Recent...)
+		c.LiveCopied = maps.Clone(c.LiveCopied)
 		if c.Lag != nil {
 			l := *c.Lag
 			c.Lag = &l

@@ -194,3 +194,36 @@ func TestCDCCloneIsIndependent(t *testing.T) {
 		t.Errorf("the clone changed with the original: %+v", o)
 	}
 }
+
+// TestCDCCopyLiveFold: each cdc_copy_live adds its tables with the
+// source's head; a later live copy of a table raises its head, an unknown
+// head (-1) bounds nothing and stays; the clone does not share the map.
+func TestCDCCopyLiveFold(t *testing.T) {
+	t.Parallel()
+	s, _ := newJournal(t)
+	evs := appendCDCRun(t, s)
+	for _, p := range []CDCCopyLivePayload{
+		{Stream: "orders_stream", Tables: []string{"orders", "lines"}, Reason: "it ended with the process that was stopped", Head: 500},
+		{Stream: "orders_stream", Tables: []string{"orders"}, Reason: "again", Head: 900},
+		{Stream: "orders_stream", Tables: []string{"lines"}, Reason: "head unknown", Head: -1},
+		{Stream: "orders_stream", Tables: []string{"lines"}, Reason: "later", Head: 1200},
+	} {
+		ev, err := s.Append(context.Background(), "engine", "copy", CDCCopyLive, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	st := Fold(evs)
+	if got, want := st.CDC[0].LiveCopied, map[string]int64{"orders": 900, "lines": -1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("LiveCopied = %v, want %v", got, want)
+	}
+	if st.CDC[1].LiveCopied != nil {
+		t.Errorf("audit LiveCopied = %v, want none", st.CDC[1].LiveCopied)
+	}
+	c := st.Clone()
+	st.CDC[0].LiveCopied["orders"] = 1
+	if c.CDC[0].LiveCopied["orders"] != 900 {
+		t.Error("the clone shares LiveCopied with the original")
+	}
+}

@@ -53,6 +53,7 @@ var payloadOf = map[Type]payloadSpec{
 	CDCChanges:       payload[CDCChangesPayload](),
 	CDCApplied:       payload[CDCAppliedPayload](),
 	CDCLagSample:     payload[CDCLagPayload](),
+	CDCCopyLive:      payload[CDCCopyLivePayload](),
 	Assessed:         payload[AssessmentPayload](),
 	Freeze:           payload[FreezePayload](),
 	WritesFrozen:     payload[FrozenPayload](),

@@ -321,7 +321,7 @@ func (s *State) ApplyDecoded(e Event, pl any, err error) {
 		if s.Pending != nil && s.Pending.StepID == e.StepID {
 			s.Pending = nil
 		}
-	case CDCStreamStarted, CDCChanges, CDCApplied, CDCLagSample:
+	case CDCStreamStarted, CDCChanges, CDCApplied, CDCLagSample, CDCCopyLive:
 		s.applyCDC(e, pl)
 	case Notified:
 		p := pl.(NotifiedPayload)

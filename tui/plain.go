@@ -132,6 +132,9 @@ func (p *Plain) Event(e journal.Event, s *journal.State) {
 		p.cdcStarted(e, s, pl)
 	case journal.CDCLagPayload:
 		p.cdcLag(e, s, pl)
+	case journal.CDCCopyLivePayload:
+		p.line(s, e.At, "%s: read %s live, not in stream %s's snapshot (%s): the stream's replay by key converges over them",
+			e.StepID, strings.Join(pl.Tables, ", "), pl.Stream, pl.Reason)
 	case journal.CastPayload:
 		p.line(s, e.At, "%s.%s: cast %q -> %s (%d values)", pl.Table, pl.Column, pl.From, pl.To, pl.Count)
 	case journal.VerifyPayload:

@@ -71,6 +71,12 @@ type ApplySpec struct {
 	JournalPath string
 	OnApplied   func(seq int64, position string, changes int)
 	Ready       func() bool
+	// Live, Source and OnRefetched: see PGApplier — rows of tables a copy
+	// read live, read again from the source when a change cannot rebuild
+	// them. Source is the source's DSN when it is PostgreSQL, else "".
+	Live        func() map[string]int64
+	Source      string
+	OnRefetched func(seq int64, table string, key []*string, found bool)
 }
 
 // Driver is one database engine's change capture: how a stream is created

@@ -31,6 +31,21 @@ type PGApplier struct {
 	// Ready, if set, is asked before each transaction: false stops the
 	// round there (apply paused), with nothing half-applied.
 	Ready func() bool
+	// Live, if set, gives the tables a copy read live — its snapshot
+	// ended with a killed process — each with the source's log head once
+	// those reads were over (-1: no bound). An update that did not send
+	// some values (unchanged TOAST) and finds no row, in such a table and
+	// committed before that head, met a row the live read no longer saw
+	// (deleted, or moved away, on the source since): its row is read again
+	// from the source (Source) by the update's new key, as the live copy
+	// would read it now, and upserted — or left out when the source no
+	// longer holds it; the stream's later changes converge over it as over
+	// any row read live. Anywhere else a missing row stays an error.
+	Live func() map[string]int64
+	// Source is the PostgreSQL source's DSN, for those reads ("": none).
+	Source string
+	// OnRefetched, if set, is told each such row (found: the source held it).
+	OnRefetched func(seq int64, table string, key []*string, found bool)
 }
 
 // Applied is a target's applied position for a stream.
@@ -71,8 +86,46 @@ func (a *PGApplier) Apply(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	types := pgTargetTypes{}
+	var live map[string]int64
+	if a.Live != nil {
+		live = a.Live()
+	}
+	var src *pgconn.PgConn // the source, opened for the first row read again
+	defer func() {
+		if src != nil {
+			src.Close(context.Background())
+		}
+	}()
 	return applyRound(ctx, a.JournalPath, a.Stream, at, a.Ready, a.OnApplied, func(seq int64, tx journal.CDCChangesPayload) error {
-		return applyTx(ctx, conn, types, a.Stream, seq, tx)
+		type refetched struct {
+			c     journal.CDCChange
+			found bool
+		}
+		var got []refetched
+		refetch := func(c journal.CDCChange) (journal.CDCChange, bool, error) {
+			if a.Source == "" || !missingMayPass(live, c.Table, tx.Position) {
+				return journal.CDCChange{}, false, errNoRefetch
+			}
+			if src == nil {
+				conn, err := pgconn.Connect(ctx, a.Source)
+				if err != nil {
+					return journal.CDCChange{}, false, fmt.Errorf("source: %w", err)
+				}
+				src = conn
+			}
+			row, found, err := refetchRow(ctx, src, c)
+			if err == nil {
+				got = append(got, refetched{c, found})
+			}
+			return row, found, err
+		}
+		err := applyTx(ctx, conn, types, a.Stream, seq, tx, refetch)
+		if err == nil && a.OnRefetched != nil {
+			for _, r := range got {
+				a.OnRefetched(seq, r.c.Table, newKey(r.c), r.found)
+			}
+		}
+		return err
 	})
 }
 
@@ -102,7 +155,10 @@ func readApplied(ctx context.Context, conn *pgx.Conn, stream string) (Applied, e
 
 // applyTx applies one source transaction and records its position, in one
 // target transaction.
-func applyTx(ctx context.Context, conn *pgx.Conn, types pgTargetTypes, stream string, seq int64, tx journal.CDCChangesPayload) error {
+//
+// refetch, if set, is asked for the whole row of an update whose row is
+// missing and whose source did not send every value (errNoRefetch: none).
+func applyTx(ctx context.Context, conn *pgx.Conn, types pgTargetTypes, stream string, seq int64, tx journal.CDCChangesPayload, refetch refetcher) error {
 	t, err := conn.Begin(ctx)
 	if err != nil {
 		return err
@@ -112,7 +168,7 @@ func applyTx(ctx context.Context, conn *pgx.Conn, types pgTargetTypes, stream st
 	for i, c := range tx.Changes {
 		c, err := types.binary(ctx, t, c)
 		if err == nil {
-			err = applyChange(ctx, pc, c)
+			err = applyChange(ctx, pc, c, refetch)
 		}
 		if err != nil {
 			return fmt.Errorf("change %d (%s %s): %w", i+1, c.Op, c.Table, err)
@@ -130,7 +186,7 @@ func applyTx(ctx context.Context, conn *pgx.Conn, types pgTargetTypes, stream st
 // applyChange applies one change by key: an insert or a whole update is an
 // upsert, an update that moved its key first deletes the old key, a delete
 // deletes by key. Applied twice, a change leaves the same row.
-func applyChange(ctx context.Context, pc *pgconn.PgConn, c journal.CDCChange) error {
+func applyChange(ctx context.Context, pc *pgconn.PgConn, c journal.CDCChange, refetch refetcher) error {
 	table := quoteTable(c.Table)
 	if len(c.KeyColumns) == 0 || len(c.KeyColumns) != len(c.Key) {
 		return errors.New("no key to apply by")
@@ -146,6 +202,14 @@ func applyChange(ctx context.Context, pc *pgconn.PgConn, c journal.CDCChange) er
 	if len(c.Columns) != len(c.New) {
 		return fmt.Errorf("%d values for %d columns", len(c.New), len(c.Columns))
 	}
+	if c.Op == "update" && len(c.Unchanged) > 0 && keyMoved(c) && refetch != nil {
+		// Moved, in a table read live: the new key may hold the live
+		// read's later state of the row already, and the old one may be
+		// gone — the row is read again from the source.
+		if done, err := fromSource(ctx, pc, c, refetch); done || err != nil {
+			return err
+		}
+	}
 	if c.Op == "update" && len(c.Unchanged) > 0 {
 		// The source did not send some values (unchanged TOAST): update
 		// what it sent on the row with the old key; a missing row cannot
@@ -157,6 +221,11 @@ func applyChange(ctx context.Context, pc *pgconn.PgConn, c journal.CDCChange) er
 		n, err := execText(ctx, pc, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+" WHERE "+keyMatch(c.KeyColumns, len(c.Columns)+1), append(slices.Clone(c.New), c.Key...))
 		if err != nil {
 			return err
+		}
+		if n == 0 && refetch != nil {
+			if done, err := fromSource(ctx, pc, c, refetch); done || err != nil {
+				return err
+			}
 		}
 		if n != 1 {
 			return fmt.Errorf("updated %d rows, want 1: the row is missing on the target and the source did not send columns %s", n, strings.Join(c.Unchanged, ", "))

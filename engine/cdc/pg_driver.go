@@ -27,7 +27,8 @@ func pgNewCapture(s CaptureSpec) Capturer {
 }
 
 func pgNewApplier(s ApplySpec) Applier {
-	return &PGApplier{DSN: s.DSN, Stream: s.Stream, JournalPath: s.JournalPath, OnApplied: s.OnApplied, Ready: s.Ready}
+	return &PGApplier{DSN: s.DSN, Stream: s.Stream, JournalPath: s.JournalPath, OnApplied: s.OnApplied, Ready: s.Ready,
+		Live: s.Live, Source: s.Source, OnRefetched: s.OnRefetched}
 }
 
 // pgReverse creates a PostgreSQL stream with no exported snapshot: its

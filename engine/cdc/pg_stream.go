@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/tightrope/tightrope/journal"
 )
@@ -142,4 +143,34 @@ func (s PGStream) Drop(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("cdc: drop publication %s: %w", s.publication(), err))
 	}
 	return errors.Join(errs...)
+}
+
+// DropLeftover removes the stream's publication and slot that a process
+// stopped inside Create left on the source before it could journal the
+// stream (the caller knows the journal holds no cdc_stream_started of it,
+// and that its step was stopped inside). A slot some capture reads
+// (active) is not a leftover: it is kept and reported.
+func (s PGStream) DropLeftover(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, s.DSN)
+	if err != nil {
+		return fmt.Errorf("cdc: source: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var active bool
+	err = conn.QueryRow(ctx, "SELECT active FROM pg_replication_slots WHERE slot_name = $1", s.Stream).Scan(&active)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("cdc: reading slot %s: %w", s.Stream, err)
+	case active:
+		return fmt.Errorf("cdc: slot %s is being read by a capture: not a leftover of this run, kept", s.Stream)
+	default:
+		if _, err := conn.Exec(ctx, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", s.Stream); err != nil {
+			return fmt.Errorf("cdc: drop slot %s: %w", s.Stream, err)
+		}
+	}
+	if _, err := conn.Exec(ctx, "DROP PUBLICATION IF EXISTS "+quoteIdent(s.publication())); err != nil {
+		return fmt.Errorf("cdc: drop publication %s: %w", s.publication(), err)
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 // other through the connection's replication_dsn_env (default its DSN).
 // Its freezes go through the conductor's journaled freeze, for step
 // stepID (the replicate step, or the switch turning it around).
-func (c *Conductor) openPair(ctx context.Context, rep runbooks.Step, stepID string) (*bluegreen.Pair, *pairFreezer, error) {
+func (c *Conductor) openPair(ctx context.Context, rep runbooks.Step, stepID string) (bluegreen.Pair, *pairFreezer, error) {
 	blue, err := c.pairSide(rep.From)
 	if err != nil {
 		return nil, nil, err
@@ -54,7 +54,7 @@ func (c *Conductor) pairSide(name string) (bluegreen.Side, error) {
 	if !ok {
 		return bluegreen.Side{}, fmt.Errorf("no connection named %q", name)
 	}
-	s := bluegreen.Side{Name: name, DSN: os.Getenv(conn.DSNEnv)}
+	s := bluegreen.Side{Name: name, Driver: conn.Driver, DSN: os.Getenv(conn.DSNEnv)}
 	if s.DSN == "" {
 		return s, fmt.Errorf("connection %q: environment variable %s is empty or not set", name, conn.DSNEnv)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tightrope/tightrope/engine/bluegreen"
+	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -38,12 +39,29 @@ func (c *Conductor) openPair(ctx context.Context, rep runbooks.Step, stepID stri
 	fz := &pairFreezer{c: c, stepID: stepID}
 	p, err := bluegreen.Open(ctx, bluegreen.Config{
 		Name: pairName(c.opts.Runbook.MigrationID, rep.ID), Blue: blue, Green: green,
-		Tables: tables, CopyData: rep.CopyRows, Freezer: fz,
+		Tables: tables, CopyData: rep.CopyRows, Freezer: fz, StartGTID: c.copiedAtGTID(rep.From),
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return p, fz, nil
+}
+
+// copiedAtGTID is, for a MariaDB replicate step with copy: false, the GTID
+// position green's rows are from: the start of the run's newest change
+// stream of blue (a cdc-start's, taken in the consistent snapshot the copy
+// steps read blue through). "" when there is none: Prepare then refuses a
+// green it cannot place.
+func (c *Conductor) copiedAtGTID(blue string) string {
+	var pos string
+	c.withState(func(s *journal.State) {
+		for _, st := range s.CDC {
+			if st.Source == blue && st.Engine == "mysql" {
+				pos = st.Start
+			}
+		}
+	})
+	return pos
 }
 
 // pairSide is a runbook connection as a side of a pair. Its DSN and

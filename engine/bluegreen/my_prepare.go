@@ -38,6 +38,9 @@ func (p *myPair) Prepare(ctx context.Context) (Prepared, error) {
 	if err != nil {
 		return out, err
 	}
+	if !there && !p.cfg.CopyData && p.cfg.StartGTID == "" {
+		return out, fmt.Errorf("%s holds blue's rows (copy: false) but from which GTID position is not known: copy them after a cdc-start on %s (its consistent snapshot's GTID position), or let the replicate step copy them (copy: true)", p.green.Name, p.blue.Name)
+	}
 	if p.cfg.Freezer != nil {
 		if err := p.cfg.Freezer.Freeze(ctx, p.green.Side, p.cfg.Tables); err != nil {
 			return out, fmt.Errorf("freeze %s (the replica): %w", p.green.Name, err)
@@ -59,8 +62,6 @@ func (p *myPair) Prepare(ctx context.Context) (Prepared, error) {
 			if pos, err = p.copyFromSnapshot(ctx); err != nil {
 				return out, err
 			}
-		} else if pos == "" {
-			return out, fmt.Errorf("%s holds blue's rows (copy: false) but from which GTID position is not known: copy them after a cdc-start on %s (its consistent snapshot's GTID position), or let the replicate step copy them (copy: true)", p.green.Name, p.blue.Name)
 		}
 		if _, err := parseGTIDPos(pos); err != nil {
 			return out, fmt.Errorf("start position: %w", err)

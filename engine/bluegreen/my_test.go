@@ -278,3 +278,106 @@ func mustMyEqual(t *testing.T, p *myPair) {
 		t.Fatal(err)
 	}
 }
+
+// TestMariaDBResumeSwitchBetweenTheDetachAndTheReverseStart: a switch
+// interrupted after it removed the forward connection and before it
+// started the reverse one leaves no replication and blue frozen: a plain
+// switch refuses that state; ResumeSwitch compares the frozen sides
+// again, starts green → blue, unfreezes green, and green's writes reach
+// blue.
+func TestMariaDBResumeSwitchBetweenTheDetachAndTheReverseStart(t *testing.T) {
+	w := newMyWorld(t, 50)
+	p := w.open(t)
+	ctx := dbtest.Ctx(t)
+	if _, err := p.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := myLeftovers(ctx, p.green.pool, w.cfg.Name); err != nil || len(left) != 1 || left[0] != "replica connection "+w.cfg.ForwardName() {
+		t.Fatalf("leftovers on green after Prepare: %v %v; want the forward connection", left, err)
+	}
+	if _, err := myAppInsert(w.appBlue, "before the switch"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.WaitCaughtUp(ctx, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The interrupted switch: blue frozen, the forward connection removed.
+	if err := p.cfg.Freezer.Freeze(ctx, p.blue.Side, p.cfg.Tables); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.green.removeReplica(ctx, w.cfg.ForwardName()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SwitchWith(ctx, Hooks{}); err == nil || !strings.Contains(err.Error(), "switch refused") {
+		t.Fatalf("a plain switch with no replication: %v; want it refused", err)
+	}
+	var names []string
+	sw, err := p.ResumeSwitch(ctx, Hooks{Phase: func(ph Phase, err error) { names = append(names, ph.Name) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(names, " "), "frozen verify replicate sequences unfrozen"; got != want {
+		t.Fatalf("phases %q, want %q", got, want)
+	}
+	if sw.To != "green" {
+		t.Fatalf("resumed switch %+v", sw)
+	}
+	w.proveLive(t, "green", "after the resumed switch")
+}
+
+// TestMariaDBPrepareWithoutCopy: a green that already holds blue's rows
+// needs the GTID position they are from — without it Prepare refuses;
+// with it green's replica starts there and blue's next writes reach it.
+func TestMariaDBPrepareWithoutCopy(t *testing.T) {
+	w := newMyWorld(t, 40)
+	myExec(t, w.green+"?sql_log_bin=0", fmt.Sprintf(`INSERT INTO items (name, qty, price, at)
+		SELECT CONCAT('item ', seq), IF(seq %% 7 = 0, NULL, seq %% 97), seq * 0.25, '2026-01-02 03:04:05.678' + INTERVAL seq SECOND FROM seq_1_to_%d`, 40))
+	w.cfg.CopyData = false
+	ctx := dbtest.Ctx(t)
+	if _, err := w.open(t).Prepare(ctx); err == nil || !strings.Contains(err.Error(), "from which GTID position is not known") {
+		t.Fatalf("Prepare without a start position: %v", err)
+	}
+	d, err := sql.Open("mysql", w.blue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.QueryRow("SELECT @@GLOBAL.gtid_binlog_pos").Scan(&w.cfg.StartGTID); err != nil {
+		t.Fatal(err)
+	}
+	p := w.open(t)
+	prep, err := p.Prepare(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prep.SlotLSN != w.cfg.StartGTID || !prep.SlotCreated {
+		t.Fatalf("prepared %+v, want green started at %s", prep, w.cfg.StartGTID)
+	}
+	w.proveLive(t, "blue", "after a prepare without copy")
+	mustMyEqual(t, p)
+}
+
+// TestMariaDBReverseRefusedWithoutThePassword: green's replication DSN
+// with a wrong password fails CheckReverse on the probe's connection —
+// the server's refusal, not a guess — and no message quotes the password;
+// no probe connection is left on blue.
+func TestMariaDBReverseRefusedWithoutThePassword(t *testing.T) {
+	w := newMyWorld(t, 10)
+	const secret = "s3cr3t'pw\\x"
+	w.cfg.Green.ConnInfo = fmt.Sprintf("root:%s@tcp(127.0.0.1:%d)/", secret, w.greenSrv.Port)
+	p := w.open(t)
+	ctx := dbtest.Ctx(t)
+	if _, err := p.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.CheckReverse(ctx)
+	if err == nil || !strings.Contains(err.Error(), "could not replicate from green") || !strings.Contains(err.Error(), "Access denied") {
+		t.Fatalf("CheckReverse with a wrong password: %v", err)
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("the error quotes the password: %v", err)
+	}
+	if _, there, _ := p.blue.replica(ctx, p.cfg.probeName()); there {
+		t.Fatal("the probe replica connection is left on blue")
+	}
+}

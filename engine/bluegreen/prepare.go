@@ -9,8 +9,8 @@ import (
 
 // Prepared is what Prepare did.
 type Prepared struct {
-	SlotLSN     string        // where the forward slot streams from
-	SlotCreated bool          // false: the slot was there (made before tightrope's copy)
+	SlotLSN     string        // where the forward slot streams from (MariaDB: green's start GTID position)
+	SlotCreated bool          // false: the slot (MariaDB: replica connection) was there
 	Tables      int           // tables the subscription has, all ready
 	Took        time.Duration // including the initial sync
 }

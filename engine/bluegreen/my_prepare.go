@@ -90,8 +90,8 @@ func (p *myPair) Prepare(ctx context.Context) (Prepared, error) {
 // = 0, so none of it reaches green's binlog.
 func (p *myPair) copyFromSnapshot(ctx context.Context) (string, error) {
 	for _, t := range p.tables {
-		var any int
-		err := p.green.pool.QueryRowContext(ctx, "SELECT 1 FROM "+myTable(t)+" LIMIT 1").Scan(&any)
+		var one int
+		err := p.green.pool.QueryRowContext(ctx, "SELECT 1 FROM "+myTable(t)+" LIMIT 1").Scan(&one)
 		if err == nil {
 			return "", fmt.Errorf("table %s on %s has rows: copying blue's rows into it would collide; empty it, or copy it yourself and replicate without copying", t, p.green.Name)
 		}

@@ -2,6 +2,7 @@ package bluegreen
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -40,14 +41,8 @@ func (e *myEnd) shape(ctx context.Context, table string) (myShape, error) {
 	return s, err
 }
 
-type rowsOfStrings interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}
-
-func scanStrings(rows rowsOfStrings) ([]string, error) {
+// scanStrings reads a one-column result and closes it.
+func scanStrings(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
 	var out []string
 	for rows.Next() {

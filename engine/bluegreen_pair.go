@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tightrope/tightrope/engine/bluegreen"
+	"github.com/tightrope/tightrope/journal"
 	"github.com/tightrope/tightrope/runbooks"
 )
 
@@ -16,7 +17,7 @@ import (
 // other through the connection's replication_dsn_env (default its DSN).
 // Its freezes go through the conductor's journaled freeze, for step
 // stepID (the replicate step, or the switch turning it around).
-func (c *Conductor) openPair(ctx context.Context, rep runbooks.Step, stepID string) (*bluegreen.Pair, *pairFreezer, error) {
+func (c *Conductor) openPair(ctx context.Context, rep runbooks.Step, stepID string) (bluegreen.Pair, *pairFreezer, error) {
 	blue, err := c.pairSide(rep.From)
 	if err != nil {
 		return nil, nil, err
@@ -38,12 +39,29 @@ func (c *Conductor) openPair(ctx context.Context, rep runbooks.Step, stepID stri
 	fz := &pairFreezer{c: c, stepID: stepID}
 	p, err := bluegreen.Open(ctx, bluegreen.Config{
 		Name: pairName(c.opts.Runbook.MigrationID, rep.ID), Blue: blue, Green: green,
-		Tables: tables, CopyData: rep.CopyRows, Freezer: fz,
+		Tables: tables, CopyData: rep.CopyRows, Freezer: fz, StartGTID: c.copiedAtGTID(rep.From),
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return p, fz, nil
+}
+
+// copiedAtGTID is, for a MariaDB replicate step with copy: false, the GTID
+// position green's rows are from: the start of the run's newest change
+// stream of blue (a cdc-start's, taken in the consistent snapshot the copy
+// steps read blue through). "" when there is none: Prepare then refuses a
+// green it cannot place.
+func (c *Conductor) copiedAtGTID(blue string) string {
+	var pos string
+	c.withState(func(s *journal.State) {
+		for _, st := range s.CDC {
+			if st.Source == blue && st.Engine == "mysql" {
+				pos = st.Start
+			}
+		}
+	})
+	return pos
 }
 
 // pairSide is a runbook connection as a side of a pair. Its DSN and
@@ -54,7 +72,7 @@ func (c *Conductor) pairSide(name string) (bluegreen.Side, error) {
 	if !ok {
 		return bluegreen.Side{}, fmt.Errorf("no connection named %q", name)
 	}
-	s := bluegreen.Side{Name: name, DSN: os.Getenv(conn.DSNEnv)}
+	s := bluegreen.Side{Name: name, Driver: conn.Driver, DSN: os.Getenv(conn.DSNEnv)}
 	if s.DSN == "" {
 		return s, fmt.Errorf("connection %q: environment variable %s is empty or not set", name, conn.DSNEnv)
 	}

@@ -8,10 +8,12 @@ import (
 	"github.com/tightrope/tightrope/runbooks"
 )
 
-// replicateStep starts PostgreSQL logical replication from → to (green
-// frozen as a replica through the journaled freeze) and proves the
-// reverse path to → from before any switch; a replicated event records
-// the forward slot's LSN and every reverse check. Run again, it continues
+// replicateStep starts native replication from → to — PostgreSQL
+// logical replication or MariaDB GTID replication, as the connections'
+// driver says (green frozen as a replica through the journaled freeze) —
+// and proves the reverse path to → from before any switch; a replicated
+// event records where the forward direction starts (the slot's LSN, or
+// green's start GTID position) and every reverse check. Run again, it continues
 // what is there.
 func (c *Conductor) replicateStep(ctx context.Context, step runbooks.Step) error {
 	p, _, err := c.openPair(ctx, step, step.ID)
@@ -23,7 +25,7 @@ func (c *Conductor) replicateStep(ctx context.Context, step runbooks.Step) error
 	if err != nil {
 		return fmt.Errorf("replicate %s → %s: %w", step.From, step.To, err)
 	}
-	c.logf(step.ID, "info", "%s → %s replicates %d tables from slot LSN %s (%d ms, the initial sync included)",
+	c.logf(step.ID, "info", "%s → %s replicates %d tables from %s (%d ms, the initial sync included)",
 		step.From, step.To, prep.Tables, prep.SlotLSN, prep.Took.Milliseconds())
 	ev, err := p.CheckReverse(ctx)
 	if err != nil {

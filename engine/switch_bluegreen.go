@@ -111,10 +111,10 @@ func (c *Conductor) runCut(ctx context.Context, step runbooks.Step, start time.T
 // bgGo asks the decision-maker, through the gate path, whether to switch
 // now, before writes stop: the freeze lasts seconds, not a person's
 // answer.
-func (c *Conductor) bgGo(ctx context.Context, step runbooks.Step, p *bluegreen.Pair) (string, error) {
+func (c *Conductor) bgGo(ctx context.Context, step runbooks.Step, p bluegreen.Pair) (string, error) {
 	lag := "unknown"
 	if l, err := p.Lag(ctx); err == nil {
-		lag = fmt.Sprintf("%d bytes of WAL", l.Bytes)
+		lag = l.Behind()
 	}
 	q := fmt.Sprintf("Switch %s → %s now? %s is %s behind and the way back is proven; writes on %s stop for the switch (seconds), then the hook runs: %s",
 		step.From, step.To, step.To, lag, step.From, step.Run)

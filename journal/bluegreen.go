@@ -8,11 +8,12 @@ const Replicated Type = "replicated" // ReplicatedPayload
 type ReplicatedPayload struct {
 	From   string   `json:"from"` // blue: the live side, published
 	To     string   `json:"to"`   // green: the subscriber
-	Name   string   `json:"name"` // publication tr_<name>, slots and subscriptions tr_<name>_fwd / _rev
+	Name   string   `json:"name"` // publication tr_<name>, slots and subscriptions (MariaDB: replica connections) tr_<name>_fwd / _rev
 	Tables []string `json:"tables"`
 	Copy   bool     `json:"copy"` // the subscription copied the rows
-	// SlotLSN is where the forward slot streams from; SlotCreated false:
-	// the slot was there (a resumed step).
+	// SlotLSN is where the forward slot streams from (MariaDB: the GTID
+	// position green's replica connection started at); SlotCreated false:
+	// the slot (connection) was there (a resumed step).
 	SlotLSN     string `json:"slot_lsn"`
 	SlotCreated bool   `json:"slot_created"`
 	PrepareMS   int64  `json:"prepare_ms"`

@@ -5,18 +5,30 @@ import "slices"
 // The blue-green kinds' checks: a replicate step (kinds.go) and a switch
 // with replication.
 
-// refsReplicate: both connections exist and are PostgreSQL (logical
-// replication).
+// replicateDrivers are the drivers whose native replication a replicate
+// step runs between two connections of that driver (engine/bluegreen
+// registers the same two).
+var replicateDrivers = []string{"postgres", "mysql"}
+
+// refsReplicate: both connections exist and are of one driver with native
+// replication: PostgreSQL logical replication, or MariaDB GTID
+// replication. A mixed pair is refused with the path it takes instead.
 func refsReplicate(c refCheck) {
 	refsFromTo(c)
-	for _, key := range []string{"from", "to"} {
-		name := c.st.From
-		if key == "to" {
-			name = c.st.To
+	from, okFrom := c.rb.Connection(c.st.From)
+	to, okTo := c.rb.Connection(c.st.To)
+	for _, x := range []struct {
+		key  string
+		conn Connection
+		ok   bool
+	}{{"from", from, okFrom}, {"to", to, okTo}} {
+		if x.ok && !slices.Contains(replicateDrivers, x.conn.Driver) {
+			c.d.errorAt(c.ref.first(x.key), "%s: connection %q is %s; replicate runs native replication — PostgreSQL logical replication or MariaDB GTID replication — and needs two postgres or two mysql connections", c.label, x.conn.Name, x.conn.Driver)
+			return
 		}
-		if conn, ok := c.rb.Connection(name); ok && conn.Driver != "postgres" {
-			c.d.errorAt(c.ref.first(key), "%s: connection %q is %s; replicate runs PostgreSQL logical replication and needs postgres on both sides", c.label, name, conn.Driver)
-		}
+	}
+	if okFrom && okTo && from.Driver != to.Driver {
+		c.d.errorAt(c.ref.first("to"), "%s: %s is %s and %s is %s: native replication needs one engine on both sides; for a mixed pair use strategy blue-green with a cdc-start step and a switch over the change stream (no replicate step)", c.label, from.Name, from.Driver, to.Name, to.Driver)
 	}
 }
 

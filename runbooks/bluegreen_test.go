@@ -10,6 +10,7 @@ const bgConns = meta + "strategy: blue-green\nconnections:\n" +
 	"  blue: { driver: postgres, dsn_env: BLUE_DSN, replication_dsn_env: BLUE_REPL }\n" +
 	"  green: { driver: postgres, dsn_env: GREEN_DSN }\n" +
 	"  file: { driver: sqlite, path: a.db }\n" +
+	"  maria: { driver: mysql, dsn_env: MARIA_DSN }\n" +
 	"objectives: { expected: 1h }\nrollback: [{ id: back, kind: shell, run: x }]\nsteps:\n"
 
 // TestBlueGreenRunbook: a replicate step and a switch naming it load with
@@ -32,6 +33,26 @@ func TestBlueGreenRunbook(t *testing.T) {
 	}
 }
 
+// TestBlueGreenMariaDBRunbook: a replicate step between two mysql
+// connections, each with its replication DSN, loads and lints clean.
+func TestBlueGreenMariaDBRunbook(t *testing.T) {
+	rb, err := Parse("bg.yaml", []byte(meta+"strategy: blue-green\nconnections:\n"+
+		"  blue: { driver: mysql, dsn_env: BLUE_DSN, replication_dsn_env: BLUE_REPL }\n"+
+		"  green: { driver: mysql, dsn_env: GREEN_DSN, replication_dsn_env: GREEN_REPL }\n"+
+		"objectives: { expected: 1h }\nrollback: [{ id: back, kind: shell, run: x }]\nsteps:\n"+
+		"  - { id: rep, kind: replicate, from: blue, to: green, tables: [items], copy: true }\n"+
+		"  - { id: flip, kind: switch, from: blue, to: green, replication: rep, run: x, undo: y }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if green, _ := rb.Connection("green"); green.ReplicationDSNEnv != "GREEN_REPL" {
+		t.Fatalf("green %+v", green)
+	}
+	if ws := Lint(rb); len(ws) != 0 {
+		t.Fatalf("warnings %v", ws)
+	}
+}
+
 // TestBlueGreenLintWithoutReplication: strategy blue-green with no switch
 // naming a replicate step is warned about.
 func TestBlueGreenLintWithoutReplication(t *testing.T) {
@@ -46,24 +67,26 @@ func TestBlueGreenLintWithoutReplication(t *testing.T) {
 }
 
 // TestBlueGreenRefusals: replication must name an earlier replicate step
-// between the same connections; replicate needs postgres on both sides;
-// replication_dsn_env is postgres only.
+// between the same connections; replicate needs two postgres or two mysql
+// connections (a mixed pair is pointed at cdc-start and a switch);
+// replication_dsn_env is not for sqlite.
 func TestBlueGreenRefusals(t *testing.T) {
 	for _, c := range []struct{ steps, want string }{
 		{"  - { id: flip, kind: switch, from: blue, to: green, replication: nope, run: x }\n", `no step has id "nope"`},
 		{"  - { id: g, kind: gate, question: q }\n  - { id: flip, kind: switch, from: blue, to: green, replication: g, run: x }\n", `step "g" is a gate step, not a replicate step`},
 		{"  - { id: flip, kind: switch, from: blue, to: green, replication: rep, run: x }\n  - { id: rep, kind: replicate, from: blue, to: green, tables: [t] }\n", "must come before the switch"},
 		{"  - { id: rep, kind: replicate, from: blue, to: green, tables: [t] }\n  - { id: flip, kind: switch, from: green, to: blue, replication: rep, run: x }\n", "switches green → blue but replicate step \"rep\" replicates blue → green"},
-		{"  - { id: rep, kind: replicate, from: blue, to: file, tables: [t] }\n", `connection "file" is sqlite; replicate runs PostgreSQL logical replication`},
+		{"  - { id: rep, kind: replicate, from: blue, to: file, tables: [t] }\n", `connection "file" is sqlite; replicate runs native replication`},
+		{"  - { id: rep, kind: replicate, from: blue, to: maria, tables: [t] }\n", "blue is postgres and maria is mysql: native replication needs one engine on both sides; for a mixed pair use strategy blue-green with a cdc-start step and a switch"},
 	} {
 		list := parseErrors(t, "bg.yaml", bgConns+c.steps)
 		if !strings.Contains(list.Error(), c.want) {
 			t.Errorf("%s: got %v, want %q", c.steps, list, c.want)
 		}
 	}
-	list := parseErrors(t, "bg.yaml", meta+"connections:\n  a: { driver: mysql, dsn_env: A, replication_dsn_env: B }\nsteps: [{ id: g, kind: gate, question: q }]\n")
-	if !strings.Contains(list.Error(), "replication_dsn_env is for postgres connections") {
-		t.Errorf("replication_dsn_env on mysql: %v", list)
+	list := parseErrors(t, "bg.yaml", meta+"connections:\n  a: { driver: sqlite, path: a.db, replication_dsn_env: B }\nsteps: [{ id: g, kind: gate, question: q }]\n")
+	if !strings.Contains(list.Error(), "replication_dsn_env is for postgres and mysql connections") {
+		t.Errorf("replication_dsn_env on sqlite: %v", list)
 	}
 }
 

@@ -239,8 +239,8 @@ func (d *decoder) connections(f field) []Connection {
 		}
 		if v, ok := kv["replication_dsn_env"]; ok {
 			c.ReplicationDSNEnv = d.envName(v)
-			if c.Driver != "" && c.Driver != "postgres" {
-				d.errorAt(v.pos(), "%s: replication_dsn_env is for postgres connections (blue-green replication)", what)
+			if c.Driver != "" && c.Driver != "postgres" && c.Driver != "mysql" {
+				d.errorAt(v.pos(), "%s: replication_dsn_env is for postgres and mysql connections (blue-green replication)", what)
 			}
 		}
 		switch c.Driver {

@@ -65,10 +65,12 @@ type Connection struct {
 	Driver string // sqlite | postgres | mysql
 	DSNEnv string
 	Path   string
-	// ReplicationDSNEnv (postgres) names the environment variable holding
-	// the conninfo by which the other server of a replicate step reaches
-	// this one (a role with REPLICATION); empty: the DSN of DSNEnv. It
-	// carries credentials: a secret like the DSN.
+	// ReplicationDSNEnv (postgres, mysql) names the environment variable
+	// holding how the other server of a replicate step reaches this one:
+	// PostgreSQL, a conninfo (a role with REPLICATION); MariaDB,
+	// user:pass@tcp(host:port)/ (an account with REPLICATION SLAVE, the
+	// other server's MASTER_HOST/PORT/USER/PASSWORD). Empty: the DSN of
+	// DSNEnv. It carries credentials: a secret like the DSN.
 	ReplicationDSNEnv string
 }
 

@@ -83,7 +83,7 @@ var kindDocs = map[string]string{
 	KindWait:       "waits for a while",
 	KindFreeze:     "stops every other writer on a connection (PostgreSQL: write privileges revoked and writing sessions ended; MySQL: read_only), journaling what it changed so it can be given back exactly",
 	KindUnfreeze:   "gives back exactly what the connection's freeze took (a rollback does it by itself)",
-	KindReplicate:  "starts PostgreSQL logical replication from → to (publication, slot, subscription; to frozen as a replica) and proves, before any switch, that to → from can replicate back (blue-green)",
+	KindReplicate:  "starts native replication from → to — PostgreSQL logical replication (publication, slot, subscription) or MariaDB GTID replication (a named replica connection) — with to frozen as a replica, and proves, before any switch, that to → from can replicate back (blue-green)",
 	KindAssess:     "predicts, reading only, what the copies and snapshots will do (exact rejects, durations, sizes) and raises the assessment trigger on a blocker before a row moves",
 }
 
@@ -118,7 +118,7 @@ var connectionKeyDocs = map[string]keyDoc{
 	"driver":              {tNonEmpty, "sqlite, postgres or mysql (MySQL and MariaDB)"},
 	"dsn_env":             {tNonEmpty, "the environment variable holding the DSN: secrets never live in a runbook"},
 	"path":                {tNonEmpty, "sqlite only: the database file, relative to the runbook"},
-	"replication_dsn_env": {tNonEmpty, "postgres, blue-green: the environment variable holding the conninfo by which the other server reaches this one (a role with REPLICATION); default the DSN. A secret like the DSN"},
+	"replication_dsn_env": {tNonEmpty, "postgres and mysql, blue-green: the environment variable holding how the other server reaches this one — PostgreSQL a conninfo (a role with REPLICATION), MariaDB user:pass@tcp(host:port)/ (an account with REPLICATION SLAVE); default the DSN. A secret like the DSN"},
 }
 
 // notifyKeyDocs covers notifyKeys.

@@ -13,13 +13,19 @@ import (
 type Side struct {
 	// Name is how messages call the side: "blue", "green".
 	Name string
-	// DSN is how tightrope connects to the side: a role that may create
-	// publications, slots and subscriptions (PostgreSQL 15: a superuser)
-	// and owns the tables.
+	// Driver is the side's runbook driver, which chooses the
+	// implementation (Register): "postgres" (also ""), "mysql".
+	Driver string
+	// DSN is how tightrope connects to the side. PostgreSQL: a role that
+	// may create publications, slots and subscriptions (PostgreSQL 15: a
+	// superuser) and owns the tables. MariaDB: an account with SUPER (or
+	// REPLICATION SLAVE ADMIN, BINLOG ADMIN and READ_ONLY ADMIN).
 	DSN string
-	// ConnInfo is how the other side's server reaches this one, written
-	// into the other side's subscription (a libpq conninfo or URI, with a
-	// role that has REPLICATION and may read the tables). Empty: DSN.
+	// ConnInfo is how the other side's server reaches this one. PostgreSQL:
+	// written into the other side's subscription (a libpq conninfo or URI,
+	// with a role that has REPLICATION and may read the tables). MariaDB:
+	// user:pass@tcp(host:port)/, the other server's MASTER_HOST, _PORT,
+	// _USER and _PASSWORD (an account with REPLICATION SLAVE). Empty: DSN.
 	ConnInfo string
 }
 
@@ -32,9 +38,11 @@ func (s Side) conninfo() string {
 
 // Config is one blue-green pair.
 type Config struct {
-	// Name names the replication objects: publication tr_<Name>, slots and
-	// subscriptions tr_<Name>_fwd (blue → green) and tr_<Name>_rev
-	// (green → blue). Lower-case letters, digits and _ only.
+	// Name names the replication objects: PostgreSQL, publication
+	// tr_<Name>, slots and subscriptions tr_<Name>_fwd (blue → green) and
+	// tr_<Name>_rev (green → blue); MariaDB, the replica connections
+	// tr_<Name>_fwd on green and tr_<Name>_rev on blue. Lower-case
+	// letters, digits and _ only.
 	Name  string
 	Blue  Side
 	Green Side
@@ -46,7 +54,15 @@ type Config struct {
 	// forward slot's start — the slot created before tightrope's own copy,
 	// which read from the slot's snapshot; Prepare uses a forward slot that
 	// is already there.
+	//
+	// MariaDB: true, Prepare copies blue's tables into an empty green from
+	// one consistent snapshot and starts green at that snapshot's GTID
+	// position; false, green already holds blue's rows as of StartGTID.
 	CopyData bool
+	// StartGTID (MariaDB, CopyData false): the GTID position green's rows
+	// are from — BINLOG_GTID_POS of the consistent snapshot tightrope's
+	// copy read blue through (a cdc-start's stream start).
+	StartGTID string
 	// Freezer stops and restores the application's writes on a side.
 	// Nil: no freeze (the caller freezes).
 	Freezer Freezer
@@ -67,11 +83,6 @@ func (c Config) check() error {
 	}
 	if len(c.Tables) == 0 {
 		return errors.New("blue-green needs at least one table")
-	}
-	for _, s := range []Side{c.Blue, c.Green} {
-		if err := s.parses(); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -97,6 +108,11 @@ func (c Config) publication() string { return "tr_" + c.Name }
 
 // ForwardName is the slot and subscription name of blue → green.
 func (c Config) ForwardName() string { return "tr_" + c.Name + "_fwd" }
+
+// probeName is CheckReverse's probe: a subscription (PostgreSQL) or a
+// replica connection (MariaDB) on blue, dropped as soon as it proved the
+// way back.
+func (c Config) probeName() string { return "tr_" + c.Name + "_probe" }
 
 // ReverseName is the slot and subscription name of green → blue.
 func (c Config) ReverseName() string { return "tr_" + c.Name + "_rev" }

@@ -1,7 +1,12 @@
-// Package bluegreen runs the blue-green strategy between two PostgreSQL
-// databases with PostgreSQL's own logical replication: blue is the live
-// (old) side, green the new one, kept in step by a publication on blue and
-// a subscription on green.
+// Package bluegreen runs the blue-green strategy between two databases of
+// one engine with the engine's own replication: blue is the live (old)
+// side, green the new one. The conductor talks to one Pair interface;
+// Open picks the implementation registered (Register) for the sides'
+// driver: "postgres", logical replication (a publication on blue and a
+// subscription on green; pair.go and the files without a prefix), or
+// "mysql", MariaDB GTID replication between two servers (named replica
+// connections; my_*.go, see my_pair.go and my_replica.go for the GTID
+// domain and strict-mode choices).
 //
 // A Pair prepares the forward path (Prepare), proves before the first
 // switch that the reverse path green → blue can work (CheckReverse),
@@ -20,6 +25,12 @@
 // and the routing hook runs inside the switch (Hooks.Route), with both
 // sides frozen; ResumeSwitch and ResumeSwitchBack take up a switch
 // interrupted with the old side frozen.
+//
+// MariaDB: tightrope's sessions run with sql_log_bin = 0, so its own
+// writes on a side take no GTID; gtid_slave_pos is set only in the
+// source's domains and only with every replica connection of the server
+// stopped (one that runs is named, never stopped); the switch compares
+// with engine/verify.
 //
 // PostgreSQL 15 has no origin = none, so the two directions never run at
 // the same time: the forward subscription is gone before the reverse one

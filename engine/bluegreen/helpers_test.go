@@ -13,9 +13,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/tightrope/tightrope/engine/cutover"
+	"github.com/tightrope/tightrope/engine/db"
 	"github.com/tightrope/tightrope/internal/cdctest"
 	"github.com/tightrope/tightrope/internal/dbtest"
 	"github.com/tightrope/tightrope/journal"
+	"github.com/tightrope/tightrope/runbooks"
 )
 
 // world is a blue and a green database on the throwaway logical
@@ -88,13 +90,14 @@ func newWorld(t *testing.T, items, accounts int) *world {
 
 // open opens the world's pair and tears its replication down when the
 // test ends, then checks no slot of it is left (a slot pins the WAL).
-func (w *world) open(t *testing.T) *Pair {
+func (w *world) open(t *testing.T) *pgPair {
 	t.Helper()
 	ctx := dbtest.Ctx(t)
-	p, err := Open(ctx, w.cfg)
+	opened, err := Open(ctx, w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := opened.(*pgPair)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -274,6 +277,14 @@ type memFreezer struct {
 }
 
 func (f *memFreezer) with(ctx context.Context, s Side, do func(cutover.DB) error) error {
+	if s.Driver == db.MySQL {
+		d, err := db.Open(ctx, runbooks.Connection{Name: s.Name, Driver: db.MySQL, Path: s.DSN}, "")
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		return do(d)
+	}
 	c, err := pgx.ParseConfig(s.DSN)
 	if err != nil {
 		return err

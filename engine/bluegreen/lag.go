@@ -9,25 +9,41 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Lag is how far a subscriber is behind its publisher.
+// Lag is how far a subscriber (replica) is behind its publisher (source).
 type Lag struct {
-	From, To     string // side names: publisher, subscriber
-	CurrentLSN   string // the publisher's pg_current_wal_lsn
-	ConfirmedLSN string // the slot's confirmed_flush_lsn: received and flushed by the subscriber
-	Bytes        int64  // WAL between them
-	SlotActive   bool   // a walsender streams the slot
+	From, To string // side names: publisher, subscriber
+	// CurrentLSN is the publisher's pg_current_wal_lsn (MariaDB: the
+	// source's gtid_binlog_pos).
+	CurrentLSN string
+	// ConfirmedLSN is the slot's confirmed_flush_lsn: received and flushed
+	// by the subscriber (MariaDB: the replica's gtid_slave_pos).
+	ConfirmedLSN string
+	Bytes        int64 // WAL between them (PostgreSQL)
+	// Transactions (MariaDB) is how many of the source's transactions the
+	// replica has not applied, summed over the GTID domains.
+	Transactions int64
+	SlotActive   bool // a walsender streams the slot (MariaDB: both replica threads run)
 	// LatestEndLSN is the subscriber's pg_stat_subscription.latest_end_lsn
 	// ("" when its worker is not running).
 	LatestEndLSN string
+	gtid         bool // positions are MariaDB GTID positions
 }
 
 // CaughtUp tells whether the subscriber has confirmed everything the
 // publisher had written when the lag was measured.
-func (l Lag) CaughtUp() bool { return l.Bytes <= 0 }
+func (l Lag) CaughtUp() bool { return l.Bytes <= 0 && l.Transactions <= 0 }
+
+// Behind says how far behind, in the engine's unit.
+func (l Lag) Behind() string {
+	if l.gtid {
+		return fmt.Sprintf("%d transactions", l.Transactions)
+	}
+	return fmt.Sprintf("%d bytes of WAL", l.Bytes)
+}
 
 // Lag measures the running direction: blue → green, or green → blue after
 // a switch.
-func (p *Pair) Lag(ctx context.Context) (Lag, error) {
+func (p *pgPair) Lag(ctx context.Context) (Lag, error) {
 	pub, sub, name, err := p.running(ctx)
 	if err != nil {
 		return Lag{}, err
@@ -37,7 +53,7 @@ func (p *Pair) Lag(ctx context.Context) (Lag, error) {
 
 // WaitCaughtUp waits until the running direction's subscriber has
 // confirmed the publisher's WAL position at the call, or timeout passes.
-func (p *Pair) WaitCaughtUp(ctx context.Context, timeout time.Duration) (Lag, error) {
+func (p *pgPair) WaitCaughtUp(ctx context.Context, timeout time.Duration) (Lag, error) {
 	pub, sub, name, err := p.running(ctx)
 	if err != nil {
 		return Lag{}, err
@@ -47,7 +63,7 @@ func (p *Pair) WaitCaughtUp(ctx context.Context, timeout time.Duration) (Lag, er
 
 // running finds the direction that replicates now from the subscriptions
 // there are.
-func (p *Pair) running(ctx context.Context) (pub, sub *end, name string, err error) {
+func (p *pgPair) running(ctx context.Context) (pub, sub *end, name string, err error) {
 	for _, d := range []struct {
 		pub, sub *end
 		name     string

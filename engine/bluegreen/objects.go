@@ -12,7 +12,7 @@ import (
 )
 
 // ensurePublication makes the publication on e publish exactly the tables.
-func (p *Pair) ensurePublication(ctx context.Context, e *end) error {
+func (p *pgPair) ensurePublication(ctx context.Context, e *end) error {
 	var n int
 	if err := e.conn.QueryRow(ctx, `SELECT count(*) FROM pg_publication WHERE pubname = $1`, p.cfg.publication()).Scan(&n); err != nil {
 		return err
@@ -57,7 +57,7 @@ func ensureSlot(ctx context.Context, e *end, slot string) (lsn string, created b
 
 // createSubscription subscribes sub to pub's publication through the slot
 // of the same name, which must exist.
-func (p *Pair) createSubscription(ctx context.Context, sub, pub *end, name string, copyData bool) error {
+func (p *pgPair) createSubscription(ctx context.Context, sub, pub *end, name string, copyData bool) error {
 	var n int
 	if err := sub.conn.QueryRow(ctx, `SELECT count(*) FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, name).Scan(&n); err != nil {
 		return err
@@ -127,7 +127,7 @@ func dropSlot(ctx context.Context, e *end, slot string) error {
 }
 
 // dropPublication drops the publication on e if it is there.
-func (p *Pair) dropPublication(ctx context.Context, e *end) error {
+func (p *pgPair) dropPublication(ctx context.Context, e *end) error {
 	_, err := e.conn.Exec(ctx, "DROP PUBLICATION IF EXISTS "+ident(p.cfg.publication()))
 	if err != nil {
 		return fmt.Errorf("drop publication on %s: %w", e.Name, err)
@@ -147,7 +147,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // Teardown drops every replication object of the pair on both sides —
 // subscriptions, slots (a slot left behind pins its server's WAL) and
 // publications — and leaves the data and the freezes as they are.
-func (p *Pair) Teardown(ctx context.Context) error {
+func (p *pgPair) Teardown(ctx context.Context) error {
 	return errors.Join(
 		dropSubscription(ctx, p.green, p.blue, p.cfg.ForwardName()),
 		dropSubscription(ctx, p.blue, p.green, p.cfg.ReverseName()),

@@ -9,9 +9,24 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Pair is an open blue-green pair: one connection to each side. Its
+func init() {
+	Register("postgres", Engine{
+		Open: func(ctx context.Context, cfg Config) (Pair, error) {
+			p, err := openPostgres(ctx, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		Leftovers: pgLeftovers,
+	})
+}
+
+var _ Pair = (*pgPair)(nil)
+
+// pgPair is an open PostgreSQL blue-green pair: one connection to each side. Its
 // methods are not safe for concurrent use.
-type Pair struct {
+type pgPair struct {
 	cfg    Config
 	blue   *end
 	green  *end
@@ -48,18 +63,14 @@ func exactName(name string) string {
 
 func (t table) String() string { return t.schema + "." + t.name }
 
-// Open connects to both sides and resolves the tables on blue.
-func Open(ctx context.Context, cfg Config) (*Pair, error) {
-	if cfg.Blue.Name == "" {
-		cfg.Blue.Name = "blue"
+// openPostgres connects to both sides and resolves the tables on blue.
+func openPostgres(ctx context.Context, cfg Config) (*pgPair, error) {
+	for _, s := range []Side{cfg.Blue, cfg.Green} {
+		if err := s.parses(); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.Green.Name == "" {
-		cfg.Green.Name = "green"
-	}
-	if err := cfg.check(); err != nil {
-		return nil, err
-	}
-	p := &Pair{cfg: cfg, blue: &end{Side: cfg.Blue}, green: &end{Side: cfg.Green}}
+	p := &pgPair{cfg: cfg, blue: &end{Side: cfg.Blue}, green: &end{Side: cfg.Green}}
 	for _, e := range []*end{p.blue, p.green} {
 		c, err := pgx.Connect(ctx, e.DSN)
 		if err != nil {
@@ -86,7 +97,7 @@ func Open(ctx context.Context, cfg Config) (*Pair, error) {
 }
 
 // Close closes both connections.
-func (p *Pair) Close(ctx context.Context) {
+func (p *pgPair) Close(ctx context.Context) {
 	for _, e := range []*end{p.blue, p.green} {
 		if e != nil && e.conn != nil {
 			e.conn.Close(ctx)
@@ -99,7 +110,7 @@ func (p *Pair) Close(ctx context.Context) {
 	}
 }
 
-func (p *Pair) tableList() string {
+func (p *pgPair) tableList() string {
 	names := make([]string, len(p.tables))
 	for i, t := range p.tables {
 		names[i] = t.ident()
@@ -114,10 +125,10 @@ func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + 
 func ident(s string) string { return pgx.Identifier{s}.Sanitize() }
 
 // Name is the pair's name (its replication objects are tr_<Name>…).
-func (p *Pair) Name() string { return p.cfg.Name }
+func (p *pgPair) Name() string { return p.cfg.Name }
 
 // Tables are the replicated tables as schema.table.
-func (p *Pair) Tables() []string {
+func (p *pgPair) Tables() []string {
 	out := make([]string, len(p.tables))
 	for i, t := range p.tables {
 		out[i] = t.String()

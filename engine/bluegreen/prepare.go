@@ -9,8 +9,8 @@ import (
 
 // Prepared is what Prepare did.
 type Prepared struct {
-	SlotLSN     string        // where the forward slot streams from
-	SlotCreated bool          // false: the slot was there (made before tightrope's copy)
+	SlotLSN     string        // where the forward slot streams from (MariaDB: green's start GTID position)
+	SlotCreated bool          // false: the slot (MariaDB: replica connection) was there
 	Tables      int           // tables the subscription has, all ready
 	Took        time.Duration // including the initial sync
 }
@@ -21,7 +21,7 @@ type Prepared struct {
 // replica), creates the forward slot on blue and the subscription on
 // green, and waits until every table is synchronised. Running it again
 // after a failure or a restart continues what is there.
-func (p *Pair) Prepare(ctx context.Context) (Prepared, error) {
+func (p *pgPair) Prepare(ctx context.Context) (Prepared, error) {
 	start := time.Now()
 	var out Prepared
 	if _, err := p.checkShapes(ctx, p.blue); err != nil {
@@ -56,7 +56,7 @@ func (p *Pair) Prepare(ctx context.Context) (Prepared, error) {
 
 // emptyUnlessSubscribed refuses to copy into a green that has rows and no
 // forward subscription yet: the copy would collide with them.
-func (p *Pair) emptyUnlessSubscribed(ctx context.Context) error {
+func (p *pgPair) emptyUnlessSubscribed(ctx context.Context) error {
 	var n int
 	if err := p.green.conn.QueryRow(ctx, `SELECT count(*) FROM pg_subscription WHERE subname = $1`, p.cfg.ForwardName()).Scan(&n); err != nil {
 		return err
@@ -78,7 +78,7 @@ func (p *Pair) emptyUnlessSubscribed(ctx context.Context) error {
 
 // waitReady waits until every table of the subscription on sub is in state
 // r (ready), failing at once when the subscription reports an error.
-func (p *Pair) waitReady(ctx context.Context, sub *end, name string, timeout time.Duration) (int, error) {
+func (p *pgPair) waitReady(ctx context.Context, sub *end, name string, timeout time.Duration) (int, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		var total, ready int

@@ -184,7 +184,7 @@ func TestCheckReverseRefuses(t *testing.T) {
 	}
 }
 
-func mustEqualIncluding(t *testing.T, p *Pair, tables int) {
+func mustEqualIncluding(t *testing.T, p *pgPair, tables int) {
 	t.Helper()
 	sums, err := p.Compare(dbtest.Ctx(t))
 	if err != nil {

@@ -22,7 +22,7 @@ type ReverseEvidence struct {
 	Took   time.Duration `json:"took"`
 }
 
-func (p *Pair) probeName() string { return "tr_" + p.cfg.Name + "_probe" }
+func (p *pgPair) probeName() string { return p.cfg.probeName() }
 
 // CheckReverse proves, before the first switch, that replication green →
 // blue can start the moment it is needed: both sides have the same tables
@@ -33,7 +33,7 @@ func (p *Pair) probeName() string { return "tr_" + p.cfg.Name + "_probe" }
 // conninfo over a replication connection and sees the publication's tables
 // (a probe subscription, created disabled without a slot, then dropped).
 // It changes nothing but green's publication.
-func (p *Pair) CheckReverse(ctx context.Context) (ReverseEvidence, error) {
+func (p *pgPair) CheckReverse(ctx context.Context) (ReverseEvidence, error) {
 	start := time.Now()
 	var ev ReverseEvidence
 	add := func(what, format string, args ...any) {
@@ -112,7 +112,7 @@ func (p *Pair) CheckReverse(ctx context.Context) (ReverseEvidence, error) {
 // probe creates on blue a disabled subscription to green without a slot —
 // which connects to green as the reverse subscription will and reads the
 // publication's tables — counts the tables it found, and drops it.
-func (p *Pair) probe(ctx context.Context) (int, error) {
+func (p *pgPair) probe(ctx context.Context) (int, error) {
 	name := p.probeName()
 	if err := dropSubscription(ctx, p.blue, p.green, name); err != nil {
 		return 0, err

@@ -17,7 +17,7 @@ import (
 // column, so the first insert on to after the switch takes a fresh value
 // (cutover.SyncSequencesFrom, the one implementation). Both sides are
 // frozen.
-func (p *Pair) syncSequences(ctx context.Context, from, to *end) ([]journal.SequenceSync, error) {
+func (p *pgPair) syncSequences(ctx context.Context, from, to *end) ([]journal.SequenceSync, error) {
 	names := make([]string, len(p.tables))
 	for i, t := range p.tables {
 		names[i] = t.String()

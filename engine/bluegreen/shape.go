@@ -73,7 +73,7 @@ func replicable(e *end, t table, s shape) error {
 
 // checkShapes fails unless every table is on both sides with the same
 // columns and key, and can be replicated from publisher.
-func (p *Pair) checkShapes(ctx context.Context, publisher *end) ([]shape, error) {
+func (p *pgPair) checkShapes(ctx context.Context, publisher *end) ([]shape, error) {
 	out := make([]shape, len(p.tables))
 	var errs []error
 	for i, t := range p.tables {

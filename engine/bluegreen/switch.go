@@ -68,13 +68,13 @@ type Switched struct {
 // replication running: blue stays live and writable. A failure in (5) or
 // (6) restarts forward replication (both sides are frozen and equal) and
 // unfreezes blue.
-func (p *Pair) Switch(ctx context.Context) (Switched, error) {
+func (p *pgPair) Switch(ctx context.Context) (Switched, error) {
 	return p.SwitchWith(ctx, Hooks{})
 }
 
 // SwitchWith is Switch with the caller's hooks: Phase told of each phase,
 // Route run between (6) and (7).
-func (p *Pair) SwitchWith(ctx context.Context, h Hooks) (Switched, error) {
+func (p *pgPair) SwitchWith(ctx context.Context, h Hooks) (Switched, error) {
 	if !p.reverseChecked {
 		if _, err := p.CheckReverse(ctx); err != nil {
 			return Switched{From: p.blue.Name, To: p.blue.Name}, fmt.Errorf("switch refused before anything changed: %w", err)
@@ -91,12 +91,12 @@ func (p *Pair) SwitchWith(ctx context.Context, h Hooks) (Switched, error) {
 // only the sequences, the route and green's unfreeze. Blue's freeze is
 // re-applied first. The route runs again if it had started: it must be
 // safe to repeat.
-func (p *Pair) ResumeSwitch(ctx context.Context, h Hooks) (Switched, error) {
+func (p *pgPair) ResumeSwitch(ctx context.Context, h Hooks) (Switched, error) {
 	return p.cut(ctx, p.blue, p.green, p.cfg.ForwardName(), p.cfg.ReverseName(), true, true, h)
 }
 
 // ResumeSwitchBack is ResumeSwitch for an interrupted switch-back.
-func (p *Pair) ResumeSwitchBack(ctx context.Context, restartForward bool, h Hooks) (Switched, error) {
+func (p *pgPair) ResumeSwitchBack(ctx context.Context, restartForward bool, h Hooks) (Switched, error) {
 	return p.cut(ctx, p.green, p.blue, p.cfg.ReverseName(), p.cfg.ForwardName(), restartForward, true, h)
 }
 
@@ -105,19 +105,19 @@ func (p *Pair) ResumeSwitchBack(ctx context.Context, restartForward bool, h Hook
 // and slot, and — when restartForward — start blue → green again with its
 // slot created while both sides are frozen; set blue's sequences and
 // unfreeze blue. Green stays frozen.
-func (p *Pair) SwitchBack(ctx context.Context, restartForward bool) (Switched, error) {
+func (p *pgPair) SwitchBack(ctx context.Context, restartForward bool) (Switched, error) {
 	return p.SwitchBackWith(ctx, restartForward, Hooks{})
 }
 
 // SwitchBackWith is SwitchBack with the caller's hooks.
-func (p *Pair) SwitchBackWith(ctx context.Context, restartForward bool, h Hooks) (Switched, error) {
+func (p *pgPair) SwitchBackWith(ctx context.Context, restartForward bool, h Hooks) (Switched, error) {
 	return p.cut(ctx, p.green, p.blue, p.cfg.ReverseName(), p.cfg.ForwardName(), restartForward, false, h)
 }
 
 // Live tells which side is live from the subscriptions there are: blue
 // while blue → green replicates (or nothing does), green while green →
 // blue does.
-func (p *Pair) Live(ctx context.Context) (string, error) {
+func (p *pgPair) Live(ctx context.Context) (string, error) {
 	ok, err := hasSubscription(ctx, p.blue, p.cfg.ReverseName())
 	if err != nil {
 		return "", err
@@ -131,7 +131,7 @@ func (p *Pair) Live(ctx context.Context) (string, error) {
 // cut moves the live side from old to nu; oldName replicates old → nu now,
 // newName is to replicate nu → old afterwards when startNew. resume: an
 // interrupted cut with old frozen, taken up where the subscriptions say.
-func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, startNew, resume bool, h Hooks) (out Switched, err error) {
+func (p *pgPair) cut(ctx context.Context, old, nu *end, oldName, newName string, startNew, resume bool, h Hooks) (out Switched, err error) {
 	out.From, out.To = old.Name, old.Name
 	oldRuns, err := hasSubscription(ctx, nu, oldName)
 	if err != nil {
@@ -235,7 +235,7 @@ func (p *Pair) cut(ctx context.Context, old, nu *end, oldName, newName string, s
 }
 
 // verifyUnless compares both sides (the verify phase) unless skip.
-func (p *Pair) verifyUnless(ctx context.Context, skip bool, old, nu *end, out *Switched, phase func(string, func() (string, error)) error) error {
+func (p *pgPair) verifyUnless(ctx context.Context, skip bool, old, nu *end, out *Switched, phase func(string, func() (string, error)) error) error {
 	if skip {
 		return nil
 	}
@@ -260,7 +260,7 @@ func (p *Pair) verifyUnless(ctx context.Context, skip bool, old, nu *end, out *S
 }
 
 // finish sets nu's sequences, runs the route and unfreezes nu.
-func (p *Pair) finish(ctx context.Context, old, nu *end, out *Switched, frozenAt time.Time, phase func(string, func() (string, error)) error, restore func(error) error, h Hooks) (Switched, error) {
+func (p *pgPair) finish(ctx context.Context, old, nu *end, out *Switched, frozenAt time.Time, phase func(string, func() (string, error)) error, restore func(error) error, h Hooks) (Switched, error) {
 	if err := phase(PhaseSequences, func() (string, error) {
 		var err error
 		out.Sequences, err = p.syncSequences(ctx, old, nu)
@@ -293,7 +293,7 @@ func (p *Pair) finish(ctx context.Context, old, nu *end, out *Switched, frozenAt
 // restore puts old → nu back after the cut dropped it (both sides are
 // frozen and were equal): the new direction dropped, old's slot and nu's
 // subscription made again without copying; then abort unfreezes old.
-func (p *Pair) restore(rctx context.Context, old, nu *end, oldName, newName string, cause error, abort func(error) error) error {
+func (p *pgPair) restore(rctx context.Context, old, nu *end, oldName, newName string, cause error, abort func(error) error) error {
 	var errs []error
 	if err := dropSubscription(rctx, old, nu, newName); err != nil {
 		errs = append(errs, err)
@@ -312,7 +312,7 @@ func (p *Pair) restore(rctx context.Context, old, nu *end, oldName, newName stri
 // detach disables and drops the subscription name on sub, keeping its
 // slot (dropped afterwards: a failure here leaves the subscription running
 // or, if it was dropped, is past the point of no return).
-func (p *Pair) detach(ctx context.Context, sub *end, name string) error {
+func (p *pgPair) detach(ctx context.Context, sub *end, name string) error {
 	if _, err := sub.conn.Exec(ctx, "ALTER SUBSCRIPTION "+ident(name)+" DISABLE"); err != nil {
 		return err
 	}
@@ -329,14 +329,14 @@ func (p *Pair) detach(ctx context.Context, sub *end, name string) error {
 	return nil
 }
 
-func (p *Pair) freeze(ctx context.Context, e *end) error {
+func (p *pgPair) freeze(ctx context.Context, e *end) error {
 	if p.cfg.Freezer == nil {
 		return nil
 	}
 	return p.cfg.Freezer.Freeze(ctx, e.Side, p.cfg.Tables)
 }
 
-func (p *Pair) unfreeze(ctx context.Context, e *end) error {
+func (p *pgPair) unfreeze(ctx context.Context, e *end) error {
 	if p.cfg.Freezer == nil {
 		return nil
 	}

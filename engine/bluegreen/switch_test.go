@@ -155,7 +155,7 @@ func logSwitch(t *testing.T, what string, s Switched) {
 		strings.Join(parts, ", "), s.ReplicaLSN, s.Sequences, s.Warnings)
 }
 
-func mustEqual(t *testing.T, p *Pair) {
+func mustEqual(t *testing.T, p *pgPair) {
 	t.Helper()
 	sums, err := p.Compare(dbtest.Ctx(t))
 	if err != nil {

@@ -20,11 +20,11 @@ type TableSum struct {
 // Compare compares every table row by row on both sides: a count and an
 // md5 over each row's text in key order, then, where they differ, the keys
 // of the rows that differ.
-func (p *Pair) Compare(ctx context.Context) ([]TableSum, error) {
+func (p *pgPair) Compare(ctx context.Context) ([]TableSum, error) {
 	return p.compare(ctx, p.blue, p.green)
 }
 
-func (p *Pair) compare(ctx context.Context, a, b *end) ([]TableSum, error) {
+func (p *pgPair) compare(ctx context.Context, a, b *end) ([]TableSum, error) {
 	var out []TableSum
 	for _, t := range p.tables {
 		s, err := tableShape(ctx, a, t)

@@ -215,8 +215,12 @@ func (r *run) step(ctx context.Context, i, n int, st runbooks.Step) {
 	case runbooks.KindUnfreeze:
 		p.line(1, "gives back exactly what the freeze of %s took", st.On)
 	case runbooks.KindReplicate:
-		p.line(1, "starts PostgreSQL logical replication %s → %s of %s (copy: %t), freezing %s as a replica; then proves %s → %s can replicate back",
-			st.From, st.To, dryTables(st), st.CopyRows, st.To, st.To, st.From)
+		how := "PostgreSQL logical replication"
+		if c, _ := r.opts.Runbook.Connection(st.From); c.Driver == "mysql" {
+			how = "MariaDB GTID replication"
+		}
+		p.line(1, "starts %s %s → %s of %s (copy: %t), freezing %s as a replica; then proves %s → %s can replicate back",
+			how, st.From, st.To, dryTables(st), st.CopyRows, st.To, st.To, st.From)
 	case runbooks.KindSwitch:
 		if st.Replication != "" {
 			p.line(1, "blue-green, turning %s's replication around: proves %s → %s again, asks the decision-maker %s go, then freezes %s, waits until %s has every change, compares every table, starts %s → %s, syncs %s's sequences and runs, in %s: $ sh -c %s; then unfreezes %s",

@@ -32,28 +32,56 @@ func (s *MariaDBServer) DSNFor(name string) string {
 	return fmt.Sprintf("root@tcp(127.0.0.1:%d)/%s", s.Port, name)
 }
 
-var (
-	myOnce sync.Once
-	mySrv  *MariaDBServer
-	myErr  error
-)
+// myInstance is one throwaway MariaDB of the test binary, started once.
+type myInstance struct {
+	once     sync.Once
+	serverID int
+	srv      *MariaDBServer
+	err      error
+}
 
-// mariadbServerID is the binlog server id of the throwaway MariaDB; a
-// capture's replica id must differ from it.
-const mariadbServerID = 7401
+// The binlog server ids of the throwaway MariaDBs; a capture's replica id
+// must differ from them, and two servers replicating between each other
+// must differ too.
+var (
+	myFirst  = &myInstance{serverID: 7401}
+	mySecond = &myInstance{serverID: 7402}
+)
 
 // MariaDB returns the package's throwaway MariaDB server, starting it on
 // first use. It skips t (fails it under CI) when the server cannot start.
-func MariaDB(t testing.TB) *MariaDBServer {
+func MariaDB(t testing.TB) *MariaDBServer { t.Helper(); return myFirst.get(t) }
+
+// SecondMariaDB returns a second throwaway MariaDB, independent of
+// MariaDB's (its own directory, port and server_id, the same settings):
+// the other side of a replication between two servers (blue-green).
+func SecondMariaDB(t testing.TB) *MariaDBServer { t.Helper(); return mySecond.get(t) }
+
+// installMu serializes mariadb-install-db: the servers then start at once.
+var installMu sync.Mutex
+
+// TwoMariaDBs returns MariaDB's and SecondMariaDB's servers, starting
+// those not yet started at the same time (a start takes seconds).
+func TwoMariaDBs(t testing.TB) (first, second *MariaDBServer) {
 	t.Helper()
-	myOnce.Do(func() { mySrv, myErr = startMariaDB() })
-	if myErr != nil {
-		unavailable(t, "throwaway MariaDB with a ROW binlog", myErr)
+	var wg sync.WaitGroup
+	for _, m := range []*myInstance{myFirst, mySecond} {
+		wg.Go(func() { m.once.Do(func() { m.srv, m.err = startMariaDB(m.serverID) }) })
 	}
-	return mySrv
+	wg.Wait()
+	return myFirst.get(t), mySecond.get(t)
 }
 
-func startMariaDB() (*MariaDBServer, error) {
+func (m *myInstance) get(t testing.TB) *MariaDBServer {
+	t.Helper()
+	m.once.Do(func() { m.srv, m.err = startMariaDB(m.serverID) })
+	if m.err != nil {
+		unavailable(t, "throwaway MariaDB with a ROW binlog", m.err)
+	}
+	return m.srv
+}
+
+func startMariaDB(serverID int) (*MariaDBServer, error) {
 	mariadbd, err := exec.LookPath("mariadbd")
 	if err != nil {
 		if mariadbd, err = exec.LookPath("/usr/sbin/mariadbd"); err != nil {
@@ -75,7 +103,10 @@ func startMariaDB() (*MariaDBServer, error) {
 	data := filepath.Join(dir, "data")
 	install := acct.command(installDB, "--no-defaults", "--datadir="+data,
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
-	if out, err := install.CombinedOutput(); err != nil {
+	installMu.Lock() // two installs at once fail now and then (seen ~1 in 7)
+	out, err := install.CombinedOutput()
+	installMu.Unlock()
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("mariadb-install-db: %v: %s", err, out)
 	}
@@ -98,7 +129,7 @@ func startMariaDB() (*MariaDBServer, error) {
 		"--binlog-row-image=FULL",
 		"--binlog-row-metadata=FULL",
 		"--gtid-strict-mode=ON",
-		fmt.Sprintf("--server-id=%d", mariadbServerID),
+		fmt.Sprintf("--server-id=%d", serverID),
 		"--innodb-buffer-pool-size=32M",
 		"--innodb-flush-log-at-trx-commit=2",
 		"--sync-binlog=0",
@@ -107,7 +138,7 @@ func startMariaDB() (*MariaDBServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &MariaDBServer{Dir: dir, Port: port, ServerID: mariadbServerID}
+	s := &MariaDBServer{Dir: dir, Port: port, ServerID: serverID}
 	s.DSN = s.DSNFor("")
 	// wait until the server answers a query
 	err = proc.ready(90*time.Second, 200*time.Millisecond, "did not answer", logPath, func() error {

@@ -39,6 +39,18 @@ func MariaDB(t testing.TB) *MariaDBServer {
 	return nil
 }
 
+// SecondMariaDB skips t (fails it under CI): not on Linux.
+func SecondMariaDB(t testing.TB) *MariaDBServer {
+	unavailable(t, "throwaway MariaDB", errNotLinux)
+	return nil
+}
+
+// TwoMariaDBs skips t (fails it under CI): not on Linux.
+func TwoMariaDBs(t testing.TB) (first, second *MariaDBServer) {
+	unavailable(t, "throwaway MariaDB", errNotLinux)
+	return nil, nil
+}
+
 // Account is never reached: MariaDB skipped t already.
 func (s *MariaDBServer) Account(t testing.TB, name, privileges string) string {
 	unavailable(t, "throwaway MariaDB", errNotLinux)

@@ -14,3 +14,9 @@ var Demo []byte
 //
 //go:embed blue-green-postgres.yaml
 var BlueGreen []byte
+
+// BlueGreenMariaDB is the blue-green MariaDB runbook; its hooks call
+// ./route.sh.
+//
+//go:embed blue-green-mariadb.yaml
+var BlueGreenMariaDB []byte

@@ -446,14 +446,14 @@ func TestCDCSchemaChange(t *testing.T) {
 // from its consistent point (by key) brings the target level with the
 // source all the same.
 func TestCDCResumeMidCopy(t *testing.T) {
-	w := newCDCWorld(t, 150000)
+	w := newCDCWorld(t, 30000)
 	rb := w.runbook(t, "", `  - { id: capture, kind: cdc-start, tables: [orders, customers] }
   - { id: bulk, kind: copy, tables: [orders, customers], batch: 20, parallel: 1 }
   - { id: catch-up, kind: cdc-catchup, lag: 2s, timeout: 3m }
   - { id: quiet, kind: manual, instructions: stop the writers }
 `)
 	r := startRun(t, rb, w.dir, "alice", "")
-	wr := startWriter(t, w.src, 150000, 2*time.Millisecond)
+	wr := startWriter(t, w.src, 30000, 2*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan string, 1)
 	go func() {
@@ -484,7 +484,7 @@ func TestCDCResumeMidCopy(t *testing.T) {
 	sameTables(t, w)
 	ev := readCDC(t, r.journal)
 	checkAppliedOnce(t, w, ev)
-	if !anyLog(ev.logs, "is no longer held") {
+	if !anyLog(ev.logs, "its snapshot is not held") {
 		t.Error("the resumed copy read the live tables without saying so")
 	}
 }

@@ -27,7 +27,9 @@ type MyLagReading struct {
 	// OldestLog is the oldest binlog on the server and the GTID position it
 	// starts from; HeadroomBytes the binlog bytes on the server before the
 	// file holding the saved position (what can be purged or expire before
-	// the position is lost; 0: the next purge loses it; -1 unknown).
+	// the position is lost; 0: the next purge loses it; -1 unknown, or the
+	// position is in the active binlog, which no purge removes — a fresh
+	// or caught-up stream is not at risk and must not be graded low).
 	OldestLog     string
 	OldestGTID    string
 	HeadroomBytes int64
@@ -85,6 +87,9 @@ func MyLag(ctx context.Context, dsn string, sp Spooled, read MyPoint) (MyLagRead
 		return r, nil
 	}
 	r.SourceLagBytes, r.HeadroomBytes = after, before
+	if point.File == h.files[len(h.files)-1].name {
+		r.HeadroomBytes = -1 // the active binlog: PURGE and expiry never remove it
+	}
 	r.SourceLagMS = 0
 	if after > 0 && !point.At.IsZero() {
 		r.SourceLagMS = max(0, time.Since(point.At).Milliseconds())

@@ -45,13 +45,13 @@ func (d *pgDecoder) decode(data []byte) (*journal.CDCChangesPayload, error) {
 	case *pglogrepl.RelationMessage:
 		name, shape := relationName(m), relationShape(m)
 		if old, ok := d.relations[m.RelationID]; ok && relationShape(old) != shape {
-			return nil, &SchemaChangedError{Table: name, Before: relationShape(old), After: shape}
+			return nil, pgSchemaChanged(name, relationShape(old), shape)
 		}
 		if old, ok := d.shapes[name]; ok && old != shape {
-			return nil, &SchemaChangedError{Table: name, Before: old, After: shape}
+			return nil, pgSchemaChanged(name, old, shape)
 		}
 		if cols, ok := d.spooled[name]; ok && d.shapes[name] == "" && !slices.Equal(cols, relationColumns(m)) {
-			return nil, &SchemaChangedError{Table: name, Before: "columns " + strings.Join(cols, ", ") + " (the last row spooled)", After: shape}
+			return nil, pgSchemaChanged(name, "columns "+strings.Join(cols, ", ")+" (the last row spooled)", shape)
 		}
 		d.relations[m.RelationID] = m
 		d.shapes[name] = shape

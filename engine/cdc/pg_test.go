@@ -242,7 +242,7 @@ func TestPGSchemaChangedWhileNothingCaptured(t *testing.T) {
 	defer cancel()
 	err = w.capture().Run(ctx2)
 	var changed *SchemaChangedError
-	if !errors.As(err, &changed) || changed.Before != started.Shapes["items"] || !strings.Contains(changed.After, "extra") {
+	if !errors.As(err, &changed) || changed.Before != readableShape(started.Shapes["items"]) || strings.Contains(changed.Before, "oid") || !strings.Contains(changed.After, "extra") {
 		t.Fatalf("Run = %v, want a schema change from the journaled shape", err)
 	}
 	if sp, _, _ := ReadSpooled(ctx, w.journal.Path(), w.stream); sp.Count != 0 {

@@ -24,7 +24,8 @@
 // cutover.SyncSequencesFrom. Each phase is told to Hooks.Phase as it ends
 // and the routing hook runs inside the switch (Hooks.Route), with both
 // sides frozen; ResumeSwitch and ResumeSwitchBack take up a switch
-// interrupted with the old side frozen.
+// interrupted with the old side frozen. Both pairs switch through one
+// procedure, runCut (cut.go), with their own steps (cutSteps).
 //
 // MariaDB: tightrope's sessions run with sql_log_bin = 0, so its own
 // writes on a side take no GTID; gtid_slave_pos is set only in the

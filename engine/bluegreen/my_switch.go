@@ -57,81 +57,35 @@ func (p *myPair) ResumeSwitchBack(ctx context.Context, restartForward bool, h Ho
 // replicates old → nu now; newName on old is to replicate nu → old
 // afterwards when startNew. resume: an interrupted cut with old frozen,
 // taken up where the replica connections say.
-func (p *myPair) cut(ctx context.Context, old, nu *myEnd, oldName, newName string, startNew, resume bool, h Hooks) (out Switched, err error) {
-	out.From, out.To = old.Name, old.Name
-	_, oldRuns, err := nu.replica(ctx, oldName)
-	if err != nil {
-		return out, err
-	}
-	newRuns := false
-	if !oldRuns && resume {
-		if _, newRuns, err = old.replica(ctx, newName); err != nil {
-			return out, err
-		}
-	}
-	if !oldRuns && !resume {
-		return out, fmt.Errorf("switch refused: %s does not replicate %s (no replica connection %s on it)", nu.Name, old.Name, oldName)
-	}
-	frozenAt := time.Now()
-	phase := func(name string, do func() (string, error)) error {
-		start := time.Now()
-		detail, err := do()
-		ph := Phase{Name: name, Took: time.Since(start), Detail: detail}
-		out.Phases = append(out.Phases, ph)
-		if h.Phase != nil {
-			h.Phase(ph, err)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		return nil
-	}
-	// Recovery runs even when ctx was cancelled.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	abort := func(cause error) error {
-		if uerr := p.unfreeze(rctx, old); uerr != nil {
-			return fmt.Errorf("switch aborted: %w; and %s could NOT be unfrozen: %v", cause, old.Name, uerr)
-		}
-		return fmt.Errorf("switch aborted, %s is live and writable, replication %s → %s runs: %w", old.Name, old.Name, nu.Name, cause)
-	}
-	restore := func(cause error) error { return p.restore(rctx, old, nu, oldName, newName, cause, abort) }
-
-	if err := phase(PhaseFrozen, func() (string, error) { return old.Name + " frozen", p.freeze(ctx, old) }); err != nil {
-		return out, abort(err)
-	}
-	if oldRuns {
-		if err := phase(PhaseDrained, func() (string, error) {
+func (p *myPair) cut(ctx context.Context, old, nu *myEnd, oldName, newName string, startNew, resume bool, h Hooks) (Switched, error) {
+	return runCut(ctx, cutSteps{
+		old: old.Name, nu: nu.Name, oldName: oldName, newName: newName, link: "replica connection",
+		startNew: startNew, resume: resume, detachRestores: true,
+		oldRuns: func(ctx context.Context) (bool, error) {
+			_, ok, err := nu.replica(ctx, oldName)
+			return ok, err
+		},
+		newRuns: func(ctx context.Context) (bool, error) {
+			_, ok, err := old.replica(ctx, newName)
+			return ok, err
+		},
+		freeze:      func(ctx context.Context) error { return p.freeze(ctx, old) },
+		unfreezeOld: func(ctx context.Context) error { return p.unfreeze(ctx, old) },
+		unfreezeNew: func(ctx context.Context) error { return p.unfreeze(ctx, nu) },
+		drain: func(ctx context.Context, out *Switched) (string, error) {
 			var err error
 			out.Lag, err = myWaitCaughtUp(ctx, old, nu, oldName, p.cfg.catchUpTimeout())
 			return fmt.Sprintf("%s applied %s's GTID position %s (replica connection %s)", nu.Name, old.Name, out.Lag.CurrentLSN, oldName), err
-		}); err != nil {
-			return out, abort(err)
-		}
-	}
-	if !newRuns {
-		if err := phase(PhaseVerify, func() (string, error) { return p.verify(ctx, old, nu, &out) }); err != nil {
-			if oldRuns {
-				return out, abort(err)
-			}
-			return out, restore(err)
-		}
-	}
-	if oldRuns {
-		if err := phase(PhaseDetach, func() (string, error) {
+		},
+		verify: func(ctx context.Context, out *Switched) (string, error) { return p.verify(ctx, old, nu, out) },
+		detach: func(ctx context.Context, _ *Switched) (string, error) {
 			return fmt.Sprintf("replica connection %s on %s stopped and removed", oldName, nu.Name), nu.removeReplica(ctx, oldName)
-		}); err != nil {
-			return out, restore(err)
-		}
-	}
-	// From here old → nu no longer runs: a failure restarts it.
-	switch {
-	case newRuns:
-		if out.ReplicaLSN, err = old.gtidVar(ctx, "gtid_slave_pos"); err != nil {
-			return out, restore(err)
-		}
-	case startNew:
-		if err := phase(PhaseReplicate, func() (string, error) {
+		},
+		resumed: func(ctx context.Context, out *Switched) (err error) {
+			out.ReplicaLSN, err = old.gtidVar(ctx, "gtid_slave_pos")
+			return err
+		},
+		startReverse: func(ctx context.Context, out *Switched) (string, error) {
 			var err error
 			if out.ReplicaLSN, err = nu.gtidVar(ctx, "gtid_binlog_pos"); err != nil {
 				return "", err
@@ -143,35 +97,15 @@ func (p *myPair) cut(ctx context.Context, old, nu *myEnd, oldName, newName strin
 				return "", err
 			}
 			return fmt.Sprintf("%s → %s started: replica connection %s on %s from GTID position %q", nu.Name, old.Name, newName, old.Name, out.ReplicaLSN), nil
-		}); err != nil {
-			return out, restore(err)
-		}
-	}
-	if err := phase(PhaseSequences, func() (string, error) {
-		var err error
-		out.Sequences, err = p.syncCounters(ctx, old, nu)
-		moved := 0
-		for _, s := range out.Sequences {
-			if s.NextAfter != s.Next {
-				moved++
-			}
-		}
-		return fmt.Sprintf("%d AUTO_INCREMENT counters on %s, %d moved past the keys", len(out.Sequences), nu.Name, moved), err
-	}); err != nil {
-		return out, restore(err)
-	}
-	if h.Route != nil {
-		if err := phase(PhaseRoute, func() (string, error) { return "routing hook ran", h.Route(ctx) }); err != nil {
-			return out, restore(err)
-		}
-	}
-	if err := phase(PhaseUnfrozen, func() (string, error) { return nu.Name + " unfrozen: it is live", p.unfreeze(ctx, nu) }); err != nil {
-		out.To = nu.Name
-		return out, fmt.Errorf("switched to %s but it could not be unfrozen: %w", nu.Name, err)
-	}
-	out.To = nu.Name
-	out.Frozen = time.Since(frozenAt)
-	return out, nil
+		},
+		syncCounters: func(ctx context.Context) ([]journal.SequenceSync, error) { return p.syncCounters(ctx, old, nu) },
+		countersDetail: func(n, moved int) string {
+			return fmt.Sprintf("%d AUTO_INCREMENT counters on %s, %d moved past the keys", n, nu.Name, moved)
+		},
+		restore: func(rctx context.Context, cause error, abort func(error) error) error {
+			return p.restore(rctx, old, nu, oldName, newName, cause, abort)
+		},
+	}, h)
 }
 
 // verify compares every table on old and nu with engine/verify's
@@ -187,7 +121,6 @@ func (p *myPair) verify(ctx context.Context, old, nu *myEnd, out *Switched) (str
 		return "", err
 	}
 	var bad []string
-	var rows int64
 	for _, t := range p.tables {
 		c, err := verify.Table(ctx, src, dst, t, runbooks.Step{})
 		if err != nil {
@@ -197,15 +130,11 @@ func (p *myPair) verify(ctx context.Context, old, nu *myEnd, out *Switched) (str
 			Equal: c.Mismatches == 0 && c.SourceRows == c.TargetRows && c.SourceChecksum == c.TargetChecksum}
 		ts.Differ = c.MismatchKeys[:min(5, len(c.MismatchKeys))]
 		out.Tables = append(out.Tables, ts)
-		rows += ts.Rows
 		if !ts.Equal {
 			bad = append(bad, fmt.Sprintf("%s (%s has %d rows, %s %d; differing keys %s)", t, old.Name, c.SourceRows, nu.Name, c.TargetRows, strings.Join(ts.Differ, " ")))
 		}
 	}
-	if len(bad) > 0 {
-		return "", fmt.Errorf("%s and %s differ: %s", old.Name, nu.Name, strings.Join(bad, "; "))
-	}
-	return fmt.Sprintf("%d tables, %d rows equal on %s and %s", len(out.Tables), rows, old.Name, nu.Name), nil
+	return verdict(old.Name, nu.Name, out.Tables, bad)
 }
 
 // syncCounters brings nu's AUTO_INCREMENT counters past the largest key

@@ -131,91 +131,36 @@ func (p *pgPair) Live(ctx context.Context) (string, error) {
 // cut moves the live side from old to nu; oldName replicates old → nu now,
 // newName is to replicate nu → old afterwards when startNew. resume: an
 // interrupted cut with old frozen, taken up where the subscriptions say.
-func (p *pgPair) cut(ctx context.Context, old, nu *end, oldName, newName string, startNew, resume bool, h Hooks) (out Switched, err error) {
-	out.From, out.To = old.Name, old.Name
-	oldRuns, err := hasSubscription(ctx, nu, oldName)
-	if err != nil {
-		return out, err
-	}
-	newRuns := false
-	if !oldRuns && resume {
-		if newRuns, err = hasSubscription(ctx, old, newName); err != nil {
-			return out, err
-		}
-	}
-	if !oldRuns && !resume {
-		return out, fmt.Errorf("switch refused: %s does not replicate %s (no subscription %s on it)", nu.Name, old.Name, oldName)
-	}
-	frozenAt := time.Now()
-	phase := func(name string, do func() (string, error)) error {
-		start := time.Now()
-		detail, err := do()
-		ph := Phase{Name: name, Took: time.Since(start), Detail: detail}
-		out.Phases = append(out.Phases, ph)
-		if h.Phase != nil {
-			h.Phase(ph, err)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		return nil
-	}
-	// Recovery runs even when ctx was cancelled.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	abort := func(cause error) error {
-		uerr := p.unfreeze(rctx, old)
-		if uerr != nil {
-			return fmt.Errorf("switch aborted: %w; and %s could NOT be unfrozen: %v", cause, old.Name, uerr)
-		}
-		return fmt.Errorf("switch aborted, %s is live and writable, replication %s → %s runs: %w", old.Name, old.Name, nu.Name, cause)
-	}
-
-	if err := phase(PhaseFrozen, func() (string, error) {
-		return old.Name + " frozen", p.freeze(ctx, old)
-	}); err != nil {
-		return out, abort(err)
-	}
-	if oldRuns {
-		if err := phase(PhaseDrained, func() (string, error) {
+func (p *pgPair) cut(ctx context.Context, old, nu *end, oldName, newName string, startNew, resume bool, h Hooks) (Switched, error) {
+	return runCut(ctx, cutSteps{
+		old: old.Name, nu: nu.Name, oldName: oldName, newName: newName, link: "subscription",
+		startNew: startNew, resume: resume,
+		oldRuns:     func(ctx context.Context) (bool, error) { return hasSubscription(ctx, nu, oldName) },
+		newRuns:     func(ctx context.Context) (bool, error) { return hasSubscription(ctx, old, newName) },
+		freeze:      func(ctx context.Context) error { return p.freeze(ctx, old) },
+		unfreezeOld: func(ctx context.Context) error { return p.unfreeze(ctx, old) },
+		unfreezeNew: func(ctx context.Context) error { return p.unfreeze(ctx, nu) },
+		drain: func(ctx context.Context, out *Switched) (string, error) {
 			var err error
 			out.Lag, err = waitCaughtUp(ctx, old, nu, oldName, p.cfg.catchUpTimeout())
 			return fmt.Sprintf("%s confirmed %s's WAL up to %s (slot %s)", nu.Name, old.Name, out.Lag.ConfirmedLSN, oldName), err
-		}); err != nil {
-			return out, abort(err)
-		}
-	}
-	// An interrupted cut past the turn (newRuns) has nu → old running and
-	// nu may have been unfrozen: there is nothing to compare still.
-	if err := p.verifyUnless(ctx, newRuns, old, nu, &out, phase); err != nil {
-		if oldRuns {
-			return out, abort(err)
-		}
-		return out, p.restore(rctx, old, nu, oldName, newName, err, abort)
-	}
-	var slotErr error
-	if oldRuns {
-		if err := phase(PhaseDetach, func() (string, error) {
+		},
+		verify: func(ctx context.Context, out *Switched) (string, error) { return p.verify(ctx, old, nu, out) },
+		detach: func(ctx context.Context, out *Switched) (string, error) {
 			if err := p.detach(ctx, nu, oldName); err != nil {
 				return "", err
 			}
-			slotErr = dropSlot(ctx, old, oldName) // the subscription is gone: not a reason to go back
+			// the subscription is gone: not a reason to go back
+			if err := dropSlot(ctx, old, oldName); err != nil {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("slot %s on %s was not dropped and pins its server's WAL (Teardown drops it): %v", oldName, old.Name, err))
+			}
 			return fmt.Sprintf("subscription %s on %s dropped", oldName, nu.Name), nil
-		}); err != nil {
-			return out, abort(err)
-		}
-	}
-	if slotErr != nil {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("slot %s on %s was not dropped and pins its server's WAL (Teardown drops it): %v", oldName, old.Name, slotErr))
-	}
-	// From here old → nu no longer runs: a failure restarts it.
-	restore := func(cause error) error { return p.restore(rctx, old, nu, oldName, newName, cause, abort) }
-	if newRuns {
-		if out.ReplicaLSN, _, err = ensureSlot(ctx, nu, newName); err != nil {
-			return out, restore(err)
-		}
-	} else if startNew {
-		if err := phase(PhaseReplicate, func() (string, error) {
+		},
+		resumed: func(ctx context.Context, out *Switched) (err error) {
+			out.ReplicaLSN, _, err = ensureSlot(ctx, nu, newName)
+			return err
+		},
+		startReverse: func(ctx context.Context, out *Switched) (string, error) {
 			if err := p.ensurePublication(ctx, nu); err != nil {
 				return "", err
 			}
@@ -227,67 +172,30 @@ func (p *pgPair) cut(ctx context.Context, old, nu *end, oldName, newName string,
 				return "", err
 			}
 			return fmt.Sprintf("%s → %s started: slot %s on %s from LSN %s", nu.Name, old.Name, newName, nu.Name, out.ReplicaLSN), nil
-		}); err != nil {
-			return out, restore(err)
-		}
-	}
-	return p.finish(ctx, old, nu, &out, frozenAt, phase, restore, h)
+		},
+		syncCounters: func(ctx context.Context) ([]journal.SequenceSync, error) { return p.syncSequences(ctx, old, nu) },
+		countersDetail: func(n, moved int) string {
+			return fmt.Sprintf("%d sequences on %s, %d moved past %s's", n, nu.Name, moved, old.Name)
+		},
+		restore: func(rctx context.Context, cause error, abort func(error) error) error {
+			return p.restore(rctx, old, nu, oldName, newName, cause, abort)
+		},
+	}, h)
 }
 
-// verifyUnless compares both sides (the verify phase) unless skip.
-func (p *pgPair) verifyUnless(ctx context.Context, skip bool, old, nu *end, out *Switched, phase func(string, func() (string, error)) error) error {
-	if skip {
-		return nil
+// verify compares both sides (the verify phase) into out.Tables.
+func (p *pgPair) verify(ctx context.Context, old, nu *end, out *Switched) (string, error) {
+	var err error
+	if out.Tables, err = p.compare(ctx, old, nu); err != nil {
+		return "", err
 	}
-	return phase(PhaseVerify, func() (string, error) {
-		var err error
-		if out.Tables, err = p.compare(ctx, old, nu); err != nil {
-			return "", err
-		}
-		var bad []string
-		var rows int64
-		for _, t := range out.Tables {
-			rows += t.Rows
-			if !t.Equal {
-				bad = append(bad, fmt.Sprintf("%s (%s has %d rows; differing keys %s)", t.Table, old.Name, t.Rows, strings.Join(t.Differ, " ")))
-			}
-		}
-		if len(bad) > 0 {
-			return "", fmt.Errorf("%s and %s differ: %s", old.Name, nu.Name, strings.Join(bad, "; "))
-		}
-		return fmt.Sprintf("%d tables, %d rows equal on %s and %s", len(out.Tables), rows, old.Name, nu.Name), nil
-	})
-}
-
-// finish sets nu's sequences, runs the route and unfreezes nu.
-func (p *pgPair) finish(ctx context.Context, old, nu *end, out *Switched, frozenAt time.Time, phase func(string, func() (string, error)) error, restore func(error) error, h Hooks) (Switched, error) {
-	if err := phase(PhaseSequences, func() (string, error) {
-		var err error
-		out.Sequences, err = p.syncSequences(ctx, old, nu)
-		moved := 0
-		for _, s := range out.Sequences {
-			if s.NextAfter != s.Next {
-				moved++
-			}
-		}
-		return fmt.Sprintf("%d sequences on %s, %d moved past %s's", len(out.Sequences), nu.Name, moved, old.Name), err
-	}); err != nil {
-		return *out, restore(err)
-	}
-	if h.Route != nil {
-		if err := phase(PhaseRoute, func() (string, error) { return "routing hook ran", h.Route(ctx) }); err != nil {
-			return *out, restore(err)
+	var bad []string
+	for _, t := range out.Tables {
+		if !t.Equal {
+			bad = append(bad, fmt.Sprintf("%s (%s has %d rows; differing keys %s)", t.Table, old.Name, t.Rows, strings.Join(t.Differ, " ")))
 		}
 	}
-	if err := phase(PhaseUnfrozen, func() (string, error) {
-		return nu.Name + " unfrozen: it is live", p.unfreeze(ctx, nu)
-	}); err != nil {
-		out.To = nu.Name
-		return *out, fmt.Errorf("switched to %s but it could not be unfrozen: %w", nu.Name, err)
-	}
-	out.To = nu.Name
-	out.Frozen = time.Since(frozenAt)
-	return *out, nil
+	return verdict(old.Name, nu.Name, out.Tables, bad)
 }
 
 // restore puts old → nu back after the cut dropped it (both sides are

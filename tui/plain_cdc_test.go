@@ -103,3 +103,14 @@ func TestPlainCDCOpenTx(t *testing.T) {
 		t.Errorf("output lacks %q and the line after it (or holds a raw escape):\n%s", want, got)
 	}
 }
+
+// The console's CDC pane names an open writing transaction, escaped.
+func TestCDCPaneOpenTxWords(t *testing.T) {
+	t.Parallel()
+	l := &journal.CDCLagPayload{HeadroomBytes: -1, WALStatus: "reserved",
+		OpenTx: &journal.CDCOpenTx{AgeMS: 12000, PID: 4242, App: "x\x1b[2J", Rows: 3}}
+	want := "WAL reserved, source tx open 12s on pid 4242 (app 'x\\x1b[2J'), 3 rows modified, not in the log yet"
+	if got := cdcHeadroomWords(l); got != want {
+		t.Errorf("pane words %q, want %q", got, want)
+	}
+}

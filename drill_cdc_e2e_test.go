@@ -65,8 +65,10 @@ func TestDrillCDCFaults(t *testing.T) {
 		"cdc-ddl": {spec: "cdc-ddl:source@soak:items:1s", expect: "rollback", check: checkDDL},
 		// the same through the console: the alarm, r, the migration id
 		"cdc-ddl-console": {spec: "cdc-ddl:source@soak:items:1s", expect: "rollback", console: true, check: checkDDL},
-		"cdc-long-tx":     {spec: "cdc-long-tx:source@soak:items:3s:1s", expect: "continue", check: checkLongTx},
-		"apply-lock":      {spec: "apply-lock:target@soak:items:4s:1s", expect: "rollback", check: checkApplyLock},
+		// held 5s past a 2s threshold: 3s of age over it, more than the
+		// sampler's 2s interval, so a sample sees it there
+		"cdc-long-tx": {spec: "cdc-long-tx:source@soak:items:5s:1s", expect: "continue", check: checkLongTx},
+		"apply-lock":  {spec: "apply-lock:target@soak:items:4s:1s", expect: "rollback", check: checkApplyLock},
 	}
 	for name, d := range drills {
 		t.Run(name, func(t *testing.T) {
@@ -397,22 +399,41 @@ func checkLongTx(t *testing.T, r cdcDrillRun) {
 		t.Fatalf("spooled after the fault %+v: want the long transaction's two updates, after others", txs)
 	}
 	// an open transaction is not lag: nothing committed is behind, so
-	// the samples taken while it was open stay under the threshold
-	samples := 0
+	// the samples taken while it was open stay under the threshold; the
+	// sampler sees the transaction itself, and cdc_lag fires on its age
+	open := 0
 	for _, e := range r.events {
 		if e.Type == journal.CDCLagSample && e.Seq > r.faultSeq {
 			p, err := journal.Decode(e)
 			if err != nil {
 				t.Fatal(err)
 			}
-			samples++
-			if lag := p.(journal.CDCLagPayload).LagMS; lag >= 2000 {
-				t.Errorf("a lag sample of %dms while the long transaction was open", lag)
+			l := p.(journal.CDCLagPayload)
+			if l.LagMS >= 2000 {
+				t.Errorf("a lag sample of %dms while the long transaction was open", l.LagMS)
+			}
+			if l.OpenTx != nil {
+				open++
 			}
 		}
 	}
-	if samples == 0 || len(r.triggers("cdc_lag")) != 0 {
-		t.Errorf("%d lag samples after the fault, cdc_lag fired %d times", samples, len(r.triggers("cdc_lag")))
+	tr := r.triggers("cdc_lag")
+	if open == 0 || len(tr) == 0 {
+		t.Fatalf("%d lag samples saw the open transaction, cdc_lag fired %d times", open, len(tr))
+	}
+	for _, want := range []string{"source transaction open ", " on pid ", "not yet in the log: its changes will arrive at once when it commits"} {
+		if !strings.Contains(tr[0].Message, want) {
+			t.Errorf("cdc_lag message %q lacks %q", tr[0].Message, want)
+		}
+	}
+	if age, _ := tr[0].Evidence["open_tx_age_ms"].(float64); age <= 2000 || tr[0].Observed != age {
+		t.Errorf("cdc_lag observed %v, evidence %v: want the open transaction's age over 2s", tr[0].Observed, tr[0].Evidence)
+	}
+	if pid, _ := tr[0].Evidence["open_tx_pid"].(float64); pid <= 0 {
+		t.Errorf("cdc_lag evidence %v: want the open transaction's pid", tr[0].Evidence)
+	}
+	if !strings.Contains(r.out, "by trigger cdc_lag") || !strings.Contains(r.out, "source transaction open") {
+		t.Error("the output does not show the open transaction or the scorecard does not name cdc_lag")
 	}
 }
 

@@ -111,7 +111,7 @@ func (s *cdcStream) sample() {
 func (s *cdcStream) measure(now time.Time, ss cdc.SourceSample) journal.CDCLagPayload {
 	p := journal.CDCLagPayload{
 		Stream: s.name, SourceLagBytes: ss.BehindBytes, SourceLagMS: -1, ETAMS: -1,
-		WALStatus: ss.WALStatus, HeadroomBytes: ss.HeadroomBytes,
+		WALStatus: ss.WALStatus, HeadroomBytes: ss.HeadroomBytes, OpenTx: ss.OpenTx,
 	}
 	if ss.Head > 0 {
 		s.heads = append(s.heads, headPoint{now, ss.Head})
@@ -175,8 +175,27 @@ func trend(h []lagPoint) (string, int64) {
 	return "steady", -1
 }
 
-// cdcLag is the cdc_lag observation of one sample.
+// cdcLag is the cdc_lag observation of one sample: the lag, or the age
+// of the oldest writing transaction open on the source when that is
+// larger — not in the log yet, its changes arrive at once on commit.
 func cdcLag(stepID string, p journal.CDCLagPayload) measure {
+	ev := map[string]any{
+		"stream": p.Stream, "lag_ms": p.LagMS, "source_lag_ms": p.SourceLagMS, "source_lag_bytes": p.SourceLagBytes,
+		"apply_lag_txs": p.ApplyLagTxs, "apply_lag_ms": p.ApplyLagMS, "trend": p.Trend, "eta_ms": p.ETAMS,
+		"wal_status": p.WALStatus, "headroom_bytes": p.HeadroomBytes,
+	}
+	if o := p.OpenTx; o != nil {
+		ev["open_tx_age_ms"], ev["open_tx_pid"], ev["open_tx_app"], ev["open_tx_state"], ev["open_tx_rows"] = o.AgeMS, o.PID, o.App, o.State, o.Rows
+		if o.AgeMS > p.LagMS {
+			return measure{
+				trigger: runbooks.TriggerCDCLag, stepID: stepID, observed: float64(o.AgeMS), evidence: ev,
+				message: func(threshold float64) string {
+					return fmt.Sprintf("change stream %s: source transaction %s, not yet in the log: its changes will arrive at once when it commits (over the %s threshold; lag %s)",
+						p.Stream, o.Text(), human.Dur(time.Duration(threshold)*time.Millisecond), human.Dur(time.Duration(max(p.LagMS, 0))*time.Millisecond))
+				},
+			}
+		}
+	}
 	return measure{
 		trigger: runbooks.TriggerCDCLag, stepID: stepID, observed: float64(p.LagMS),
 		message: func(threshold float64) string {
@@ -184,10 +203,6 @@ func cdcLag(stepID string, p journal.CDCLagPayload) measure {
 				p.Stream, human.Dur(time.Duration(p.LagMS)*time.Millisecond), p.ApplyLagTxs, p.Trend,
 				human.Dur(time.Duration(threshold)*time.Millisecond))
 		},
-		evidence: map[string]any{
-			"stream": p.Stream, "lag_ms": p.LagMS, "source_lag_ms": p.SourceLagMS, "source_lag_bytes": p.SourceLagBytes,
-			"apply_lag_txs": p.ApplyLagTxs, "apply_lag_ms": p.ApplyLagMS, "trend": p.Trend, "eta_ms": p.ETAMS,
-			"wal_status": p.WALStatus, "headroom_bytes": p.HeadroomBytes,
-		},
+		evidence: ev,
 	}
 }

@@ -1,6 +1,11 @@
 package journal
 
-import "time"
+import (
+	"fmt"
+	"time"
+
+	"github.com/tightrope/tightrope/internal/safetext"
+)
 
 // Change capture events: a stream is opened once (its slot, and the source's
 // identity the positions belong to), then every captured source transaction
@@ -72,6 +77,40 @@ type CDCLagPayload struct {
 	WALStatus     string `json:"wal_status,omitempty"`
 	HeadroomBytes int64  `json:"headroom_bytes"`
 	OldestLog     string `json:"oldest_log,omitempty"`
+	// OpenTx is the oldest transaction open on the source that has
+	// written (nil: none, or a journal from before it was read): its
+	// changes are not in the log until it commits, then arrive at once.
+	OpenTx *CDCOpenTx `json:"open_tx,omitempty"`
+}
+
+// CDCOpenTx is a writing transaction still open on a stream's source.
+type CDCOpenTx struct {
+	// AgeMS: now minus the transaction's start. PID: the server's
+	// session (PostgreSQL backend pid, MariaDB thread id).
+	AgeMS int64 `json:"age_ms"`
+	PID   int64 `json:"pid"`
+	// App: the session's application_name (PostgreSQL; sanitized), State
+	// its state ("idle in transaction", "RUNNING").
+	App   string `json:"app,omitempty"`
+	State string `json:"state,omitempty"`
+	// Rows: rows it has modified (MariaDB); -1 unknown.
+	Rows int64 `json:"rows"`
+}
+
+// Text words the transaction: "open 12s on pid 4242 (app 'x'), 3 rows
+// modified". The app name is escaped for a terminal.
+func (o CDCOpenTx) Text() string {
+	s := fmt.Sprintf("open %s on pid %d", (time.Duration(o.AgeMS) * time.Millisecond).Round(100*time.Millisecond), o.PID)
+	if o.App != "" {
+		s += fmt.Sprintf(" (app '%s')", safetext.Line(o.App))
+	}
+	if o.State != "" {
+		s += ", " + safetext.Line(o.State)
+	}
+	if o.Rows >= 0 {
+		s += fmt.Sprintf(", %d rows modified", o.Rows)
+	}
+	return s
 }
 
 // CDCStreamPayload opens a change stream: where it reads and the identity

@@ -68,6 +68,11 @@ type CDCStream struct {
 	Samples  int64
 	MaxLagMS int64
 	MaxLagAt time.Time
+	// MaxOpenTx is the oldest writing transaction seen open on the source
+	// by any sample (nil: none seen, or a journal from before it was
+	// read), at MaxOpenTxAt.
+	MaxOpenTx   *CDCOpenTx
+	MaxOpenTxAt time.Time
 	// History is the end-to-end lag over the whole stream, at most
 	// CDCHistoryMax points, each the largest of the samples it stands for;
 	// Recent the latest CDCRecentMax measured samples as they came.
@@ -165,6 +170,9 @@ func (s *State) applyCDC(e Event, pl any) {
 func (c *CDCStream) sample(at time.Time, p CDCLagPayload) {
 	c.Lag, c.LagAt = &p, at
 	c.Samples++
+	if o := p.OpenTx; o != nil && (c.MaxOpenTx == nil || o.AgeMS > c.MaxOpenTx.AgeMS) {
+		c.MaxOpenTx, c.MaxOpenTxAt = o, at
+	}
 	if p.LagMS < 0 {
 		return // not measured: no point on the chart
 	}

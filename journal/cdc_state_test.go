@@ -227,3 +227,27 @@ func TestCDCCopyLiveFold(t *testing.T) {
 		t.Error("the clone shares LiveCopied with the original")
 	}
 }
+
+// The fold keeps the oldest open writing transaction any sample saw; a
+// journal from before samples carried one folds with none.
+func TestCDCFoldKeepsTheOldestOpenTx(t *testing.T) {
+	t.Parallel()
+	var s State
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	s.ApplyDecoded(Event{Seq: 1, At: at, Type: CDCStreamStarted}, CDCStreamPayload{Stream: "s"}, nil)
+	for i, age := range []int64{0, 3000, 8000, 1000, 0} {
+		p := CDCLagPayload{Stream: "s", LagMS: 10, ETAMS: -1, HeadroomBytes: -1}
+		if age > 0 {
+			p.OpenTx = &CDCOpenTx{AgeMS: age, PID: int64(i), Rows: -1}
+		}
+		s.ApplyDecoded(Event{Seq: int64(i + 2), At: at.Add(time.Duration(i) * time.Second), Type: CDCLagSample}, p, nil)
+	}
+	c := s.CDC[0]
+	if c.MaxOpenTx == nil || c.MaxOpenTx.AgeMS != 8000 || c.MaxOpenTx.PID != 2 || !c.MaxOpenTxAt.Equal(at.Add(2*time.Second)) || c.Lag.OpenTx != nil {
+		t.Errorf("max open tx %+v at %v, latest %+v", c.MaxOpenTx, c.MaxOpenTxAt, c.Lag.OpenTx)
+	}
+	old, err := Decode(Event{Type: CDCLagSample, Payload: []byte(`{"stream":"s","lag_ms":5,"eta_ms":-1,"headroom_bytes":-1}`)})
+	if err != nil || old.(CDCLagPayload).OpenTx != nil {
+		t.Errorf("an older sample decodes as %+v, %v", old, err)
+	}
+}

@@ -32,7 +32,11 @@ type Stream struct {
 	MaxLagMS       int64                  `json:"max_lag_ms"` // -1: never measured
 	MaxLagAtMS     int64                  `json:"max_lag_at_ms"`
 	LastLag        *journal.CDCLagPayload `json:"last_lag,omitempty"`
-	LagLimitMS     int64                  `json:"lag_limit_ms,omitempty"` // the runbook's cdc_lag threshold
+	// MaxOpenTx: the oldest writing transaction a sample saw open on the
+	// source, at MaxOpenTxAtMS (nil: none seen).
+	MaxOpenTx     *journal.CDCOpenTx `json:"max_open_tx,omitempty"`
+	MaxOpenTxAtMS int64              `json:"max_open_tx_at_ms,omitempty"`
+	LagLimitMS    int64              `json:"lag_limit_ms,omitempty"` // the runbook's cdc_lag threshold
 	// Lag is the end-to-end lag over the stream, at most
 	// journal.CDCHistoryMax+1 points (each the largest it stands for).
 	Lag []LagPoint `json:"lag"`
@@ -64,6 +68,9 @@ func (b *builder) cdc() {
 		}
 		if !c.StartedAt.IsZero() {
 			st.StartedMS = b.offset(c.StartedAt)
+		}
+		if c.MaxOpenTx != nil {
+			st.MaxOpenTx, st.MaxOpenTxAtMS = c.MaxOpenTx, b.offset(c.MaxOpenTxAt)
 		}
 		if c.MaxLagMS >= 0 {
 			st.MaxLagAtMS = b.offset(c.MaxLagAt)

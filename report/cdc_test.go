@@ -286,3 +286,38 @@ func TestGoldenCDCHTML(t *testing.T) {
 	}
 	golden.RequireEqual(t, buf.Bytes())
 }
+
+// The oldest writing transaction a sample saw open on the source is in
+// the stream's lead, with when (its app name escaped in every form).
+func TestChangeCaptureShowsTheOpenTransaction(t *testing.T) {
+	t.Parallel()
+	h := newHandJournalOf(t, cdcRunbook)
+	s := time.Second
+	h.at(0, "alice", "copy", journal.StepStarted, journal.StepStartedPayload{Kind: "shell", Title: "Copy and capture"})
+	h.at(10*s, "engine", "copy", journal.CDCStreamStarted, journal.CDCStreamPayload{Stream: "orders_stream", Source: "source", Engine: "postgres",
+		Tables: []string{"orders"}, Start: "0/16B3748"})
+	for i, age := range []int64{0, 4000, 9000, 0} {
+		p := journal.CDCLagPayload{Stream: "orders_stream", LagMS: 0, Trend: "steady", ETAMS: -1, HeadroomBytes: -1}
+		if age > 0 {
+			p.OpenTx = &journal.CDCOpenTx{AgeMS: age, PID: 4242, App: "x\x1b[2J", State: "idle in transaction", Rows: -1}
+		}
+		h.at(time.Duration(20+5*i)*s, "engine", "copy", journal.CDCLagSample, p)
+	}
+	h.at(time.Minute, "alice", "", journal.RunFinished, journal.RunFinishedPayload{Outcome: journal.OutcomeFinished, DurationMS: 60000})
+	h.close()
+	r, err := Build(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := r.ChangeCapture[0]; o.MaxOpenTx == nil || o.MaxOpenTx.AgeMS != 9000 || o.MaxOpenTxAtMS != 30000 {
+		t.Fatalf("stream %+v: want the 9s open transaction at +30s", o)
+	}
+	for f, b := range renderAll(t, r) {
+		if f == "json" {
+			continue
+		}
+		if !bytes.Contains(b, []byte("source transaction open 9s on pid 4242")) || bytes.Contains(b, []byte("\x1b")) {
+			t.Errorf("%s does not show the open transaction (or holds a raw escape):\n%s", f, b)
+		}
+	}
+}

@@ -79,6 +79,9 @@ func streamLagBlocks(st Stream) []block {
 			lead = append(lead, txt(" "), bad("(position lost)"))
 		}
 	}
+	if o := st.MaxOpenTx; o != nil {
+		lead = append(lead, txt(" · "), bad("source transaction "+o.Text()+" at "+fmtOffset(st.MaxOpenTxAtMS)), txt(", not in the log while open"))
+	}
 	out := []block{para(append(lead, txt("."))...)}
 	if len(st.Lag) == 0 {
 		return out

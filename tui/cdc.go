@@ -170,7 +170,7 @@ func cdcLagWords(c journal.CDCStream) string {
 }
 
 // cdcHeadroomWords: "WAL reserved, 1.2 GiB headroom", "oldest binlog
-// bin.000042"; empty when the sample says nothing about it.
+// bin.000042", "source tx open 12s on pid 4242 …"; empty when the sample says nothing about it.
 func cdcHeadroomWords(l *journal.CDCLagPayload) string {
 	if l == nil {
 		return ""
@@ -184,6 +184,9 @@ func cdcHeadroomWords(l *journal.CDCLagPayload) string {
 	}
 	if l.OldestLog != "" {
 		parts = append(parts, "oldest binlog "+safetext.Line(l.OldestLog))
+	}
+	if l.OpenTx != nil { // Text escapes the app name
+		parts = append(parts, "source tx "+l.OpenTx.Text()+", not in the log yet")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -18,6 +18,7 @@ type plainCDCSeen struct {
 	at    time.Time
 	trend string
 	level int
+	open  bool // an open writing transaction was shown
 }
 
 // cdcStarted prints a stream's opening: where it reads, what, from where.
@@ -34,14 +35,16 @@ func (p *Plain) cdcStarted(e journal.Event, s *journal.State, pl journal.CDCStre
 }
 
 // cdcLag prints a stream's lag sample: the first, then at most every
-// plainCDCEvery, and whenever its trend or headroom level changes.
+// plainCDCEvery, and whenever its trend or headroom level changes or an
+// open writing transaction appears on the source or goes.
 func (p *Plain) cdcLag(e journal.Event, s *journal.State, pl journal.CDCLagPayload) {
 	level := pl.HeadroomLevel()
 	last, ok := p.cdcSeen[pl.Stream]
-	if ok && e.At.Sub(last.at) < plainCDCEvery && pl.Trend == last.trend && level == last.level {
+	open := pl.OpenTx != nil
+	if ok && e.At.Sub(last.at) < plainCDCEvery && pl.Trend == last.trend && level == last.level && open == last.open {
 		return
 	}
-	p.cdcSeen[pl.Stream] = plainCDCSeen{at: e.At, trend: pl.Trend, level: level}
+	p.cdcSeen[pl.Stream] = plainCDCSeen{at: e.At, trend: pl.Trend, level: level, open: open}
 	var c journal.CDCStream
 	for _, x := range s.CDC {
 		if x.Stream == pl.Stream {
@@ -84,6 +87,9 @@ func cdcPlainText(c journal.CDCStream) string {
 		out += " — headroom LOW"
 	case journal.CDCHeadroomLostLvl:
 		out += " — position LOST"
+	}
+	if l.OpenTx != nil {
+		out += " — source transaction " + l.OpenTx.Text() + ", not yet in the log"
 	}
 	return out
 }

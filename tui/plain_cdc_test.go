@@ -79,3 +79,38 @@ func TestPlainCDCEscapes(t *testing.T) {
 		t.Errorf("raw escape or a forged line:\n%q", got)
 	}
 }
+
+// An open writing transaction on the source prints at once when it appears
+// (its app name escaped) and again when it goes.
+func TestPlainCDCOpenTx(t *testing.T) {
+	t.Parallel()
+	evs := cdcEvents(1)
+	next := int64(len(evs) + 2)
+	add := func(d time.Duration, p journal.CDCLagPayload) {
+		evs = append(evs, event(next, d, journal.CDCLagSample, "copy", "engine", p))
+		next++
+	}
+	end := 31*time.Minute + 55*time.Second
+	base := journal.CDCLagPayload{Stream: "orders_stream", LagMS: 0, ApplyLagTxs: 0, Trend: "steady", ETAMS: -1, HeadroomBytes: -1}
+	add(end+time.Second, base)
+	open := base
+	open.OpenTx = &journal.CDCOpenTx{AgeMS: 12000, PID: 4242, App: "x\x1b[2J", State: "idle in transaction", Rows: -1}
+	add(end+2*time.Second, open)
+	add(end+3*time.Second, base)
+	got := plainOf(t, evs)
+	want := "[31:57.0] cdc orders_stream: lag 0.0s (0 txs), steady — source transaction open 12s on pid 4242 (app 'x\\x1b[2J'), idle in transaction, not yet in the log\n"
+	if !strings.Contains(got, want) || !strings.Contains(got, "[31:58.0] cdc orders_stream: lag") || strings.Contains(got, "\x1b") {
+		t.Errorf("output lacks %q and the line after it (or holds a raw escape):\n%s", want, got)
+	}
+}
+
+// The console's CDC pane names an open writing transaction, escaped.
+func TestCDCPaneOpenTxWords(t *testing.T) {
+	t.Parallel()
+	l := &journal.CDCLagPayload{HeadroomBytes: -1, WALStatus: "reserved",
+		OpenTx: &journal.CDCOpenTx{AgeMS: 12000, PID: 4242, App: "x\x1b[2J", Rows: 3}}
+	want := "WAL reserved, source tx open 12s on pid 4242 (app 'x\\x1b[2J'), 3 rows modified, not in the log yet"
+	if got := cdcHeadroomWords(l); got != want {
+		t.Errorf("pane words %q, want %q", got, want)
+	}
+}

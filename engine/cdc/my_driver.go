@@ -168,6 +168,21 @@ func myNewApplier(s ApplySpec) Applier {
 // drain compares them like a PostgreSQL LSN pair. A capture not running
 // in this process measures from the journal's last commit.
 func mySample(ctx context.Context, dsn, stream, spooled string) (SourceSample, error) {
+	out, err := mySampleLog(ctx, dsn, stream, spooled)
+	if err != nil {
+		return out, err
+	}
+	pool, err := sql.Open("mysql", myNative(dsn))
+	if err != nil {
+		return out, err
+	}
+	defer pool.Close()
+	out.OpenTx, err = myOpenTx(ctx, pool)
+	return out, err
+}
+
+// mySampleLog is mySample's binlog figures.
+func mySampleLog(ctx context.Context, dsn, stream, spooled string) (SourceSample, error) {
 	out := SourceSample{Decoded: -1, BehindBytes: -1, HeadroomBytes: -1}
 	dsn = myNative(dsn)
 	myCaptures.Lock()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
+	"github.com/tightrope/tightrope/journal"
 )
 
 // SourceSample is one look at a stream's source: how far its log runs
@@ -28,6 +29,9 @@ type SourceSample struct {
 	// of a *PositionLostError, seen by the sampler even while the capture
 	// is disconnected.
 	Lost []string
+	// OpenTx is the oldest writing transaction open on the source (nil:
+	// none).
+	OpenTx *journal.CDCOpenTx
 }
 
 // PGSample reads a PostgreSQL stream's source figures; spooled is the
@@ -97,5 +101,6 @@ func PGSample(ctx context.Context, dsn, stream, spooled string) (SourceSample, e
 	if safe != nil {
 		s.HeadroomBytes = *safe
 	}
-	return s, nil
+	s.OpenTx, err = pgOpenTx(ctx, conn)
+	return s, err
 }

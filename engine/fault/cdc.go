@@ -60,7 +60,7 @@ func init() {
 		Name: "cdc-long-tx", Syntax: "cdc-long-tx:CONN@STEP:TABLE:DURATION[:AFTER]",
 		Doc: "AFTER into step STEP a transaction on the change stream's source CONN changes the first row of TABLE (a number column +1 then -1, or a text " +
 			"column extended then restored: two changes, no net change) and stays open for DURATION before it commits, while other transactions commit: " +
-			"the stream must deliver it whole, in commit order.",
+			"the stream must deliver it whole, in commit order, and the lag sampler must see it open (cdc_lag once it is older than the threshold).",
 		Engines: []string{"postgres", "mysql"},
 		Parse:   func(args string) (Fault, error) { return parseHold("cdc-long-tx", args) },
 	})

@@ -50,11 +50,11 @@ func restorePredictionRows() int {
 // The machine is shared with the other packages' tests, and their load
 // comes and goes within seconds: a restore recorded under it and one
 // measured without it (or the reverse) differ by more than the model's
-// error. So an attempt that misses is repeated once from the start, on a
+// error. So an attempt that misses is repeated (up to three in all) from the start, on a
 // new database, and each attempt is logged.
 func TestAssessRestorePredictionWithinHalf(t *testing.T) {
 	var last restoreAttempt
-	for attempt := 1; attempt <= 2; attempt++ {
+	for attempt := 1; attempt <= 3; attempt++ {
 		last = attemptRestorePrediction(t)
 		t.Logf("attempt %d: recorded %s; predicted %s for %d rows; measured %s for %d rows (%.0f%% off)", attempt, last.recorded,
 			last.predicted.Round(time.Millisecond), last.predictedRows, last.measured, last.measuredRows, 100*last.off())

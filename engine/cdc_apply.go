@@ -79,8 +79,25 @@ func (s *cdcStream) applyLoop(ctx context.Context, applier cdc.Applier, a *cdcAp
 		if err == nil {
 			s.mu.Lock()
 			a.seq, a.position, a.positioned = at.Seq, at.Position, true
+			// Transactions the target holds (its position row commits with
+			// them) but no cdc_applied records: a process stopped between
+			// the target's commit and the journal's. Recorded now, so the
+			// journal counts every transaction applied exactly once.
+			for _, tx := range s.unapplied {
+				if tx.seq > at.Seq {
+					break
+				}
+				a.txs++
+				a.changes += tx.changes
+			}
+			unrecorded := a.txs
 			s.dropApplied(at.Seq)
 			s.mu.Unlock()
+			if unrecorded > 0 {
+				s.c.logf(a.stepID, "info", "stream %s: %d transactions were applied on %s before the last process stopped, without their cdc_applied record: recorded now (up to seq %d)",
+					s.name, unrecorded, a.to.Name, at.Seq)
+				s.flushApplied(a)
+			}
 			break
 		}
 		if ctx.Err() != nil {

@@ -63,8 +63,9 @@ type cdcStream struct {
 // spooledTx is one spooled source transaction not yet applied: its
 // journal seq and source commit time.
 type spooledTx struct {
-	seq int64
-	at  time.Time
+	seq     int64
+	at      time.Time
+	changes int
 }
 
 // cdcApply is a stream's applier: its target and the step that started it.
@@ -276,7 +277,7 @@ func (s *cdcStream) loadUnapplied(ctx context.Context) error {
 		switch x := p.(type) {
 		case journal.CDCChangesPayload:
 			if x.Stream == s.name {
-				s.unapplied = append(s.unapplied, spooledTx{seq: e.Seq, at: x.At})
+				s.unapplied = append(s.unapplied, spooledTx{seq: e.Seq, at: x.At, changes: len(x.Changes)})
 			}
 		case journal.CDCAppliedPayload:
 			if x.Stream == s.name {
@@ -383,7 +384,7 @@ func (s *cdcStream) capture() {
 func (s *cdcStream) committed(seq int64, tx journal.CDCChangesPayload) {
 	s.mu.Lock()
 	s.spooled = tx.Position
-	s.unapplied = append(s.unapplied, spooledTx{seq: seq, at: tx.At})
+	s.unapplied = append(s.unapplied, spooledTx{seq: seq, at: tx.At, changes: len(tx.Changes)})
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:

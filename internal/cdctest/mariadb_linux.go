@@ -101,7 +101,10 @@ func startMariaDB(serverID int) (*MariaDBServer, error) {
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	install := acct.command(installDB, "--no-defaults", "--datadir="+data,
+	// Each server's temporary files in its own directory: in the shared
+	// /tmp, installs run by other packages' test processes at the same
+	// time deleted each other's (#sql-temptable-… "Error on delete").
+	install := acct.command(installDB, "--no-defaults", "--datadir="+data, "--tmpdir="+dir,
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
 	installMu.Lock() // two installs at once fail now and then (seen ~1 in 7)
 	out, err := install.CombinedOutput()
@@ -118,6 +121,7 @@ func startMariaDB(serverID int) (*MariaDBServer, error) {
 	logPath := filepath.Join(dir, "server.log")
 	srv := acct.command(mariadbd, "--no-defaults",
 		"--datadir="+data,
+		"--tmpdir="+dir,
 		"--socket="+filepath.Join(dir, "mysqld.sock"),
 		"--pid-file="+filepath.Join(dir, "mysqld.pid"),
 		"--log-error="+logPath,
